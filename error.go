@@ -1,0 +1,101 @@
+package roster
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Code is a stable, documented, machine-readable error code. Clients match on it; the message
+// next to it is for people and may change.
+type Code string
+
+// Error codes. Each transport maps them to its own status once (REST, SCIM, console, CLI).
+const (
+	CodeInvalid                  Code = "invalid"
+	CodeNotFound                 Code = "not_found"
+	CodeUnauthorized             Code = "unauthorized"
+	CodeForbidden                Code = "forbidden"
+	CodeConflict                 Code = "conflict"
+	CodeEmailExists              Code = "email_exists"
+	CodeEmailInOtherOrg          Code = "email_in_other_org"
+	CodeNoSeatsAvailable         Code = "no_seats_available"
+	CodeRoleRequiresPremium      Code = "role_requires_premium"
+	CodeAdminRoleOnCreate        Code = "admin_role_on_create"
+	CodeSupervisorAdminExclusive Code = "supervisor_admin_exclusive"
+	CodeBatchTooLarge            Code = "batch_too_large"
+	CodePreconditionFailed       Code = "precondition_failed"
+	CodePreconditionRequired     Code = "precondition_required"
+	CodeImportInProgress         Code = "import_in_progress"
+	CodeInternal                 Code = "internal"
+)
+
+// Error is the one error type of the domain: a code, a message safe to show to the caller,
+// optional errors per field, and the wrapped cause (never shown to clients).
+type Error struct {
+	Code    Code
+	Message string
+	Fields  []FieldError
+	Err     error
+}
+
+// FieldError says what is wrong with one field of the input.
+type FieldError struct {
+	Field   string `json:"field"`
+	Code    Code   `json:"code"`
+	Message string `json:"message"`
+}
+
+// Errorf returns an *Error with a formatted message.
+func Errorf(code Code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// InvalidFields returns an `invalid` error listing the field errors.
+func InvalidFields(fields ...FieldError) *Error {
+	msg := "The input is not valid."
+	if len(fields) == 1 {
+		msg = fields[0].Message
+	}
+	return &Error{Code: CodeInvalid, Message: msg, Fields: fields}
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("%s: %s: %v", e.Code, e.Message, e.Err)
+	}
+	return fmt.Sprintf("%s: %s", e.Code, e.Message)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// ErrorCode returns the code of err: "" for nil, the code of a wrapped *Error, and
+// CodeInternal for anything else.
+func ErrorCode(err error) Code {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return CodeInternal
+}
+
+// ErrorMessage returns the message of err that is safe to show to a client. Internal errors
+// never leak their text.
+func ErrorMessage(err error) string {
+	var e *Error
+	if errors.As(err, &e) && e.Code != CodeInternal {
+		return e.Message
+	}
+	return "An internal error occurred."
+}
+
+// ErrorFields returns the field errors of err, if any.
+func ErrorFields(err error) []FieldError {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Fields
+	}
+	return nil
+}

@@ -1,0 +1,184 @@
+package provision
+
+import (
+	"context"
+
+	"roster"
+)
+
+// OrgChange holds the fields to set on an organization; nil fields stay as they are (or take
+// their default on creation).
+type OrgChange struct {
+	Name             *string
+	Platform         *roster.Platform
+	SendWelcomeEmail *bool
+	DefaultLanguage  *roster.Language
+	StandardSeats    *int
+	PremiumSeats     *int
+}
+
+// CreateOrg creates an organization. Only a system actor may.
+func (s *Service) CreateOrg(ctx context.Context, a roster.Actor, c OrgChange) (*roster.Org, error) {
+	if err := authorize(a, "", permSystem); err != nil {
+		return nil, err
+	}
+	now := s.clock()
+	o := &roster.Org{
+		ID: roster.NewID(), Platform: roster.PlatformNew,
+		Settings:  roster.OrgSettings{SendWelcomeEmail: true, DefaultLanguage: roster.English},
+		CreatedAt: now, UpdatedAt: now, Version: 1,
+	}
+	if c.Name == nil {
+		return nil, roster.InvalidFields(roster.FieldError{Field: "name", Code: roster.CodeInvalid, Message: "The organization needs a name."})
+	}
+	if err := applyOrgChange(o, c); err != nil {
+		return nil, err
+	}
+	err := s.store.Write(ctx, func(tx roster.Tx) error {
+		if err := tx.CreateOrg(ctx, o); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, a, o.ID, "org.create", "org", o.ID, o.Name, nil, orgFields(o))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+// Org returns one organization.
+func (s *Service) Org(ctx context.Context, a roster.Actor, id string) (*roster.Org, error) {
+	if err := authorize(a, id, permRead); err != nil {
+		return nil, err
+	}
+	return s.store.FindOrgByID(ctx, id)
+}
+
+// Orgs lists the organizations the actor may see: all of them for a system actor, its own
+// otherwise.
+func (s *Service) Orgs(ctx context.Context, a roster.Actor) ([]*roster.Org, error) {
+	if !a.System {
+		o, err := s.Org(ctx, a, a.OrgID)
+		if err != nil {
+			return nil, err
+		}
+		return []*roster.Org{o}, nil
+	}
+	return s.store.FindOrgs(ctx)
+}
+
+// UpdateOrg changes an organization. Name and settings need a full administrator; the platform
+// and the seats are part of the subscription and need a system actor. expectVersion, when not
+// 0, must be the current version (If-Match).
+func (s *Service) UpdateOrg(ctx context.Context, a roster.Actor, id string, c OrgChange, expectVersion int64) (*roster.Org, error) {
+	need := permOrg
+	if c.Platform != nil || c.StandardSeats != nil || c.PremiumSeats != nil {
+		need = permSystem
+	}
+	if err := authorize(a, id, permRead); err != nil {
+		return nil, err
+	}
+	if err := authorize(a, id, need); err != nil {
+		return nil, err
+	}
+	var o *roster.Org
+	err := s.store.Write(ctx, func(tx roster.Tx) error {
+		var err error
+		if o, err = tx.FindOrgByID(ctx, id); err != nil {
+			return err
+		}
+		if expectVersion != 0 && o.Version != expectVersion {
+			return staleVersion()
+		}
+		before := orgFields(o)
+		if err := applyOrgChange(o, c); err != nil {
+			return err
+		}
+		after := orgFields(o)
+		b, af := diff(before, after)
+		if len(af) == 0 {
+			return nil
+		}
+		o.UpdatedAt = s.clock()
+		if err := tx.UpdateOrg(ctx, o); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, a, o.ID, "org.update", "org", o.ID, o.Name, b, af)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+func applyOrgChange(o *roster.Org, c OrgChange) error {
+	var errs []roster.FieldError
+	add := func(fe *roster.FieldError) {
+		if fe != nil {
+			errs = append(errs, *fe)
+		}
+	}
+	if c.Name != nil {
+		o.Name = *c.Name
+		if o.Name == "" {
+			add(&roster.FieldError{Field: "name", Code: roster.CodeInvalid, Message: "The organization needs a name."})
+		}
+		add(validateText("name", "The name", o.Name, maxTextLen))
+	}
+	if c.Platform != nil {
+		o.Platform = *c.Platform
+		if !o.Platform.Valid() {
+			add(enumError("platform", string(o.Platform), `new, 1.0`))
+		}
+	}
+	if c.SendWelcomeEmail != nil {
+		o.Settings.SendWelcomeEmail = *c.SendWelcomeEmail
+	}
+	if c.DefaultLanguage != nil {
+		o.Settings.DefaultLanguage = *c.DefaultLanguage
+		if !o.Settings.DefaultLanguage.Valid() {
+			add(enumError("settings.defaultLanguage", string(o.Settings.DefaultLanguage), "en, sv, nl, es, pl"))
+		}
+	}
+	seat := func(field string, p *int, dst *int) {
+		if p == nil {
+			return
+		}
+		*dst = *p
+		if *p < 0 || *p > 10_000_000 {
+			add(&roster.FieldError{Field: field, Code: roster.CodeInvalid, Message: "A seat count is a number from 0 (unlimited) to 10000000."})
+		}
+	}
+	seat("seats.standard", c.StandardSeats, &o.Seats.Standard)
+	seat("seats.premium", c.PremiumSeats, &o.Seats.Premium)
+	if len(errs) > 0 {
+		return roster.InvalidFields(errs...)
+	}
+	return nil
+}
+
+// orgFields is how an organization is recorded in the audit log.
+func orgFields(o *roster.Org) map[string]any {
+	return map[string]any{
+		"name": o.Name, "platform": o.Platform,
+		"settings.sendWelcomeEmail": o.Settings.SendWelcomeEmail,
+		"settings.defaultLanguage":  o.Settings.DefaultLanguage,
+		"seats.standard":            o.Seats.Standard, "seats.premium": o.Seats.Premium,
+	}
+}
+
+// diff returns the entries of before and after whose values differ.
+func diff(before, after map[string]any) (map[string]any, map[string]any) {
+	b, a := map[string]any{}, map[string]any{}
+	for k, v := range after {
+		if before[k] != v {
+			b[k], a[k] = before[k], v
+		}
+	}
+	return b, a
+}
+
+func staleVersion() error {
+	return roster.Errorf(roster.CodePreconditionFailed,
+		"The record was changed by someone else since you read it (If-Match does not match). Read it again and retry.")
+}

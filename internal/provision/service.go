@@ -1,0 +1,137 @@
+// Package provision holds every rule of the directory: validation, the license and role rules,
+// seats, permissions, organization isolation, and the audit trail. Every entry point (REST,
+// console, SCIM, CSV, CLI) goes through it, so each rule is enforced in one place, on both
+// databases.
+package provision
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"time"
+
+	"roster"
+)
+
+// Service is the application layer of the directory.
+type Service struct {
+	store roster.Store
+	now   func() time.Time
+	log   *slog.Logger
+}
+
+// Option configures a Service.
+type Option func(*Service)
+
+// WithClock makes the service read the time from now (tests).
+func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }
+
+// WithLogger sets the logger.
+func WithLogger(l *slog.Logger) Option { return func(s *Service) { s.log = l } }
+
+// New returns a Service on store.
+func New(store roster.Store, opts ...Option) *Service {
+	s := &Service{store: store, now: time.Now, log: slog.Default()}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+
+// permission is what an action needs of its actor.
+type permission int
+
+const (
+	permRead         permission = iota // every administrator of the organization
+	permLicenses                       // change licenses and contact-center roles: full, cc_service
+	permUsers                          // add, change, delete, deactivate users: full
+	permOrg                            // change the organization and its tokens: full
+	permSystem                         // create organizations, change seats and platform: system
+)
+
+// authorize checks that actor may do what p says in organization orgID. An actor of another
+// organization is told the organization does not exist, so ids of other tenants leak nothing.
+func authorize(a roster.Actor, orgID string, p permission) error {
+	if a.System {
+		return nil
+	}
+	if p == permSystem {
+		return roster.Errorf(roster.CodeForbidden, "Only an installation (system) token may do this.")
+	}
+	if orgID == "" || a.OrgID != orgID {
+		return roster.Errorf(roster.CodeNotFound, "The organization was not found.")
+	}
+	var ok bool
+	switch p {
+	case permRead:
+		ok = a.Role == roster.AdminFull || a.Role == roster.AdminCCService || a.Role == roster.AdminReadOnly
+	case permLicenses:
+		ok = a.Role == roster.AdminFull || a.Role == roster.AdminCCService
+	case permUsers, permOrg:
+		ok = a.Role == roster.AdminFull
+	}
+	if !ok {
+		return roster.Errorf(roster.CodeForbidden, "Your administrator role (%s) does not allow this.", roleLabel(a.Role))
+	}
+	return nil
+}
+
+func roleLabel(r roster.AdminRole) string {
+	switch r {
+	case roster.AdminFull:
+		return "full administrator"
+	case roster.AdminCCService:
+		return "contact center service administrator"
+	case roster.AdminReadOnly:
+		return "read-only administrator"
+	}
+	return "none"
+}
+
+// audit writes one audit entry in tx. before and after are values to record, or nil.
+func (s *Service) audit(ctx context.Context, tx roster.Tx, a roster.Actor, orgID, action, kind, targetID, target string, before, after any) error {
+	e := &roster.AuditEntry{
+		ID: roster.NewID(), OrgID: orgID, At: s.clock(),
+		ActorKind: a.Kind, ActorID: a.ID, ActorName: a.Label(), Interface: a.Interface,
+		Action: action, TargetKind: kind, TargetID: targetID, Target: target,
+		Before: rawJSON(before), After: rawJSON(after),
+	}
+	return tx.CreateAuditEntry(ctx, e)
+}
+
+func rawJSON(v any) json.RawMessage {
+	if v == nil {
+		return nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		// Only maps of plain values reach here; a failure is a programming error.
+		panic("provision: audit value: " + err.Error())
+	}
+	return b
+}
+
+// AuditEntries returns a page of the audit log of an organization.
+func (s *Service) AuditEntries(ctx context.Context, a roster.Actor, f roster.AuditFilter) (*roster.AuditPage, error) {
+	if err := authorize(a, f.OrgID, permRead); err != nil {
+		return nil, err
+	}
+	if f.Interface != "" && !validInterface(f.Interface) {
+		return nil, roster.InvalidFields(*enumError("interface", string(f.Interface), "api, console, csv, scim, cli, sync"))
+	}
+	if f.Limit < 0 || f.Limit > roster.MaxPageSize {
+		return nil, roster.InvalidFields(roster.FieldError{Field: "limit", Code: roster.CodeInvalid,
+			Message: "The page size must be between 1 and 1000."})
+	}
+	return s.store.FindAuditEntries(ctx, f)
+}
+
+func validInterface(i roster.Interface) bool {
+	switch i {
+	case roster.ViaAPI, roster.ViaConsole, roster.ViaCSV, roster.ViaSCIM, roster.ViaCLI, roster.ViaSync:
+		return true
+	}
+	return false
+}

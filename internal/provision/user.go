@@ -1,0 +1,340 @@
+package provision
+
+import (
+	"context"
+	"strings"
+
+	"roster"
+)
+
+// NewUser is a user to create. An empty License means the administrator made no explicit
+// choice (automatic assignment decides); empty roles mean the defaults.
+type NewUser struct {
+	Email             string
+	FirstName         string
+	LastName          string
+	DisplayName       string
+	PhoneNumber       string
+	Title             string
+	Department        string
+	PreferredLanguage roster.Language
+	License           roster.License
+	CCRole            roster.CCRole
+	AdminRole         roster.AdminRole
+}
+
+// UserChange holds the fields to change on a user; nil fields stay as they are.
+type UserChange struct {
+	Email             *string
+	FirstName         *string
+	LastName          *string
+	DisplayName       *string
+	PhoneNumber       *string
+	Title             *string
+	Department        *string
+	PreferredLanguage *roster.Language
+	License           *roster.License
+	CCRole            *roster.CCRole
+	AdminRole         *roster.AdminRole
+}
+
+// User returns one user of an organization.
+func (s *Service) User(ctx context.Context, a roster.Actor, orgID, id string) (*roster.User, error) {
+	if err := authorize(a, orgID, permRead); err != nil {
+		return nil, err
+	}
+	return s.store.FindUserByID(ctx, orgID, id)
+}
+
+// Users returns a page of an organization's users.
+func (s *Service) Users(ctx context.Context, a roster.Actor, f roster.UserFilter) (*roster.UserPage, error) {
+	if err := authorize(a, f.OrgID, permRead); err != nil {
+		return nil, err
+	}
+	var errs []roster.FieldError
+	check := func(ok bool, fe *roster.FieldError) {
+		if !ok {
+			errs = append(errs, *fe)
+		}
+	}
+	check(f.License == "" || f.License.Valid(), enumError("license", string(f.License), "none, standard, premium"))
+	check(f.CCRole == "" || f.CCRole.Valid(), enumError("ccRole", string(f.CCRole), "agent, supervisor"))
+	check(f.AdminRole == "" || f.AdminRole.Valid(), enumError("adminRole", string(f.AdminRole), "none, full, cc_service, read_only"))
+	check(f.Status == "" || f.Status.Valid(), enumError("status", string(f.Status), "pending, active, inactive"))
+	check(f.SyncStatus == "" || f.SyncStatus.Valid(), enumError("syncStatus", string(f.SyncStatus), "none, pending, valid, invalid"))
+	check(f.Limit >= 0 && f.Limit <= roster.MaxPageSize, &roster.FieldError{Field: "limit", Code: roster.CodeInvalid,
+		Message: "The page size must be between 1 and 1000."})
+	if len(errs) > 0 {
+		return nil, roster.InvalidFields(errs...)
+	}
+	f.Query = strings.ToLower(strings.TrimSpace(f.Query))
+	return s.store.FindUsers(ctx, f)
+}
+
+// CreateUser creates one user.
+func (s *Service) CreateUser(ctx context.Context, a roster.Actor, orgID string, in NewUser) (*roster.User, error) {
+	if err := authorize(a, orgID, permUsers); err != nil {
+		return nil, err
+	}
+	var u *roster.User
+	err := s.writeOrg(ctx, orgID, func(tx roster.Tx, org *roster.Org) error {
+		var err error
+		u, err = s.createUser(ctx, tx, a, org, in)
+		return err
+	})
+	return u, err
+}
+
+// UpdateUser changes one user. expectVersion, when not 0, must be the current version.
+func (s *Service) UpdateUser(ctx context.Context, a roster.Actor, orgID, id string, c UserChange, expectVersion int64) (*roster.User, error) {
+	if err := authorize(a, orgID, permRead); err != nil {
+		return nil, err
+	}
+	need := permLicenses
+	if c.Email != nil || c.FirstName != nil || c.LastName != nil || c.DisplayName != nil || c.PhoneNumber != nil ||
+		c.Title != nil || c.Department != nil || c.PreferredLanguage != nil || c.AdminRole != nil {
+		need = permUsers
+	}
+	if err := authorize(a, orgID, need); err != nil {
+		return nil, err
+	}
+	return s.changeUser(ctx, a, orgID, id, expectVersion, func(u *roster.User) {
+		set(&u.Email, c.Email)
+		if c.Email != nil {
+			u.Email = roster.NormalizeEmail(u.Email)
+		}
+		set(&u.FirstName, c.FirstName)
+		set(&u.LastName, c.LastName)
+		set(&u.DisplayName, c.DisplayName)
+		set(&u.PhoneNumber, c.PhoneNumber)
+		set(&u.Title, c.Title)
+		set(&u.Department, c.Department)
+		set(&u.PreferredLanguage, c.PreferredLanguage)
+		set(&u.License, c.License)
+		set(&u.CCRole, c.CCRole)
+		set(&u.AdminRole, c.AdminRole)
+	})
+}
+
+func set[T any](dst *T, v *T) {
+	if v != nil {
+		*dst = *v
+	}
+}
+
+// DeactivateUser makes a user inactive. It keeps its license.
+func (s *Service) DeactivateUser(ctx context.Context, a roster.Actor, orgID, id string, expectVersion int64) (*roster.User, error) {
+	if err := authorize(a, orgID, permUsers); err != nil {
+		return nil, err
+	}
+	return s.changeUser(ctx, a, orgID, id, expectVersion, func(u *roster.User) { u.Status = roster.StatusInactive })
+}
+
+// ReactivateUser makes an inactive user active again; other users are left as they are.
+func (s *Service) ReactivateUser(ctx context.Context, a roster.Actor, orgID, id string, expectVersion int64) (*roster.User, error) {
+	if err := authorize(a, orgID, permUsers); err != nil {
+		return nil, err
+	}
+	return s.changeUser(ctx, a, orgID, id, expectVersion, func(u *roster.User) {
+		if u.Status == roster.StatusInactive {
+			u.Status = roster.StatusActive
+		}
+	})
+}
+
+// DeleteUser deletes a user and frees its seat.
+func (s *Service) DeleteUser(ctx context.Context, a roster.Actor, orgID, id string, expectVersion int64) error {
+	if err := authorize(a, orgID, permUsers); err != nil {
+		return err
+	}
+	return s.writeOrg(ctx, orgID, func(tx roster.Tx, org *roster.Org) error {
+		u, err := tx.FindUserByID(ctx, orgID, id)
+		if err != nil {
+			return err
+		}
+		if expectVersion != 0 && u.Version != expectVersion {
+			return staleVersion()
+		}
+		if err := takeSeat(org, u.License, ""); err != nil {
+			return err
+		}
+		if err := tx.DeleteUser(ctx, orgID, id); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, a, orgID, "user.delete", "user", u.ID, u.Email, userFields(u), nil)
+	})
+}
+
+// changeUser runs one read-modify-write of a user through every rule.
+func (s *Service) changeUser(ctx context.Context, a roster.Actor, orgID, id string, expectVersion int64, change func(*roster.User)) (*roster.User, error) {
+	var after *roster.User
+	err := s.writeOrg(ctx, orgID, func(tx roster.Tx, org *roster.Org) error {
+		before, err := tx.FindUserByID(ctx, orgID, id)
+		if err != nil {
+			return err
+		}
+		if expectVersion != 0 && before.Version != expectVersion {
+			return staleVersion()
+		}
+		next := *before
+		change(&next)
+		after = &next
+		_, err = s.saveUser(ctx, tx, a, org, before, after)
+		return err
+	})
+	return after, err
+}
+
+// writeOrg runs fn in a write transaction that first locks the organization. Every directory
+// write takes the organization first, so transactions never wait on each other in a cycle,
+// and seat counts stay exact when several nodes write at once. The usage counters fn moved are
+// written at the end.
+func (s *Service) writeOrg(ctx context.Context, orgID string, fn func(tx roster.Tx, org *roster.Org) error) error {
+	return s.store.Write(ctx, func(tx roster.Tx) error {
+		org, err := tx.FindOrgByID(ctx, orgID)
+		if err != nil {
+			return err
+		}
+		usage := org.Usage
+		if err := fn(tx, org); err != nil {
+			return err
+		}
+		if org.Usage != usage {
+			return tx.UpdateOrgUsage(ctx, org.ID, org.Usage)
+		}
+		return nil
+	})
+}
+
+// createUser builds a user from in and saves it through every rule.
+func (s *Service) createUser(ctx context.Context, tx roster.Tx, a roster.Actor, org *roster.Org, in NewUser) (*roster.User, error) {
+	u := &roster.User{
+		ID: roster.NewID(), OrgID: org.ID, Email: roster.NormalizeEmail(in.Email),
+		FirstName: in.FirstName, LastName: in.LastName, DisplayName: in.DisplayName,
+		PhoneNumber: in.PhoneNumber, Title: in.Title, Department: in.Department,
+		PreferredLanguage: in.PreferredLanguage, Status: roster.StatusPending,
+		License: in.License, CCRole: in.CCRole, AdminRole: in.AdminRole,
+	}
+	if u.License == "" {
+		u.License = defaultLicense(org)
+	}
+	if u.CCRole == "" {
+		u.CCRole = roster.RoleAgent
+	}
+	if u.AdminRole == "" {
+		u.AdminRole = roster.AdminNone
+	}
+	if _, err := s.saveUser(ctx, tx, a, org, nil, u); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// defaultLicense is the license of a new user created without an explicit choice. Automatic
+// license assignment (templates and groups) decides it; without a template it is none.
+func defaultLicense(*roster.Org) roster.License { return roster.LicenseNone }
+
+// saveUser validates after, checks the rules against before (nil when creating), takes or frees
+// seats, and writes the user and its audit entry. It reports whether anything changed. A rule
+// that refuses leaves tx and org untouched.
+func (s *Service) saveUser(ctx context.Context, tx roster.Tx, a roster.Actor, org *roster.Org, before, after *roster.User) (bool, error) {
+	if err := validateProfile(after); err != nil {
+		return false, err
+	}
+	if err := checkRules(org, before, after); err != nil {
+		return false, err
+	}
+	var from roster.License
+	var changedBefore, changedAfter map[string]any
+	if before != nil {
+		from = before.License
+		changedBefore, changedAfter = diff(userFields(before), userFields(after))
+		if len(changedAfter) == 0 {
+			return false, nil
+		}
+	}
+	if before == nil || before.Email != after.Email {
+		if err := emailFree(ctx, tx, a, org, after.Email); err != nil {
+			return false, err
+		}
+	}
+	if err := takeSeat(org, from, after.License); err != nil {
+		return false, err
+	}
+	after.SyncStatus = nextSyncStatus(before, after)
+	after.UpdatedAt = s.clock()
+	if before == nil {
+		after.CreatedAt = after.UpdatedAt
+		after.Version = 1
+		if err := tx.CreateUser(ctx, after); err != nil {
+			return false, err
+		}
+		return true, s.audit(ctx, tx, a, org.ID, "user.create", "user", after.ID, after.Email, nil, userFields(after))
+	}
+	if err := tx.UpdateUser(ctx, after); err != nil {
+		return false, err
+	}
+	return true, s.audit(ctx, tx, a, org.ID, userAction(before, after), "user", after.ID, after.Email, changedBefore, changedAfter)
+}
+
+// emailFree checks that no user anywhere in the installation has email. The other
+// organization's name is only revealed to an actor that administers it.
+func emailFree(ctx context.Context, tx roster.Tx, a roster.Actor, org *roster.Org, email string) error {
+	other, err := tx.FindUserByEmail(ctx, email)
+	if roster.ErrorCode(err) == roster.CodeNotFound {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if other.OrgID == org.ID {
+		return roster.Errorf(roster.CodeEmailExists, "A user with the email address %s already exists in this organization.", email)
+	}
+	msg := "The email address " + email + " belongs to a user of another organization"
+	if a.System {
+		if o, err := tx.FindOrgByID(ctx, other.OrgID); err == nil {
+			msg += " (" + o.Name + ")"
+		}
+	}
+	return roster.Errorf(roster.CodeEmailInOtherOrg,
+		"%s. The person must use another address, or the other organization (for example a trial account) must delete that user first.", msg)
+}
+
+// nextSyncStatus says whether the contact center must hear of this change: a change to what
+// the contact center keeps makes the user pending until the sync delivers it.
+func nextSyncStatus(before, after *roster.User) roster.SyncStatus {
+	if before != nil && !contactCenterChange(before, after) {
+		return before.SyncStatus
+	}
+	hadAgent := before != nil && (before.NeedsAgent() || before.SyncStatus != roster.SyncNone)
+	if !after.NeedsAgent() && !hadAgent {
+		return roster.SyncNone
+	}
+	return roster.SyncPending
+}
+
+// contactCenterChange reports whether a change touches what the contact center keeps of a user.
+func contactCenterChange(before, after *roster.User) bool {
+	return before.Email != after.Email || before.FirstName != after.FirstName || before.LastName != after.LastName ||
+		before.Status != after.Status || before.ProfileType() != after.ProfileType()
+}
+
+// userFields is how a user is recorded in the audit log, with the names of the API.
+func userFields(u *roster.User) map[string]any {
+	return map[string]any{
+		"email": u.Email, "firstName": u.FirstName, "lastName": u.LastName, "displayName": u.DisplayName,
+		"phoneNumber": u.PhoneNumber, "title": u.Title, "department": u.Department,
+		"preferredLanguage": string(u.PreferredLanguage), "status": string(u.Status),
+		"license": string(u.License), "ccRole": string(u.CCRole), "adminRole": string(u.AdminRole),
+	}
+}
+
+func userAction(before, after *roster.User) string {
+	switch {
+	case before.Status != roster.StatusInactive && after.Status == roster.StatusInactive:
+		return "user.deactivate"
+	case before.Status == roster.StatusInactive && after.Status != roster.StatusInactive:
+		return "user.reactivate"
+	}
+	return "user.update"
+}

@@ -1,0 +1,175 @@
+package sqldb
+
+import (
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"roster"
+)
+
+// Engine names, as returned by DB.Engine.
+const (
+	EngineSQLite   = "sqlite"
+	EnginePostgres = "postgres"
+)
+
+// dialect holds every difference between the two engines, so that the rest of the package
+// writes each query once, with ? placeholders, and never asks which engine it runs on.
+type dialect struct {
+	engine string
+	// dollar: the engine wants $1, $2, ... instead of ?.
+	dollar bool
+	// forUpdate is appended to single-row reads inside Write. SQLite has no row locks and needs
+	// none: its one writer connection, begun IMMEDIATE, already serializes every writer.
+	forUpdate string
+	// migrateLock runs first in every migration transaction, so that nodes starting together
+	// apply each migration once; SQLite's BEGIN IMMEDIATE gives the same guarantee.
+	migrateLock string
+	// migrationsTable creates the bookkeeping table of Migrate.
+	migrationsTable string
+
+	rebound sync.Map // query with ? → query with $n
+}
+
+var (
+	sqliteDialect = &dialect{
+		engine: EngineSQLite,
+		migrationsTable: `CREATE TABLE IF NOT EXISTS schema_migrations (
+	version INTEGER PRIMARY KEY,
+	name TEXT NOT NULL,
+	applied_at TIMESTAMP NOT NULL
+)`,
+	}
+	postgresDialect = &dialect{
+		engine:    EnginePostgres,
+		dollar:    true,
+		forUpdate: " FOR UPDATE",
+		// An arbitrary constant key, the same on every node: the transaction-scoped lock is
+		// released by COMMIT or ROLLBACK, so a crashed migrator cannot leave it held.
+		migrateLock: `SELECT pg_advisory_xact_lock(7262840535420219459)`,
+		migrationsTable: `CREATE TABLE IF NOT EXISTS schema_migrations (
+	version INTEGER PRIMARY KEY,
+	name TEXT NOT NULL,
+	applied_at TIMESTAMPTZ NOT NULL
+)`,
+	}
+)
+
+// rebind rewrites the ? placeholders of q for the engine. The result is cached: the package
+// has a bounded set of query texts, and FindUsers builds the same few combinations again and
+// again.
+func (d *dialect) rebind(q string) string {
+	if !d.dollar {
+		return q
+	}
+	if v, ok := d.rebound.Load(q); ok {
+		return v.(string)
+	}
+	var b strings.Builder
+	b.Grow(len(q) + 16)
+	n := 0
+	var quote byte // the quote character we are inside of, or 0
+	for i := 0; i < len(q); i++ {
+		c := q[i]
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '\'' || c == '"':
+			quote = c
+		case c == '?':
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(c)
+	}
+	s := b.String()
+	d.rebound.Store(q, s)
+	return s
+}
+
+// lock returns q with the row-locking suffix of the engine when lock is set.
+func (d *dialect) lock(q string, lock bool) string {
+	if lock {
+		return q + d.forUpdate
+	}
+	return q
+}
+
+// jsonArg returns the value to bind for a JSON column: NULL for an absent document, so that
+// "no before" and "no after" stay distinguishable from the JSON literal null. Both engines
+// take the document as text: SQLite stores it in a TEXT column (a []byte would be stored as
+// a BLOB), PostgreSQL parses it into JSONB.
+func (d *dialect) jsonArg(raw json.RawMessage) any {
+	if len(raw) == 0 {
+		return nil
+	}
+	return string(raw)
+}
+
+// errs says how to report the failures of one statement.
+type errs struct {
+	op       string // context of an internal error, for example "find user 0190…"
+	notFound string // message when the row does not exist; "" when that cannot happen
+	conflict string // message when a unique key is already taken; "" when that cannot happen
+}
+
+// translate maps a driver error to the Store's errors, by code and never by message text:
+// sql.ErrNoRows becomes CodeNotFound, a unique violation CodeConflict, a foreign key violation
+// CodeNotFound for the organization (every foreign key of the schema points at orgs), and
+// anything else an internal error with context.
+func (d *dialect) translate(err error, e errs) error {
+	if err == nil {
+		return nil
+	}
+	var re *roster.Error
+	if errors.As(err, &re) {
+		return err
+	}
+	switch {
+	case errors.Is(err, sql.ErrNoRows) && e.notFound != "":
+		return &roster.Error{Code: roster.CodeNotFound, Message: e.notFound, Err: err}
+	case d.isUniqueViolation(err) && e.conflict != "":
+		return &roster.Error{Code: roster.CodeConflict, Message: e.conflict, Err: err}
+	case d.isForeignKeyViolation(err):
+		return &roster.Error{Code: roster.CodeNotFound, Message: "organization not found", Err: err}
+	}
+	return fmt.Errorf("%s: %w", e.op, err)
+}
+
+// isUniqueViolation reports whether err is a violation of a primary key or unique index.
+func (d *dialect) isUniqueViolation(err error) bool {
+	if d.engine == EnginePostgres {
+		var pe *pgconn.PgError
+		return errors.As(err, &pe) && pe.Code == "23505" // unique_violation
+	}
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	code := se.Code()
+	return code == sqlite3.SQLITE_CONSTRAINT_UNIQUE || code == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+}
+
+// isForeignKeyViolation reports whether err is a violation of a foreign key.
+func (d *dialect) isForeignKeyViolation(err error) bool {
+	if d.engine == EnginePostgres {
+		var pe *pgconn.PgError
+		return errors.As(err, &pe) && pe.Code == "23503" // foreign_key_violation
+	}
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
+}
