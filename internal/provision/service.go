@@ -44,11 +44,11 @@ func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microse
 type permission int
 
 const (
-	permRead         permission = iota // every administrator of the organization
-	permLicenses                       // change licenses and contact-center roles: full, cc_service
-	permUsers                          // add, change, delete, deactivate users: full
-	permOrg                            // change the organization and its tokens: full
-	permSystem                         // create organizations, change seats and platform: system
+	permRead     permission = iota // every administrator of the organization
+	permLicenses                   // change licenses and contact-center roles: full, cc_service
+	permUsers                      // add, change, delete, deactivate users: full
+	permOrg                        // change the organization and its tokens: full
+	permSystem                     // create organizations, change seats and platform: system
 )
 
 // authorize checks that actor may do what p says in organization orgID. An actor of another
