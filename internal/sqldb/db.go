@@ -1,6 +1,346 @@
+// Package sqldb implements roster.Store with database/sql on SQLite (modernc.org/sqlite, the
+// default, one file in the data directory) and on PostgreSQL (pgx). Every query is written
+// once; the differences between the engines live in dialect.go, and the schema of each engine
+// in migrations/<engine>/.
 package sqldb
 
 import (
-	_ "github.com/jackc/pgx/v5/stdlib"
-	_ "modernc.org/sqlite"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+
+	"roster"
 )
+
+// Config says where the directory is stored.
+type Config struct {
+	// DataDir holds the SQLite database file, roster.db. It is created on first use.
+	DataDir string
+	// DatabaseURL, when it starts with postgres:// or postgresql://, selects PostgreSQL and
+	// DataDir is not used.
+	DatabaseURL string
+}
+
+// DB is the roster.Store of one database. Its reads run on a read pool and its changes on the
+// writer inside Write.
+type DB struct {
+	reader // the queries, on the read pool
+
+	d     *dialect
+	write *sql.DB
+	read  *sql.DB // the same pool as write on PostgreSQL
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+var _ roster.Store = (*DB)(nil)
+
+// Open opens the database that cfg names, creating the SQLite data directory if needed, and
+// checks that it answers. It does not migrate: call Migrate.
+func Open(ctx context.Context, cfg Config) (*DB, error) {
+	var db *DB
+	var err error
+	switch u := cfg.DatabaseURL; {
+	case strings.HasPrefix(u, "postgres://") || strings.HasPrefix(u, "postgresql://"):
+		db, err = openPostgres(u)
+	case u != "":
+		// Never echo the URL: it may carry a password.
+		return nil, errors.New("open database: the database URL must start with postgres:// or postgresql://")
+	case cfg.DataDir == "":
+		return nil, errors.New("open database: no data directory")
+	default:
+		db, err = openSQLite(cfg.DataDir)
+	}
+	if err != nil {
+		return nil, err
+	}
+	// The writer first: its first connection creates the file and switches it to WAL, which
+	// the query-only readers cannot do.
+	if err := db.Ping(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s database: %w", db.d.engine, err)
+	}
+	return db, nil
+}
+
+func openSQLite(dir string) (*DB, error) {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	path, err := filepath.Abs(filepath.Join(dir, "roster.db"))
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite database: %w", err)
+	}
+	if strings.ContainsRune(path, '?') {
+		return nil, fmt.Errorf("open sqlite database: the path %q contains a '?'", path)
+	}
+	write, err := sql.Open("sqlite", sqliteDSN(path, true))
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite database: %w", err)
+	}
+	// One writer: SQLite allows one writing transaction at a time anyway, and queueing in the
+	// pool is cheaper than queueing on the file lock.
+	write.SetMaxOpenConns(1)
+	write.SetMaxIdleConns(1)
+	write.SetConnMaxIdleTime(0)
+	write.SetConnMaxLifetime(0)
+
+	read, err := sql.Open("sqlite", sqliteDSN(path, false))
+	if err != nil {
+		write.Close()
+		return nil, fmt.Errorf("open sqlite database: %w", err)
+	}
+	// modernc collapses when more connections than cores run queries at once (NOTES.md).
+	n := max(runtime.NumCPU(), 2)
+	read.SetMaxOpenConns(n)
+	read.SetMaxIdleConns(n)
+	read.SetConnMaxIdleTime(0)
+	read.SetConnMaxLifetime(0)
+	return newDB(sqliteDialect, write, read), nil
+}
+
+func openPostgres(url string) (*DB, error) {
+	pool, err := sql.Open("pgx", url)
+	if err != nil {
+		// The error of a malformed URL may quote it; keep only that it failed.
+		return nil, errors.New("open postgres database: the database URL is not valid")
+	}
+	// database/sql keeps only 2 idle connections by default, which would reconnect on every
+	// burst of concurrent requests.
+	n := max(4*runtime.NumCPU(), 8)
+	pool.SetMaxOpenConns(n)
+	pool.SetMaxIdleConns(n)
+	pool.SetConnMaxIdleTime(5 * time.Minute)
+	return newDB(postgresDialect, pool, pool), nil
+}
+
+func newDB(d *dialect, write, read *sql.DB) *DB {
+	return &DB{
+		reader: reader{d: d, run: &poolRunner{d: d, db: read}},
+		d:      d,
+		write:  write,
+		read:   read,
+	}
+}
+
+// Engine returns the name of the database engine: "sqlite" or "postgres".
+func (db *DB) Engine() string { return db.d.engine }
+
+// Ping reports whether the database answers, on the writer and on the read pool.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.write.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping: %w", err)
+	}
+	if db.read != db.write {
+		if err := db.read.PingContext(ctx); err != nil {
+			return fmt.Errorf("ping: %w", err)
+		}
+	}
+	return nil
+}
+
+// Close closes the pools. It may be called more than once.
+func (db *DB) Close() error {
+	db.closeOnce.Do(func() {
+		var errs []error
+		if db.read != db.write {
+			errs = append(errs, db.read.Close())
+		}
+		errs = append(errs, db.write.Close())
+		db.closeErr = errors.Join(errs...)
+	})
+	return db.closeErr
+}
+
+// Write runs fn in one transaction on the writer: committed when fn returns nil, rolled back
+// when it returns an error or panics. Inside it, single-row reads lock their row on
+// PostgreSQL; on SQLite the single writer connection, begun IMMEDIATE, serializes writers.
+func (db *DB) Write(ctx context.Context, fn func(tx roster.Tx) error) error {
+	sqlTx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	// After a successful Commit this is a no-op; on error or panic it releases the writer.
+	defer sqlTx.Rollback()
+
+	run := &txRunner{d: db.d, tx: sqlTx, stmts: make(map[string]*sql.Stmt)}
+	if err := fn(&tx{reader{d: db.d, run: run, lock: true}}); err != nil {
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// reader runs the queries of roster.Reader, on the read pool or inside a transaction.
+type reader struct {
+	d   *dialect
+	run runner
+	// lock makes single-row reads lock their row (inside Write).
+	lock bool
+}
+
+// tx is the roster.Tx of Write. Its runner is a *txRunner.
+type tx struct {
+	reader
+}
+
+var _ roster.Tx = (*tx)(nil)
+
+// runner runs queries written with ? placeholders.
+type runner interface {
+	query(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+	queryRow(ctx context.Context, q string, args ...any) rowScanner
+	exec(ctx context.Context, q string, args ...any) (sql.Result, error)
+}
+
+// rowScanner is a *sql.Row, or the error of preparing its statement.
+type rowScanner interface {
+	Scan(dest ...any) error
+}
+
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
+
+// poolRunner runs queries on a pool. It does not prepare: pgx caches prepared statements per
+// connection by itself, and on SQLite a prepare costs little next to a pooled round trip.
+type poolRunner struct {
+	d  *dialect
+	db *sql.DB
+}
+
+func (r *poolRunner) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return r.db.QueryContext(ctx, r.d.rebind(q), args...)
+}
+
+func (r *poolRunner) queryRow(ctx context.Context, q string, args ...any) rowScanner {
+	return r.db.QueryRowContext(ctx, r.d.rebind(q), args...)
+}
+
+func (r *poolRunner) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return r.db.ExecContext(ctx, r.d.rebind(q), args...)
+}
+
+// txRunner runs queries in a transaction and prepares each distinct query once: bulk imports
+// call CreateUser and CreateAuditEntry thousands of times in one transaction. database/sql
+// closes the statements when the transaction ends.
+type txRunner struct {
+	d  *dialect
+	tx *sql.Tx
+
+	mu    sync.Mutex // fn may, unwisely, share its Tx between goroutines
+	stmts map[string]*sql.Stmt
+}
+
+func (r *txRunner) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if s, ok := r.stmts[q]; ok {
+		return s, nil
+	}
+	s, err := r.tx.PrepareContext(ctx, r.d.rebind(q))
+	if err != nil {
+		return nil, err
+	}
+	r.stmts[q] = s
+	return s, nil
+}
+
+func (r *txRunner) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	s, err := r.stmt(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return s.QueryContext(ctx, args...)
+}
+
+func (r *txRunner) queryRow(ctx context.Context, q string, args ...any) rowScanner {
+	s, err := r.stmt(ctx, q)
+	if err != nil {
+		return errRow{err}
+	}
+	return s.QueryRowContext(ctx, args...)
+}
+
+func (r *txRunner) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	s, err := r.stmt(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return s.ExecContext(ctx, args...)
+}
+
+// where collects the terms of a WHERE clause and their arguments.
+type where struct {
+	terms []string
+	args  []any
+}
+
+func (w *where) add(term string, args ...any) {
+	w.terms = append(w.terms, term)
+	w.args = append(w.args, args...)
+}
+
+func (w *where) String() string {
+	if len(w.terms) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(w.terms, " AND ")
+}
+
+// pageLimit applies the page size rules of every list.
+func pageLimit(n int) int {
+	switch {
+	case n <= 0:
+		return roster.DefaultPageSize
+	case n > roster.MaxPageSize:
+		return roster.MaxPageSize
+	}
+	return n
+}
+
+// dbTime returns t as the Store keeps it: in UTC, at the microsecond precision of PostgreSQL,
+// so that a value read back equals the value written on both engines.
+func dbTime(t time.Time) time.Time {
+	return t.UTC().Truncate(time.Microsecond)
+}
+
+// nullTime binds a zero time as NULL.
+func nullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t
+}
+
+// nullString binds "" as NULL, for the optional organization of tokens and audit entries.
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// exists reports whether q, a SELECT 1 of at most one row, finds its row: UpdateUser and
+// UpdateOrg use it to tell a missing row from a stale version.
+func (r *reader) exists(ctx context.Context, q string, args ...any) (bool, error) {
+	var one int
+	err := r.run.queryRow(ctx, q, args...).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
+}

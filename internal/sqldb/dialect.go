@@ -5,10 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"modernc.org/sqlite"
@@ -145,7 +145,7 @@ func (d *dialect) translate(err error, e errs) error {
 	case d.isUniqueViolation(err) && e.conflict != "":
 		return &roster.Error{Code: roster.CodeConflict, Message: e.conflict, Err: err}
 	case d.isForeignKeyViolation(err):
-		return &roster.Error{Code: roster.CodeNotFound, Message: "organization not found", Err: err}
+		return &roster.Error{Code: roster.CodeNotFound, Message: "Organization not found.", Err: err}
 	}
 	return fmt.Errorf("%s: %w", e.op, err)
 }
@@ -172,4 +172,24 @@ func (d *dialect) isForeignKeyViolation(err error) bool {
 	}
 	var se *sqlite.Error
 	return errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
+}
+
+// sqliteDSN returns the modernc DSN of the database file at path. Both pools write times in
+// one fixed layout, in UTC (see dbTime), so that they compare as text in time order. The writer
+// begins every transaction IMMEDIATE: a transaction that reads and then writes fails with
+// SQLITE_BUSY under concurrency otherwise, busy_timeout notwithstanding. Readers are query-only
+// so that a read can never take the write lock.
+func sqliteDSN(path string, writer bool) string {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Set("_time_format", "sqlite")
+	if writer {
+		q.Add("_pragma", "journal_mode(WAL)")
+		q.Set("_txlock", "immediate")
+	} else {
+		q.Add("_pragma", "query_only(1)")
+	}
+	return path + "?" + q.Encode()
 }

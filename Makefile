@@ -1,0 +1,48 @@
+# Roster — make help lists the targets.
+
+GO          ?= go
+BIN         := bin
+TOOLS       ?= $(HOME)/.cache/roster-tools
+LINT        := $(TOOLS)/golangci-lint
+LINT_VERSION := v2.15.0
+PG_URL      ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
+VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+
+.PHONY: help build run test test-postgres lint fuzz bench golden e2e
+
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+build: ## build bin/roster
+	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN)/roster ./cmd/roster
+
+run: ## run the server on embedded SQLite in ./roster-data
+	$(GO) run ./cmd/roster serve
+
+test: ## run every test (PostgreSQL too when ROSTER_TEST_POSTGRES_URL is set)
+	$(GO) test ./...
+
+test-postgres: ## run every test on SQLite and on the local PostgreSQL
+	ROSTER_TEST_POSTGRES_URL='$(PG_URL)' $(GO) test ./...
+
+$(LINT):
+	GOBIN=$(TOOLS) $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(LINT_VERSION)
+
+lint: $(LINT) ## go vet, gofmt and golangci-lint
+	$(GO) vet ./...
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1; }
+	$(LINT) run ./...
+
+fuzz: ## run each fuzz target for a while (FUZZTIME=30s)
+	@for t in $$(grep -rl 'func Fuzz' --include='*_test.go' . | xargs -n1 dirname | sort -u); do \
+		for f in $$(grep -ho 'func Fuzz[A-Za-z0-9_]*' $$t/*_test.go | cut -d' ' -f2); do \
+			$(GO) test $$t -run '^$$' -fuzz "^$$f$$" -fuzztime $${FUZZTIME:-30s} || exit 1; done; done
+
+bench: ## run the benchmarks of bench/ and print the figures (see bench/README.md)
+	$(GO) run ./bench
+
+golden: ## refresh golden files under testdata/
+	$(GO) test ./... -update
+
+e2e: ## end-to-end tests that run the real binary
+	$(GO) test -tags e2e ./e2e/...

@@ -1,0 +1,74 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+
+	"roster/internal/sqldb"
+)
+
+// dbConfig selects the database: embedded SQLite in a data directory, or PostgreSQL. Flags
+// override the environment; the defaults work on a laptop.
+type dbConfig struct {
+	dataDir     string
+	databaseURL string
+}
+
+func (c *dbConfig) register(fs *flag.FlagSet, getenv env) {
+	fs.StringVar(&c.dataDir, "data-dir", envOr(getenv, "ROSTER_DATA_DIR", "./roster-data"),
+		"directory of the embedded SQLite database (env ROSTER_DATA_DIR)")
+	fs.StringVar(&c.databaseURL, "database-url", getenv("ROSTER_DATABASE_URL"),
+		"postgres://… URL; switches from SQLite to PostgreSQL (env ROSTER_DATABASE_URL)")
+}
+
+// describe says where the data lives, without the password of a database URL.
+func (c *dbConfig) describe() string {
+	if c.databaseURL == "" {
+		return "SQLite in " + c.dataDir
+	}
+	return "PostgreSQL at " + redactURL(c.databaseURL)
+}
+
+// open opens the database and applies the migrations.
+func (c *dbConfig) open(ctx context.Context) (*sqldb.DB, error) {
+	if c.databaseURL != "" && !strings.HasPrefix(c.databaseURL, "postgres://") && !strings.HasPrefix(c.databaseURL, "postgresql://") {
+		return nil, usageErrorf("--database-url must start with postgres:// or postgresql://")
+	}
+	db, err := sqldb.Open(ctx, sqldb.Config{DataDir: c.dataDir, DatabaseURL: c.databaseURL})
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", c.describe(), err)
+	}
+	if err := db.Migrate(ctx); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("migrate %s: %w", c.describe(), err)
+	}
+	return db, nil
+}
+
+func envOr(getenv env, key, def string) string {
+	if v := getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+func redactURL(u string) string {
+	scheme, rest, ok := strings.Cut(u, "://")
+	if !ok {
+		return u
+	}
+	if at := strings.LastIndex(rest, "@"); at >= 0 {
+		if user, _, hasPass := strings.Cut(rest[:at], ":"); hasPass {
+			rest = user + ":***" + rest[at:]
+		}
+	}
+	return scheme + "://" + rest
+}
+
+func newLogger() *slog.Logger {
+	return slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+}

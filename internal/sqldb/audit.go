@@ -1,0 +1,102 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+
+	"roster"
+)
+
+const auditColumns = `id, org_id, at, actor_kind, actor_id, actor_name, interface, action,
+	target_kind, target_id, target, before, after, task_id`
+
+func scanAuditEntry(s rowScanner) (*roster.AuditEntry, error) {
+	var e roster.AuditEntry
+	var orgID sql.NullString
+	var before, after []byte
+	err := s.Scan(&e.ID, &orgID, &e.At, &e.ActorKind, &e.ActorID, &e.ActorName, &e.Interface,
+		&e.Action, &e.TargetKind, &e.TargetID, &e.Target, &before, &after, &e.TaskID)
+	if err != nil {
+		return nil, err
+	}
+	e.OrgID = orgID.String
+	e.At = e.At.UTC()
+	if before != nil {
+		e.Before = json.RawMessage(before)
+	}
+	if after != nil {
+		e.After = json.RawMessage(after)
+	}
+	return &e, nil
+}
+
+// FindAuditEntries returns one page of audit entries matching f, newest first, before the
+// entry f.Before. An empty f.OrgID selects the entries of every organization and of none.
+func (r *reader) FindAuditEntries(ctx context.Context, f roster.AuditFilter) (*roster.AuditPage, error) {
+	limit := pageLimit(f.Limit)
+	w := &where{}
+	if f.OrgID != "" {
+		w.add("org_id = ?", f.OrgID)
+	}
+	if f.TargetID != "" {
+		w.add("target_id = ?", f.TargetID)
+	}
+	if f.Action != "" {
+		w.add("action = ?", f.Action)
+	}
+	if f.ActorID != "" {
+		w.add("actor_id = ?", f.ActorID)
+	}
+	if f.Interface != "" {
+		w.add("interface = ?", f.Interface)
+	}
+	if !f.Since.IsZero() {
+		w.add("at >= ?", dbTime(f.Since))
+	}
+	if !f.Until.IsZero() {
+		w.add("at < ?", dbTime(f.Until))
+	}
+	if f.Before != "" {
+		w.add("id < ?", f.Before)
+	}
+	q := `SELECT ` + auditColumns + ` FROM audit_entries` + w.String() + ` ORDER BY id DESC LIMIT ?`
+	rows, err := r.run.query(ctx, q, append(w.args, limit+1)...)
+	if err != nil {
+		return nil, fmt.Errorf("find audit entries: %w", err)
+	}
+	defer rows.Close()
+	page := &roster.AuditPage{}
+	for rows.Next() {
+		e, err := scanAuditEntry(rows)
+		if err != nil {
+			return nil, fmt.Errorf("find audit entries: %w", err)
+		}
+		page.Entries = append(page.Entries, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("find audit entries: %w", err)
+	}
+	if len(page.Entries) > limit {
+		page.Entries = page.Entries[:limit]
+		page.Next = page.Entries[limit-1].ID
+	}
+	return page, nil
+}
+
+// CreateAuditEntry inserts e. Its time is stored in UTC to the microsecond, and e is updated
+// to hold what was stored. On PostgreSQL, Before and After are stored as JSONB, which keeps
+// their meaning but not their spacing or key order.
+func (t *tx) CreateAuditEntry(ctx context.Context, e *roster.AuditEntry) error {
+	e.At = dbTime(e.At)
+	_, err := t.run.exec(ctx, `INSERT INTO audit_entries (`+auditColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.ID, nullString(e.OrgID), e.At, e.ActorKind, e.ActorID, e.ActorName, e.Interface,
+		e.Action, e.TargetKind, e.TargetID, e.Target, t.d.jsonArg(e.Before), t.d.jsonArg(e.After),
+		e.TaskID)
+	return t.d.translate(err, errs{
+		op:       "create audit entry " + e.ID,
+		conflict: "An audit entry with this id already exists.",
+	})
+}
