@@ -76,7 +76,8 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, dst any) error {
 // position.
 func jsonError(body []byte, err error) error {
 	if e, ok := errors.AsType[*json.SyntaxError](err); ok {
-		line, col := position(body, e.Offset)
+		// Offset counts the bytes read up to and including the offending one.
+		line, col := position(body, e.Offset-1)
 		return roster.Errorf(roster.CodeInvalid, "The request body is not valid JSON: %s (line %d, column %d).",
 			strings.TrimPrefix(e.Error(), "json: "), line, col)
 	}
@@ -98,27 +99,21 @@ func jsonError(body []byte, err error) error {
 		return roster.InvalidFields(roster.FieldError{Field: name, Code: roster.CodeInvalid,
 			Message: fmt.Sprintf("Unknown field %q.", name)})
 	}
-	var fe *fieldError
-	if errors.As(err, &fe) {
-		return roster.InvalidFields(roster.FieldError{Field: fe.field, Code: roster.CodeInvalid, Message: fe.msg})
-	}
 	return roster.Errorf(roster.CodeInvalid, "The request body could not be decoded.")
 }
 
-// fieldError is returned by the decoding of a field that has its own rules (see Optional).
-type fieldError struct{ field, msg string }
-
-func (e *fieldError) Error() string { return e.field + ": " + e.msg }
-
 // jsonKind names the JSON value encoding/json reports in an UnmarshalTypeError ("number 1.5").
 func jsonKind(v string) string {
-	kind, _, _ := strings.Cut(v, " ")
-	switch kind {
-	case "array", "object", "number", "string":
-		return "an " + kind
+	kind, literal, found := strings.Cut(v, " ")
+	if found {
+		// A number that does not fit, such as 1.5 for a whole number: show the number.
+		return literal
 	}
-	if kind == "array" || kind == "object" {
+	switch kind {
+	case "array", "object":
 		return "an " + kind
+	case "bool":
+		return "true or false"
 	}
 	return "a " + kind
 }

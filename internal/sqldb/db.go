@@ -333,14 +333,3 @@ func nullString(s string) any {
 	}
 	return s
 }
-
-// exists reports whether q, a SELECT 1 of at most one row, finds its row: UpdateUser and
-// UpdateOrg use it to tell a missing row from a stale version.
-func (r *reader) exists(ctx context.Context, q string, args ...any) (bool, error) {
-	var one int
-	err := r.run.queryRow(ctx, q, args...).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
-	}
-	return err == nil, err
-}

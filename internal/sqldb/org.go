@@ -2,6 +2,8 @@ package sqldb
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 
 	"roster"
@@ -62,32 +64,30 @@ func (t *tx) CreateOrg(ctx context.Context, o *roster.Org) error {
 		o.Version = 1
 	}
 	o.CreatedAt, o.UpdatedAt = dbTime(o.CreatedAt), dbTime(o.UpdatedAt)
-	_, err := t.run.exec(ctx, `INSERT INTO orgs (`+orgColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	res, err := t.run.exec(ctx, `INSERT INTO orgs (`+orgColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 		o.ID, o.Name, o.Platform, o.Settings.SendWelcomeEmail, o.Settings.DefaultLanguage,
 		o.Seats.Standard, o.Seats.Premium, o.Usage.Users, o.Usage.Standard, o.Usage.Premium,
 		o.CreatedAt, o.UpdatedAt, o.Version)
-	return t.d.translate(err, errs{
-		op:       "create organization " + o.ID,
-		conflict: "An organization with this id already exists.",
-	})
+	if err == nil {
+		err = inserted(res, "An organization with this id already exists.")
+	}
+	return t.d.translate(err, errs{op: "create organization " + o.ID})
 }
 
-// UpdateOrg writes every field of o, Usage included, when o.Version is the stored version,
-// and then sets o.Version to the new version.
+// UpdateOrg writes every field of o but Usage when o.Version is the stored version, and then
+// sets o.Version to the new version.
 func (t *tx) UpdateOrg(ctx context.Context, o *roster.Org) error {
 	o.CreatedAt, o.UpdatedAt = dbTime(o.CreatedAt), dbTime(o.UpdatedAt)
 	res, err := t.run.exec(ctx, `UPDATE orgs SET name = ?, platform = ?, send_welcome_email = ?,
-		default_language = ?, seats_standard = ?, seats_premium = ?, users_count = ?,
-		standard_used = ?, premium_used = ?, created_at = ?, updated_at = ?,
-		version = version + 1
+		default_language = ?, seats_standard = ?, seats_premium = ?, created_at = ?,
+		updated_at = ?, version = version + 1
 		WHERE id = ? AND version = ?`,
 		o.Name, o.Platform, o.Settings.SendWelcomeEmail, o.Settings.DefaultLanguage,
-		o.Seats.Standard, o.Seats.Premium, o.Usage.Users, o.Usage.Standard, o.Usage.Premium,
-		o.CreatedAt, o.UpdatedAt, o.ID, o.Version)
+		o.Seats.Standard, o.Seats.Premium, o.CreatedAt, o.UpdatedAt, o.ID, o.Version)
 	if err == nil {
-		err = t.checkVersion(ctx, res, `SELECT 1 FROM orgs WHERE id = ?`, []any{o.ID},
-			"Organization not found.", "The organization has changed since it was read.")
+		err = t.checkVersion(ctx, res, `SELECT version FROM orgs WHERE id = ?`, []any{o.ID}, o.Version,
+			"Organization not found.", "The organization has changed since it was read.", "")
 	}
 	if err != nil {
 		return t.d.translate(err, errs{op: "update organization " + o.ID})
@@ -96,20 +96,58 @@ func (t *tx) UpdateOrg(ctx context.Context, o *roster.Org) error {
 	return nil
 }
 
-// checkVersion turns an optimistic UPDATE that matched no row into CodeNotFound when the row is
-// missing (existsQuery finds nothing) and into CodeConflict when its version moved on.
-func (t *tx) checkVersion(ctx context.Context, res interface{ RowsAffected() (int64, error) },
-	existsQuery string, args []any, notFound, conflict string) error {
+// UpdateOrgUsage writes the usage counters of an organization, and nothing else: not its
+// version, which is the ETag administrators edit the organization against, and which would
+// otherwise change with every user they add.
+func (t *tx) UpdateOrgUsage(ctx context.Context, orgID string, u roster.Usage) error {
+	res, err := t.run.exec(ctx, `UPDATE orgs SET users_count = ?, standard_used = ?, premium_used = ?
+		WHERE id = ?`, u.Users, u.Standard, u.Premium, orgID)
+	if err == nil {
+		err = affected(res, "Organization not found.")
+	}
+	return t.d.translate(err, errs{op: "update usage of organization " + orgID})
+}
+
+// checkVersion explains an optimistic UPDATE that matched no row. versionQuery reads the stored
+// version of the row: no row is CodeNotFound, another version is CodeConflict with changed.
+// When the version is the one expected, the update's other guard failed: CodeConflict with
+// guard.
+func (t *tx) checkVersion(ctx context.Context, res sql.Result, versionQuery string, args []any,
+	expected int64, notFound, changed, guard string) error {
 	n, err := res.RowsAffected()
 	if err != nil || n > 0 {
 		return err
 	}
-	ok, err := t.exists(ctx, existsQuery, args...)
+	var stored int64
+	err = t.run.queryRow(ctx, versionQuery, args...).Scan(&stored)
 	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return roster.Errorf(roster.CodeNotFound, "%s", notFound)
 	case err != nil:
 		return err
-	case !ok:
+	case stored == expected && guard != "":
+		return roster.Errorf(roster.CodeConflict, "%s", guard)
+	}
+	return roster.Errorf(roster.CodeConflict, "%s", changed)
+}
+
+// inserted turns an INSERT ... ON CONFLICT DO NOTHING that inserted nothing into CodeConflict.
+// Creates skip conflicting rows instead of failing on them because a failed statement aborts
+// the whole transaction on PostgreSQL, and a bulk operation must be able to report one row
+// taken concurrently and go on, as it can on SQLite.
+func inserted(res sql.Result, conflict string) error {
+	n, err := res.RowsAffected()
+	if err == nil && n == 0 {
+		return roster.Errorf(roster.CodeConflict, "%s", conflict)
+	}
+	return err
+}
+
+// affected turns an UPDATE or DELETE that matched no row into CodeNotFound.
+func affected(res sql.Result, notFound string) error {
+	n, err := res.RowsAffected()
+	if err == nil && n == 0 {
 		return roster.Errorf(roster.CodeNotFound, "%s", notFound)
 	}
-	return roster.Errorf(roster.CodeConflict, "%s", conflict)
+	return err
 }

@@ -71,14 +71,14 @@ func (t *tx) CreateToken(ctx context.Context, tok *roster.APIToken) error {
 	if !tok.LastUsedAt.IsZero() {
 		tok.LastUsedAt = dbTime(tok.LastUsedAt)
 	}
-	_, err := t.run.exec(ctx, `INSERT INTO api_tokens (`+tokenColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	res, err := t.run.exec(ctx, `INSERT INTO api_tokens (`+tokenColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 		tok.ID, nullString(tok.OrgID), tok.Name, tok.Role, tok.System, tok.SecretHash,
 		tok.CreatedAt, tok.CreatedBy, nullTime(tok.LastUsedAt))
-	return t.d.translate(err, errs{
-		op:       "create token " + tok.ID,
-		conflict: "A token with this id or secret already exists.",
-	})
+	if err == nil {
+		err = inserted(res, "A token with this id or secret already exists.")
+	}
+	return t.d.translate(err, errs{op: "create token " + tok.ID})
 }
 
 // DeleteToken deletes the token of organization orgID (a system token when orgID is "") with
@@ -90,7 +90,7 @@ func (t *tx) DeleteToken(ctx context.Context, orgID, id string) error {
 	}
 	res, err := t.run.exec(ctx, q, args...)
 	if err == nil {
-		err = deleted(res, "Token not found.")
+		err = affected(res, "Token not found.")
 	}
 	return t.d.translate(err, errs{op: "delete token " + id})
 }

@@ -217,59 +217,57 @@ func (t *tx) CreateUser(ctx context.Context, u *roster.User) error {
 		u.Version = 1
 	}
 	u.CreatedAt, u.UpdatedAt = dbTime(u.CreatedAt), dbTime(u.UpdatedAt)
-	_, err := t.run.exec(ctx, `INSERT INTO users (`+userColumns+`, first_name_key, last_name_key)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	res, err := t.run.exec(ctx, `INSERT INTO users (`+userColumns+`, first_name_key, last_name_key)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 		u.ID, u.OrgID, u.Email, u.FirstName, u.LastName, u.DisplayName, u.PhoneNumber, u.Title,
 		u.Department, u.PreferredLanguage, u.Status, u.License, u.CCRole, u.AdminRole,
 		u.SyncStatus, u.CreatedAt, u.UpdatedAt, u.Version, nameKey(u.FirstName), nameKey(u.LastName))
-	return t.d.translate(err, errs{
-		op:       "create user " + u.ID,
-		conflict: fmt.Sprintf("A user with the email %s already exists.", u.Email),
-	})
+	if err == nil {
+		err = inserted(res, emailTaken(u.Email))
+	}
+	return t.d.translate(err, errs{op: "create user " + u.ID})
 }
 
 // UpdateUser writes every field of u but its id and organization when u.Version is the stored
-// version, and then sets u.Version to the new version.
+// version, and then sets u.Version to the new version. An email taken by another user fails
+// with CodeConflict.
 func (t *tx) UpdateUser(ctx context.Context, u *roster.User) error {
 	u.CreatedAt, u.UpdatedAt = dbTime(u.CreatedAt), dbTime(u.UpdatedAt)
+	// The NOT EXISTS guard reports a taken email as "no row matched" rather than as a unique
+	// violation, which would abort the whole transaction on PostgreSQL (see inserted). The
+	// unique index still decides when another transaction takes the email at the same moment.
 	res, err := t.run.exec(ctx, `UPDATE users SET email = ?, first_name = ?, last_name = ?,
 		display_name = ?, phone_number = ?, title = ?, department = ?, preferred_language = ?,
 		status = ?, license = ?, cc_role = ?, admin_role = ?, sync_status = ?,
 		first_name_key = ?, last_name_key = ?, created_at = ?, updated_at = ?,
 		version = version + 1
-		WHERE id = ? AND org_id = ? AND version = ?`,
+		WHERE id = ? AND org_id = ? AND version = ?
+		AND NOT EXISTS (SELECT 1 FROM users AS other WHERE other.email = ? AND other.id <> ?)`,
 		u.Email, u.FirstName, u.LastName, u.DisplayName, u.PhoneNumber, u.Title, u.Department,
 		u.PreferredLanguage, u.Status, u.License, u.CCRole, u.AdminRole, u.SyncStatus,
 		nameKey(u.FirstName), nameKey(u.LastName), u.CreatedAt, u.UpdatedAt,
-		u.ID, u.OrgID, u.Version)
+		u.ID, u.OrgID, u.Version, u.Email, u.ID)
 	if err == nil {
-		err = t.checkVersion(ctx, res, `SELECT 1 FROM users WHERE id = ? AND org_id = ?`,
-			[]any{u.ID, u.OrgID}, "User not found.", "The user has changed since it was read.")
+		err = t.checkVersion(ctx, res, `SELECT version FROM users WHERE id = ? AND org_id = ?`,
+			[]any{u.ID, u.OrgID}, u.Version, "User not found.",
+			"The user has changed since it was read.", emailTaken(u.Email))
 	}
 	if err != nil {
-		return t.d.translate(err, errs{
-			op:       "update user " + u.ID,
-			conflict: fmt.Sprintf("A user with the email %s already exists.", u.Email),
-		})
+		return t.d.translate(err, errs{op: "update user " + u.ID, conflict: emailTaken(u.Email)})
 	}
 	u.Version++
 	return nil
+}
+
+func emailTaken(email string) string {
+	return fmt.Sprintf("A user with the email address %s already exists.", email)
 }
 
 // DeleteUser deletes the user of organization orgID with this id.
 func (t *tx) DeleteUser(ctx context.Context, orgID, id string) error {
 	res, err := t.run.exec(ctx, `DELETE FROM users WHERE id = ? AND org_id = ?`, id, orgID)
 	if err == nil {
-		err = deleted(res, "User not found.")
+		err = affected(res, "User not found.")
 	}
 	return t.d.translate(err, errs{op: "delete user " + id})
-}
-
-// deleted turns a DELETE that matched no row into CodeNotFound.
-func deleted(res interface{ RowsAffected() (int64, error) }, notFound string) error {
-	n, err := res.RowsAffected()
-	if err == nil && n == 0 {
-		return roster.Errorf(roster.CodeNotFound, "%s", notFound)
-	}
-	return err
 }

@@ -90,7 +90,7 @@ CREATE TABLE audit_entries (
 	before      TEXT,
 	after       TEXT,
 	task_id     TEXT NOT NULL
-);
+) WITHOUT ROWID;
 
 CREATE INDEX audit_entries_org ON audit_entries (org_id, id);
 CREATE INDEX audit_entries_org_target ON audit_entries (org_id, target_id, id);

@@ -1,0 +1,215 @@
+// Command bench measures the figures the issues name, on this machine, and prints medians.
+//
+//	go run ./bench                     # every benchmark on embedded SQLite
+//	go run ./bench -engine postgres    # the same on ROSTER_BENCH_POSTGRES_URL
+//	go run ./bench -only create,list   # a subset
+//
+// The million-user database of the list and HTTP benchmarks is built once under bench/out and
+// reused by later runs (delete the folder to rebuild it).
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"roster"
+	"roster/internal/provision"
+	"roster/internal/sqldb"
+)
+
+func main() {
+	var (
+		engine = flag.String("engine", "sqlite", "sqlite or postgres (ROSTER_BENCH_POSTGRES_URL, default the local test database)")
+		only   = flag.String("only", "create,list,http", "comma-separated benchmarks to run")
+		runs   = flag.Int("runs", 3, "runs of the create benchmark (median reported)")
+		users  = flag.Int("users", 100_000, "users of the create benchmark")
+		big    = flag.Int("big", 1_000_000, "users of the organization the list and HTTP benchmarks read")
+		out    = flag.String("out", "bench/out", "folder for databases kept between runs")
+		dur    = flag.Duration("duration", 10*time.Second, "duration of the HTTP load")
+		conc   = flag.Int("concurrency", 4, "concurrent HTTP clients")
+	)
+	flag.Parse()
+	ctx := context.Background()
+	b := &bench{engine: *engine, out: *out}
+	for _, name := range strings.Split(*only, ",") {
+		switch name {
+		case "create":
+			b.create(ctx, *runs, *users)
+		case "list":
+			b.list(ctx, *big)
+		case "http":
+			b.http(ctx, *big, *dur, *conc)
+		default:
+			log.Fatalf("unknown benchmark %q", name)
+		}
+	}
+}
+
+type bench struct {
+	engine string
+	out    string
+}
+
+// open opens a fresh or kept database of the chosen engine. On PostgreSQL each name is a schema.
+func (b *bench) open(ctx context.Context, name string, fresh bool) *sqldb.DB {
+	cfg := sqldb.Config{DataDir: filepath.Join(b.out, b.engine+"-"+name)}
+	if b.engine == "postgres" {
+		cfg = sqldb.Config{DatabaseURL: postgresSchema(ctx, "bench_"+name, fresh)}
+	} else if fresh {
+		if err := os.RemoveAll(cfg.DataDir); err != nil {
+			log.Fatal(err)
+		}
+	}
+	db, err := sqldb.Open(ctx, cfg)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := db.Migrate(ctx); err != nil {
+		log.Fatal(err)
+	}
+	return db
+}
+
+// newUsers generates n users: a third standard, a third premium, a third without a license,
+// with names spread over the alphabet.
+func newUsers(prefix string, n int) []provision.NewUser {
+	first := []string{"Ada", "Björn", "Carmen", "Daan", "Ewa", "Filip", "Greta", "Hugo", "Iris", "Jan", "Karin", "Łukasz"}
+	last := []string{"Andersson", "de Vries", "García", "Kowalski", "Nilsson", "Jansen", "López", "Nowak"}
+	licenses := []roster.License{roster.LicenseStandard, roster.LicensePremium, roster.LicenseNone}
+	users := make([]provision.NewUser, n)
+	for i := range users {
+		users[i] = provision.NewUser{
+			Email:     fmt.Sprintf("%s%07d@example.com", prefix, i),
+			FirstName: first[i%len(first)], LastName: last[i%len(last)],
+			Department: "Support", License: licenses[i%3],
+		}
+	}
+	return users
+}
+
+func newOrg(ctx context.Context, svc *provision.Service, name string) *roster.Org {
+	o, err := svc.CreateOrg(ctx, provision.System(roster.ViaCLI), provision.OrgChange{Name: &name})
+	if err != nil {
+		log.Fatal(err)
+	}
+	return o
+}
+
+// create: 100,000 users through the application layer (rules, seats, audit), 1,000 a transaction.
+func (b *bench) create(ctx context.Context, runs, n int) {
+	var times []time.Duration
+	for r := range runs {
+		db := b.open(ctx, "create", true)
+		svc := provision.New(db)
+		o := newOrg(ctx, svc, "Create")
+		users := newUsers(fmt.Sprintf("r%d-", r), n)
+		start := time.Now()
+		res, err := svc.CreateUsers(ctx, provision.System(roster.ViaCLI), o.ID, users, 1000)
+		elapsed := time.Since(start)
+		if err != nil {
+			log.Fatal(err)
+		}
+		for _, x := range res {
+			if x.Outcome != provision.Created {
+				log.Fatalf("not created: %+v", x)
+			}
+		}
+		times = append(times, elapsed)
+		_ = db.Close()
+	}
+	report("create %d users (application layer, %s)", []any{n, b.engine}, times, "target < 4s")
+}
+
+// million opens the organization of n users, building it on first use.
+func (b *bench) million(ctx context.Context, n int) (*sqldb.DB, *roster.Org) {
+	db := b.open(ctx, fmt.Sprintf("users%d", n), false)
+	svc := provision.New(db)
+	orgs, err := db.FindOrgs(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if len(orgs) == 1 && orgs[0].Usage.Users == n {
+		return db, orgs[0]
+	}
+	if len(orgs) != 0 {
+		log.Fatalf("%s holds a partial build; delete it and run again", b.out)
+	}
+	o := newOrg(ctx, svc, "Million")
+	log.Printf("building an organization of %d users (once)…", n)
+	start := time.Now()
+	const step = 100_000
+	for i := 0; i < n; i += step {
+		users := newUsers(fmt.Sprintf("m%d-", i/step), min(step, n-i))
+		if _, err := svc.CreateUsers(ctx, provision.System(roster.ViaCLI), o.ID, users, 5000); err != nil {
+			log.Fatal(err)
+		}
+	}
+	log.Printf("built in %s", time.Since(start).Round(time.Second))
+	o, err = db.FindOrgByID(ctx, o.ID)
+	if err != nil {
+		log.Fatal(err)
+	}
+	return db, o
+}
+
+// list: pages of 100 of an organization of a million users, first and deep, filtered by license.
+func (b *bench) list(ctx context.Context, n int) {
+	db, o := b.million(ctx, n)
+	defer db.Close()
+	svc := provision.New(db)
+	reader := provision.System(roster.ViaAPI)
+	// The cursor of a deep page: the email of a user 90% through the organization.
+	deep := fmt.Sprintf("m%d-%07d@example.com", (n*9/10)/100_000, 0)
+	cases := []struct {
+		name string
+		f    roster.UserFilter
+	}{
+		{"first page, license=premium", roster.UserFilter{OrgID: o.ID, License: roster.LicensePremium}},
+		{"deep page (90%), license=premium", roster.UserFilter{OrgID: o.ID, License: roster.LicensePremium, After: deep}},
+		{"first page, no filter", roster.UserFilter{OrgID: o.ID}},
+		{"deep page (90%), no filter", roster.UserFilter{OrgID: o.ID, After: deep}},
+		{"first page, status=pending", roster.UserFilter{OrgID: o.ID, Status: roster.StatusPending}},
+		{"first page, q=kow (last name prefix)", roster.UserFilter{OrgID: o.ID, Query: "kow"}},
+		{"first page, adminRole=full (no match)", roster.UserFilter{OrgID: o.ID, AdminRole: roster.AdminFull}},
+	}
+	for _, c := range cases {
+		var times []time.Duration
+		for range 200 {
+			start := time.Now()
+			page, err := svc.Users(ctx, reader, c.f)
+			times = append(times, time.Since(start))
+			if err != nil {
+				log.Fatal(err)
+			}
+			if c.f.AdminRole == "" && len(page.Users) != roster.DefaultPageSize {
+				log.Fatalf("%s: %d users", c.name, len(page.Users))
+			}
+		}
+		report("list %s, %d users (%s)", []any{c.name, n, b.engine}, times, "target < 20ms")
+	}
+}
+
+func report(format string, args []any, times []time.Duration, target string) {
+	slices.Sort(times)
+	med := times[len(times)/2]
+	p99 := times[min(len(times)-1, len(times)*99/100)]
+	fmt.Printf("%-78s median %-10s p99 %-10s (%d runs; %s)\n", fmt.Sprintf(format, args...),
+		roundDur(med), roundDur(p99), len(times), target)
+}
+
+func roundDur(d time.Duration) time.Duration {
+	switch {
+	case d > time.Second:
+		return d.Round(10 * time.Millisecond)
+	case d > time.Millisecond:
+		return d.Round(10 * time.Microsecond)
+	}
+	return d.Round(time.Microsecond)
+}

@@ -1,0 +1,91 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"roster/internal/httpapi"
+)
+
+// remote holds what every command that talks to a running server needs.
+type remote struct {
+	env    env
+	stdout io.Writer
+
+	server string
+	token  string
+	json   bool
+}
+
+func (r *remote) register(fs *flag.FlagSet) {
+	fs.StringVar(&r.server, "server", envOr(r.env, "ROSTER_SERVER", "http://127.0.0.1:8080"), "URL of the Roster server (env ROSTER_SERVER)")
+	fs.StringVar(&r.token, "token", r.env("ROSTER_TOKEN"), "API token (env ROSTER_TOKEN)")
+	fs.BoolVar(&r.json, "json", false, "print JSON instead of a table")
+}
+
+func (r *remote) client() (*httpapi.Client, error) {
+	if r.token == "" {
+		return nil, usageErrorf("no API token: pass --token or set ROSTER_TOKEN (create one with roster token create)")
+	}
+	if !strings.HasPrefix(r.server, "http://") && !strings.HasPrefix(r.server, "https://") {
+		return nil, usageErrorf("--server must be an http:// or https:// URL")
+	}
+	hc := &http.Client{Timeout: 60 * time.Second}
+	return httpapi.NewClient(strings.TrimRight(r.server, "/"), r.token, hc, httpapi.WithVersion(version)), nil
+}
+
+// printJSON prints v indented.
+func (r *remote) printJSON(v any) error {
+	enc := json.NewEncoder(r.stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// table prints rows under a header, aligned.
+func (r *remote) table(header []string, rows [][]string) {
+	tw := tabwriter.NewWriter(r.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, strings.Join(header, "\t"))
+	for _, row := range rows {
+		fmt.Fprintln(tw, strings.Join(row, "\t"))
+	}
+	_ = tw.Flush()
+}
+
+// details prints key: value lines, aligned.
+func (r *remote) details(pairs [][2]string) {
+	tw := tabwriter.NewWriter(r.stdout, 0, 0, 1, ' ', 0)
+	for _, p := range pairs {
+		fmt.Fprintf(tw, "%s:\t%s\n", p[0], p[1])
+	}
+	_ = tw.Flush()
+}
+
+// setFlags returns the names of the flags given on the command line, so that updates send only
+// what the administrator asked to change.
+func setFlags(fs *flag.FlagSet) map[string]bool {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	return set
+}
+
+// parseInterspersed parses flags that may come before or after positional arguments, as in
+// "roster users get ada@example.com --org X".
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return positional, nil
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}

@@ -1,0 +1,327 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"roster"
+	"roster/internal/httpapi"
+)
+
+// usersCommand lists, shows, adds, changes and deletes users through the REST API.
+type usersCommand struct {
+	remote
+	org string
+}
+
+const usersUsage = `use: roster users <list|get|add|batch|update|delete|deactivate|reactivate> --org ID [flags]
+  list                         list users (filters: --q --license --cc-role --admin-role --status --sync-status)
+  get USER                     show one user (USER is an id or an email address)
+  add EMAIL                    create one user
+  batch EMAIL... --license L   add or modify up to 25 people with one license choice
+  update USER                  change the fields given as flags
+  delete USER                  delete a user
+  deactivate USER, reactivate USER`
+
+func (c *usersCommand) run(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		return usageErrorf("%s", usersUsage)
+	}
+	sub, args := args[0], args[1:]
+	fs := newFlagSet("users "+sub, "users "+sub+" [flags]", c.stdout)
+	c.register(fs)
+	fs.StringVar(&c.org, "org", c.env("ROSTER_ORG"), "organization id (env ROSTER_ORG)")
+	switch sub {
+	case "list":
+		return c.list(ctx, fs, args)
+	case "get":
+		return c.get(ctx, fs, args)
+	case "add":
+		return c.add(ctx, fs, args)
+	case "batch":
+		return c.batch(ctx, fs, args)
+	case "update":
+		return c.update(ctx, fs, args)
+	case "delete", "deactivate", "reactivate":
+		return c.action(ctx, sub, fs, args)
+	}
+	return usageErrorf("unknown subcommand %q\n%s", sub, usersUsage)
+}
+
+// prepare parses the flags and returns the client and the positional arguments.
+func (c *usersCommand) prepare(fs *flag.FlagSet, args []string, minArgs, maxArgs int, what string) (*httpapi.Client, []string, error) {
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(pos) < minArgs || (maxArgs >= 0 && len(pos) > maxArgs) {
+		return nil, nil, usageErrorf("expected %s", what)
+	}
+	if c.org == "" {
+		return nil, nil, usageErrorf("--org is required")
+	}
+	cl, err := c.client()
+	return cl, pos, err
+}
+
+func (c *usersCommand) list(ctx context.Context, fs *flag.FlagSet, args []string) error {
+	var q httpapi.UserQuery
+	var all bool
+	fs.StringVar(&q.Q, "q", "", "prefix of the email, first or last name")
+	fs.StringVar((*string)(&q.License), "license", "", "none, standard or premium")
+	fs.StringVar((*string)(&q.CCRole), "cc-role", "", "agent or supervisor")
+	fs.StringVar((*string)(&q.AdminRole), "admin-role", "", "none, full, cc_service or read_only")
+	fs.StringVar((*string)(&q.Status), "status", "", "pending, active or inactive")
+	fs.StringVar((*string)(&q.SyncStatus), "sync-status", "", "none, pending, valid or invalid")
+	fs.IntVar(&q.Limit, "limit", 100, "users per page (at most 1000)")
+	fs.StringVar(&q.Cursor, "cursor", "", "cursor of the page to read, from the previous page")
+	fs.BoolVar(&all, "all", false, "read every page")
+	cl, _, err := c.prepare(fs, args, 0, 0, "no arguments")
+	if err != nil {
+		return err
+	}
+	var users []httpapi.User
+	var last *httpapi.UserList
+	for {
+		page, err := cl.Users(ctx, c.org, q)
+		if err != nil {
+			return err
+		}
+		users, last = append(users, page.Items...), page
+		if !all || page.NextCursor == nil {
+			break
+		}
+		q.Cursor = *page.NextCursor
+	}
+	if c.json {
+		last.Items = users
+		return c.printJSON(last)
+	}
+	rows := make([][]string, len(users))
+	for i, u := range users {
+		rows[i] = []string{u.Email, strings.TrimSpace(u.FirstName + " " + u.LastName), string(u.License),
+			string(u.CCRole), string(u.AdminRole), string(u.Status), string(u.SyncStatus), u.ID}
+	}
+	c.table([]string{"EMAIL", "NAME", "LICENSE", "ROLE", "ADMIN", "STATUS", "SYNC", "ID"}, rows)
+	total := strconv.Itoa(last.Total)
+	if !last.TotalExact {
+		total = "at least " + total
+	}
+	fmt.Fprintf(c.stdout, "\n%d shown of %s users", len(users), total)
+	if last.NextCursor != nil {
+		fmt.Fprintf(c.stdout, "; next page: --cursor %s", *last.NextCursor)
+	}
+	fmt.Fprintln(c.stdout)
+	return nil
+}
+
+// find returns the user named by an id or an email address.
+func (c *usersCommand) find(ctx context.Context, cl *httpapi.Client, ref string) (*httpapi.User, error) {
+	if !strings.Contains(ref, "@") {
+		return cl.User(ctx, c.org, ref)
+	}
+	email := roster.NormalizeEmail(ref)
+	page, err := cl.Users(ctx, c.org, httpapi.UserQuery{Q: email, Limit: 1})
+	if err != nil {
+		return nil, err
+	}
+	if len(page.Items) == 0 || page.Items[0].Email != email {
+		return nil, roster.Errorf(roster.CodeNotFound, "No user with the email address %s in this organization.", email)
+	}
+	// Read it again by id for its current version (the ETag of updates).
+	return cl.User(ctx, c.org, page.Items[0].ID)
+}
+
+func (c *usersCommand) get(ctx context.Context, fs *flag.FlagSet, args []string) error {
+	cl, pos, err := c.prepare(fs, args, 1, 1, "one user id or email address")
+	if err != nil {
+		return err
+	}
+	u, err := c.find(ctx, cl, pos[0])
+	if err != nil {
+		return err
+	}
+	return c.printUser(u)
+}
+
+func (c *usersCommand) printUser(u *httpapi.User) error {
+	if c.json {
+		return c.printJSON(u)
+	}
+	profile := "(no agent)"
+	if u.UserProfile != nil {
+		profile = *u.UserProfile
+	}
+	c.details([][2]string{
+		{"ID", u.ID}, {"Email", u.Email}, {"First name", u.FirstName}, {"Last name", u.LastName},
+		{"Display name", u.DisplayName}, {"Phone number", u.PhoneNumber}, {"Title", u.Title},
+		{"Department", u.Department}, {"Preferred language", string(u.PreferredLanguage)},
+		{"Status", string(u.Status)}, {"License", string(u.License)}, {"Contact center role", string(u.CCRole)},
+		{"Administrator role", string(u.AdminRole)}, {"User profile", profile}, {"Sync status", string(u.SyncStatus)},
+		{"Created", u.CreatedAt.Format("2006-01-02 15:04:05 MST")}, {"Updated", u.UpdatedAt.Format("2006-01-02 15:04:05 MST")},
+		{"Version", strconv.FormatInt(u.Version, 10)},
+	})
+	return nil
+}
+
+// userFlags are the fields add and update take.
+type userFlags struct {
+	first, last, display, phone, title, department, language, license, ccRole, adminRole string
+}
+
+func (f *userFlags) register(fs *flag.FlagSet, withAdmin bool) {
+	fs.StringVar(&f.first, "first-name", "", "first name")
+	fs.StringVar(&f.last, "last-name", "", "last name")
+	fs.StringVar(&f.display, "display-name", "", "display name")
+	fs.StringVar(&f.phone, "phone", "", "phone number in E.164 form, like +46701234567")
+	fs.StringVar(&f.title, "title", "", "title")
+	fs.StringVar(&f.department, "department", "", "department")
+	fs.StringVar(&f.language, "language", "", "preferred language: en, sv, nl, es or pl")
+	fs.StringVar(&f.license, "license", "", "contact-center license: none, standard or premium")
+	fs.StringVar(&f.ccRole, "cc-role", "", "contact-center role: agent or supervisor (premium only)")
+	if withAdmin {
+		fs.StringVar(&f.adminRole, "admin-role", "", "administrator role: none, full, cc_service or read_only")
+	}
+}
+
+func (c *usersCommand) add(ctx context.Context, fs *flag.FlagSet, args []string) error {
+	var f userFlags
+	f.register(fs, false)
+	cl, pos, err := c.prepare(fs, args, 1, 1, "one email address (use batch for several)")
+	if err != nil {
+		return err
+	}
+	u, err := cl.CreateUser(ctx, c.org, httpapi.NewUser{
+		Email: pos[0], FirstName: f.first, LastName: f.last, DisplayName: f.display, PhoneNumber: f.phone,
+		Title: f.title, Department: f.department, PreferredLanguage: roster.Language(f.language),
+		License: roster.License(f.license), CCRole: roster.CCRole(f.ccRole),
+	})
+	if err != nil {
+		return err
+	}
+	return c.printUser(u)
+}
+
+func (c *usersCommand) batch(ctx context.Context, fs *flag.FlagSet, args []string) error {
+	var license, role string
+	fs.StringVar(&license, "license", "", "license for all of them: none, standard or premium (absent: no choice)")
+	fs.StringVar(&role, "cc-role", "", "with premium: agent or supervisor")
+	cl, pos, err := c.prepare(fs, args, 1, -1, "one or more email addresses")
+	if err != nil {
+		return err
+	}
+	req := httpapi.BatchRequest{License: roster.License(license), CCRole: roster.CCRole(role)}
+	for _, e := range pos {
+		req.Entries = append(req.Entries, httpapi.BatchEntry{Email: e})
+	}
+	res, err := cl.AddOrModifyUsers(ctx, c.org, req)
+	if err != nil {
+		return err
+	}
+	if c.json {
+		return c.printJSON(res)
+	}
+	rows := make([][]string, len(res.Results))
+	failed := 0
+	for i, r := range res.Results {
+		rows[i] = []string{r.Email, string(r.Outcome), r.Message}
+		if r.Outcome == "failed" {
+			failed++
+		}
+	}
+	c.table([]string{"EMAIL", "OUTCOME", "REASON"}, rows)
+	if failed > 0 {
+		return fmt.Errorf("%d of %d entries failed", failed, len(res.Results))
+	}
+	return nil
+}
+
+func (c *usersCommand) update(ctx context.Context, fs *flag.FlagSet, args []string) error {
+	var f userFlags
+	var email string
+	f.register(fs, true)
+	fs.StringVar(&email, "email", "", "new email address")
+	cl, pos, err := c.prepare(fs, args, 1, 1, "one user id or email address")
+	if err != nil {
+		return err
+	}
+	set := setFlags(fs)
+	var p httpapi.UserPatch
+	str := func(name, v string, dst *httpapi.Optional[string]) {
+		if set[name] {
+			*dst = httpapi.Some(v)
+		}
+	}
+	str("email", email, &p.Email)
+	str("first-name", f.first, &p.FirstName)
+	str("last-name", f.last, &p.LastName)
+	str("display-name", f.display, &p.DisplayName)
+	str("phone", f.phone, &p.PhoneNumber)
+	str("title", f.title, &p.Title)
+	str("department", f.department, &p.Department)
+	if set["language"] {
+		p.PreferredLanguage = httpapi.Some(roster.Language(f.language))
+	}
+	if set["license"] {
+		p.License = httpapi.Some(roster.License(f.license))
+	}
+	if set["cc-role"] {
+		p.CCRole = httpapi.Some(roster.CCRole(f.ccRole))
+	}
+	if set["admin-role"] {
+		p.AdminRole = httpapi.Some(roster.AdminRole(f.adminRole))
+	}
+	if !anyField(set) {
+		return usageErrorf("nothing to change: give the fields as flags, like --license premium")
+	}
+	u, err := c.find(ctx, cl, pos[0])
+	if err != nil {
+		return err
+	}
+	// The version just read guards the change: a concurrent change fails with 412 instead of
+	// being overwritten.
+	u, err = cl.UpdateUser(ctx, c.org, u.ID, p, httpapi.ETag(u.Version))
+	if err != nil {
+		return err
+	}
+	return c.printUser(u)
+}
+
+func anyField(set map[string]bool) bool {
+	for _, name := range []string{"email", "first-name", "last-name", "display-name", "phone", "title", "department", "language", "license", "cc-role", "admin-role"} {
+		if set[name] {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *usersCommand) action(ctx context.Context, sub string, fs *flag.FlagSet, args []string) error {
+	cl, pos, err := c.prepare(fs, args, 1, 1, "one user id or email address")
+	if err != nil {
+		return err
+	}
+	u, err := c.find(ctx, cl, pos[0])
+	if err != nil {
+		return err
+	}
+	switch sub {
+	case "delete":
+		if err := cl.DeleteUser(ctx, c.org, u.ID, httpapi.ETag(u.Version)); err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stdout, "deleted %s\n", u.Email)
+		return nil
+	case "deactivate":
+		u, err = cl.DeactivateUser(ctx, c.org, u.ID, httpapi.ETag(u.Version))
+	default:
+		u, err = cl.ReactivateUser(ctx, c.org, u.ID, httpapi.ETag(u.Version))
+	}
+	if err != nil {
+		return err
+	}
+	return c.printUser(u)
+}

@@ -1,0 +1,268 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"roster"
+)
+
+// Client is a Go client of the REST API; the roster CLI's remote commands use it. Problem
+// responses come back as *roster.Error with the problem's code, detail and field errors.
+type Client struct {
+	base      string
+	token     string
+	http      *http.Client
+	userAgent string
+}
+
+// ClientOption configures a Client.
+type ClientOption func(*Client)
+
+// WithVersion sets the version the client reports in its User-Agent (roster-cli/<version>);
+// the server records such requests with the interface "cli".
+func WithVersion(v string) ClientOption {
+	return func(c *Client) { c.userAgent = cliAgentPrefix + v }
+}
+
+// NewClient returns a client of the server at baseURL (for example http://127.0.0.1:8080)
+// that authenticates with token. A nil httpClient means http.DefaultClient. A baseURL that is
+// not an http or https URL makes every call fail with an error that says so.
+func NewClient(baseURL, token string, httpClient *http.Client, opts ...ClientOption) *Client {
+	if httpClient == nil {
+		httpClient = http.DefaultClient
+	}
+	c := &Client{base: strings.TrimRight(baseURL, "/"), token: token, http: httpClient, userAgent: cliAgentPrefix + "dev"}
+	for _, o := range opts {
+		o(c)
+	}
+	return c
+}
+
+// CreateOrg creates an organization (installation token).
+func (c *Client) CreateOrg(ctx context.Context, in OrgInput) (*Org, error) {
+	var o Org
+	return &o, c.do(ctx, "POST", "/api/v1/orgs", nil, "", in, &o)
+}
+
+// Orgs lists the organizations the token may see.
+func (c *Client) Orgs(ctx context.Context) ([]Org, error) {
+	var l OrgList
+	return l.Items, c.do(ctx, "GET", "/api/v1/orgs", nil, "", nil, &l)
+}
+
+// Org reads one organization.
+func (c *Client) Org(ctx context.Context, orgID string) (*Org, error) {
+	var o Org
+	return &o, c.do(ctx, "GET", orgPath(orgID), nil, "", nil, &o)
+}
+
+// UpdateOrg changes an organization. ifMatch is "" (no precondition), AnyVersion, or
+// ETag(version).
+func (c *Client) UpdateOrg(ctx context.Context, orgID string, in OrgInput, ifMatch string) (*Org, error) {
+	var o Org
+	return &o, c.do(ctx, "PATCH", orgPath(orgID), nil, ifMatch, in, &o)
+}
+
+// Users reads one page of an organization's users.
+func (c *Client) Users(ctx context.Context, orgID string, q UserQuery) (*UserList, error) {
+	v := url.Values{}
+	add := func(name, value string) {
+		if value != "" {
+			v.Set(name, value)
+		}
+	}
+	add("q", q.Q)
+	add("license", string(q.License))
+	add("ccRole", string(q.CCRole))
+	add("adminRole", string(q.AdminRole))
+	add("status", string(q.Status))
+	add("syncStatus", string(q.SyncStatus))
+	if q.Limit > 0 {
+		v.Set("limit", strconv.Itoa(q.Limit))
+	}
+	add("cursor", q.Cursor)
+	var l UserList
+	return &l, c.do(ctx, "GET", orgPath(orgID)+"/users", v, "", nil, &l)
+}
+
+// User reads one user; its Version is its ETag (see ETag).
+func (c *Client) User(ctx context.Context, orgID, userID string) (*User, error) {
+	var u User
+	return &u, c.do(ctx, "GET", userPath(orgID, userID), nil, "", nil, &u)
+}
+
+// CreateUser creates one user.
+func (c *Client) CreateUser(ctx context.Context, orgID string, in NewUser) (*User, error) {
+	var u User
+	return &u, c.do(ctx, "POST", orgPath(orgID)+"/users", nil, "", in, &u)
+}
+
+// AddOrModifyUsers submits up to 25 people. A partial success (207) is not an error: read the
+// outcome of each result.
+func (c *Client) AddOrModifyUsers(ctx context.Context, orgID string, in BatchRequest) (*BatchResponse, error) {
+	var b BatchResponse
+	return &b, c.do(ctx, "POST", orgPath(orgID)+"/users/batch", nil, "", in, &b)
+}
+
+// UpdateUser changes a user. ifMatch is required: ETag(version) of the user as read, or
+// AnyVersion.
+func (c *Client) UpdateUser(ctx context.Context, orgID, userID string, p UserPatch, ifMatch string) (*User, error) {
+	var u User
+	return &u, c.do(ctx, "PATCH", userPath(orgID, userID), nil, ifMatch, p, &u)
+}
+
+// DeleteUser deletes a user. ifMatch is "" (no precondition), AnyVersion, or ETag(version).
+func (c *Client) DeleteUser(ctx context.Context, orgID, userID, ifMatch string) error {
+	return c.do(ctx, "DELETE", userPath(orgID, userID), nil, ifMatch, nil, nil)
+}
+
+// DeactivateUser makes a user inactive. ifMatch is as for DeleteUser.
+func (c *Client) DeactivateUser(ctx context.Context, orgID, userID, ifMatch string) (*User, error) {
+	var u User
+	return &u, c.do(ctx, "POST", userPath(orgID, userID)+"/deactivate", nil, ifMatch, nil, &u)
+}
+
+// ReactivateUser makes an inactive user active again. ifMatch is as for DeleteUser.
+func (c *Client) ReactivateUser(ctx context.Context, orgID, userID, ifMatch string) (*User, error) {
+	var u User
+	return &u, c.do(ctx, "POST", userPath(orgID, userID)+"/reactivate", nil, ifMatch, nil, &u)
+}
+
+// Tokens lists the API tokens of an organization, or the installation tokens when orgID is "".
+func (c *Client) Tokens(ctx context.Context, orgID string) ([]Token, error) {
+	var l TokenList
+	return l.Items, c.do(ctx, "GET", tokensPath(orgID), nil, "", nil, &l)
+}
+
+// CreateToken mints a token of an organization, or an installation token when orgID is "".
+// The secret in the answer is shown only this once.
+func (c *Client) CreateToken(ctx context.Context, orgID string, in NewToken) (*CreatedToken, error) {
+	var t CreatedToken
+	return &t, c.do(ctx, "POST", tokensPath(orgID), nil, "", in, &t)
+}
+
+// DeleteToken revokes a token of an organization, or an installation token when orgID is "".
+func (c *Client) DeleteToken(ctx context.Context, orgID, tokenID string) error {
+	return c.do(ctx, "DELETE", tokensPath(orgID)+"/"+url.PathEscape(tokenID), nil, "", nil, nil)
+}
+
+// AuditEntries reads one page of an organization's audit log, newest first.
+func (c *Client) AuditEntries(ctx context.Context, orgID string, q AuditQuery) (*AuditList, error) {
+	v := url.Values{}
+	add := func(name, value string) {
+		if value != "" {
+			v.Set(name, value)
+		}
+	}
+	add("action", q.Action)
+	add("targetId", q.TargetID)
+	add("actorId", q.ActorID)
+	add("interface", string(q.Interface))
+	if !q.Since.IsZero() {
+		v.Set("since", q.Since.UTC().Format(time.RFC3339Nano))
+	}
+	if !q.Until.IsZero() {
+		v.Set("until", q.Until.UTC().Format(time.RFC3339Nano))
+	}
+	if q.Limit > 0 {
+		v.Set("limit", strconv.Itoa(q.Limit))
+	}
+	add("cursor", q.Cursor)
+	var l AuditList
+	return &l, c.do(ctx, "GET", orgPath(orgID)+"/audit", v, "", nil, &l)
+}
+
+// OpenAPI returns the server's OpenAPI document.
+func (c *Client) OpenAPI(ctx context.Context) (json.RawMessage, error) {
+	var doc json.RawMessage
+	return doc, c.do(ctx, "GET", "/api/v1/openapi.json", nil, "", nil, &doc)
+}
+
+func orgPath(orgID string) string { return "/api/v1/orgs/" + url.PathEscape(orgID) }
+
+func userPath(orgID, userID string) string {
+	return orgPath(orgID) + "/users/" + url.PathEscape(userID)
+}
+
+func tokensPath(orgID string) string {
+	if orgID == "" {
+		return "/api/v1/tokens"
+	}
+	return orgPath(orgID) + "/tokens"
+}
+
+// do sends one request with body (nil: none) as JSON and decodes a successful answer into out
+// (nil: ignore it).
+func (c *Client) do(ctx context.Context, method, path string, q url.Values, ifMatch string, body, out any) error {
+	u, err := url.Parse(c.base + path)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("server address %q: want an http:// or https:// URL", c.base)
+	}
+	u.RawQuery = q.Encode()
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return fmt.Errorf("%s %s: encode request: %w", method, path, err)
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), rd)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.userAgent)
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	if ifMatch != "" {
+		req.Header.Set("If-Match", ifMatch)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	if resp.StatusCode >= 300 {
+		return responseError(method, path, resp)
+	}
+	if out == nil {
+		_, _ = io.Copy(io.Discard, resp.Body)
+		return nil
+	}
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		return fmt.Errorf("%s %s: decode answer: %w", method, path, err)
+	}
+	return nil
+}
+
+// responseError turns an error response into an error: a problem into *roster.Error, anything
+// else (a proxy's error page, say) into an error naming the status.
+func responseError(method, path string, resp *http.Response) error {
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes))
+	mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	var p Problem
+	if mt == "application/problem+json" && json.Unmarshal(body, &p) == nil && p.Code != "" {
+		e := &roster.Error{Code: p.Code, Message: p.Detail, Fields: p.Errors}
+		if p.RequestID != "" && p.Code == roster.CodeInternal {
+			// The request id is what an operator needs to find the logged cause.
+			e.Message += " (request id " + p.RequestID + ")"
+		}
+		return e
+	}
+	return fmt.Errorf("%s %s: the server answered %s", method, path, resp.Status)
+}

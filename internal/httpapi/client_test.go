@@ -1,0 +1,147 @@
+package httpapi_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"roster"
+	"roster/internal/httpapi"
+)
+
+// TestClient drives every route through the Go client the CLI uses.
+func TestClient(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	sys := httpapi.NewClient(f.srv.URL+"/", f.tokens["sys"], nil, httpapi.WithVersion("test"))
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	doc, err := sys.OpenAPI(ctx)
+	must(err)
+	if !json.Valid(doc) {
+		t.Error("the OpenAPI document is not JSON")
+	}
+
+	org, err := sys.CreateOrg(ctx, httpapi.OrgInput{Name: httpapi.Some("Client Co"), Seats: &httpapi.SeatsInput{Premium: httpapi.Some(2)}})
+	must(err)
+	if org.Name != "Client Co" || org.Seats.Premium != 2 || org.Platform != roster.PlatformNew {
+		t.Errorf("CreateOrg: %+v", org)
+	}
+	orgs, err := sys.Orgs(ctx)
+	must(err)
+	if len(orgs) != 3 {
+		t.Errorf("Orgs: %d", len(orgs))
+	}
+	org, err = sys.UpdateOrg(ctx, org.ID, httpapi.OrgInput{Settings: &httpapi.OrgSettingsInput{DefaultLanguage: httpapi.Some(roster.Dutch)}}, httpapi.ETag(org.Version))
+	must(err)
+	if org.Settings.DefaultLanguage != roster.Dutch || org.Version != 2 {
+		t.Errorf("UpdateOrg: %+v", org)
+	}
+	got, err := sys.Org(ctx, org.ID)
+	must(err)
+	if got.Version != 2 {
+		t.Errorf("Org: %+v", got)
+	}
+
+	tok, err := sys.CreateToken(ctx, org.ID, httpapi.NewToken{Name: "admin", Role: "full"})
+	must(err)
+	admin := httpapi.NewClient(f.srv.URL, tok.Secret, f.srv.Client())
+	toks, err := admin.Tokens(ctx, org.ID)
+	must(err)
+	if len(toks) != 1 || toks[0].ID != tok.ID || toks[0].OrgID == nil || *toks[0].OrgID != org.ID {
+		t.Errorf("Tokens: %+v", toks)
+	}
+
+	u, err := admin.CreateUser(ctx, org.ID, httpapi.NewUser{Email: "c@client.example", FirstName: "Cleo", License: roster.LicensePremium})
+	must(err)
+	if u.ProfileType != roster.ProfilePremiumAgent || u.UserProfile == nil || *u.UserProfile != "Premium Agent" {
+		t.Errorf("CreateUser: %+v", u)
+	}
+	batch, err := admin.AddOrModifyUsers(ctx, org.ID, httpapi.BatchRequest{Entries: []httpapi.BatchEntry{{Email: "d@client.example"}, {Email: "bad"}}})
+	must(err) // 207 is an answer, not an error
+	if len(batch.Results) != 2 || batch.Results[0].Outcome != "created" || batch.Results[1].Code != roster.CodeInvalid {
+		t.Errorf("AddOrModifyUsers: %+v", batch)
+	}
+	list, err := admin.Users(ctx, org.ID, httpapi.UserQuery{Q: "c", License: roster.LicensePremium, Limit: 10})
+	must(err)
+	if list.Total != 1 || len(list.Items) != 1 || list.NextCursor != nil {
+		t.Errorf("Users: %+v", list)
+	}
+	u, err = admin.UpdateUser(ctx, org.ID, u.ID, httpapi.UserPatch{FirstName: httpapi.Null[string](), CCRole: httpapi.Some(roster.RoleSupervisor)}, httpapi.ETag(u.Version))
+	must(err)
+	if u.FirstName != "" || u.CCRole != roster.RoleSupervisor || u.Version != 2 {
+		t.Errorf("UpdateUser: %+v", u)
+	}
+	u, err = admin.DeactivateUser(ctx, org.ID, u.ID, httpapi.ETag(u.Version))
+	must(err)
+	u, err = admin.ReactivateUser(ctx, org.ID, u.ID, "")
+	must(err)
+	if u.Status != roster.StatusActive {
+		t.Errorf("ReactivateUser: %+v", u)
+	}
+	got2, err := admin.User(ctx, org.ID, u.ID)
+	must(err)
+	if got2.Version != u.Version {
+		t.Errorf("User: %+v", got2)
+	}
+	must(admin.DeleteUser(ctx, org.ID, u.ID, httpapi.AnyVersion))
+	audit, err := admin.AuditEntries(ctx, org.ID, httpapi.AuditQuery{Action: "user.delete", Interface: roster.ViaCLI})
+	must(err)
+	// Without WithVersion the client still says roster-cli/dev: the CLI.
+	if len(audit.Items) != 1 || audit.Items[0].Target != "c@client.example" {
+		t.Errorf("AuditEntries: %+v", audit.Items)
+	}
+	must(admin.DeleteToken(ctx, org.ID, tok.ID))
+
+	sysTok, err := sys.CreateToken(ctx, "", httpapi.NewToken{Name: "deploy"})
+	must(err)
+	if sysTok.Role != "system" || sysTok.OrgID != nil {
+		t.Errorf("CreateToken system: %+v", sysTok)
+	}
+	sysToks, err := sys.Tokens(ctx, "")
+	must(err)
+	if len(sysToks) != 2 {
+		t.Errorf("Tokens system: %+v", sysToks)
+	}
+	must(sys.DeleteToken(ctx, "", sysTok.ID))
+
+	// Problems come back as *roster.Error with their code, detail and field errors.
+	_, err = sys.CreateUser(ctx, org.ID, httpapi.NewUser{Email: "x@client.example", PhoneNumber: "0701234567"})
+	var e *roster.Error
+	if !errors.As(err, &e) || e.Code != roster.CodeInvalid || len(e.Fields) != 1 || e.Fields[0].Field != "phoneNumber" || e.Message == "" {
+		t.Errorf("problem: %#v", err)
+	}
+	_, err = admin.Orgs(ctx) // the token was deleted
+	if roster.ErrorCode(err) != roster.CodeUnauthorized {
+		t.Errorf("deleted token: %v", err)
+	}
+}
+
+// TestClientTransportErrors covers answers that are not problems, and bad base URLs.
+func TestClientTransportErrors(t *testing.T) {
+	t.Parallel()
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("User-Agent") != "roster-cli/9.9" || r.Header.Get("Authorization") != "Bearer tok" {
+			t.Errorf("headers: %v", r.Header)
+		}
+		http.Error(w, "<html>bad gateway</html>", http.StatusBadGateway)
+	}))
+	defer proxy.Close()
+	_, err := httpapi.NewClient(proxy.URL, "tok", nil, httpapi.WithVersion("9.9")).Orgs(context.Background())
+	var e *roster.Error
+	if err == nil || errors.As(err, &e) {
+		t.Errorf("a gateway error page: %#v", err)
+	}
+	if _, err := httpapi.NewClient("ftp://x", "", nil).Orgs(context.Background()); err == nil {
+		t.Error("an ftp base URL was accepted")
+	}
+}

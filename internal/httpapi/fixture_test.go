@@ -1,0 +1,63 @@
+package httpapi_test
+
+import (
+	"strings"
+	"testing"
+
+	"roster"
+	"roster/internal/provision"
+)
+
+// fixture is a server with two organizations:
+//
+//   - A, "Alpha Corp", platform new, unlimited seats, tokens A.full, A.cc (cc_service), A.ro
+//     (read_only); users A.agent (agent@a.example, standard) and A.sup (sup@a.example,
+//     premium supervisor).
+//   - B, "Bravo Secret Trial", platform 1.0, one standard and one premium seat, both taken;
+//     token B.full; users B.sup (sup@b.example, premium supervisor) and B.std (std@b.example,
+//     standard).
+//
+// plus the installation token sys. Every fixture user is at version 1.
+type fixture struct {
+	*env
+	a, b     *roster.Org
+	tokens   map[string]string // name → secret
+	tokenIDs map[string]string // name → id
+	users    map[string]*roster.User
+}
+
+func newFixture(t testing.TB) *fixture {
+	t.Helper()
+	e := newEnv(t)
+	f := &fixture{env: e, tokens: map[string]string{"sys": e.sys, "bogus": "rst_bogusbogusbogusbogusbogusbogusbogusbogusbog"},
+		tokenIDs: map[string]string{}, users: map[string]*roster.User{}}
+	f.a = e.createOrg("Alpha Corp", roster.PlatformNew, roster.Seats{})
+	f.b = e.createOrg("Bravo Secret Trial", roster.Platform10, roster.Seats{Standard: 1, Premium: 1})
+	for _, tk := range []struct {
+		name string
+		org  string
+		role roster.AdminRole
+	}{{"A.full", f.a.ID, roster.AdminFull}, {"A.cc", f.a.ID, roster.AdminCCService}, {"A.ro", f.a.ID, roster.AdminReadOnly}, {"B.full", f.b.ID, roster.AdminFull}} {
+		tok, secret := e.mintToken(provision.NewToken{OrgID: tk.org, Name: tk.name, Role: tk.role})
+		f.tokens[tk.name], f.tokenIDs[tk.name] = secret, tok.ID
+	}
+	f.users["A.agent"] = e.createUser(f.a.ID, provision.NewUser{Email: "agent@a.example", FirstName: "Ada", LastName: "Agent", License: roster.LicenseStandard})
+	f.users["A.sup"] = e.createUser(f.a.ID, provision.NewUser{Email: "sup@a.example", FirstName: "Sven", LastName: "Super", License: roster.LicensePremium, CCRole: roster.RoleSupervisor})
+	f.users["B.sup"] = e.createUser(f.b.ID, provision.NewUser{Email: "sup@b.example", License: roster.LicensePremium, CCRole: roster.RoleSupervisor})
+	f.users["B.std"] = e.createUser(f.b.ID, provision.NewUser{Email: "std@b.example", License: roster.LicenseStandard})
+	return f
+}
+
+// expand replaces the placeholders of a path: {A}, {B} (organization ids), {A.agent} and the
+// other user names (user ids), and {tok:A.ro} (token ids).
+func (f *fixture) expand(s string) string {
+	s = strings.ReplaceAll(s, "{A}", f.a.ID)
+	s = strings.ReplaceAll(s, "{B}", f.b.ID)
+	for name, u := range f.users {
+		s = strings.ReplaceAll(s, "{"+name+"}", u.ID)
+	}
+	for name, id := range f.tokenIDs {
+		s = strings.ReplaceAll(s, "{tok:"+name+"}", id)
+	}
+	return s
+}

@@ -1,0 +1,225 @@
+package httpapi_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"roster/internal/httpapi"
+)
+
+// TestOpenAPIRoutes proves the document and routes.go describe the same API: every route of
+// the table is in the document and every operation of the document is in the table.
+func TestOpenAPIRoutes(t *testing.T) {
+	t.Parallel()
+	doc := loadOpenAPI(t)
+	key := func(r [2]string) string { return r[0] + " " + r[1] }
+	var routes, documented []string
+	for _, r := range httpapi.RouteTable() {
+		routes = append(routes, key(r))
+	}
+	for _, op := range doc.operations() {
+		documented = append(documented, key(op))
+	}
+	slices.Sort(routes)
+	slices.Sort(documented)
+	for _, r := range routes {
+		if !slices.Contains(documented, r) {
+			t.Errorf("route %s is not in openapi.json", r)
+		}
+	}
+	for _, d := range documented {
+		if !slices.Contains(routes, d) {
+			t.Errorf("openapi.json describes %s, which routes.go does not serve", d)
+		}
+	}
+	if len(routes) != len(slices.Compact(slices.Clone(routes))) {
+		t.Errorf("routes.go lists a route twice: %v", routes)
+	}
+}
+
+// TestOpenAPIErrorCodes proves the document lists exactly the codes the transport maps, each
+// with its status.
+func TestOpenAPIErrorCodes(t *testing.T) {
+	t.Parallel()
+	doc := loadOpenAPI(t)
+	documented := map[string]string{}
+	for _, c := range list(doc.resolve("#/components/schemas/ErrorCode")["oneOf"]) {
+		documented[c["const"].(string)] = c["description"].(string)
+	}
+	mapped := httpapi.ProblemCodes()
+	for code, status := range mapped {
+		desc, found := documented[code]
+		if !found {
+			t.Errorf("code %s is not documented", code)
+			continue
+		}
+		if !strings.HasPrefix(desc, fmt.Sprintf("%d.", status)) {
+			t.Errorf("code %s: documented as %q, served with %d", code, desc, status)
+		}
+	}
+	for code := range documented {
+		if _, found := mapped[code]; !found {
+			t.Errorf("documented code %s is not mapped", code)
+		}
+	}
+}
+
+// TestOpenAPISchemasMatchTypes compares the properties of each schema with the JSON names of
+// the Go type the handlers encode or decode, both ways.
+func TestOpenAPISchemasMatchTypes(t *testing.T) {
+	t.Parallel()
+	doc := loadOpenAPI(t)
+	types := map[string]any{
+		"User": httpapi.User{}, "UserList": httpapi.UserList{}, "NewUser": httpapi.NewUser{}, "UserPatch": httpapi.UserPatch{},
+		"Org": httpapi.Org{}, "OrgList": httpapi.OrgList{}, "OrgSettings": httpapi.OrgSettings{}, "Seats": httpapi.Seats{},
+		"Usage": httpapi.Usage{}, "OrgInput": httpapi.OrgInput{}, "OrgCreate": httpapi.OrgInput{},
+		"BatchRequest": httpapi.BatchRequest{}, "BatchEntry": httpapi.BatchEntry{}, "BatchResponse": httpapi.BatchResponse{},
+		"BatchResult": httpapi.BatchResult{}, "Token": httpapi.Token{}, "CreatedToken": httpapi.CreatedToken{},
+		"TokenList": httpapi.TokenList{}, "NewToken": httpapi.NewToken{}, "AuditEntry": httpapi.AuditEntry{},
+		"AuditList": httpapi.AuditList{}, "Problem": httpapi.Problem{},
+	}
+	for name, v := range types {
+		schema := doc.resolve("#/components/schemas/" + name)
+		if schema == nil {
+			t.Errorf("schema %s is missing", name)
+			continue
+		}
+		got, want := doc.properties(schema), jsonNames(reflect.TypeOf(v))
+		if !slices.Equal(got, want) {
+			t.Errorf("schema %s has properties %v; the Go type has %v", name, got, want)
+		}
+	}
+	nested := doc.resolve("#/components/schemas/OrgInput")["properties"].(map[string]any)
+	for field, v := range map[string]any{"settings": httpapi.OrgSettingsInput{}, "seats": httpapi.SeatsInput{}} {
+		if got, want := doc.properties(nested[field].(map[string]any)), jsonNames(reflect.TypeOf(v)); !slices.Equal(got, want) {
+			t.Errorf("OrgInput.%s has properties %v; the Go type has %v", field, got, want)
+		}
+	}
+}
+
+// jsonNames returns the JSON member names of a struct type, sorted.
+func jsonNames(t reflect.Type) []string {
+	var names []string
+	for f := range t.Fields() {
+		tag := f.Tag.Get("json")
+		name, _, _ := strings.Cut(tag, ",")
+		if f.Anonymous && name == "" {
+			names = append(names, jsonNames(f.Type)...)
+			continue
+		}
+		if name == "-" || !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// TestOpenAPIExamples validates every schema's example against its schema.
+func TestOpenAPIExamples(t *testing.T) {
+	t.Parallel()
+	doc := loadOpenAPI(t)
+	schemas := doc.root["components"].(map[string]any)["schemas"].(map[string]any)
+	n := 0
+	for name, s := range schemas {
+		s := s.(map[string]any)
+		ex, found := s["example"]
+		if !found {
+			continue
+		}
+		n++
+		if err := doc.validate(s, ex, name); err != nil {
+			t.Errorf("example of %s: %v", name, err)
+		}
+	}
+	if n < 8 {
+		t.Errorf("only %d examples", n)
+	}
+}
+
+// TestOpenAPIResponsesMatch reads a real user and organization and checks that their keys are
+// exactly the properties of the documented schema (every answer of every test is also
+// validated against the document by env.do).
+func TestOpenAPIResponsesMatch(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	for path, schema := range map[string]string{
+		"/api/v1/orgs/{A}/users/{A.sup}": "User",
+		"/api/v1/orgs/{A}":               "Org",
+		"/api/v1/orgs/{A}/users":         "UserList",
+		"/api/v1/orgs/{A}/audit":         "AuditList",
+		"/api/v1/orgs/{A}/tokens":        "TokenList",
+	} {
+		r := f.do(req{method: "GET", path: f.expand(path), token: f.tokens["A.full"]})
+		var keys []string
+		for k := range r.body {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		if want := f.doc.properties(f.doc.resolve("#/components/schemas/" + schema)); !slices.Equal(keys, want) {
+			t.Errorf("GET %s has keys %v; schema %s has %v", path, keys, schema, want)
+		}
+	}
+}
+
+// TestOpenAPIRequestExamples sends the request example of every operation that has a body and
+// expects it to succeed: the examples are real, working requests.
+func TestOpenAPIRequestExamples(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	for _, rt := range httpapi.RouteTable() {
+		method, path := rt[0], rt[1]
+		ex, hasBody, found := requestExample(f.doc, method, path)
+		if !hasBody {
+			continue
+		}
+		if !found {
+			t.Errorf("%s %s: the request body has no example", method, path)
+			continue
+		}
+		p := strings.ReplaceAll(path, "{org}", f.a.ID)
+		p = strings.ReplaceAll(p, "{id}", f.users["A.sup"].ID)
+		r := f.do(req{method: method, path: p, token: f.tokens["sys"], body: ex, header: ifMatch("*")})
+		if r.status >= 300 {
+			t.Errorf("%s %s with the example %s: %d %s", method, path, brief(ex), r.status, r.raw)
+		}
+	}
+}
+
+// requestExample returns the example of the JSON request body of an operation: the media
+// type's own, else its schema's (following allOf). hasBody is false when the operation takes
+// no body.
+func requestExample(doc *openAPI, method, path string) (example json.RawMessage, hasBody, found bool) {
+	item, _ := doc.root["paths"].(map[string]any)[path].(map[string]any)
+	op, _ := item[strings.ToLower(method)].(map[string]any)
+	rb, hasBody := op["requestBody"].(map[string]any)
+	if !hasBody {
+		return nil, false, false
+	}
+	media, _ := rb["content"].(map[string]any)["application/json"].(map[string]any)
+	ex, found := media["example"]
+	schema, _ := media["schema"].(map[string]any)
+	for schema = doc.deref(schema); !found && schema != nil; {
+		if ex, found = schema["example"]; found {
+			break
+		}
+		all := list(schema["allOf"])
+		if len(all) == 0 {
+			break
+		}
+		schema = doc.deref(all[0])
+	}
+	if !found {
+		return nil, true, false
+	}
+	b, _ := json.Marshal(ex)
+	return b, true, true
+}

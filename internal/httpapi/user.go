@@ -1,0 +1,284 @@
+package httpapi
+
+import (
+	"net/http"
+	"time"
+
+	"roster"
+	"roster/internal/provision"
+)
+
+// User is a user as the API shows it.
+type User struct {
+	ID                string             `json:"id"`
+	OrgID             string             `json:"orgId"`
+	Email             string             `json:"email"`
+	FirstName         string             `json:"firstName"`
+	LastName          string             `json:"lastName"`
+	DisplayName       string             `json:"displayName"`
+	PhoneNumber       string             `json:"phoneNumber"`
+	Title             string             `json:"title"`
+	Department        string             `json:"department"`
+	PreferredLanguage roster.Language    `json:"preferredLanguage"` // "": the organization's
+	Status            roster.UserStatus  `json:"status"`
+	License           roster.License     `json:"license"`
+	CCRole            roster.CCRole      `json:"ccRole"`
+	AdminRole         roster.AdminRole   `json:"adminRole"`
+	ProfileType       roster.ProfileType `json:"profileType"`
+	// UserProfile is the name of the user's contact-center user profile; nil when the user
+	// needs no agent.
+	UserProfile *string           `json:"userProfile"`
+	SyncStatus  roster.SyncStatus `json:"syncStatus"`
+	CreatedAt   time.Time         `json:"createdAt"`
+	UpdatedAt   time.Time         `json:"updatedAt"`
+	Version     int64             `json:"version"`
+}
+
+// UserList is one page of GET /api/v1/orgs/{org}/users.
+type UserList struct {
+	Items []User `json:"items"`
+	// NextCursor, passed as the cursor parameter, reads the next page; nil on the last page.
+	NextCursor *string `json:"nextCursor"`
+	// Total counts the users matching the filter; when TotalExact is false it is a lower bound.
+	Total      int  `json:"total"`
+	TotalExact bool `json:"totalExact"`
+}
+
+// UserQuery filters and pages GET /api/v1/orgs/{org}/users; empty fields are not sent.
+type UserQuery struct {
+	Q          string
+	License    roster.License
+	CCRole     roster.CCRole
+	AdminRole  roster.AdminRole
+	Status     roster.UserStatus
+	SyncStatus roster.SyncStatus
+	Limit      int
+	Cursor     string
+}
+
+// NewUser is the body of POST /api/v1/orgs/{org}/users. Only email is required. An absent
+// license leaves the choice to automatic assignment; an administrator role cannot be given
+// here (admin_role_on_create).
+type NewUser struct {
+	Email             string           `json:"email"`
+	FirstName         string           `json:"firstName,omitempty"`
+	LastName          string           `json:"lastName,omitempty"`
+	DisplayName       string           `json:"displayName,omitempty"`
+	PhoneNumber       string           `json:"phoneNumber,omitempty"`
+	Title             string           `json:"title,omitempty"`
+	Department        string           `json:"department,omitempty"`
+	PreferredLanguage roster.Language  `json:"preferredLanguage,omitempty"`
+	License           roster.License   `json:"license,omitempty"`
+	CCRole            roster.CCRole    `json:"ccRole,omitempty"`
+	AdminRole         roster.AdminRole `json:"adminRole,omitempty"`
+}
+
+// UserPatch is the body of PATCH /api/v1/orgs/{org}/users/{id}, a JSON merge patch: present
+// fields change, absent ones stay. Null empties a text field, resets preferredLanguage to the
+// organization's, ccRole to agent, license to none and adminRole to none.
+type UserPatch struct {
+	Email             Optional[string]           `json:"email,omitzero"`
+	FirstName         Optional[string]           `json:"firstName,omitzero"`
+	LastName          Optional[string]           `json:"lastName,omitzero"`
+	DisplayName       Optional[string]           `json:"displayName,omitzero"`
+	PhoneNumber       Optional[string]           `json:"phoneNumber,omitzero"`
+	Title             Optional[string]           `json:"title,omitzero"`
+	Department        Optional[string]           `json:"department,omitzero"`
+	PreferredLanguage Optional[roster.Language]  `json:"preferredLanguage,omitzero"`
+	License           Optional[roster.License]   `json:"license,omitzero"`
+	CCRole            Optional[roster.CCRole]    `json:"ccRole,omitzero"`
+	AdminRole         Optional[roster.AdminRole] `json:"adminRole,omitzero"`
+}
+
+// BatchRequest is the body of POST /api/v1/orgs/{org}/users/batch: up to 25 people and one
+// contact-center license choice for all of them (absent: no choice).
+type BatchRequest struct {
+	Entries []BatchEntry   `json:"entries"`
+	License roster.License `json:"license,omitempty"`
+	CCRole  roster.CCRole  `json:"ccRole,omitempty"`
+}
+
+// BatchEntry is one person of a BatchRequest.
+type BatchEntry struct {
+	Email     string `json:"email"`
+	FirstName string `json:"firstName,omitempty"`
+	LastName  string `json:"lastName,omitempty"`
+}
+
+// BatchResponse answers a BatchRequest with one result per entry, in order.
+type BatchResponse struct {
+	Results []BatchResult `json:"results"`
+}
+
+// BatchResult is the outcome of one entry: created, updated, unchanged or failed (with the
+// code and message of the reason).
+type BatchResult struct {
+	Email   string            `json:"email"`
+	Outcome provision.Outcome `json:"outcome"`
+	Code    roster.Code       `json:"code,omitempty"`
+	Message string            `json:"message,omitempty"`
+	UserID  string            `json:"userId,omitempty"`
+}
+
+// userJSON converts a user to its API form.
+func userJSON(u *roster.User) User {
+	pt := u.ProfileType()
+	var profile *string
+	if name, found := roster.DefaultProfileName[pt]; found {
+		profile = &name
+	}
+	return User{
+		ID: u.ID, OrgID: u.OrgID, Email: u.Email, FirstName: u.FirstName, LastName: u.LastName,
+		DisplayName: u.DisplayName, PhoneNumber: u.PhoneNumber, Title: u.Title, Department: u.Department,
+		PreferredLanguage: u.PreferredLanguage, Status: u.Status, License: u.License, CCRole: u.CCRole,
+		AdminRole: u.AdminRole, ProfileType: pt, UserProfile: profile, SyncStatus: u.SyncStatus,
+		CreatedAt: u.CreatedAt.UTC(), UpdatedAt: u.UpdatedAt.UTC(), Version: u.Version,
+	}
+}
+
+func (p UserPatch) change() provision.UserChange {
+	return provision.UserChange{
+		Email: orNull(p.Email, ""), FirstName: orNull(p.FirstName, ""), LastName: orNull(p.LastName, ""),
+		DisplayName: orNull(p.DisplayName, ""), PhoneNumber: orNull(p.PhoneNumber, ""),
+		Title: orNull(p.Title, ""), Department: orNull(p.Department, ""),
+		PreferredLanguage: orNull(p.PreferredLanguage, ""),
+		License:           orNull(p.License, roster.LicenseNone),
+		CCRole:            orNull(p.CCRole, roster.RoleAgent),
+		AdminRole:         orNull(p.AdminRole, roster.AdminNone),
+	}
+}
+
+// userLocation is the path of one user.
+func userLocation(u *roster.User) string { return "/api/v1/orgs/" + u.OrgID + "/users/" + u.ID }
+
+func (api *API) listUsers(w http.ResponseWriter, r *http.Request, a roster.Actor) error {
+	q, err := query(r, "q", "license", "ccRole", "adminRole", "status", "syncStatus", "limit", "cursor")
+	if err != nil {
+		return err
+	}
+	f := roster.UserFilter{
+		OrgID: r.PathValue("org"), Query: q.Get("q"),
+		License: roster.License(q.Get("license")), CCRole: roster.CCRole(q.Get("ccRole")),
+		AdminRole: roster.AdminRole(q.Get("adminRole")), Status: roster.UserStatus(q.Get("status")),
+		SyncStatus: roster.SyncStatus(q.Get("syncStatus")),
+	}
+	if f.Limit, err = limitParam(q); err != nil {
+		return err
+	}
+	if f.After, err = decodeCursor(q); err != nil {
+		return err
+	}
+	page, err := api.svc.Users(r.Context(), a, f)
+	if err != nil {
+		return err
+	}
+	list := UserList{Items: make([]User, len(page.Users)), NextCursor: encodeCursor(page.Next),
+		Total: page.Total, TotalExact: page.TotalExact}
+	for i, u := range page.Users {
+		list.Items[i] = userJSON(u)
+	}
+	return ok(w, http.StatusOK, list)
+}
+
+func (api *API) createUser(w http.ResponseWriter, r *http.Request, a roster.Actor) error {
+	var in NewUser
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	u, err := api.svc.CreateUser(r.Context(), a, r.PathValue("org"), provision.NewUser{
+		Email: in.Email, FirstName: in.FirstName, LastName: in.LastName, DisplayName: in.DisplayName,
+		PhoneNumber: in.PhoneNumber, Title: in.Title, Department: in.Department,
+		PreferredLanguage: in.PreferredLanguage, License: in.License, CCRole: in.CCRole, AdminRole: in.AdminRole,
+	})
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", userLocation(u))
+	setETag(w, u.Version)
+	return ok(w, http.StatusCreated, userJSON(u))
+}
+
+func (api *API) batchUsers(w http.ResponseWriter, r *http.Request, a roster.Actor) error {
+	var in BatchRequest
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	b := provision.Batch{Entries: make([]provision.BatchEntry, len(in.Entries)), License: in.License, CCRole: in.CCRole}
+	for i, e := range in.Entries {
+		b.Entries[i] = provision.BatchEntry{Email: e.Email, FirstName: e.FirstName, LastName: e.LastName}
+	}
+	results, err := api.svc.AddOrModifyUsers(r.Context(), a, r.PathValue("org"), b)
+	if err != nil {
+		return err
+	}
+	resp := BatchResponse{Results: make([]BatchResult, len(results))}
+	status := http.StatusOK
+	for i, res := range results {
+		resp.Results[i] = BatchResult{Email: res.Email, Outcome: res.Outcome, Code: res.Code, Message: res.Message, UserID: res.UserID}
+		if res.Outcome == provision.Failed {
+			status = http.StatusMultiStatus
+		}
+	}
+	return ok(w, status, resp)
+}
+
+func (api *API) getUser(w http.ResponseWriter, r *http.Request, a roster.Actor) error {
+	u, err := api.svc.User(r.Context(), a, r.PathValue("org"), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	setETag(w, u.Version)
+	return ok(w, http.StatusOK, userJSON(u))
+}
+
+func (api *API) patchUser(w http.ResponseWriter, r *http.Request, a roster.Actor) error {
+	version, err := requireIfMatch(r)
+	if err != nil {
+		return err
+	}
+	var p UserPatch
+	if err := decodeJSON(w, r, &p); err != nil {
+		return err
+	}
+	u, err := api.svc.UpdateUser(r.Context(), a, r.PathValue("org"), r.PathValue("id"), p.change(), version)
+	return userChanged(w, u, err)
+}
+
+func (api *API) deleteUser(w http.ResponseWriter, r *http.Request, a roster.Actor) error {
+	version, _, err := ifMatch(r)
+	if err != nil {
+		return err
+	}
+	if err := api.svc.DeleteUser(r.Context(), a, r.PathValue("org"), r.PathValue("id"), version); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (api *API) deactivateUser(w http.ResponseWriter, r *http.Request, a roster.Actor) error {
+	version, _, err := ifMatch(r)
+	if err != nil {
+		return err
+	}
+	u, err := api.svc.DeactivateUser(r.Context(), a, r.PathValue("org"), r.PathValue("id"), version)
+	return userChanged(w, u, err)
+}
+
+func (api *API) reactivateUser(w http.ResponseWriter, r *http.Request, a roster.Actor) error {
+	version, _, err := ifMatch(r)
+	if err != nil {
+		return err
+	}
+	u, err := api.svc.ReactivateUser(r.Context(), a, r.PathValue("org"), r.PathValue("id"), version)
+	return userChanged(w, u, err)
+}
+
+// userChanged answers a change of one user with the user as it is now and its new ETag.
+func userChanged(w http.ResponseWriter, u *roster.User, err error) error {
+	if err != nil {
+		return err
+	}
+	setETag(w, u.Version)
+	return ok(w, http.StatusOK, userJSON(u))
+}

@@ -1,0 +1,343 @@
+package sqldb_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"roster"
+	"roster/internal/sqldb"
+)
+
+func TestUsers(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	eachEngine(t, func(t *testing.T, db *sqldb.DB) {
+		acme := mustCreateOrg(t, db, "Acme")
+		beta := mustCreateOrg(t, db, "Beta")
+		ann := newUser(acme, "ann@example.com", "Ann", "Lee")
+		bob := newUser(beta, "bob@example.com", "Bob", "Ng")
+		mustCreateUsers(t, db, ann, bob)
+		if ann.Version != 1 || !ann.UpdatedAt.Equal(at.Truncate(time.Microsecond)) {
+			t.Fatalf("after create: version %d, updated %v", ann.Version, ann.UpdatedAt)
+		}
+
+		got, err := db.FindUserByID(ctx, acme.ID, ann.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantEqual(t, got, ann)
+		got, err = db.FindUserByEmail(ctx, bob.Email)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantEqual(t, got, bob)
+
+		// Every field is written, and the version moves by one.
+		changed := *ann
+		changed.Email, changed.FirstName, changed.LastName = "ann.lee@example.com", "Anne", "Łęcka"
+		changed.DisplayName, changed.PhoneNumber, changed.Title = "A. Lee", "", "Lead"
+		changed.Department, changed.PreferredLanguage = "Sales", roster.Dutch
+		changed.Status, changed.License = roster.StatusActive, roster.LicensePremium
+		changed.CCRole, changed.AdminRole = roster.RoleSupervisor, roster.AdminFull
+		changed.SyncStatus, changed.UpdatedAt = roster.SyncPending, at.Add(time.Minute)
+		write(t, db, func(tx roster.Tx) error { return tx.UpdateUser(ctx, &changed) })
+		if changed.Version != 2 {
+			t.Fatalf("Version after update = %d, want 2", changed.Version)
+		}
+		got, err = db.FindUserByID(ctx, acme.ID, ann.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantEqual(t, got, &changed)
+		// The name keys follow the names.
+		page, err := db.FindUsers(ctx, roster.UserFilter{OrgID: acme.ID, Query: "ŁĘC"})
+		if err != nil || len(page.Users) != 1 {
+			t.Fatalf("search by the new last name: %v, %+v", err, page)
+		}
+
+		stale := *ann // version 1, stored 2
+		taken := changed
+		taken.Email = bob.Email
+		elsewhere := changed
+		elsewhere.OrgID = beta.ID
+		tests := []struct {
+			name string
+			fn   func(tx roster.Tx) error
+			want roster.Code
+		}{
+			{"find by id in another org", func(tx roster.Tx) error { _, err := tx.FindUserByID(ctx, beta.ID, ann.ID); return err }, roster.CodeNotFound},
+			{"find by missing id", func(tx roster.Tx) error { _, err := tx.FindUserByID(ctx, acme.ID, roster.NewID()); return err }, roster.CodeNotFound},
+			{"find by missing email", func(tx roster.Tx) error { _, err := tx.FindUserByEmail(ctx, "nobody@example.com"); return err }, roster.CodeNotFound},
+			{"create with an email of another org", func(tx roster.Tx) error {
+				return tx.CreateUser(ctx, newUser(acme, bob.Email, "Bob", "Again"))
+			}, roster.CodeConflict},
+			{"create with a taken id", func(tx roster.Tx) error {
+				u := newUser(acme, "new@example.com", "New", "User")
+				u.ID = bob.ID
+				return tx.CreateUser(ctx, u)
+			}, roster.CodeConflict},
+			{"create in a missing org", func(tx roster.Tx) error {
+				return tx.CreateUser(ctx, newUser(newOrg("Missing"), "new@example.com", "New", "User"))
+			}, roster.CodeNotFound},
+			{"update stale", func(tx roster.Tx) error { return tx.UpdateUser(ctx, &stale) }, roster.CodeConflict},
+			{"update to a taken email", func(tx roster.Tx) error { return tx.UpdateUser(ctx, &taken) }, roster.CodeConflict},
+			{"update in another org", func(tx roster.Tx) error { return tx.UpdateUser(ctx, &elsewhere) }, roster.CodeNotFound},
+			{"delete in another org", func(tx roster.Tx) error { return tx.DeleteUser(ctx, beta.ID, ann.ID) }, roster.CodeNotFound},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				wantCode(t, db.Write(ctx, tt.fn), tt.want)
+			})
+		}
+		if stale.Version != 1 || taken.Version != 2 {
+			t.Fatalf("a failed update changed the version: %d, %d", stale.Version, taken.Version)
+		}
+
+		// A taken email fails that one statement only: the transaction goes on and commits, on
+		// PostgreSQL too, so that a bulk operation can report one failed row.
+		carl := newUser(acme, "carl@example.com", "Carl", "Ek")
+		write(t, db, func(tx roster.Tx) error {
+			wantCode(t, tx.CreateUser(ctx, newUser(acme, bob.Email, "Bob", "Again")), roster.CodeConflict)
+			wantCode(t, tx.UpdateUser(ctx, &taken), roster.CodeConflict)
+			return tx.CreateUser(ctx, carl)
+		})
+		if _, err := db.FindUserByEmail(ctx, carl.Email); err != nil {
+			t.Fatalf("the user created after a conflict: %v", err)
+		}
+
+		write(t, db, func(tx roster.Tx) error { return tx.DeleteUser(ctx, acme.ID, ann.ID) })
+		_, err = db.FindUserByID(ctx, acme.ID, ann.ID)
+		wantCode(t, err, roster.CodeNotFound)
+		wantCode(t, db.Write(ctx, func(tx roster.Tx) error { return tx.DeleteUser(ctx, acme.ID, ann.ID) }), roster.CodeNotFound)
+		// The email is free again.
+		mustCreateUsers(t, db, newUser(beta, changed.Email, "Ann", "Again"))
+	})
+}
+
+// Names for the list tests: prefixes that share bytes in UTF-8 (Å U+00C5 and Æ U+00C6, Ł and
+// Ł's neighbours) catch a wrong upper bound of the prefix ranges.
+var (
+	firstNames = []string{"Ann", "Anna", "Łukasz", "Åsa", "Æsir", "Émile", "bob", "Zoë", "Ölund", "ann-marie", "Lukas"}
+	lastNames  = []string{"Lee", "Łęcki", "Åberg", "Andersson", "Østergaard", "Ng", " Łan", "Lukaszewicz"}
+	statuses   = []roster.UserStatus{roster.StatusPending, roster.StatusActive, roster.StatusInactive}
+	licenses   = []roster.License{roster.LicenseNone, roster.LicenseStandard, roster.LicensePremium, roster.LicenseStandard}
+	adminRoles = []roster.AdminRole{roster.AdminNone, roster.AdminNone, roster.AdminFull, roster.AdminCCService, roster.AdminReadOnly}
+	syncs      = []roster.SyncStatus{roster.SyncNone, roster.SyncPending, roster.SyncValid, roster.SyncInvalid}
+)
+
+// seedUsers creates n users of org with varied fields, sets the org's counters from them, and
+// returns them.
+func seedUsers(t *testing.T, db *sqldb.DB, org *roster.Org, n int, emailPrefix string) []*roster.User {
+	t.Helper()
+	users := make([]*roster.User, n)
+	var usage roster.Usage
+	for i := range users {
+		u := newUser(org, fmt.Sprintf("%s%03d@example.com", emailPrefix, (i*37)%n),
+			firstNames[i%len(firstNames)], lastNames[i%len(lastNames)])
+		u.Status, u.License = statuses[i%len(statuses)], licenses[i%len(licenses)]
+		u.AdminRole, u.SyncStatus = adminRoles[i%len(adminRoles)], syncs[i%len(syncs)]
+		if u.License == roster.LicensePremium && i%2 == 0 {
+			u.CCRole = roster.RoleSupervisor
+		}
+		usage = usage.Add(roster.Usage{Users: 1, Standard: b2i(u.License == roster.LicenseStandard), Premium: b2i(u.License == roster.LicensePremium)})
+		users[i] = u
+	}
+	mustCreateUsers(t, db, users...)
+	write(t, db, func(tx roster.Tx) error { return tx.UpdateOrgUsage(context.Background(), org.ID, usage) })
+	return users
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// allPages walks every page of f and returns the emails in order.
+func allPages(t *testing.T, db *sqldb.DB, f roster.UserFilter) (emails []string, first *roster.UserPage) {
+	t.Helper()
+	for i := 0; ; i++ {
+		page, err := db.FindUsers(context.Background(), f)
+		if err != nil {
+			t.Fatalf("FindUsers(%+v): %v", f, err)
+		}
+		if first == nil {
+			first = page
+		}
+		if f.Limit > 0 && len(page.Users) > f.Limit {
+			t.Fatalf("page of %d users, limit %d", len(page.Users), f.Limit)
+		}
+		for _, u := range page.Users {
+			emails = append(emails, u.Email)
+		}
+		if page.Next == "" {
+			return emails, first
+		}
+		if i > 1000 {
+			t.Fatal("paging does not end")
+		}
+		f.After = page.Next
+	}
+}
+
+func TestFindUsers(t *testing.T) {
+	t.Parallel()
+	eachEngine(t, func(t *testing.T, db *sqldb.DB) {
+		acme := mustCreateOrg(t, db, "Acme")
+		other := mustCreateOrg(t, db, "Other")
+		users := seedUsers(t, db, acme, 60, "u")
+		seedUsers(t, db, other, 20, "other") // same names, never listed for acme
+
+		prefixed := func(q string) func(u *roster.User) bool {
+			q = strings.ToLower(q)
+			return func(u *roster.User) bool {
+				return strings.HasPrefix(u.Email, q) || strings.HasPrefix(strings.ToLower(u.FirstName), q) ||
+					strings.HasPrefix(strings.ToLower(u.LastName), q)
+			}
+		}
+		tests := []struct {
+			name  string
+			f     roster.UserFilter
+			match func(u *roster.User) bool
+			// fromCounters: the total comes from the organization's counters.
+			fromCounters bool
+		}{
+			{"all", roster.UserFilter{}, func(*roster.User) bool { return true }, true},
+			{"license none", roster.UserFilter{License: roster.LicenseNone}, func(u *roster.User) bool { return u.License == roster.LicenseNone }, true},
+			{"license standard", roster.UserFilter{License: roster.LicenseStandard}, func(u *roster.User) bool { return u.License == roster.LicenseStandard }, true},
+			{"license premium", roster.UserFilter{License: roster.LicensePremium}, func(u *roster.User) bool { return u.License == roster.LicensePremium }, true},
+			{"status", roster.UserFilter{Status: roster.StatusActive}, func(u *roster.User) bool { return u.Status == roster.StatusActive }, false},
+			{"sync status", roster.UserFilter{SyncStatus: roster.SyncInvalid}, func(u *roster.User) bool { return u.SyncStatus == roster.SyncInvalid }, false},
+			{"admin role full", roster.UserFilter{AdminRole: roster.AdminFull}, func(u *roster.User) bool { return u.AdminRole == roster.AdminFull }, false},
+			{"admin role none", roster.UserFilter{AdminRole: roster.AdminNone}, func(u *roster.User) bool { return u.AdminRole == roster.AdminNone }, false},
+			{"cc role supervisor", roster.UserFilter{CCRole: roster.RoleSupervisor}, func(u *roster.User) bool { return u.CCRole == roster.RoleSupervisor }, false},
+			{"cc role agent", roster.UserFilter{CCRole: roster.RoleAgent}, func(u *roster.User) bool { return u.CCRole == roster.RoleAgent }, false},
+			{"unknown admin role", roster.UserFilter{AdminRole: "root' OR 1=1 --"}, func(*roster.User) bool { return false }, false},
+			{"unknown cc role", roster.UserFilter{CCRole: "boss"}, func(*roster.User) bool { return false }, false},
+			{"license and status", roster.UserFilter{License: roster.LicenseStandard, Status: roster.StatusPending},
+				func(u *roster.User) bool { return u.License == roster.LicenseStandard && u.Status == roster.StatusPending }, false},
+			{"query email", roster.UserFilter{Query: "U01"}, prefixed("u01"), false},
+			{"query first name", roster.UserFilter{Query: "ann"}, prefixed("ann"), false},
+			{"query Łu", roster.UserFilter{Query: "ŁU"}, prefixed("łu"), false},
+			{"query ł", roster.UserFilter{Query: "ł"}, prefixed("ł"), false},
+			{"query Å", roster.UserFilter{Query: "Å"}, prefixed("å"), false},
+			{"query åsa", roster.UserFilter{Query: "åSA"}, prefixed("åsa"), false},
+			{"query Ø", roster.UserFilter{Query: "ø"}, prefixed("ø"), false},
+			{"query with a space", roster.UserFilter{Query: " ł"}, prefixed(" ł"), false},
+			{"query matching nothing", roster.UserFilter{Query: "zz"}, prefixed("zz"), false},
+			{"query and admin role", roster.UserFilter{Query: "a", AdminRole: roster.AdminReadOnly},
+				func(u *roster.User) bool { return prefixed("a")(u) && u.AdminRole == roster.AdminReadOnly }, false},
+			{"query and license", roster.UserFilter{Query: "l", License: roster.LicensePremium},
+				func(u *roster.User) bool { return prefixed("l")(u) && u.License == roster.LicensePremium }, false},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				var want []string
+				for _, u := range users {
+					if tt.match(u) {
+						want = append(want, u.Email)
+					}
+				}
+				slices.Sort(want) // byte order, as both engines compare
+				if len(want) == 0 && !strings.Contains(tt.name, "nothing") && !strings.Contains(tt.name, "unknown") {
+					t.Fatal("the case matches no user: it tests nothing")
+				}
+
+				for _, limit := range []int{0, 1, 7} {
+					f := tt.f
+					f.OrgID, f.Limit = acme.ID, limit
+					got, first := allPages(t, db, f)
+					if !slices.Equal(got, want) {
+						t.Fatalf("limit %d: got %d users %v\nwant %d %v", limit, len(got), got, len(want), want)
+					}
+					if first.Total != len(want) || !first.TotalExact {
+						t.Fatalf("limit %d: total %d exact %v, want %d exact", limit, first.Total, first.TotalExact, len(want))
+					}
+				}
+			})
+		}
+	})
+}
+
+// TestFindUsersCounters shows where the totals come from: the organization's counters when the
+// filter is empty or only a license, and a count of the rows otherwise.
+func TestFindUsersCounters(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	eachEngine(t, func(t *testing.T, db *sqldb.DB) {
+		org := mustCreateOrg(t, db, "Acme")
+		mustCreateUsers(t, db, newUser(org, "a@example.com", "A", "A"), newUser(org, "b@example.com", "B", "B"))
+		write(t, db, func(tx roster.Tx) error {
+			return tx.UpdateOrgUsage(ctx, org.ID, roster.Usage{Users: 50, Standard: 20, Premium: 10})
+		})
+		tests := []struct {
+			f    roster.UserFilter
+			want int
+		}{
+			{roster.UserFilter{}, 50},
+			{roster.UserFilter{License: roster.LicenseNone}, 20},
+			{roster.UserFilter{License: roster.LicenseStandard}, 20},
+			{roster.UserFilter{License: roster.LicensePremium}, 10},
+			{roster.UserFilter{Status: roster.StatusPending}, 2},
+		}
+		for _, tt := range tests {
+			tt.f.OrgID = org.ID
+			page, err := db.FindUsers(ctx, tt.f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if page.Total != tt.want || !page.TotalExact {
+				t.Errorf("%+v: total %d exact %v, want %d exact", tt.f, page.Total, page.TotalExact, tt.want)
+			}
+		}
+		page, err := db.FindUsers(ctx, roster.UserFilter{OrgID: roster.NewID()})
+		if err != nil || page.Total != 0 || len(page.Users) != 0 {
+			t.Fatalf("missing org: %v %+v", err, page)
+		}
+	})
+}
+
+// TestFindUsersTotalCap has more matches than roster.TotalCap.
+func TestFindUsersTotalCap(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	eachEngine(t, func(t *testing.T, db *sqldb.DB) {
+		org := mustCreateOrg(t, db, "Big")
+		n := roster.TotalCap + 5
+		users := make([]*roster.User, n)
+		for i := range users {
+			users[i] = newUser(org, fmt.Sprintf("user%06d@example.com", i), "Ann", "Lee")
+		}
+		mustCreateUsers(t, db, users...)
+		write(t, db, func(tx roster.Tx) error { return tx.UpdateOrgUsage(ctx, org.ID, roster.Usage{Users: n}) })
+
+		tests := []struct {
+			f         roster.UserFilter
+			total     int
+			exact     bool
+			pageSize  int
+			firstNext string
+		}{
+			{roster.UserFilter{}, n, true, roster.DefaultPageSize, "user000099@example.com"},
+			{roster.UserFilter{Status: roster.StatusPending}, roster.TotalCap, false, roster.DefaultPageSize, "user000099@example.com"},
+			{roster.UserFilter{Query: "ann", Limit: 5000}, roster.TotalCap, false, roster.MaxPageSize, "user000999@example.com"},
+			{roster.UserFilter{Query: "user00000"}, 10, true, 10, ""},
+		}
+		for _, tt := range tests {
+			tt.f.OrgID = org.ID
+			page, err := db.FindUsers(ctx, tt.f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if page.Total != tt.total || page.TotalExact != tt.exact || len(page.Users) != tt.pageSize || page.Next != tt.firstNext {
+				t.Errorf("%+v: total %d exact %v, %d users, next %q; want %d %v %d %q", tt.f,
+					page.Total, page.TotalExact, len(page.Users), page.Next, tt.total, tt.exact, tt.pageSize, tt.firstNext)
+			}
+		}
+	})
+}
