@@ -32,7 +32,7 @@ type env struct {
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
-	store := sqldbtest.Open(t, "sqlite")
+	store := sqldbtest.Open(t, "postgres")
 	svc := provision.New(store)
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))

@@ -159,4 +159,3 @@ func TestAuditTrail(t *testing.T) {
 		t.Errorf("actor/target: %+v", page.Entries[0])
 	}
 }
-

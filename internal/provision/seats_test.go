@@ -141,7 +141,10 @@ func TestPermissionsAndIsolation(t *testing.T) {
 	deactivate := func(a roster.Actor) error { _, err := svc.DeactivateUser(ctx, a, o.ID, u.ID, 0); return err }
 	read := func(a roster.Actor) error { _, err := svc.User(ctx, a, o.ID, u.ID); return err }
 	list := func(a roster.Actor) error { _, err := svc.Users(ctx, a, roster.UserFilter{OrgID: o.ID}); return err }
-	audit := func(a roster.Actor) error { _, err := svc.AuditEntries(ctx, a, roster.AuditFilter{OrgID: o.ID}); return err }
+	audit := func(a roster.Actor) error {
+		_, err := svc.AuditEntries(ctx, a, roster.AuditFilter{OrgID: o.ID})
+		return err
+	}
 	seats := func(a roster.Actor) error {
 		_, err := svc.UpdateOrg(ctx, a, o.ID, provision.OrgChange{PremiumSeats: ptr(100)}, 0)
 		return err

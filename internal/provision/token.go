@@ -40,7 +40,10 @@ func (s *Service) CreateToken(ctx context.Context, a roster.Actor, in NewToken) 
 		}
 	}
 	if in.Name == "" {
-		in.Name = "API token"
+		in.Name = string(in.Role) + " token"
+		if in.System {
+			in.Name = "system token"
+		}
 	}
 	if fe := validateText("name", "The token name", in.Name, maxTextLen); fe != nil {
 		return nil, "", roster.InvalidFields(*fe)
@@ -123,7 +126,7 @@ func (s *Service) Authenticate(ctx context.Context, secret string, via roster.In
 	if err != nil {
 		return roster.Actor{}, err
 	}
-	return roster.Actor{Kind: "token", ID: t.ID, Name: "token " + t.Name, OrgID: t.OrgID, Role: t.Role, System: t.System, Interface: via}, nil
+	return roster.Actor{Kind: "token", ID: t.ID, Name: t.Name, OrgID: t.OrgID, Role: t.Role, System: t.System, Interface: via}, nil
 }
 
 // hashSecret hashes a token secret. Secrets carry 256 random bits, so a plain SHA-256 (not a
