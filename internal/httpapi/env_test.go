@@ -32,7 +32,7 @@ type env struct {
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
-	store := sqldbtest.Open(t, "postgres")
+	store := sqldbtest.Open(t, "sqlite")
 	svc := provision.New(store)
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))

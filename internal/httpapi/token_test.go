@@ -22,7 +22,7 @@ func TestTokens(t *testing.T) {
 				}
 			}},
 		{name: "create", method: "POST", path: tokens, token: "A.full", body: map[string]any{"name": "HR sync", "role": "cc_service"},
-			status: 201, want: map[string]any{"name": "HR sync", "role": "cc_service", "createdBy": "token A.full"},
+			status: 201, want: map[string]any{"name": "HR sync", "role": "cc_service", "createdBy": "A.full"},
 			check: func(t *testing.T, f *fixture, r resp) {
 				secret, _ := get(r.body, "token").(string)
 				if !strings.HasPrefix(secret, "rst_") || r.header.Get("Cache-Control") != "no-store" {
@@ -64,7 +64,7 @@ func TestTokens(t *testing.T) {
 		{name: "org token cannot delete system tokens", method: "DELETE", path: "/api/v1/tokens/{tok:A.full}", token: "A.full",
 			status: 403, code: roster.CodeForbidden},
 		{name: "system mints an org token", method: "POST", path: tokens, token: "sys", body: map[string]any{"role": "read_only"},
-			status: 201, want: map[string]any{"role": "read_only", "name": "API token"}},
+			status: 201, want: map[string]any{"role": "read_only", "name": "read_only token"}},
 	})
 }
 
