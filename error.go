@@ -29,6 +29,14 @@ const (
 	CodeInternal                 Code = "internal"
 )
 
+// Codes lists every code of the domain, so that each transport can prove it maps them all.
+var Codes = []Code{
+	CodeInvalid, CodeNotFound, CodeUnauthorized, CodeForbidden, CodeConflict, CodeEmailExists,
+	CodeEmailInOtherOrg, CodeNoSeatsAvailable, CodeRoleRequiresPremium, CodeAdminRoleOnCreate,
+	CodeSupervisorAdminExclusive, CodeBatchTooLarge, CodePreconditionFailed, CodePreconditionRequired,
+	CodeImportInProgress, CodeInternal,
+}
+
 // Error is the one error type of the domain: a code, a message safe to show to the caller,
 // optional errors per field, and the wrapped cause (never shown to clients).
 type Error struct {

@@ -256,6 +256,11 @@ func TestEveryCodeHasStatus(t *testing.T) {
 		roster.CodeRoleRequiresPremium: 422, roster.CodeAdminRoleOnCreate: 422, roster.CodeSupervisorAdminExclusive: 422,
 		roster.CodePreconditionRequired: 428, roster.CodeInternal: 500,
 	}
+	for _, code := range roster.Codes {
+		if _, ok := want[code]; !ok {
+			t.Errorf("%s: no status expected for this code of the domain", code)
+		}
+	}
 	mapped := httpapi.ProblemCodes()
 	for code, status := range want {
 		if got := httpapi.StatusOf(code); got != status || mapped[string(code)] != status {
