@@ -23,6 +23,8 @@ func (c *dbConfig) register(fs *flag.FlagSet, getenv env) {
 		"directory of the embedded SQLite database (env ROSTER_DATA_DIR)")
 	fs.StringVar(&c.databaseURL, "database-url", getenv("ROSTER_DATABASE_URL"),
 		"postgres://… URL; switches from SQLite to PostgreSQL (env ROSTER_DATABASE_URL)")
+	// The URL may hold a password: -h shows it without.
+	fs.Lookup("database-url").DefValue = redactURL(c.databaseURL)
 }
 
 // describe says where the data lives, without the password of a database URL.

@@ -2,6 +2,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -115,13 +116,42 @@ func describe(err error) string {
 	return s
 }
 
-// newFlagSet returns a flag set that reports errors instead of exiting.
-func newFlagSet(name, synopsis string, out io.Writer) *flag.FlagSet {
+// newFlagSet returns a flag set that reports errors instead of exiting. Parse it with
+// parseFlags, which prints its usage on stdout for -h.
+func newFlagSet(name, synopsis string, stdout io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(out)
+	fs.SetOutput(&flagOutput{stdout: stdout})
 	fs.Usage = func() {
-		fmt.Fprintf(out, "Usage: roster %s\n\nFlags:\n", synopsis)
+		fmt.Fprintf(fs.Output(), "Usage: roster %s\n\nFlags:\n", synopsis)
 		fs.PrintDefaults()
 	}
 	return fs
+}
+
+// flagOutput holds what the flag package prints while parsing: the usage, after a mistake too.
+// parseFlags shows it only when -h asked for it, and turns a mistake into a usage error, which
+// run prints on stderr with exit code 2, so that stdout carries nothing but results, which
+// scripts capture.
+type flagOutput struct {
+	bytes.Buffer
+	stdout io.Writer
+}
+
+// parseFlags parses args into fs, made by newFlagSet.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	err := fs.Parse(args)
+	out, ok := fs.Output().(*flagOutput)
+	if ok {
+		defer out.Reset()
+	}
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, flag.ErrHelp):
+		if ok {
+			_, _ = out.WriteTo(out.stdout)
+		}
+		return err
+	}
+	return usageErrorf("%v (see roster %s -h)", err, fs.Name())
 }

@@ -16,7 +16,7 @@ func (c *migrateCommand) run(ctx context.Context, args []string) error {
 	var db dbConfig
 	fs := newFlagSet("migrate", "migrate [flags]", c.stdout)
 	db.register(fs, c.env)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	store, err := db.open(ctx)

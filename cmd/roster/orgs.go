@@ -14,7 +14,7 @@ type orgsCommand struct {
 	remote
 }
 
-const orgsUsage = `use: roster orgs <list|get|create|update> [flags]
+const orgsUsage = `roster orgs <list|get|create|update> [flags]
   list                 the organizations the token may see
   get ID               show one organization
   create --name NAME   create an organization (system token)

@@ -26,6 +26,7 @@ type remote struct {
 func (r *remote) register(fs *flag.FlagSet) {
 	fs.StringVar(&r.server, "server", envOr(r.env, "ROSTER_SERVER", "http://127.0.0.1:8080"), "URL of the Roster server (env ROSTER_SERVER)")
 	fs.StringVar(&r.token, "token", r.env("ROSTER_TOKEN"), "API token (env ROSTER_TOKEN)")
+	hideSecret(fs, "token")
 	fs.BoolVar(&r.json, "json", false, "print JSON instead of a table")
 }
 
@@ -44,6 +45,8 @@ func (r *remote) client() (*httpapi.Client, error) {
 func (r *remote) printJSON(v any) error {
 	enc := json.NewEncoder(r.stdout)
 	enc.SetIndent("", "  ")
+	// Not a web page: "R&D" stays as it is, not "R\u0026D".
+	enc.SetEscapeHTML(false)
 	return enc.Encode(v)
 }
 
@@ -66,6 +69,12 @@ func (r *remote) details(pairs [][2]string) {
 	_ = tw.Flush()
 }
 
+// hideSecret keeps the default of a flag, taken from the environment, out of the usage that -h
+// prints: a terminal, a screen share or a CI log must not show an API token.
+func hideSecret(fs *flag.FlagSet, name string) {
+	fs.Lookup(name).DefValue = ""
+}
+
 // setFlags returns the names of the flags given on the command line, so that updates send only
 // what the administrator asked to change.
 func setFlags(fs *flag.FlagSet) map[string]bool {
@@ -79,7 +88,7 @@ func setFlags(fs *flag.FlagSet) map[string]bool {
 func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 	var positional []string
 	for {
-		if err := fs.Parse(args); err != nil {
+		if err := parseFlags(fs, args); err != nil {
 			return nil, err
 		}
 		if fs.NArg() == 0 {

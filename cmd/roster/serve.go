@@ -25,7 +25,7 @@ func (c *serveCommand) run(ctx context.Context, args []string) error {
 	fs := newFlagSet("serve", "serve [flags]", c.stdout)
 	db.register(fs, c.env)
 	fs.StringVar(&addr, "addr", envOr(c.env, "ROSTER_ADDR", "127.0.0.1:8080"), "listen address (env ROSTER_ADDR)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {

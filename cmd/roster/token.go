@@ -18,7 +18,7 @@ type tokenCommand struct {
 
 func (c *tokenCommand) run(ctx context.Context, args []string) error {
 	if len(args) == 0 || args[0] != "create" {
-		return usageErrorf("use: roster token create (--system | --org ID --role full|cc_service|read_only) [--name NAME]")
+		return usageErrorf("roster token create (--system | --org ID --role full|cc_service|read_only) [--name NAME]")
 	}
 	var (
 		db     dbConfig
@@ -33,7 +33,7 @@ func (c *tokenCommand) run(ctx context.Context, args []string) error {
 	fs.StringVar(&orgID, "org", "", "organization id of the token")
 	fs.StringVar(&role, "role", "", "administrator role of the token: full, cc_service or read_only")
 	fs.StringVar(&name, "name", "", "a name to recognize the token by")
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
 	if system == (orgID != "") {

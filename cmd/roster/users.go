@@ -9,6 +9,7 @@ import (
 
 	"roster"
 	"roster/internal/httpapi"
+	"roster/internal/provision"
 )
 
 // usersCommand lists, shows, adds, changes and deletes users through the REST API.
@@ -17,7 +18,7 @@ type usersCommand struct {
 	org string
 }
 
-const usersUsage = `use: roster users <list|get|add|batch|update|delete|deactivate|reactivate> --org ID [flags]
+const usersUsage = `roster users <list|get|add|batch|update|delete|deactivate|reactivate> --org ID [flags]
   list                         list users (filters: --q --license --cc-role --admin-role --status --sync-status)
   get USER                     show one user (USER is an id or an email address)
   add EMAIL                    create one user
@@ -221,18 +222,22 @@ func (c *usersCommand) batch(ctx context.Context, fs *flag.FlagSet, args []strin
 	if err != nil {
 		return err
 	}
-	if c.json {
-		return c.printJSON(res)
-	}
 	rows := make([][]string, len(res.Results))
 	failed := 0
 	for i, r := range res.Results {
 		rows[i] = []string{r.Email, string(r.Outcome), r.Message}
-		if r.Outcome == "failed" {
+		if r.Outcome == provision.Failed {
 			failed++
 		}
 	}
-	c.table([]string{"EMAIL", "OUTCOME", "REASON"}, rows)
+	if c.json {
+		if err := c.printJSON(res); err != nil {
+			return err
+		}
+	} else {
+		c.table([]string{"EMAIL", "OUTCOME", "REASON"}, rows)
+	}
+	// The exit code tells a script that some entries failed, whatever the output format.
 	if failed > 0 {
 		return fmt.Errorf("%d of %d entries failed", failed, len(res.Results))
 	}
