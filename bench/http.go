@@ -71,7 +71,7 @@ func (b *bench) http(ctx context.Context, n int, dur time.Duration, concurrency 
 			log.Fatal(err)
 		}
 		_, _ = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
+		_ = resp.Body.Close()
 		if resp.StatusCode != http.StatusOK {
 			log.Fatalf("GET user: %s", resp.Status)
 		}
@@ -114,7 +114,7 @@ func waitReady(base string) {
 	for range 300 {
 		resp, err := http.Get(base + "/readyz")
 		if err == nil {
-			resp.Body.Close()
+			_ = resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
 				return
 			}

@@ -43,7 +43,7 @@ var localScenarios = []localScenario{
 	{name: "token-unknown-org", code: 1, args: []string{"token", "create", "--org", "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b",
 		"--role", "full", "--data-dir", "{dir}"}},
 	{name: "token-no-subcommand", code: 2, args: []string{"token"}},
-	{name: "token-unknown-flag", code: 2, args: []string{"token", "create", "--sytem", "--data-dir", "{dir}"}},
+	{name: "token-unknown-flag", code: 2, args: []string{"token", "create", "--sytem", "--data-dir", "{dir}"}}, //nolint:misspell // the misspelled flag is the test
 	{name: "token-help", args: []string{"token", "create", "-h"},
 		env: map[string]string{"ROSTER_DATABASE_URL": "postgres://roster:hunter2@db.example.com/roster"}},
 	{name: "token-bad-database-url", code: 2, args: []string{"token", "create", "--system", "--database-url", "mysql://db/roster"}},
