@@ -68,8 +68,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	// The writer first: its first connection creates the file and switches it to WAL, which
 	// the query-only readers cannot do.
 	if err := db.Ping(ctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open %s database: %w", db.d.engine, err)
+		return nil, errors.Join(fmt.Errorf("open %s database: %w", db.d.engine, err), db.Close())
 	}
 	return db, nil
 }
@@ -98,8 +97,7 @@ func openSQLite(dir string) (*DB, error) {
 
 	read, err := sql.Open("sqlite", sqliteDSN(path, false))
 	if err != nil {
-		write.Close()
-		return nil, fmt.Errorf("open sqlite database: %w", err)
+		return nil, errors.Join(fmt.Errorf("open sqlite database: %w", err), write.Close())
 	}
 	// modernc collapses when more connections than cores run queries at once (NOTES.md).
 	n := max(runtime.NumCPU(), 2)
@@ -294,6 +292,12 @@ func (w *where) add(term string, args ...any) {
 	w.args = append(w.args, args...)
 }
 
+// and adds the terms of other.
+func (w *where) and(other *where) {
+	w.terms = append(w.terms, other.terms...)
+	w.args = append(w.args, other.args...)
+}
+
 func (w *where) String() string {
 	if len(w.terms) == 0 {
 		return ""
@@ -332,4 +336,48 @@ func nullString(s string) any {
 		return nil
 	}
 	return s
+}
+
+// checkVersion explains an optimistic UPDATE that matched no row. versionQuery reads the stored
+// version of the row: no row is CodeNotFound, another version is CodeConflict with changed.
+// When the version is the one expected, the update's other guard failed: CodeConflict with
+// guard.
+func (t *tx) checkVersion(ctx context.Context, res sql.Result, versionQuery string, args []any,
+	expected int64, notFound, changed, guard string) error {
+	n, err := res.RowsAffected()
+	if err != nil || n > 0 {
+		return err
+	}
+	var stored int64
+	err = t.run.queryRow(ctx, versionQuery, args...).Scan(&stored)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return roster.Errorf(roster.CodeNotFound, "%s", notFound)
+	case err != nil:
+		return err
+	case stored == expected && guard != "":
+		return roster.Errorf(roster.CodeConflict, "%s", guard)
+	}
+	return roster.Errorf(roster.CodeConflict, "%s", changed)
+}
+
+// inserted turns an INSERT ... ON CONFLICT DO NOTHING that inserted nothing into CodeConflict.
+// Creates skip conflicting rows instead of failing on them because a failed statement aborts
+// the whole transaction on PostgreSQL, and a bulk operation must be able to report one row
+// taken concurrently and go on, as it can on SQLite.
+func inserted(res sql.Result, conflict string) error {
+	n, err := res.RowsAffected()
+	if err == nil && n == 0 {
+		return roster.Errorf(roster.CodeConflict, "%s", conflict)
+	}
+	return err
+}
+
+// affected turns an UPDATE or DELETE that matched no row into CodeNotFound.
+func affected(res sql.Result, notFound string) error {
+	n, err := res.RowsAffected()
+	if err == nil && n == 0 {
+		return roster.Errorf(roster.CodeNotFound, "%s", notFound)
+	}
+	return err
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -38,13 +37,18 @@ type dialect struct {
 	migrateLock string
 	// migrationsTable creates the bookkeeping table of Migrate.
 	migrationsTable string
+	// unindexed is written before a column to keep the planner from choosing its index for
+	// that term. SQLite's planner has no statistics and needs the hint (a unary plus); PostgreSQL
+	// has no unary plus for text and no need of it.
+	unindexed string
 
 	rebound sync.Map // query with ? → query with $n
 }
 
 var (
 	sqliteDialect = &dialect{
-		engine: EngineSQLite,
+		engine:    EngineSQLite,
+		unindexed: "+",
 		migrationsTable: `CREATE TABLE IF NOT EXISTS schema_migrations (
 	version INTEGER PRIMARY KEY,
 	name TEXT NOT NULL,
@@ -175,22 +179,35 @@ func (d *dialect) isForeignKeyViolation(err error) bool {
 	return errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
 }
 
-// sqliteDSN returns the modernc DSN of the database file at path. Both pools write times in
-// one fixed layout, in UTC (see dbTime), so that they compare as text in time order. The writer
-// begins every transaction IMMEDIATE: a transaction that reads and then writes fails with
-// SQLITE_BUSY under concurrency otherwise, busy_timeout notwithstanding. Readers are query-only
-// so that a read can never take the write lock.
+// sqliteDSN returns the modernc DSN of the database file at path.
+//
+// Both pools write times in one layout, in UTC (see dbTime), so that they compare as text in
+// time order, and read through a memory map: a third of the cost of reads through the 2 MiB
+// page cache, so a capped count on a million users takes 10 ms instead of 40.
+//
+// The writer begins every transaction IMMEDIATE: a transaction that reads and then writes
+// fails with SQLITE_BUSY under concurrency otherwise, busy_timeout notwithstanding. Its other
+// settings serve bulk imports, whose cost is the pages each commit writes to the WAL: 1,000
+// users land on thousands of pages of the email-ordered indexes. A 64 MiB cache holds a whole
+// transaction without spilling pages to the WAL twice, checkpoints every 10,000 pages instead
+// of 1,000 copy each page once rather than many times, and 8 KiB pages (set when the file is
+// created, before WAL mode, which the _journal_mode key applies after the _pragma list) halve
+// the number of writes. Together they took 100,000 shuffled users from 26 s to 15 s.
+//
+// Readers are query-only, so that a read can never take the write lock.
 func sqliteDSN(path string, writer bool) string {
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_pragma", "mmap_size(1073741824)")
 	q.Set("_time_format", "sqlite")
-	for _, p := range strings.Fields(os.Getenv("XPRAGMA")) {
-		q.Add("_pragma", p)
-	}
 	if writer {
-		q.Add("_pragma", "journal_mode(WAL)")
+		q.Add("_pragma", "page_size(8192)")
+		q.Add("_pragma", "cache_size(-65536)")
+		q.Add("_pragma", "wal_autocheckpoint(10000)")
+		q.Add("_pragma", "journal_size_limit(134217728)")
+		q.Set("_journal_mode", "WAL")
 		q.Set("_txlock", "immediate")
 	} else {
 		q.Add("_pragma", "query_only(1)")

@@ -2,8 +2,6 @@ package sqldb
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 
 	"roster"
@@ -106,48 +104,4 @@ func (t *tx) UpdateOrgUsage(ctx context.Context, orgID string, u roster.Usage) e
 		err = affected(res, "Organization not found.")
 	}
 	return t.d.translate(err, errs{op: "update usage of organization " + orgID})
-}
-
-// checkVersion explains an optimistic UPDATE that matched no row. versionQuery reads the stored
-// version of the row: no row is CodeNotFound, another version is CodeConflict with changed.
-// When the version is the one expected, the update's other guard failed: CodeConflict with
-// guard.
-func (t *tx) checkVersion(ctx context.Context, res sql.Result, versionQuery string, args []any,
-	expected int64, notFound, changed, guard string) error {
-	n, err := res.RowsAffected()
-	if err != nil || n > 0 {
-		return err
-	}
-	var stored int64
-	err = t.run.queryRow(ctx, versionQuery, args...).Scan(&stored)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		return roster.Errorf(roster.CodeNotFound, "%s", notFound)
-	case err != nil:
-		return err
-	case stored == expected && guard != "":
-		return roster.Errorf(roster.CodeConflict, "%s", guard)
-	}
-	return roster.Errorf(roster.CodeConflict, "%s", changed)
-}
-
-// inserted turns an INSERT ... ON CONFLICT DO NOTHING that inserted nothing into CodeConflict.
-// Creates skip conflicting rows instead of failing on them because a failed statement aborts
-// the whole transaction on PostgreSQL, and a bulk operation must be able to report one row
-// taken concurrently and go on, as it can on SQLite.
-func inserted(res sql.Result, conflict string) error {
-	n, err := res.RowsAffected()
-	if err == nil && n == 0 {
-		return roster.Errorf(roster.CodeConflict, "%s", conflict)
-	}
-	return err
-}
-
-// affected turns an UPDATE or DELETE that matched no row into CodeNotFound.
-func affected(res sql.Result, notFound string) error {
-	n, err := res.RowsAffected()
-	if err == nil && n == 0 {
-		return roster.Errorf(roster.CodeNotFound, "%s", notFound)
-	}
-	return err
 }

@@ -8,7 +8,12 @@ import (
 	"roster"
 )
 
-func TestPlansPrint(t *testing.T) {
+// TestSQLitePlans pins the plans of the user list on SQLite, whose planner has no statistics
+// to go on: each filter reads its own index in page order, a search reads the name indexes
+// alone, and nothing walks the whole organization. A change of schema or query that loses
+// one of these plans makes a page of a million users take seconds instead of milliseconds.
+func TestSQLitePlans(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db, err := Open(ctx, Config{DataDir: t.TempDir()})
 	if err != nil {
@@ -18,35 +23,134 @@ func TestPlansPrint(t *testing.T) {
 	if err := db.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	filters := []roster.UserFilter{
-		{}, {After: "x"}, {License: "standard"}, {Status: "active"}, {SyncStatus: "pending"},
-		{AdminRole: "full"}, {AdminRole: "none"}, {CCRole: "supervisor"}, {CCRole: "agent"},
-		{Query: "an"}, {Query: "an", After: "x"}, {Query: "an", License: "premium"}, {License: "standard", Status: "active"},
-		{AdminRole: "bogus"},
+	// A search reads the rows of the page only, by email, after merging the matches of the
+	// three indexes, read alone.
+	search := []string{"SEARCH users USING INDEX users_org_email (org_id=? AND email=?)", "MERGE (UNION)",
+		"COVERING INDEX users_org_email (org_id=? AND email>? AND email<?)",
+		"COVERING INDEX users_org_first_name (org_id=? AND first_name_key>? AND first_name_key<?)",
+		"COVERING INDEX users_org_last_name (org_id=? AND last_name_key>? AND last_name_key<?)"}
+	searchLicense := []string{"SEARCH users USING INDEX users_org_email (org_id=? AND email=?)", "MERGE (UNION)",
+		"COVERING INDEX users_org_license (org_id=? AND license=? AND email>? AND email<?)",
+		"INDEX users_org_first_name (org_id=? AND first_name_key>? AND first_name_key<?)",
+		"INDEX users_org_last_name (org_id=? AND last_name_key>? AND last_name_key<?)"}
+	// Its count stops at the cap, reading the three ranges one after the other.
+	multiOr := []string{"MULTI-INDEX OR", "INDEX users_org_first_name (org_id=? AND first_name_key>? AND first_name_key<?)",
+		"INDEX users_org_last_name (org_id=? AND last_name_key>? AND last_name_key<?)"}
+	tests := []struct {
+		f     roster.UserFilter
+		page  []string // in the plan of the page, in this order
+		count []string // in the plan of the capped count
+	}{
+		{roster.UserFilter{}, []string{"SEARCH users USING INDEX users_org_email (org_id=?)"}, nil},
+		{roster.UserFilter{After: "b@example.com"}, []string{"users_org_email (org_id=? AND email>?)"}, nil},
+		{roster.UserFilter{License: roster.LicenseStandard}, []string{"users_org_license (org_id=? AND license=?)"}, nil},
+		{roster.UserFilter{Status: roster.StatusActive}, []string{"users_org_status (org_id=? AND status=?)"},
+			[]string{"COVERING INDEX users_org_status (org_id=? AND status=?)"}},
+		{roster.UserFilter{SyncStatus: roster.SyncInvalid, After: "b"}, []string{"users_org_sync_status (org_id=? AND sync_status=? AND email>?)"},
+			[]string{"COVERING INDEX users_org_sync_status (org_id=? AND sync_status=?)"}},
+		{roster.UserFilter{AdminRole: roster.AdminFull}, []string{"users_org_admin_role (org_id=? AND admin_role=?)"},
+			[]string{"COVERING INDEX users_org_admin_role (org_id=? AND admin_role=?)"}},
+		{roster.UserFilter{CCRole: roster.RoleSupervisor}, []string{"users_org_cc_role (org_id=? AND cc_role=?)"},
+			[]string{"COVERING INDEX users_org_cc_role (org_id=? AND cc_role=?)"}},
+		{roster.UserFilter{AdminRole: roster.AdminNone}, []string{"users_org_email (org_id=?)"}, nil},
+		{roster.UserFilter{Query: "an"}, search, multiOr},
+		{roster.UserFilter{Query: "an", After: "b"}, search, multiOr},
+		{roster.UserFilter{Query: "Łu", License: roster.LicensePremium}, searchLicense, multiOr},
+		{roster.UserFilter{Query: "Łu", Status: roster.StatusActive, After: "b"}, []string{"MERGE (UNION)",
+			"users_org_status (org_id=? AND status=? AND email>? AND email<?)", "users_org_first_name (org_id=? AND first_name_key>? AND first_name_key<?)",
+			"users_org_last_name (org_id=? AND last_name_key>? AND last_name_key<?)"}, multiOr},
 	}
-	for _, f := range filters {
-		f.OrgID = "o"
-		w := userWhere(f)
-		if f.After != "" {
-			w.add("email > ?", f.After)
+	for _, tt := range tests {
+		tt.f.OrgID = "org"
+		prefix := strings.ToLower(tt.f.Query)
+		q, args := db.d.pageQuery(tt.f, prefix)
+		plan := explain(t, db, q, append(args, 101))
+		if strings.Contains(plan, "TEMP B-TREE FOR ORDER BY") && prefix == "" {
+			t.Errorf("%+v: the page sorts:\n%s", tt.f, plan)
 		}
-		for _, q := range []string{
-			`SELECT ` + userColumns + ` FROM users` + w.String() + ` ORDER BY email LIMIT ?`,
-			`SELECT COUNT(*) FROM (SELECT 1 FROM users` + w.String() + ` LIMIT ?) AS matches`,
-		} {
-			rows, err := db.read.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q, append(w.args, 10)...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var plan []string
-			for rows.Next() {
-				var id, parent, notused int
-				var detail string
-				rows.Scan(&id, &parent, &notused, &detail)
-				plan = append(plan, detail)
-			}
-			rows.Close()
-			t.Logf("%+v\n    %s", f, strings.Join(plan, "\n    "))
+		wantInOrder(t, tt.f, plan, tt.page)
+		if tt.count != nil {
+			q, args := countQuery(tt.f, prefix)
+			wantInOrder(t, tt.f, explain(t, db, q, append(args, 101)), tt.count)
+		}
+	}
+}
+
+func wantInOrder(t *testing.T, f roster.UserFilter, plan string, want []string) {
+	t.Helper()
+	rest := plan
+	for _, w := range want {
+		i := strings.Index(rest, w)
+		if i < 0 {
+			t.Errorf("%+v: %q is not in the plan (in order):\n%s", f, w, plan)
+			return
+		}
+		rest = rest[i+len(w):]
+	}
+}
+
+func explain(t *testing.T, db *DB, q string, args []any) string {
+	t.Helper()
+	rows, err := db.read.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+q, args...)
+	if err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, notUsed int
+		var detail string
+		if err := rows.Scan(&id, &parent, &notUsed, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(plan, "\n")
+}
+
+// TestSQLiteSettings checks the settings of sqliteDSN on a new database: page_size only takes
+// when it runs before the file is switched to WAL.
+func TestSQLiteSettings(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, err := Open(ctx, Config{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		pool   string
+		pragma string
+		want   string
+	}{
+		{"write", "page_size", "8192"},
+		{"write", "journal_mode", "wal"},
+		{"write", "foreign_keys", "1"},
+		{"write", "synchronous", "1"},
+		{"write", "busy_timeout", "10000"},
+		{"write", "wal_autocheckpoint", "10000"},
+		{"read", "query_only", "1"},
+		{"read", "foreign_keys", "1"},
+		{"read", "busy_timeout", "10000"},
+		{"read", "mmap_size", "1073741824"},
+	}
+	for _, tt := range tests {
+		pool := db.read
+		if tt.pool == "write" {
+			pool = db.write
+		}
+		var got string
+		if err := pool.QueryRowContext(ctx, "PRAGMA "+tt.pragma).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if got != tt.want {
+			t.Errorf("%s: %s = %s, want %s", tt.pool, tt.pragma, got, tt.want)
 		}
 	}
 }

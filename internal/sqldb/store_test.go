@@ -104,7 +104,11 @@ func rawDB(t *testing.T, cfg sqldb.Config) *sql.DB {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { db.Close() })
+	t.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 	return db
 }
 
@@ -170,8 +174,7 @@ func TestOpenConfig(t *testing.T) {
 			t.Parallel()
 			db, err := sqldb.Open(ctx, tt.cfg)
 			if err == nil {
-				db.Close()
-				t.Fatal("Open succeeded")
+				t.Fatalf("Open succeeded (close: %v)", db.Close())
 			}
 			if strings.Contains(err.Error(), "secret") {
 				t.Fatalf("the error shows the password: %v", err)
@@ -229,7 +232,7 @@ func TestWriteRollsBack(t *testing.T) {
 					t.Fatal("the panic of fn did not propagate")
 				}
 			}()
-			db.Write(ctx, func(tx roster.Tx) error {
+			_ = db.Write(ctx, func(tx roster.Tx) error {
 				if err := tx.CreateOrg(ctx, org); err != nil {
 					return err
 				}

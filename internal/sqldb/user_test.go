@@ -220,7 +220,9 @@ func TestFindUsers(t *testing.T) {
 			{"unknown admin role", roster.UserFilter{AdminRole: "root' OR 1=1 --"}, func(*roster.User) bool { return false }, false},
 			{"unknown cc role", roster.UserFilter{CCRole: "boss"}, func(*roster.User) bool { return false }, false},
 			{"license and status", roster.UserFilter{License: roster.LicenseStandard, Status: roster.StatusPending},
-				func(u *roster.User) bool { return u.License == roster.LicenseStandard && u.Status == roster.StatusPending }, false},
+				func(u *roster.User) bool {
+					return u.License == roster.LicenseStandard && u.Status == roster.StatusPending
+				}, false},
 			{"query email", roster.UserFilter{Query: "U01"}, prefixed("u01"), false},
 			{"query first name", roster.UserFilter{Query: "ann"}, prefixed("ann"), false},
 			{"query Łu", roster.UserFilter{Query: "ŁU"}, prefixed("łu"), false},
@@ -285,16 +287,25 @@ func TestFindUsersCounters(t *testing.T) {
 			{roster.UserFilter{License: roster.LicensePremium}, 10},
 			{roster.UserFilter{Status: roster.StatusPending}, 2},
 		}
-		for _, tt := range tests {
-			tt.f.OrgID = org.ID
-			page, err := db.FindUsers(ctx, tt.f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if page.Total != tt.want || !page.TotalExact {
-				t.Errorf("%+v: total %d exact %v, want %d exact", tt.f, page.Total, page.TotalExact, tt.want)
+		check := func(r roster.Reader) {
+			for _, tt := range tests {
+				tt.f.OrgID = org.ID
+				page, err := r.FindUsers(ctx, tt.f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if page.Total != tt.want || !page.TotalExact {
+					t.Errorf("%+v: total %d exact %v, want %d exact", tt.f, page.Total, page.TotalExact, tt.want)
+				}
 			}
 		}
+		check(db)
+		// The same inside a transaction, where each query is prepared once.
+		write(t, db, func(tx roster.Tx) error {
+			check(tx)
+			check(tx)
+			return nil
+		})
 		page, err := db.FindUsers(ctx, roster.UserFilter{OrgID: roster.NewID()})
 		if err != nil || page.Total != 0 || len(page.Users) != 0 {
 			t.Fatalf("missing org: %v %+v", err, page)

@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"net/url"
 	"os"
 	"testing"
@@ -64,7 +65,11 @@ func OpenConfig(t testing.TB, cfg sqldb.Config) *sqldb.DB {
 	if err != nil {
 		t.Fatalf("sqldbtest: %v", err)
 	}
-	t.Cleanup(func() { db.Close() })
+	t.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			t.Errorf("sqldbtest: close: %v", err)
+		}
+	})
 	return db
 }
 
@@ -90,8 +95,7 @@ func postgresSchema(t testing.TB) string {
 	}
 	ctx := context.Background()
 	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
-		admin.Close()
-		t.Fatalf("sqldbtest: create schema: %v", err)
+		t.Fatalf("sqldbtest: create schema: %v", errors.Join(err, admin.Close()))
 	}
 	// Registered before Open registers the Close of the store: cleanups run last first, so
 	// the store's connections are gone when the schema is dropped.
