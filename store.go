@@ -25,6 +25,9 @@ type Reader interface {
 	// FindUserByEmail looks the normalized email up across the whole installation.
 	FindUserByEmail(ctx context.Context, email string) (*User, error)
 	FindUsers(ctx context.Context, f UserFilter) (*UserPage, error)
+	// FindUsersByEmails returns the users, in any organization, that have one of the
+	// normalized emails, in no particular order.
+	FindUsersByEmails(ctx context.Context, emails []string) ([]*User, error)
 
 	FindTokenByHash(ctx context.Context, hash []byte) (*APIToken, error)
 	// FindTokens lists the tokens of an organization, or the system tokens when orgID is "".
@@ -47,6 +50,9 @@ type Tx interface {
 
 	// CreateUser inserts u. An email already taken anywhere fails with CodeConflict.
 	CreateUser(ctx context.Context, u *User) error
+	// CreateUsers inserts many users in few statements; an email taken anywhere fails the
+	// whole call with CodeConflict.
+	CreateUsers(ctx context.Context, users []*User) error
 	// UpdateUser writes every field of u and sets u.Version to the stored version plus one. It
 	// fails with CodeConflict when u.Version is not the stored version.
 	UpdateUser(ctx context.Context, u *User) error
@@ -56,4 +62,5 @@ type Tx interface {
 	DeleteToken(ctx context.Context, orgID, id string) error
 
 	CreateAuditEntry(ctx context.Context, e *AuditEntry) error
+	CreateAuditEntries(ctx context.Context, entries []*AuditEntry) error
 }

@@ -13,8 +13,10 @@ import (
 	"flag"
 	"fmt"
 	"log"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"time"
@@ -34,10 +36,22 @@ func main() {
 		out    = flag.String("out", "bench/out", "folder for databases kept between runs")
 		dur    = flag.Duration("duration", 10*time.Second, "duration of the HTTP load")
 		conc   = flag.Int("concurrency", 4, "concurrent HTTP clients")
+		chunk  = flag.Int("chunk", provision.DefaultChunk, "users per transaction of the create benchmark")
 	)
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	flag.Parse()
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			log.Fatal(err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	ctx := context.Background()
-	b := &bench{engine: *engine, out: *out}
+	b := &bench{engine: *engine, out: *out, chunk: *chunk}
 	for _, name := range strings.Split(*only, ",") {
 		switch name {
 		case "create":
@@ -55,6 +69,7 @@ func main() {
 type bench struct {
 	engine string
 	out    string
+	chunk  int
 }
 
 // open opens a fresh or kept database of the chosen engine. On PostgreSQL each name is a schema.
@@ -78,7 +93,7 @@ func (b *bench) open(ctx context.Context, name string, fresh bool) *sqldb.DB {
 }
 
 // newUsers generates n users: a third standard, a third premium, a third without a license,
-// with names spread over the alphabet.
+// with names spread over the alphabet, in random email order as in a real file.
 func newUsers(prefix string, n int) []provision.NewUser {
 	first := []string{"Ada", "Björn", "Carmen", "Daan", "Ewa", "Filip", "Greta", "Hugo", "Iris", "Jan", "Karin", "Łukasz"}
 	last := []string{"Andersson", "de Vries", "García", "Kowalski", "Nilsson", "Jansen", "López", "Nowak"}
@@ -91,6 +106,8 @@ func newUsers(prefix string, n int) []provision.NewUser {
 			Department: "Support", License: licenses[i%3],
 		}
 	}
+	rng := rand.New(rand.NewPCG(uint64(n), 1))
+	rng.Shuffle(n, func(i, j int) { users[i], users[j] = users[j], users[i] })
 	return users
 }
 
@@ -111,7 +128,7 @@ func (b *bench) create(ctx context.Context, runs, n int) {
 		o := newOrg(ctx, svc, "Create")
 		users := newUsers(fmt.Sprintf("r%d-", r), n)
 		start := time.Now()
-		res, err := svc.CreateUsers(ctx, provision.System(roster.ViaCLI), o.ID, users, 1000)
+		res, err := svc.CreateUsers(ctx, provision.System(roster.ViaCLI), o.ID, users, b.chunk)
 		elapsed := time.Since(start)
 		if err != nil {
 			log.Fatal(err)
@@ -124,7 +141,7 @@ func (b *bench) create(ctx context.Context, runs, n int) {
 		times = append(times, elapsed)
 		_ = db.Close()
 	}
-	report("create %d users (application layer, %s)", []any{n, b.engine}, times, "target < 4s")
+	report("create %d users (application layer, %s, %d a transaction)", []any{n, b.engine, b.chunk}, times, "target < 4s")
 }
 
 // million opens the organization of n users, building it on first use.
@@ -147,7 +164,7 @@ func (b *bench) million(ctx context.Context, n int) (*sqldb.DB, *roster.Org) {
 	const step = 100_000
 	for i := 0; i < n; i += step {
 		users := newUsers(fmt.Sprintf("m%d-", i/step), min(step, n-i))
-		if _, err := svc.CreateUsers(ctx, provision.System(roster.ViaCLI), o.ID, users, 5000); err != nil {
+		if _, err := svc.CreateUsers(ctx, provision.System(roster.ViaCLI), o.ID, users, b.chunk); err != nil {
 			log.Fatal(err)
 		}
 	}

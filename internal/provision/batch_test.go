@@ -159,3 +159,46 @@ func TestAuditTrail(t *testing.T) {
 		t.Errorf("actor/target: %+v", page.Entries[0])
 	}
 }
+
+func TestCreateUsersInChunks(t *testing.T) {
+	t.Parallel()
+	svc, _ := newService(t)
+	ctx := context.Background()
+	o := newOrg(t, svc, "Bulk", orgSpec{premium: 4})
+	other := newOrg(t, svc, "Other", orgSpec{})
+	mustCreate(t, svc, other, provision.NewUser{Email: "elsewhere@example.com"})
+	mustCreate(t, svc, o, provision.NewUser{Email: "here@example.com"})
+
+	in := []provision.NewUser{
+		{Email: "p1@example.com", License: roster.LicensePremium},
+		{Email: "P1@example.com"}, // the same person twice in one chunk
+		{Email: "elsewhere@example.com"},
+		{Email: "here@example.com"},
+		{Email: "bad", License: roster.LicenseStandard},
+		{Email: "p2@example.com", License: roster.LicensePremium}, // second chunk from here
+		{Email: "p1@example.com"},                                 // the same person in a later chunk
+		{Email: "p3@example.com", License: roster.LicensePremium},
+		{Email: "p4@example.com", License: roster.LicensePremium},
+		{Email: "p5@example.com", License: roster.LicensePremium}, // the fifth premium seat
+		{Email: "s@example.com", License: roster.LicenseStandard, CCRole: roster.RoleSupervisor},
+	}
+	res, err := svc.CreateUsers(ctx, admin(o, roster.AdminFull), o.ID, in, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []roster.Code{"", roster.CodeEmailExists, roster.CodeEmailInOtherOrg, roster.CodeEmailExists, roster.CodeInvalid,
+		"", roster.CodeEmailExists, "", "", roster.CodeNoSeatsAvailable, roster.CodeRoleRequiresPremium}
+	for i, w := range want {
+		if res[i].Code != w || (w == "") != (res[i].Outcome == provision.Created) {
+			t.Errorf("row %d (%s): %+v, want code %q", i, in[i].Email, res[i], w)
+		}
+	}
+	got, _ := svc.Org(ctx, system, o.ID)
+	if want := (roster.Usage{Users: 5, Premium: 4}); got.Usage != want {
+		t.Fatalf("usage %+v, want %+v", got.Usage, want)
+	}
+	page, _ := svc.AuditEntries(ctx, system, roster.AuditFilter{OrgID: o.ID, Action: "user.create"})
+	if len(page.Entries) != 5 {
+		t.Fatalf("%d user.create audit entries, want 5", len(page.Entries))
+	}
+}

@@ -92,13 +92,17 @@ func roleLabel(r roster.AdminRole) string {
 
 // audit writes one audit entry in tx. before and after are values to record, or nil.
 func (s *Service) audit(ctx context.Context, tx roster.Tx, a roster.Actor, orgID, action, kind, targetID, target string, before, after any) error {
-	e := &roster.AuditEntry{
+	return tx.CreateAuditEntry(ctx, s.auditEntry(a, orgID, action, kind, targetID, target, before, after))
+}
+
+// auditEntry builds the audit entry of one change.
+func (s *Service) auditEntry(a roster.Actor, orgID, action, kind, targetID, target string, before, after any) *roster.AuditEntry {
+	return &roster.AuditEntry{
 		ID: roster.NewID(), OrgID: orgID, At: s.clock(),
 		ActorKind: a.Kind, ActorID: a.ID, ActorName: a.Label(), Interface: a.Interface,
 		Action: action, TargetKind: kind, TargetID: targetID, Target: target,
 		Before: rawJSON(before), After: rawJSON(after),
 	}
-	return tx.CreateAuditEntry(ctx, e)
 }
 
 func rawJSON(v any) json.RawMessage {

@@ -208,6 +208,15 @@ func (s *Service) writeOrg(ctx context.Context, orgID string, fn func(tx roster.
 
 // createUser builds a user from in and saves it through every rule.
 func (s *Service) createUser(ctx context.Context, tx roster.Tx, a roster.Actor, org *roster.Org, in NewUser) (*roster.User, error) {
+	u := newUser(org, in)
+	if _, err := s.saveUser(ctx, tx, a, org, nil, u); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// newUser builds the user in describes, with the defaults of a new user.
+func newUser(org *roster.Org, in NewUser) *roster.User {
 	u := &roster.User{
 		ID: roster.NewID(), OrgID: org.ID, Email: roster.NormalizeEmail(in.Email),
 		FirstName: in.FirstName, LastName: in.LastName, DisplayName: in.DisplayName,
@@ -224,25 +233,48 @@ func (s *Service) createUser(ctx context.Context, tx roster.Tx, a roster.Actor, 
 	if u.AdminRole == "" {
 		u.AdminRole = roster.AdminNone
 	}
-	if _, err := s.saveUser(ctx, tx, a, org, nil, u); err != nil {
-		return nil, err
-	}
-	return u, nil
+	return u
 }
 
 // defaultLicense is the license of a new user created without an explicit choice. Automatic
 // license assignment (templates and groups) decides it; without a template it is none.
 func defaultLicense(*roster.Org) roster.License { return roster.LicenseNone }
 
-// saveUser validates after, checks the rules against before (nil when creating), takes or frees
-// seats, and writes the user and its audit entry. It reports whether anything changed. A rule
-// that refuses leaves tx and org untouched.
+// saveUser checks a change of one user through every rule and writes it with its audit entry.
+// before is nil when creating. It reports whether anything changed; a rule that refuses leaves
+// tx and org untouched.
 func (s *Service) saveUser(ctx context.Context, tx roster.Tx, a roster.Actor, org *roster.Org, before, after *roster.User) (bool, error) {
-	if err := validateProfile(after); err != nil {
+	var owner *roster.User
+	if before == nil || before.Email != after.Email {
+		var err error
+		if owner, err = tx.FindUserByEmail(ctx, after.Email); err != nil && roster.ErrorCode(err) != roster.CodeNotFound {
+			return false, err
+		}
+	}
+	w, err := s.checkUser(ctx, tx, a, org, before, after, owner)
+	if err != nil || w == nil {
 		return false, err
 	}
+	return true, s.writeUsers(ctx, tx, []*userWrite{w})
+}
+
+// userWrite is a change of one user that passed every rule, with its audit entry.
+type userWrite struct {
+	before, after *roster.User
+	audit         *roster.AuditEntry
+}
+
+// checkUser is where every rule about one user is enforced: it validates after, checks the
+// rules against before (nil when creating), checks that no one else (owner, the current holder
+// of after's email, or nil) has the email, and takes or frees seats in org. It returns nil
+// when nothing changes. It writes nothing, so bulk paths can check a whole chunk and write it
+// at once.
+func (s *Service) checkUser(ctx context.Context, tx roster.Tx, a roster.Actor, org *roster.Org, before, after, owner *roster.User) (*userWrite, error) {
+	if err := validateProfile(after); err != nil {
+		return nil, err
+	}
 	if err := checkRules(org, before, after); err != nil {
-		return false, err
+		return nil, err
 	}
 	var from roster.License
 	var changedBefore, changedAfter map[string]any
@@ -250,49 +282,54 @@ func (s *Service) saveUser(ctx context.Context, tx roster.Tx, a roster.Actor, or
 		from = before.License
 		changedBefore, changedAfter = diff(userFields(before), userFields(after))
 		if len(changedAfter) == 0 {
-			return false, nil
+			return nil, nil
 		}
 	}
-	if before == nil || before.Email != after.Email {
-		if err := emailFree(ctx, tx, a, org, after.Email); err != nil {
-			return false, err
-		}
+	if owner != nil && owner.ID != after.ID {
+		return nil, emailTakenError(ctx, tx, a, org, owner)
 	}
 	if err := takeSeat(org, from, after.License); err != nil {
-		return false, err
+		return nil, err
 	}
 	after.SyncStatus = nextSyncStatus(before, after)
 	after.UpdatedAt = s.clock()
 	if before == nil {
 		after.CreatedAt = after.UpdatedAt
 		after.Version = 1
-		if err := tx.CreateUser(ctx, after); err != nil {
-			return false, err
-		}
-		return true, s.audit(ctx, tx, a, org.ID, "user.create", "user", after.ID, after.Email, nil, userFields(after))
+		return &userWrite{after: after,
+			audit: s.auditEntry(a, org.ID, "user.create", "user", after.ID, after.Email, nil, userFields(after))}, nil
 	}
-	if err := tx.UpdateUser(ctx, after); err != nil {
-		return false, err
-	}
-	return true, s.audit(ctx, tx, a, org.ID, userAction(before, after), "user", after.ID, after.Email, changedBefore, changedAfter)
+	return &userWrite{before: before, after: after,
+		audit: s.auditEntry(a, org.ID, userAction(before, after), "user", after.ID, after.Email, changedBefore, changedAfter)}, nil
 }
 
-// emailFree checks that no user anywhere in the installation has email. The other
-// organization's name is only revealed to an actor that administers it.
-func emailFree(ctx context.Context, tx roster.Tx, a roster.Actor, org *roster.Org, email string) error {
-	other, err := tx.FindUserByEmail(ctx, email)
-	if roster.ErrorCode(err) == roster.CodeNotFound {
-		return nil
+// writeUsers writes checked changes: new users and audit entries in multi-row statements.
+func (s *Service) writeUsers(ctx context.Context, tx roster.Tx, ws []*userWrite) error {
+	var created []*roster.User
+	audits := make([]*roster.AuditEntry, len(ws))
+	for i, w := range ws {
+		audits[i] = w.audit
+		if w.before == nil {
+			created = append(created, w.after)
+		} else if err := tx.UpdateUser(ctx, w.after); err != nil {
+			return err
+		}
 	}
-	if err != nil {
+	if err := tx.CreateUsers(ctx, created); err != nil {
 		return err
 	}
-	if other.OrgID == org.ID {
-		return roster.Errorf(roster.CodeEmailExists, "A user with the email address %s already exists in this organization.", email)
+	return tx.CreateAuditEntries(ctx, audits)
+}
+
+// emailTakenError explains why an email cannot be used: owner has it. The other
+// organization's name is only revealed to an actor that administers it.
+func emailTakenError(ctx context.Context, tx roster.Tx, a roster.Actor, org *roster.Org, owner *roster.User) error {
+	if owner.OrgID == org.ID {
+		return roster.Errorf(roster.CodeEmailExists, "A user with the email address %s already exists in this organization.", owner.Email)
 	}
-	msg := "The email address " + email + " belongs to a user of another organization"
+	msg := "The email address " + owner.Email + " belongs to a user of another organization"
 	if a.System {
-		if o, err := tx.FindOrgByID(ctx, other.OrgID); err == nil {
+		if o, err := tx.FindOrgByID(ctx, owner.OrgID); err == nil {
 			msg += " (" + o.Name + ")"
 		}
 	}

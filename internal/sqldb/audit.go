@@ -89,14 +89,5 @@ func (r *reader) FindAuditEntries(ctx context.Context, f roster.AuditFilter) (*r
 // to hold what was stored. On PostgreSQL, Before and After are stored as JSONB, which keeps
 // their meaning but not their spacing or key order.
 func (t *tx) CreateAuditEntry(ctx context.Context, e *roster.AuditEntry) error {
-	e.At = dbTime(e.At)
-	res, err := t.run.exec(ctx, `INSERT INTO audit_entries (`+auditColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-		e.ID, nullString(e.OrgID), e.At, e.ActorKind, e.ActorID, e.ActorName, e.Interface,
-		e.Action, e.TargetKind, e.TargetID, e.Target, t.d.jsonArg(e.Before), t.d.jsonArg(e.After),
-		e.TaskID)
-	if err == nil {
-		err = inserted(res, "An audit entry with this id already exists.")
-	}
-	return t.d.translate(err, errs{op: "create audit entry " + e.ID})
+	return t.CreateAuditEntries(ctx, []*roster.AuditEntry{e})
 }

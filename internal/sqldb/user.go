@@ -55,19 +55,7 @@ func (r *reader) FindUserByEmail(ctx context.Context, email string) (*roster.Use
 // microsecond, and u is updated to hold what was stored. An email taken anywhere in the
 // installation fails with CodeConflict.
 func (t *tx) CreateUser(ctx context.Context, u *roster.User) error {
-	if u.Version == 0 {
-		u.Version = 1
-	}
-	u.CreatedAt, u.UpdatedAt = dbTime(u.CreatedAt), dbTime(u.UpdatedAt)
-	res, err := t.run.exec(ctx, `INSERT INTO users (`+userColumns+`, first_name_key, last_name_key)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-		u.ID, u.OrgID, u.Email, u.FirstName, u.LastName, u.DisplayName, u.PhoneNumber, u.Title,
-		u.Department, u.PreferredLanguage, u.Status, u.License, u.CCRole, u.AdminRole,
-		u.SyncStatus, u.CreatedAt, u.UpdatedAt, u.Version, nameKey(u.FirstName), nameKey(u.LastName))
-	if err == nil {
-		err = inserted(res, emailTaken(u.Email))
-	}
-	return t.d.translate(err, errs{op: "create user " + u.ID})
+	return t.CreateUsers(ctx, []*roster.User{u})
 }
 
 // UpdateUser writes every field of u but its id and organization when u.Version is the stored
