@@ -63,7 +63,7 @@ func TestSQLitePlans(t *testing.T) {
 	for _, tt := range tests {
 		tt.f.OrgID = "org"
 		prefix := strings.ToLower(tt.f.Query)
-		q, args := db.d.pageQuery(tt.f, prefix)
+		q, args := db.d.pageQuery(tt.f, prefix, false)
 		plan := explain(t, db, q, append(args, 101))
 		if strings.Contains(plan, "TEMP B-TREE FOR ORDER BY") && prefix == "" {
 			t.Errorf("%+v: the page sorts:\n%s", tt.f, plan)
@@ -72,6 +72,35 @@ func TestSQLitePlans(t *testing.T) {
 		if tt.count != nil {
 			q, args := countQuery(tt.f, prefix)
 			wantInOrder(t, tt.f, explain(t, db, q, append(args, 101)), tt.count)
+		}
+	}
+}
+
+// TestDenseSearchPlan: a search with at least roster.TotalCap matches walks the organization in
+// email order, from the cursor on, without sorting.
+func TestDenseSearchPlan(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, err := Open(ctx, Config{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		f    roster.UserFilter
+		want string
+	}{
+		{roster.UserFilter{OrgID: "org", Query: "kow"}, "SEARCH users USING INDEX users_org_email (org_id=?)"},
+		{roster.UserFilter{OrgID: "org", Query: "kow", License: roster.LicensePremium, Status: roster.StatusActive, After: "b"},
+			"SEARCH users USING INDEX users_org_email (org_id=? AND email>?)"},
+	} {
+		q, args := db.d.pageQuery(tt.f, tt.f.Query, true)
+		plan := explain(t, db, q, append(args, 101))
+		if plan != tt.want {
+			t.Errorf("%+v: plan\n%s\nwant %s", tt.f, plan, tt.want)
 		}
 	}
 }

@@ -337,6 +337,7 @@ func TestFindUsersTotalCap(t *testing.T) {
 			{roster.UserFilter{}, n, true, roster.DefaultPageSize, "user000099@example.com"},
 			{roster.UserFilter{Status: roster.StatusPending}, roster.TotalCap, false, roster.DefaultPageSize, "user000099@example.com"},
 			{roster.UserFilter{Query: "ann", Limit: 5000}, roster.TotalCap, false, roster.MaxPageSize, "user000999@example.com"},
+			{roster.UserFilter{Query: "ann", After: "user005000@example.com", Limit: 3}, roster.TotalCap, false, 3, "user005003@example.com"},
 			{roster.UserFilter{Query: "user00000"}, 10, true, 10, ""},
 		}
 		for _, tt := range tests {

@@ -37,7 +37,7 @@ func (r *reader) FindUsers(ctx context.Context, f roster.UserFilter) (*roster.Us
 		return nil, fmt.Errorf("count users of organization %s: %w", f.OrgID, err)
 	}
 
-	q, args := r.d.pageQuery(f, prefix)
+	q, args := r.d.pageQuery(f, prefix, !page.TotalExact)
 	// One row more than the page tells whether there is a next page.
 	rows, err := r.run.query(ctx, q, append(args, limit+1)...)
 	if err != nil {
@@ -62,8 +62,11 @@ func (r *reader) FindUsers(ctx context.Context, f roster.UserFilter) (*roster.Us
 }
 
 // pageQuery returns the query of the page of f, whose prefix is lower-cased already, but for
-// its last argument, the LIMIT.
-func (d *dialect) pageQuery(f roster.UserFilter, prefix string) (string, []any) {
+// its last argument, the LIMIT. dense says that at least roster.TotalCap users match.
+func (d *dialect) pageQuery(f roster.UserFilter, prefix string, dense bool) (string, []any) {
+	if prefix != "" && dense {
+		return d.denseSearchQuery(f, prefix)
+	}
 	if prefix != "" {
 		return d.searchQuery(f, prefix)
 	}
@@ -105,6 +108,29 @@ func (d *dialect) searchQuery(f roster.UserFilter, prefix string) (string, []any
 		" UNION " + arm("last_name_key", d.unindexed)
 	return `SELECT ` + userColumns + ` FROM users WHERE org_id = ? AND email IN (` + union + `
 		ORDER BY email LIMIT ?) ORDER BY email`, append([]any{f.OrgID}, args...)
+}
+
+// denseSearchQuery is the page query of a search that matches at least roster.TotalCap users.
+// Sorting that many matches by email costs tens of milliseconds (125,000 matches of a common
+// last name: 37 ms); walking the organization in email order and testing each row finds a page
+// after about limit × users / matches rows, at most a hundredth of the organization. The hints
+// keep every filter off the indexes, so the planner walks (org_id, email) from the cursor on.
+func (d *dialect) denseSearchQuery(f roster.UserFilter, prefix string) (string, []any) {
+	w := &where{}
+	w.add("org_id = ?", f.OrgID)
+	var terms []string
+	var args []any
+	for _, col := range []string{"email", "first_name_key", "last_name_key"} {
+		cond, a := prefixRange(d.unindexed+col, prefix)
+		terms = append(terms, "("+cond+")")
+		args = append(args, a...)
+	}
+	w.add("("+strings.Join(terms, " OR ")+")", args...)
+	if f.After != "" {
+		w.add("email > ?", f.After)
+	}
+	w.and(userFilters(f, d.unindexed))
+	return `SELECT ` + userColumns + ` FROM users` + w.String() + ` ORDER BY email LIMIT ?`, w.args
 }
 
 // userFilters returns the conditions of f on the license, status, sync status and roles. hint
