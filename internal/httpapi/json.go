@@ -20,15 +20,19 @@ const maxBodyBytes = 1 << 20
 
 // writeJSON writes v as the JSON body of a response with status.
 func writeJSON(w http.ResponseWriter, status int, contentType string, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	// Responses are JSON, never HTML: "R&D" and "<token>" stay readable. The Content-Type and
+	// nosniff keep browsers from reading them as anything else.
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
 		// Only the API's own types reach here; failing to encode them is a programming error.
 		panic("httpapi: encode response: " + err.Error())
 	}
 	w.Header().Set("Content-Type", contentType)
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
-	_, _ = w.Write(append(b, '\n'))
+	_, _ = w.Write(buf.Bytes())
 }
 
 // ok writes v as a JSON response with status.
