@@ -14,15 +14,7 @@ import (
 // one of these plans makes a page of a million users take seconds instead of milliseconds.
 func TestSQLitePlans(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	db, err := Open(ctx, Config{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db := newPlanDB(t)
 	// A search reads the rows of the page only, by email, after merging the matches of the
 	// three indexes, read alone.
 	search := []string{"SEARCH users USING INDEX users_org_email (org_id=? AND email=?)", "MERGE (UNION)",
@@ -80,15 +72,7 @@ func TestSQLitePlans(t *testing.T) {
 // email order, from the cursor on, without sorting.
 func TestDenseSearchPlan(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	db, err := Open(ctx, Config{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db := newPlanDB(t)
 	for _, tt := range []struct {
 		f    roster.UserFilter
 		want string
@@ -103,6 +87,21 @@ func TestDenseSearchPlan(t *testing.T) {
 			t.Errorf("%+v: plan\n%s\nwant %s", tt.f, plan, tt.want)
 		}
 	}
+}
+
+// newPlanDB opens a new, migrated SQLite database for reading query plans.
+func newPlanDB(t *testing.T) *DB {
+	t.Helper()
+	ctx := context.Background()
+	db, err := Open(ctx, Config{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return db
 }
 
 func wantInOrder(t *testing.T, f roster.UserFilter, plan string, want []string) {
