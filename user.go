@@ -180,6 +180,7 @@ func NormalizeEmail(s string) string {
 type UserFilter struct {
 	OrgID      string
 	Query      string // prefix of the email, first name or last name, case-insensitive
+	Email      string // exactly this normalized email
 	License    License
 	CCRole     CCRole
 	AdminRole  AdminRole

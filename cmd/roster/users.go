@@ -124,13 +124,12 @@ func (c *usersCommand) find(ctx context.Context, cl *httpapi.Client, ref string)
 	if !strings.Contains(ref, "@") {
 		return cl.User(ctx, c.org, ref)
 	}
-	email := roster.NormalizeEmail(ref)
-	page, err := cl.Users(ctx, c.org, httpapi.UserQuery{Q: email, Limit: 1})
+	page, err := cl.Users(ctx, c.org, httpapi.UserQuery{Email: ref, Limit: 1})
 	if err != nil {
 		return nil, err
 	}
-	if len(page.Items) == 0 || page.Items[0].Email != email {
-		return nil, roster.Errorf(roster.CodeNotFound, "No user with the email address %s in this organization.", email)
+	if len(page.Items) == 0 {
+		return nil, roster.Errorf(roster.CodeNotFound, "No user with the email address %s in this organization.", roster.NormalizeEmail(ref))
 	}
 	// Read it again by id for its current version (the ETag of updates).
 	return cl.User(ctx, c.org, page.Items[0].ID)

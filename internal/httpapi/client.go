@@ -82,6 +82,7 @@ func (c *Client) Users(ctx context.Context, orgID string, q UserQuery) (*UserLis
 		}
 	}
 	add("q", q.Q)
+	add("email", q.Email)
 	add("license", string(q.License))
 	add("ccRole", string(q.CCRole))
 	add("adminRole", string(q.AdminRole))

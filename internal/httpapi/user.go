@@ -52,6 +52,7 @@ type UserQuery struct {
 	AdminRole  roster.AdminRole
 	Status     roster.UserStatus
 	SyncStatus roster.SyncStatus
+	Email      string // exactly this email
 	Limit      int
 	Cursor     string
 }
@@ -152,12 +153,12 @@ func (p UserPatch) change() provision.UserChange {
 func userLocation(u *roster.User) string { return "/api/v1/orgs/" + u.OrgID + "/users/" + u.ID }
 
 func (api *API) listUsers(w http.ResponseWriter, r *http.Request, a roster.Actor) error {
-	q, err := query(r, "q", "license", "ccRole", "adminRole", "status", "syncStatus", "limit", "cursor")
+	q, err := query(r, "q", "email", "license", "ccRole", "adminRole", "status", "syncStatus", "limit", "cursor")
 	if err != nil {
 		return err
 	}
 	f := roster.UserFilter{
-		OrgID: r.PathValue("org"), Query: q.Get("q"),
+		OrgID: r.PathValue("org"), Query: q.Get("q"), Email: q.Get("email"),
 		License: roster.License(q.Get("license")), CCRole: roster.CCRole(q.Get("ccRole")),
 		AdminRole: roster.AdminRole(q.Get("adminRole")), Status: roster.UserStatus(q.Get("status")),
 		SyncStatus: roster.SyncStatus(q.Get("syncStatus")),

@@ -111,6 +111,11 @@ func TestCreateUserValidation(t *testing.T) {
 	if err != nil || len(page.Users) != 1 || page.Total != 1 {
 		t.Fatalf("refused input changed something: %+v %v", page, err)
 	}
+	// The exact email filter normalizes like creation does.
+	page, err = svc.Users(context.Background(), admin(o, roster.AdminReadOnly), roster.UserFilter{OrgID: o.ID, Email: " ADA@example.com"})
+	if err != nil || len(page.Users) != 1 || page.Users[0].Email != "ada@example.com" {
+		t.Fatalf("email filter: %+v %v", page, err)
+	}
 }
 
 func TestRoleRules(t *testing.T) {

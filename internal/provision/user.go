@@ -68,6 +68,7 @@ func (s *Service) Users(ctx context.Context, a roster.Actor, f roster.UserFilter
 		return nil, roster.InvalidFields(errs...)
 	}
 	f.Query = strings.ToLower(strings.TrimSpace(f.Query))
+	f.Email = roster.NormalizeEmail(f.Email)
 	return s.store.FindUsers(ctx, f)
 }
 

@@ -223,6 +223,9 @@ func TestFindUsers(t *testing.T) {
 				func(u *roster.User) bool {
 					return u.License == roster.LicenseStandard && u.Status == roster.StatusPending
 				}, false},
+			{"email", roster.UserFilter{Email: "u011@example.com"}, func(u *roster.User) bool { return u.Email == "u011@example.com" }, false},
+			{"email of another organization matches nothing", roster.UserFilter{Email: "other011@example.com"}, func(*roster.User) bool { return false }, false},
+			{"email and a query that match nothing together", roster.UserFilter{Email: "u011@example.com", Query: "zz"}, func(*roster.User) bool { return false }, false},
 			{"query email", roster.UserFilter{Query: "U01"}, prefixed("u01"), false},
 			{"query first name", roster.UserFilter{Query: "ann"}, prefixed("ann"), false},
 			{"query Łu", roster.UserFilter{Query: "ŁU"}, prefixed("łu"), false},

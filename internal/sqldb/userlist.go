@@ -27,7 +27,7 @@ func (r *reader) FindUsers(ctx context.Context, f roster.UserFilter) (*roster.Us
 
 	page := &roster.UserPage{}
 	var err error
-	if prefix == "" && f.CCRole == "" && f.AdminRole == "" && f.Status == "" && f.SyncStatus == "" {
+	if prefix == "" && f.Email == "" && f.CCRole == "" && f.AdminRole == "" && f.Status == "" && f.SyncStatus == "" {
 		page.Total, err = r.countFromOrg(ctx, f.OrgID, f.License)
 		page.TotalExact = true
 	} else {
@@ -142,6 +142,9 @@ func (d *dialect) denseSearchQuery(f roster.UserFilter, prefix string) (string, 
 // text, and anything else is bound.
 func userFilters(f roster.UserFilter, hint string) *where {
 	w := &where{}
+	if f.Email != "" {
+		w.add("email = ?", f.Email) // at most one row, through the unique index
+	}
 	if f.License != "" {
 		w.add(hint+"license = ?", f.License)
 	}
