@@ -1,6 +1,9 @@
 package roster
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Store keeps the directory. Its reads run on a read pool; its changes run inside Write, in one
 // transaction. The application package holds every rule; a Store only stores.
@@ -34,6 +37,17 @@ type Reader interface {
 	FindTokens(ctx context.Context, orgID string) ([]*APIToken, error)
 
 	FindAuditEntries(ctx context.Context, f AuditFilter) (*AuditPage, error)
+
+	// FindTaskByID returns the task of organization orgID with this id.
+	FindTaskByID(ctx context.Context, orgID, id string) (*Task, error)
+	// FindTasks returns a page of tasks, newest first.
+	FindTasks(ctx context.Context, f TaskFilter) (*TaskPage, error)
+	// FindTaskRows returns up to limit rows of the report of a task, in row order, after the
+	// row afterRow (0 for the first page).
+	FindTaskRows(ctx context.Context, taskID string, afterRow, limit int) ([]*TaskRow, error)
+	// FindActiveTask returns the oldest queued or running task of this kind in the
+	// organization, so that a caller can allow one at a time (one import per organization).
+	FindActiveTask(ctx context.Context, orgID, kind string) (*Task, error)
 }
 
 // Tx is a write transaction.
@@ -63,4 +77,25 @@ type Tx interface {
 
 	CreateAuditEntry(ctx context.Context, e *AuditEntry) error
 	CreateAuditEntries(ctx context.Context, entries []*AuditEntry) error
+
+	// CreateTask inserts a task, in the state it has (normally TaskQueued).
+	CreateTask(ctx context.Context, t *Task) error
+	// ClaimTask hands the oldest claimable task to the worker owner: a queued task, or a
+	// running one whose lease expired before now (its worker died). The task becomes running,
+	// leased to owner until now+lease, with one more attempt. CodeNotFound when there is none.
+	// Two workers never claim the same task while its lease holds.
+	ClaimTask(ctx context.Context, owner string, now time.Time, lease time.Duration) (*Task, error)
+	// ExtendLease moves the end of the lease of a running task to until. CodeConflict when
+	// owner no longer holds it.
+	ExtendLease(ctx context.Context, id, owner string, until time.Time) error
+	// SaveTask writes the progress, counts, checkpoint, state, error and finish time of a
+	// running task, only while owner holds its lease, and fails with CodeConflict otherwise.
+	// This fence is what keeps a worker that lost its lease from applying a chunk twice.
+	SaveTask(ctx context.Context, t *Task, owner string) error
+	// CreateTaskRows inserts report rows. A row already reported for its task fails the whole
+	// call with CodeConflict.
+	CreateTaskRows(ctx context.Context, rows []*TaskRow) error
+	// RequestTaskCancel asks an active task to stop at its next checkpoint. CodeConflict when
+	// the task has already finished.
+	RequestTaskCancel(ctx context.Context, orgID, id string) error
 }

@@ -32,6 +32,11 @@ type dialect struct {
 	// forUpdate is appended to single-row reads inside Write. SQLite has no row locks and needs
 	// none: its one writer connection, begun IMMEDIATE, already serializes every writer.
 	forUpdate string
+	// claimLock is appended to the subquery that picks the task a worker claims. On PostgreSQL,
+	// FOR UPDATE SKIP LOCKED lets concurrent claimers pass over a task another is claiming
+	// instead of waiting for it and then finding it taken. SQLite needs nothing: the IMMEDIATE
+	// write transaction already runs one claim at a time.
+	claimLock string
 	// rowsPerInsert is how many rows one INSERT statement of a bulk write carries. PostgreSQL
 	// pays a network round trip a statement, so many rows a statement pay off. SQLite runs
 	// in-process, and a statement that writes several rows must be able to roll back alone:
@@ -66,6 +71,7 @@ var (
 		engine:        EnginePostgres,
 		dollar:        true,
 		forUpdate:     " FOR UPDATE",
+		claimLock:     " FOR UPDATE SKIP LOCKED",
 		rowsPerInsert: 100,
 		// An arbitrary constant key, the same on every node: the transaction-scoped lock is
 		// released by COMMIT or ROLLBACK, so a crashed migrator cannot leave it held.

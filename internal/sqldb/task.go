@@ -1,0 +1,272 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"roster"
+)
+
+const taskColumns = `id, org_id, kind, state, params, progress_done, progress_total,
+	created_count, updated_count, unchanged_count, warnings_count, errors_count, checkpoint,
+	cancel_requested, error, created_by, created_at, started_at, finished_at, lease_owner,
+	lease_until, attempts`
+
+const taskNotFound = "Task not found."
+
+func scanTask(s rowScanner) (*roster.Task, error) {
+	var t roster.Task
+	var params []byte
+	var started, finished, leaseUntil sql.NullTime
+	c := &t.Counts
+	err := s.Scan(&t.ID, &t.OrgID, &t.Kind, &t.State, &params, &t.Progress.Done, &t.Progress.Total,
+		&c.Created, &c.Updated, &c.Unchanged, &c.Warnings, &c.Errors, &t.Checkpoint,
+		&t.CancelRequested, &t.Error, &t.CreatedBy, &t.CreatedAt, &started, &finished,
+		&t.LeaseOwner, &leaseUntil, &t.Attempts)
+	if err != nil {
+		return nil, err
+	}
+	if params != nil {
+		t.Params = json.RawMessage(params)
+	}
+	t.CreatedAt = t.CreatedAt.UTC()
+	t.StartedAt = utcOrZero(started)
+	t.FinishedAt = utcOrZero(finished)
+	t.LeaseUntil = utcOrZero(leaseUntil)
+	return &t, nil
+}
+
+func utcOrZero(t sql.NullTime) time.Time {
+	if !t.Valid {
+		return time.Time{}
+	}
+	return t.Time.UTC()
+}
+
+// FindTaskByID returns the task of organization orgID with this id. Inside Write it locks the
+// row on PostgreSQL, so a worker's commit and a claim or cancel of the task serialize.
+func (r *reader) FindTaskByID(ctx context.Context, orgID, id string) (*roster.Task, error) {
+	q := r.d.lock(`SELECT `+taskColumns+` FROM tasks WHERE id = ? AND org_id = ?`, r.lock)
+	t, err := scanTask(r.run.queryRow(ctx, q, id, orgID))
+	if err != nil {
+		return nil, r.d.translate(err, errs{op: "find task " + id, notFound: taskNotFound})
+	}
+	return t, nil
+}
+
+// FindActiveTask returns the oldest queued or running task of this kind in the organization.
+func (r *reader) FindActiveTask(ctx context.Context, orgID, kind string) (*roster.Task, error) {
+	q := `SELECT ` + taskColumns + ` FROM tasks
+		WHERE org_id = ? AND kind = ? AND state IN ('queued', 'running') ORDER BY id LIMIT 1`
+	t, err := scanTask(r.run.queryRow(ctx, q, orgID, kind))
+	if err != nil {
+		return nil, r.d.translate(err, errs{op: "find active task", notFound: "No active task."})
+	}
+	return t, nil
+}
+
+// FindTasks returns one page of the tasks matching f, newest first, before the task f.Before.
+func (r *reader) FindTasks(ctx context.Context, f roster.TaskFilter) (*roster.TaskPage, error) {
+	limit := pageLimit(f.Limit)
+	w := &where{}
+	w.add("org_id = ?", f.OrgID)
+	if f.Kind != "" {
+		w.add("kind = ?", f.Kind)
+	}
+	if f.State != "" {
+		w.add("state = ?", f.State)
+	}
+	if f.Before != "" {
+		w.add("id < ?", f.Before)
+	}
+	q := `SELECT ` + taskColumns + ` FROM tasks` + w.String() + ` ORDER BY id DESC LIMIT ?`
+	rows, err := r.run.query(ctx, q, append(w.args, limit+1)...)
+	if err != nil {
+		return nil, fmt.Errorf("find tasks: %w", err)
+	}
+	defer rows.Close()
+	page := &roster.TaskPage{}
+	for rows.Next() {
+		t, err := scanTask(rows)
+		if err != nil {
+			return nil, fmt.Errorf("find tasks: %w", err)
+		}
+		page.Tasks = append(page.Tasks, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("find tasks: %w", err)
+	}
+	if len(page.Tasks) > limit {
+		page.Tasks = page.Tasks[:limit]
+		page.Next = page.Tasks[limit-1].ID
+	}
+	return page, nil
+}
+
+// FindTaskRows returns up to limit report rows of a task after row afterRow, in row order.
+// The limit follows the page size rules of every list.
+func (r *reader) FindTaskRows(ctx context.Context, taskID string, afterRow, limit int) ([]*roster.TaskRow, error) {
+	rows, err := r.run.query(ctx, `SELECT task_id, row_no, email, outcome, code, message FROM task_rows
+		WHERE task_id = ? AND row_no > ? ORDER BY row_no LIMIT ?`, taskID, afterRow, pageLimit(limit))
+	if err != nil {
+		return nil, fmt.Errorf("find rows of task %s: %w", taskID, err)
+	}
+	defer rows.Close()
+	var out []*roster.TaskRow
+	for rows.Next() {
+		var tr roster.TaskRow
+		if err := rows.Scan(&tr.TaskID, &tr.Row, &tr.Email, &tr.Outcome, &tr.Code, &tr.Message); err != nil {
+			return nil, fmt.Errorf("find rows of task %s: %w", taskID, err)
+		}
+		out = append(out, &tr)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("find rows of task %s: %w", taskID, err)
+	}
+	return out, nil
+}
+
+// CreateTask inserts t, queued when it has no state. Its times are stored in UTC to the
+// microsecond, and t is updated to hold what was stored.
+func (t *tx) CreateTask(ctx context.Context, task *roster.Task) error {
+	if task.State == "" {
+		task.State = roster.TaskQueued
+	}
+	task.CreatedAt = dbTime(task.CreatedAt)
+	task.StartedAt, task.FinishedAt = zeroOrDBTime(task.StartedAt), zeroOrDBTime(task.FinishedAt)
+	task.LeaseUntil = zeroOrDBTime(task.LeaseUntil)
+	c := task.Counts
+	res, err := t.run.exec(ctx, `INSERT INTO tasks (`+taskColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		task.ID, task.OrgID, task.Kind, task.State, t.d.jsonArg(task.Params), task.Progress.Done,
+		task.Progress.Total, c.Created, c.Updated, c.Unchanged, c.Warnings, c.Errors,
+		task.Checkpoint, task.CancelRequested, task.Error, task.CreatedBy, task.CreatedAt,
+		nullTime(task.StartedAt), nullTime(task.FinishedAt), task.LeaseOwner,
+		nullTime(task.LeaseUntil), task.Attempts)
+	if err == nil {
+		err = inserted(res, "A task with this id already exists.")
+	}
+	return t.d.translate(err, errs{op: "create task " + task.ID})
+}
+
+func zeroOrDBTime(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return dbTime(t)
+}
+
+// ClaimTask leases the oldest queued task, or running task whose lease expired before now, to
+// owner. One statement picks and updates the task, so no other claimer can slip in between;
+// see dialect.claimLock for how each engine keeps concurrent claimers apart.
+func (t *tx) ClaimTask(ctx context.Context, owner string, now time.Time, lease time.Duration) (*roster.Task, error) {
+	now = dbTime(now)
+	q := `UPDATE tasks SET state = 'running', lease_owner = ?, lease_until = ?,
+			started_at = COALESCE(started_at, ?), attempts = attempts + 1
+		WHERE id = (SELECT id FROM tasks
+			WHERE state = 'queued' OR (state = 'running' AND lease_until < ?)
+			ORDER BY created_at, id LIMIT 1` + t.d.claimLock + `)
+		RETURNING ` + taskColumns
+	task, err := scanTask(t.run.queryRow(ctx, q, owner, now.Add(lease), now, now))
+	if err != nil {
+		return nil, t.d.translate(err, errs{op: "claim task", notFound: "No task to run."})
+	}
+	return task, nil
+}
+
+// ExtendLease moves the end of owner's lease of a running task to until.
+func (t *tx) ExtendLease(ctx context.Context, id, owner string, until time.Time) error {
+	res, err := t.run.exec(ctx, `UPDATE tasks SET lease_until = ?
+		WHERE id = ? AND lease_owner = ? AND state = 'running'`, dbTime(until), id, owner)
+	if err == nil {
+		err = t.leaseHeld(ctx, res, id)
+	}
+	return t.d.translate(err, errs{op: "extend lease of task " + id})
+}
+
+// SaveTask writes what a worker changes of a running task, fenced by its lease: an UPDATE
+// guarded by the owner cannot land after another worker took the task over.
+func (t *tx) SaveTask(ctx context.Context, task *roster.Task, owner string) error {
+	task.FinishedAt = zeroOrDBTime(task.FinishedAt)
+	c := task.Counts
+	res, err := t.run.exec(ctx, `UPDATE tasks SET state = ?, progress_done = ?, progress_total = ?,
+			created_count = ?, updated_count = ?, unchanged_count = ?, warnings_count = ?,
+			errors_count = ?, checkpoint = ?, error = ?, finished_at = ?
+		WHERE id = ? AND lease_owner = ? AND state = 'running'`,
+		task.State, task.Progress.Done, task.Progress.Total, c.Created, c.Updated, c.Unchanged,
+		c.Warnings, c.Errors, task.Checkpoint, task.Error, nullTime(task.FinishedAt),
+		task.ID, owner)
+	if err == nil {
+		err = t.leaseHeld(ctx, res, task.ID)
+	}
+	return t.d.translate(err, errs{op: "save task " + task.ID})
+}
+
+// leaseHeld explains an UPDATE guarded by the lease that matched no row: CodeNotFound when the
+// task does not exist, CodeConflict when it does but the lease is another's or it finished.
+func (t *tx) leaseHeld(ctx context.Context, res sql.Result, id string) error {
+	n, err := res.RowsAffected()
+	if err != nil || n > 0 {
+		return err
+	}
+	var state string
+	err = t.run.queryRow(ctx, `SELECT state FROM tasks WHERE id = ?`, id).Scan(&state)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return roster.Errorf(roster.CodeNotFound, taskNotFound)
+	case err != nil:
+		return err
+	}
+	return roster.Errorf(roster.CodeConflict, "This worker no longer holds the task.")
+}
+
+// CreateTaskRows inserts report rows, several a statement where the engine gains by it. The
+// insert skips a row already reported instead of raising (see inserted), and the skip fails
+// the call with CodeConflict.
+func (t *tx) CreateTaskRows(ctx context.Context, rows []*roster.TaskRow) error {
+	const cols = 6
+	return inGroups(len(rows), t.d.rowsPerInsert, func(start, end int) error {
+		group := rows[start:end]
+		args := make([]any, 0, len(group)*cols)
+		for _, r := range group {
+			args = append(args, r.TaskID, r.Row, r.Email, r.Outcome, r.Code, r.Message)
+		}
+		res, err := t.run.exec(ctx, `INSERT INTO task_rows (task_id, row_no, email, outcome, code, message)
+			VALUES `+placeholders(len(group), cols)+` ON CONFLICT DO NOTHING`, args...)
+		if err == nil {
+			err = insertedAll(res, len(group), "A row of this group is already in the task's report.")
+		}
+		return t.d.translate(err, errs{op: "create task rows"})
+	})
+}
+
+// RequestTaskCancel sets the cancel flag of an active task; its worker stops at its next
+// checkpoint.
+func (t *tx) RequestTaskCancel(ctx context.Context, orgID, id string) error {
+	res, err := t.run.exec(ctx, `UPDATE tasks SET cancel_requested = TRUE
+		WHERE id = ? AND org_id = ? AND state IN ('queued', 'running')`, id, orgID)
+	if err == nil {
+		var n int64
+		if n, err = res.RowsAffected(); err == nil && n == 0 {
+			err = t.taskFinished(ctx, orgID, id)
+		}
+	}
+	return t.d.translate(err, errs{op: "cancel task " + id})
+}
+
+// taskFinished explains why an active task of the organization was not found.
+func (t *tx) taskFinished(ctx context.Context, orgID, id string) error {
+	var state string
+	err := t.run.queryRow(ctx, `SELECT state FROM tasks WHERE id = ? AND org_id = ?`, id, orgID).Scan(&state)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return roster.Errorf(roster.CodeNotFound, taskNotFound)
+	case err != nil:
+		return err
+	}
+	return roster.Errorf(roster.CodeConflict, "The task has already finished (%s).", state)
+}

@@ -1,0 +1,97 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"roster"
+)
+
+// Run is one execution of a task by a runner: what its handler sees.
+type Run struct {
+	runner *Runner
+	task   *roster.Task
+	// canceled is set when a Commit found the cancel flag, so the task ends canceled even if
+	// the handler returns nil.
+	canceled bool
+}
+
+// Task returns the task as of the last commit: at the start, as claimed, with the Checkpoint
+// to resume after. The handler must not change it.
+func (r *Run) Task() *roster.Task { return r.task }
+
+// Owner returns the name the runner holds the lease under.
+func (r *Run) Owner() string { return r.runner.opts.Owner }
+
+// Commit is what one chunk of work adds to its task.
+type Commit struct {
+	// Done is added to the progress.
+	Done int
+	// Total replaces the total of the progress when it is greater than 0.
+	Total int
+	// Counts are added to the counts of the task.
+	Counts roster.TaskCounts
+	// Rows are added to the report; their TaskID is set by Commit.
+	Rows []*roster.TaskRow
+	// Checkpoint is the resume point after this chunk, stored as given.
+	Checkpoint int64
+}
+
+// Commit applies one chunk in one transaction: it checks that this runner still holds the task
+// and that nobody asked to cancel it, runs apply (the handler's own changes, such as users and
+// their audit entries; it may be nil), adds the report rows, progress and counts, and stores
+// the checkpoint under the lease fence. Either all of it is applied or none.
+//
+// It returns ErrCanceled when the task was asked to stop, and ErrLeaseLost when another runner
+// took it over; in both cases the handler must return. An error of apply is returned as is.
+func (r *Run) Commit(ctx context.Context, apply func(tx roster.Tx) error, c Commit) error {
+	owner := r.runner.opts.Owner
+	var saved *roster.Task
+	err := r.runner.store.Write(ctx, func(tx roster.Tx) error {
+		// Read again, and on PostgreSQL lock: the lease or the cancel flag may have changed
+		// since the last commit.
+		t, err := tx.FindTaskByID(ctx, r.task.OrgID, r.task.ID)
+		if err != nil {
+			return err
+		}
+		if t.State != roster.TaskRunning || t.LeaseOwner != owner {
+			return ErrLeaseLost
+		}
+		if t.CancelRequested {
+			return ErrCanceled
+		}
+		if apply != nil {
+			if err := apply(tx); err != nil {
+				return err
+			}
+		}
+		for _, row := range c.Rows {
+			row.TaskID = t.ID
+		}
+		if err := tx.CreateTaskRows(ctx, c.Rows); err != nil {
+			return fmt.Errorf("report rows: %w", err)
+		}
+		t.Progress.Done += c.Done
+		if c.Total > 0 {
+			t.Progress.Total = c.Total
+		}
+		t.Counts.Add(c.Counts)
+		t.Checkpoint = c.Checkpoint
+		if err := tx.SaveTask(ctx, t, owner); err != nil {
+			if roster.ErrorCode(err) == roster.CodeConflict {
+				return ErrLeaseLost
+			}
+			return err
+		}
+		saved = t
+		return nil
+	})
+	switch {
+	case err == nil:
+		r.task = saved
+	case errors.Is(err, ErrCanceled):
+		r.canceled = true
+	}
+	return err
+}

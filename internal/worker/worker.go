@@ -1,0 +1,265 @@
+// Package worker runs the background tasks of the store: it claims a task, keeps its lease
+// alive with heartbeats, hands it to the handler of its kind, and records how it ended. A task
+// whose worker died is taken over by another once its lease expires, and its handler resumes
+// from the last checkpoint; the lease fence of roster.Tx.SaveTask, checked in the same
+// transaction as every chunk of changes, makes sure no chunk is ever applied twice.
+package worker
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"runtime/debug"
+	"time"
+
+	"roster"
+)
+
+// Handler runs the tasks of one kind. Run does the work in chunks, each through r.Commit,
+// starting after r.Task().Checkpoint, and returns nil when everything is done. It must return
+// as soon as ctx is done or Commit fails: the task may have been taken over or canceled.
+type Handler interface {
+	Run(ctx context.Context, r *Run) error
+}
+
+// HandlerFunc adapts a function to Handler.
+type HandlerFunc func(ctx context.Context, r *Run) error
+
+// Run calls f.
+func (f HandlerFunc) Run(ctx context.Context, r *Run) error { return f(ctx, r) }
+
+// ErrCanceled is returned by Run.Commit when the task was asked to stop. Nothing of that
+// commit was applied; the handler should return it, and the task ends canceled.
+var ErrCanceled = errors.New("worker: the task was canceled")
+
+// ErrLeaseLost is returned by Run.Commit, and is the cause of the handler's context, when this
+// worker no longer holds the task: its lease expired and another worker took it over, which
+// will resume it. Nothing of that commit was applied.
+var ErrLeaseLost = errors.New("worker: the lease of the task was lost")
+
+// Options configures a Runner. Zero values take the defaults.
+type Options struct {
+	// Owner names this runner in the leases it holds; default hostname, pid and a random
+	// suffix, so that two runners of one process are two owners.
+	Owner string
+	// Lease is how long a claimed task stays with this runner without a heartbeat; a task of
+	// a dead runner is taken over after at most this long. Default 30s.
+	Lease time.Duration
+	// Poll is how long the runner waits before looking again when there is no task. Default
+	// 500ms.
+	Poll time.Duration
+	// Logger receives the internal errors that the tasks only record as a safe message.
+	// Default slog.Default().
+	Logger *slog.Logger
+	// Clock reads the time (tests). Default time.Now.
+	Clock func() time.Time
+}
+
+// Runner claims tasks from a store and runs them one at a time. A process may run several.
+type Runner struct {
+	store    roster.Store
+	handlers map[string]Handler
+	opts     Options
+	log      *slog.Logger
+}
+
+// New returns a Runner of the tasks of store whose kinds have a handler in handlers.
+func New(store roster.Store, handlers map[string]Handler, opts Options) *Runner {
+	if opts.Owner == "" {
+		opts.Owner = defaultOwner()
+	}
+	if opts.Lease <= 0 {
+		opts.Lease = 30 * time.Second
+	}
+	if opts.Poll <= 0 {
+		opts.Poll = 500 * time.Millisecond
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Clock == nil {
+		opts.Clock = time.Now
+	}
+	return &Runner{
+		store:    store,
+		handlers: handlers,
+		opts:     opts,
+		log:      opts.Logger.With("worker", opts.Owner),
+	}
+}
+
+func defaultOwner() string {
+	host, err := os.Hostname()
+	if err != nil {
+		host = "unknown"
+	}
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return fmt.Sprintf("%s:%d:%s", host, os.Getpid(), hex.EncodeToString(b[:]))
+}
+
+// Owner returns the name this runner holds leases under.
+func (r *Runner) Owner() string { return r.opts.Owner }
+
+func (r *Runner) now() time.Time { return r.opts.Clock().UTC() }
+
+// Run claims and runs tasks until ctx is done, and then returns nil. It leaves a task it was
+// running as it is, lease included, like a process that was killed: another runner takes it
+// over when the lease expires and resumes it from its last checkpoint, so a stop can never
+// lose or double work, whatever the moment.
+func (r *Runner) Run(ctx context.Context) error {
+	for ctx.Err() == nil {
+		task, err := r.claim(ctx)
+		switch {
+		case err == nil:
+			r.execute(ctx, task)
+			continue // look for the next task at once
+		case ctx.Err() != nil:
+		case roster.ErrorCode(err) != roster.CodeNotFound:
+			// The database may be away for a moment: try again after the poll interval.
+			r.log.Error("claim task", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(r.opts.Poll):
+		}
+	}
+	return nil
+}
+
+func (r *Runner) claim(ctx context.Context) (*roster.Task, error) {
+	var task *roster.Task
+	err := r.store.Write(ctx, func(tx roster.Tx) error {
+		var err error
+		task, err = tx.ClaimTask(ctx, r.opts.Owner, r.now(), r.opts.Lease)
+		return err
+	})
+	return task, err
+}
+
+// execute runs one claimed task to its end, or until ctx is done or the lease is lost.
+func (r *Runner) execute(ctx context.Context, task *roster.Task) {
+	log := r.log.With("task", task.ID, "kind", task.Kind, "org", task.OrgID, "attempt", task.Attempts)
+	run := &Run{runner: r, task: task}
+
+	var err error
+	h, ok := r.handlers[task.Kind]
+	switch {
+	case !ok:
+		err = roster.Errorf(roster.CodeInvalid, "No worker can run tasks of kind %q.", task.Kind)
+	case task.CancelRequested:
+		// Canceled while it waited, or between the last commit and a takeover.
+		err = ErrCanceled
+	default:
+		log.Info("task started", "checkpoint", task.Checkpoint)
+		hctx, cancel := context.WithCancelCause(ctx)
+		beat := make(chan struct{})
+		go func() {
+			defer close(beat)
+			r.heartbeat(hctx, cancel, task.ID, log)
+		}()
+		err = callHandler(hctx, h, run)
+		lost := context.Cause(hctx)
+		cancel(nil)
+		<-beat
+		if ctx.Err() != nil {
+			// Stopping: leave the task to the runner that takes it over (see Run).
+			log.Info("task left to another worker", "checkpoint", run.task.Checkpoint)
+			return
+		}
+		if errors.Is(lost, ErrLeaseLost) || errors.Is(err, ErrLeaseLost) {
+			log.Warn("task taken over by another worker", "checkpoint", run.task.Checkpoint)
+			return
+		}
+	}
+	if run.canceled {
+		err = ErrCanceled
+	}
+	if err := r.finish(ctx, run.task, err, log); err != nil {
+		// The lease expires and another runner takes the task over; the fence keeps the
+		// work applied exactly once.
+		log.Error("record end of task", "err", err)
+	}
+}
+
+// callHandler runs the handler and turns a panic into an error, so that one bad task cannot
+// take the process, and the other tasks of the node, down with it.
+func callHandler(ctx context.Context, h Handler, run *Run) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("handler panic: %v\n%s", v, debug.Stack())
+		}
+	}()
+	return h.Run(ctx, run)
+}
+
+// heartbeat extends the lease every third of its length, until ctx is done. When the lease is
+// lost, to another runner or by failing to extend it in time, it cancels the handler.
+func (r *Runner) heartbeat(ctx context.Context, cancel context.CancelCauseFunc, id string, log *slog.Logger) {
+	held := r.now().Add(r.opts.Lease)
+	tick := time.NewTicker(r.opts.Lease / 3)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		until := r.now().Add(r.opts.Lease)
+		err := r.store.Write(ctx, func(tx roster.Tx) error {
+			return tx.ExtendLease(ctx, id, r.opts.Owner, until)
+		})
+		switch {
+		case err == nil:
+			held = until
+		case ctx.Err() != nil:
+			return
+		case roster.ErrorCode(err) == roster.CodeConflict || roster.ErrorCode(err) == roster.CodeNotFound:
+			cancel(ErrLeaseLost)
+			return
+		case !r.now().Before(held):
+			// Another runner may have the task by now; stop before its commits and ours
+			// contend. Ours would fail the fence anyway.
+			log.Error("extend lease", "err", err)
+			cancel(ErrLeaseLost)
+			return
+		default:
+			log.Warn("extend lease, will retry", "err", err)
+		}
+	}
+}
+
+// finish records the end of a task: completed when err is nil, canceled for ErrCanceled, and
+// failed otherwise, with a message safe for clients; the real error goes to the log.
+func (r *Runner) finish(ctx context.Context, task *roster.Task, err error, log *slog.Logger) error {
+	state, msg := roster.TaskCompleted, ""
+	switch {
+	case err == nil:
+	case errors.Is(err, ErrCanceled):
+		state = roster.TaskCanceled
+	default:
+		state, msg = roster.TaskFailed, roster.ErrorMessage(err)
+		if roster.ErrorCode(err) == roster.CodeInternal {
+			log.Error("task failed", "err", err)
+		}
+	}
+	return r.store.Write(ctx, func(tx roster.Tx) error {
+		t, err := tx.FindTaskByID(ctx, task.OrgID, task.ID)
+		if err != nil {
+			return err
+		}
+		t.State, t.Error, t.FinishedAt = state, msg, r.now()
+		if state == roster.TaskCompleted && t.Counts.Errors > 0 {
+			t.State = roster.TaskCompletedWithErrors
+		}
+		if err := tx.SaveTask(ctx, t, r.opts.Owner); err != nil {
+			return err
+		}
+		log.Info("task finished", "state", t.State, "done", t.Progress.Done, "total", t.Progress.Total)
+		return nil
+	})
+}

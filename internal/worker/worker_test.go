@@ -1,0 +1,420 @@
+package worker_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"roster"
+	"roster/internal/sqldb"
+	"roster/internal/sqldb/sqldbtest"
+	"roster/internal/worker"
+)
+
+// Every test runs on SQLite, and on PostgreSQL when ROSTER_TEST_POSTGRES_URL is set.
+
+const org = "org1"
+
+// nodes returns n stores on one new migrated database of the engine, like n processes.
+func nodes(t *testing.T, engine string, n int) []*sqldb.DB {
+	t.Helper()
+	cfg := sqldbtest.Config(t, engine)
+	dbs := make([]*sqldb.DB, n)
+	for i := range dbs {
+		dbs[i] = sqldbtest.OpenConfig(t, cfg)
+	}
+	if err := dbs[0].Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return dbs
+}
+
+// eachEngine runs fn in a parallel subtest per engine.
+func eachEngine(t *testing.T, fn func(t *testing.T, engine string)) {
+	t.Helper()
+	for _, engine := range sqldbtest.Engines(t) {
+		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
+			fn(t, engine)
+		})
+	}
+}
+
+// counter is the handler of kind "test.count": it makes n report rows, numbered from 1, in
+// chunks, with one audit entry a row written by apply, so the test can prove that changes,
+// rows and counts are applied together and exactly once.
+type counter struct {
+	// afterCommit, when set, runs after each successful commit (k counts them from 1).
+	afterCommit func(r *worker.Run, k int)
+
+	mu     sync.Mutex
+	starts map[string]int
+}
+
+type countParams struct {
+	N     int `json:"n"`
+	Chunk int `json:"chunk"`
+}
+
+func (h *counter) Run(ctx context.Context, r *worker.Run) error {
+	task := r.Task()
+	h.mu.Lock()
+	if h.starts == nil {
+		h.starts = make(map[string]int)
+	}
+	h.starts[task.ID]++
+	h.mu.Unlock()
+
+	var p countParams
+	if err := json.Unmarshal(task.Params, &p); err != nil {
+		return roster.Errorf(roster.CodeInvalid, "The parameters are not valid.")
+	}
+	k := 0
+	for next := int(task.Checkpoint) + 1; next <= p.N; {
+		end := min(next+p.Chunk-1, p.N)
+		var rows []*roster.TaskRow
+		var entries []*roster.AuditEntry
+		for i := next; i <= end; i++ {
+			email := fmt.Sprintf("u%d@example.com", i)
+			rows = append(rows, &roster.TaskRow{Row: i, Email: email, Outcome: "created"})
+			entries = append(entries, &roster.AuditEntry{
+				ID: roster.NewID(), OrgID: task.OrgID, At: time.Now(), ActorKind: "token",
+				Interface: roster.ViaCSV, Action: "user.create", TargetKind: "user",
+				TargetID: email, Target: email, TaskID: task.ID,
+			})
+		}
+		err := r.Commit(ctx, func(tx roster.Tx) error { return tx.CreateAuditEntries(ctx, entries) },
+			worker.Commit{Done: len(rows), Total: p.N, Counts: roster.TaskCounts{Created: len(rows)},
+				Rows: rows, Checkpoint: int64(end)})
+		if err != nil {
+			return err
+		}
+		k++
+		if h.afterCommit != nil {
+			h.afterCommit(r, k)
+		}
+		next = end + 1
+	}
+	return nil
+}
+
+func (h *counter) startsOf(id string) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.starts[id]
+}
+
+func options(owner string, lease time.Duration) worker.Options {
+	return worker.Options{
+		Owner: owner, Lease: lease, Poll: 10 * time.Millisecond,
+		Logger: slog.New(slog.DiscardHandler),
+	}
+}
+
+// start runs a runner until the returned stop is called, or the test ends.
+func start(t *testing.T, r *worker.Runner) (stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx) }()
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("Run: %v", err)
+			}
+		})
+	}
+	t.Cleanup(stop)
+	return stop
+}
+
+func createTask(t *testing.T, db roster.Store, kind string, params any) *roster.Task {
+	t.Helper()
+	raw, err := json.Marshal(params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	task := &roster.Task{ID: roster.NewID(), OrgID: org, Kind: kind, Params: raw,
+		CreatedBy: "test", CreatedAt: time.Now()}
+	err = db.Write(context.Background(), func(tx roster.Tx) error { return tx.CreateTask(context.Background(), task) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return task
+}
+
+// waitFinal waits until the task reaches a final state.
+func waitFinal(t *testing.T, db roster.Store, id string) *roster.Task {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		task, err := db.FindTaskByID(context.Background(), org, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if task.State.Final() {
+			return task
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("task %s still %s after 5 s: %+v", id, task.State, task)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// checkApplied checks that rows 1..n of the report, and one audit entry for each, exist
+// exactly once.
+func checkApplied(t *testing.T, db roster.Store, id string, n int) {
+	t.Helper()
+	ctx := context.Background()
+	rows, err := db.FindTaskRows(ctx, id, 0, roster.MaxPageSize)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != n {
+		t.Fatalf("%d report rows, want %d", len(rows), n)
+	}
+	for i, row := range rows {
+		if row.Row != i+1 || row.TaskID != id || row.Outcome != "created" {
+			t.Fatalf("report row %d = %+v", i+1, row)
+		}
+	}
+	page, err := db.FindAuditEntries(ctx, roster.AuditFilter{OrgID: org, Limit: roster.MaxPageSize})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := make(map[string]bool)
+	for _, e := range page.Entries {
+		if e.TaskID != id {
+			continue
+		}
+		if seen[e.TargetID] {
+			t.Fatalf("audit entry of %s written twice", e.TargetID)
+		}
+		seen[e.TargetID] = true
+	}
+	if len(seen) != n {
+		t.Fatalf("%d audit entries, want %d", len(seen), n)
+	}
+}
+
+func wantTask(t *testing.T, got *roster.Task, state roster.TaskState, done int, attempts int) {
+	t.Helper()
+	if got.State != state || got.Progress.Done != done || got.Counts.Created != done ||
+		got.Checkpoint != int64(done) || got.Attempts != attempts || got.FinishedAt.IsZero() {
+		t.Fatalf("task = %+v\nwant %s with %d done, created and checkpointed, attempt %d, finished",
+			got, state, done, attempts)
+	}
+}
+
+func TestRunToCompletion(t *testing.T) {
+	t.Parallel()
+	eachEngine(t, func(t *testing.T, engine string) {
+		db := nodes(t, engine, 1)[0]
+		h := &counter{}
+		start(t, worker.New(db, map[string]worker.Handler{"test.count": h}, options("w1", time.Second)))
+		task := createTask(t, db, "test.count", countParams{N: 23, Chunk: 5})
+		got := waitFinal(t, db, task.ID)
+		wantTask(t, got, roster.TaskCompleted, 23, 1)
+		if got.Progress.Total != 23 || got.Error != "" || got.LeaseOwner != "w1" {
+			t.Fatalf("task = %+v", got)
+		}
+		checkApplied(t, db, task.ID, 23)
+	})
+}
+
+func TestResumeAfterCrash(t *testing.T) {
+	t.Parallel()
+	eachEngine(t, func(t *testing.T, engine string) {
+		db := nodes(t, engine, 1)[0]
+		const lease = 300 * time.Millisecond
+		task := createTask(t, db, "test.count", countParams{N: 40, Chunk: 4})
+
+		// The first runner dies after its third chunk, as with kill -9: no cleanup, the lease
+		// left held.
+		ctx, kill := context.WithCancel(context.Background())
+		defer kill()
+		first := &counter{afterCommit: func(_ *worker.Run, k int) {
+			if k == 3 {
+				kill()
+			}
+		}}
+		err := worker.New(db, map[string]worker.Handler{"test.count": first}, options("w1", lease)).Run(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		left, err := db.FindTaskByID(context.Background(), org, task.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if left.State != roster.TaskRunning || left.LeaseOwner != "w1" || left.Checkpoint != 12 {
+			t.Fatalf("after the crash: %+v, want running, leased to w1, checkpoint 12", left)
+		}
+
+		// The second takes it over once the lease expires, and resumes after row 12.
+		second := &counter{}
+		start(t, worker.New(db, map[string]worker.Handler{"test.count": second}, options("w2", lease)))
+		got := waitFinal(t, db, task.ID)
+		wantTask(t, got, roster.TaskCompleted, 40, 2)
+		if got.LeaseOwner != "w2" || !got.StartedAt.Equal(left.StartedAt) {
+			t.Fatalf("task = %+v, want finished by w2, started when first claimed", got)
+		}
+		checkApplied(t, db, task.ID, 40)
+	})
+}
+
+func TestTwoRunners(t *testing.T) {
+	t.Parallel()
+	eachEngine(t, func(t *testing.T, engine string) {
+		dbs := nodes(t, engine, 2)
+		h := &counter{}
+		handlers := map[string]worker.Handler{"test.count": h}
+		var tasks []*roster.Task
+		for range 8 {
+			tasks = append(tasks, createTask(t, dbs[0], "test.count", countParams{N: 15, Chunk: 4}))
+		}
+		// Two nodes, each with two runners, as `roster serve` may start.
+		for i, db := range []*sqldb.DB{dbs[0], dbs[0], dbs[1], dbs[1]} {
+			start(t, worker.New(db, handlers, options(fmt.Sprintf("w%d", i), 2*time.Second)))
+		}
+		for _, task := range tasks {
+			got := waitFinal(t, dbs[1], task.ID)
+			wantTask(t, got, roster.TaskCompleted, 15, 1)
+			if n := h.startsOf(task.ID); n != 1 {
+				t.Fatalf("task %s ran %d times", task.ID, n)
+			}
+			checkApplied(t, dbs[0], task.ID, 15)
+		}
+	})
+}
+
+func TestCancel(t *testing.T) {
+	t.Parallel()
+	eachEngine(t, func(t *testing.T, engine string) {
+		db := nodes(t, engine, 1)[0]
+		ctx := context.Background()
+		cancel := func(id string) error {
+			return db.Write(ctx, func(tx roster.Tx) error { return tx.RequestTaskCancel(ctx, org, id) })
+		}
+		// Canceled while queued: it never runs.
+		h := &counter{afterCommit: func(r *worker.Run, k int) {
+			if k == 2 {
+				if err := cancel(r.Task().ID); err != nil {
+					t.Error(err)
+				}
+			}
+		}}
+		queued := createTask(t, db, "test.count", countParams{N: 30, Chunk: 5})
+		if err := cancel(queued.ID); err != nil {
+			t.Fatal(err)
+		}
+		start(t, worker.New(db, map[string]worker.Handler{"test.count": h}, options("w1", time.Second)))
+		got := waitFinal(t, db, queued.ID)
+		wantTask(t, got, roster.TaskCanceled, 0, 1)
+		if h.startsOf(queued.ID) != 0 {
+			t.Fatal("a task canceled while queued ran")
+		}
+
+		// Canceled while running: it stops at the next commit, keeping what was applied.
+		task := createTask(t, db, "test.count", countParams{N: 30, Chunk: 5})
+		got = waitFinal(t, db, task.ID)
+		wantTask(t, got, roster.TaskCanceled, 10, 1)
+		checkApplied(t, db, task.ID, 10)
+		wantCode(t, cancel(task.ID), roster.CodeConflict)
+	})
+}
+
+func wantCode(t *testing.T, err error, want roster.Code) {
+	t.Helper()
+	if got := roster.ErrorCode(err); got != want {
+		t.Fatalf("error code = %q (%v), want %q", got, err, want)
+	}
+}
+
+func TestFailures(t *testing.T) {
+	t.Parallel()
+	eachEngine(t, func(t *testing.T, engine string) {
+		db := nodes(t, engine, 1)[0]
+		handlers := map[string]worker.Handler{
+			"test.fail": worker.HandlerFunc(func(context.Context, *worker.Run) error {
+				return errors.New("dial tcp 10.0.0.7:25: secret detail")
+			}),
+			"test.panic": worker.HandlerFunc(func(context.Context, *worker.Run) error {
+				panic("secret detail")
+			}),
+			"test.invalid": worker.HandlerFunc(func(context.Context, *worker.Run) error {
+				return roster.Errorf(roster.CodeInvalid, "The file has no email column.")
+			}),
+			"test.rowerrors": worker.HandlerFunc(func(ctx context.Context, r *worker.Run) error {
+				return r.Commit(ctx, nil, worker.Commit{Done: 1, Counts: roster.TaskCounts{Errors: 1},
+					Rows: []*roster.TaskRow{{Row: 1, Outcome: "error", Code: roster.CodeInvalid}}, Checkpoint: 1})
+			}),
+		}
+		// One runner, so the tasks run in order and a panic is proven not to stop it.
+		start(t, worker.New(db, handlers, options("w1", time.Second)))
+		for _, tt := range []struct {
+			kind  string
+			state roster.TaskState
+			msg   string
+		}{
+			{"test.fail", roster.TaskFailed, "An internal error occurred."},
+			{"test.panic", roster.TaskFailed, "An internal error occurred."},
+			{"test.invalid", roster.TaskFailed, "The file has no email column."},
+			{"test.unknown", roster.TaskFailed, `No worker can run tasks of kind "test.unknown".`},
+			{"test.rowerrors", roster.TaskCompletedWithErrors, ""},
+		} {
+			task := createTask(t, db, tt.kind, nil)
+			got := waitFinal(t, db, task.ID)
+			if got.State != tt.state || got.Error != tt.msg || strings.Contains(got.Error, "secret") {
+				t.Errorf("%s: state %s, error %q; want %s, %q", tt.kind, got.State, got.Error, tt.state, tt.msg)
+			}
+		}
+	})
+}
+
+func TestLeaseLost(t *testing.T) {
+	t.Parallel()
+	eachEngine(t, func(t *testing.T, engine string) {
+		db := nodes(t, engine, 1)[0]
+		ctx := context.Background()
+		got := make(chan error, 1)
+		handlers := map[string]worker.Handler{"test.steal": worker.HandlerFunc(func(ctx context.Context, r *worker.Run) error {
+			if err := r.Commit(ctx, nil, worker.Commit{Done: 1, Checkpoint: 1}); err != nil {
+				return err
+			}
+			// Another worker takes the task over, as if this one had stalled past its lease.
+			err := db.Write(ctx, func(tx roster.Tx) error {
+				_, err := tx.ClaimTask(ctx, "thief", time.Now().Add(time.Hour), time.Hour)
+				return err
+			})
+			if err != nil {
+				return err
+			}
+			err = r.Commit(ctx, nil, worker.Commit{Done: 1, Checkpoint: 2})
+			got <- err
+			return err
+		})}
+		start(t, worker.New(db, handlers, options("w1", time.Second)))
+		task := createTask(t, db, "test.steal", nil)
+		if err := <-got; !errors.Is(err, worker.ErrLeaseLost) {
+			t.Fatalf("commit after the takeover: %v, want ErrLeaseLost", err)
+		}
+		// The runner leaves the task to its new owner, as the fence left it.
+		time.Sleep(50 * time.Millisecond)
+		left, err := db.FindTaskByID(ctx, org, task.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if left.State != roster.TaskRunning || left.LeaseOwner != "thief" || left.Checkpoint != 1 || left.Attempts != 2 {
+			t.Fatalf("task = %+v, want running, held by thief, checkpoint 1, attempt 2", left)
+		}
+	})
+}
