@@ -3,8 +3,9 @@
 //	go run ./bench                     # every benchmark on embedded SQLite
 //	go run ./bench -engine postgres    # the same on ROSTER_BENCH_POSTGRES_URL
 //	go run ./bench -only create,list   # a subset
+//	go run ./bench -only export        # the CSV export of a million users
 //
-// The million-user database of the list and HTTP benchmarks is built once under bench/out and
+// The million-user database of the list, HTTP and export benchmarks is built once under bench/out and
 // reused by later runs (delete the folder to rebuild it).
 package main
 
@@ -29,10 +30,10 @@ import (
 func main() {
 	var (
 		engine = flag.String("engine", "sqlite", "sqlite or postgres (ROSTER_BENCH_POSTGRES_URL, default the local test database)")
-		only   = flag.String("only", "create,list,http", "comma-separated benchmarks to run")
-		runs   = flag.Int("runs", 3, "runs of the create benchmark (median reported)")
+		only   = flag.String("only", "create,list,http,export", "comma-separated benchmarks to run")
+		runs   = flag.Int("runs", 3, "runs of the create and export benchmarks (median reported)")
 		users  = flag.Int("users", 100_000, "users of the create benchmark")
-		big    = flag.Int("big", 1_000_000, "users of the organization the list and HTTP benchmarks read")
+		big    = flag.Int("big", 1_000_000, "users of the organization the list, HTTP and export benchmarks read")
 		out    = flag.String("out", "bench/out", "folder for databases kept between runs")
 		dur    = flag.Duration("duration", 10*time.Second, "duration of the HTTP load")
 		conc   = flag.Int("concurrency", 4, "concurrent HTTP clients")
@@ -60,6 +61,8 @@ func main() {
 			b.list(ctx, *big)
 		case "http":
 			b.http(ctx, *big, *dur, *conc)
+		case "export":
+			b.export(ctx, *runs, *big)
 		default:
 			log.Fatalf("unknown benchmark %q", name)
 		}

@@ -2,8 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
+	"io/fs"
 	"log/slog"
 	"net"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -105,6 +109,7 @@ type scenario struct {
 	args  []string // {name} is a value saved by an earlier scenario
 	code  int      // expected exit code
 	save  map[string]*regexp.Regexp
+	file  string // a file the command writes ({dir} is a temporary folder): shown after the outputs
 }
 
 var (
@@ -223,6 +228,16 @@ var remoteScenarios = []scenario{
 	{name: "users-delete-again", code: 1, args: []string{"users", "delete", "--org", "{acme}", "frank@example.com"}},
 	{name: "orgs-get-after", args: []string{"orgs", "get", "{acme}"}},
 
+	// Export.
+	{name: "export-stdout", args: []string{"export", "--org", "{acme}"}},
+	{name: "export-file", file: "{dir}/acme.csv", args: []string{"export", "--org", "{acme}", "-o", "{dir}/acme.csv"}},
+	{name: "export-read-only", token: "read_only:acme", args: []string{"export", "--org", "{acme}"}},
+	{name: "export-other-org-token", token: "full:legacy", code: 1, file: "{dir}/other.csv",
+		args: []string{"export", "--org", "{acme}", "-o", "{dir}/other.csv"}},
+	{name: "export-missing-org", code: 2, args: []string{"export"}},
+	{name: "export-argument", code: 2, args: []string{"export", "--org", "{acme}", "users.csv"}},
+	{name: "export-help", args: []string{"export", "-h"}},
+
 	// Mistakes on the command line, and tokens that may not do it.
 	{name: "unknown-command", code: 2, args: []string{"frobnicate"}},
 	{name: "users-unknown-subcommand", code: 2, args: []string{"users", "purge", "--org", "{acme}"}},
@@ -243,6 +258,8 @@ var remoteScenarios = []scenario{
 func TestRemote(t *testing.T) {
 	t.Parallel()
 	e := newCLIEnv(t)
+	dir := t.TempDir()
+	e.vars["dir"] = dir
 	for _, sc := range remoteScenarios {
 		// Not parallel: each scenario starts from the state the ones before it left.
 		t.Run(sc.name, func(t *testing.T) {
@@ -262,8 +279,25 @@ func TestRemote(t *testing.T) {
 				}
 				e.vars[name] = m[1]
 			}
+			out := inv.String()
+			if sc.file != "" {
+				name := e.expand(t, []string{sc.file})[0]
+				b, err := os.ReadFile(name)
+				switch {
+				case err == nil:
+					out += "-- file " + sc.file + " --\n" + withNewline(string(b))
+				case errors.Is(err, fs.ErrNotExist):
+					out += "-- file " + sc.file + " absent --\n"
+				default:
+					t.Fatal(err)
+				}
+			}
+			// A temporary file of an export is renamed or removed, never left behind.
+			if tmp, _ := filepath.Glob(filepath.Join(dir, ".*.tmp")); len(tmp) > 0 {
+				t.Errorf("temporary files left: %v", tmp)
+			}
 			// The token spec heads the golden file: the output alone does not say whose it was.
-			checkGolden(t, sc.name, "# token: "+spec+"\n"+normalize(inv.String(), map[string]string{e.url: "<server>"}))
+			checkGolden(t, sc.name, "# token: "+spec+"\n"+normalize(out, map[string]string{e.url: "<server>", dir: "<dir>"}))
 		})
 	}
 

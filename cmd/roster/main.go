@@ -45,6 +45,7 @@ Server:
 Remote (talk to a running server; --server, --token or ROSTER_SERVER, ROSTER_TOKEN):
   orgs        list, show, create and change organizations
   users       list, show, add, update and delete users
+  export      download the users of an organization as a CSV file
 
   version     print the version
 
@@ -69,6 +70,8 @@ func run(ctx context.Context, args []string, getenv env, stdout, stderr io.Write
 		cmd = &orgsCommand{remote: remote{env: getenv, stdout: stdout}}
 	case "users":
 		cmd = &usersCommand{remote: remote{env: getenv, stdout: stdout}}
+	case "export":
+		cmd = &exportCommand{remote: remote{env: getenv, stdout: stdout}}
 	case "version", "--version", "-version":
 		fmt.Fprintf(stdout, "roster %s\n", version)
 		return 0

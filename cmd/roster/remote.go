@@ -24,10 +24,15 @@ type remote struct {
 }
 
 func (r *remote) register(fs *flag.FlagSet) {
+	r.registerServer(fs)
+	fs.BoolVar(&r.json, "json", false, "print JSON instead of a table")
+}
+
+// registerServer registers the flags that reach the server: --server and --token.
+func (r *remote) registerServer(fs *flag.FlagSet) {
 	fs.StringVar(&r.server, "server", envOr(r.env, "ROSTER_SERVER", "http://127.0.0.1:8080"), "URL of the Roster server (env ROSTER_SERVER)")
 	fs.StringVar(&r.token, "token", r.env("ROSTER_TOKEN"), "API token (env ROSTER_TOKEN)")
 	hideSecret(fs, "token")
-	fs.BoolVar(&r.json, "json", false, "print JSON instead of a table")
 }
 
 func (r *remote) client() (*httpapi.Client, error) {

@@ -96,6 +96,12 @@ func (c *Client) Users(ctx context.Context, orgID string, q UserQuery) (*UserLis
 	return &l, c.do(ctx, "GET", orgPath(orgID)+"/users", v, "", nil, &l)
 }
 
+// ExportUsers downloads the users CSV file of an organization into w. The file streams: w
+// receives it as it comes. On an error, w may hold part of it, which the caller must discard.
+func (c *Client) ExportUsers(ctx context.Context, orgID string, w io.Writer) error {
+	return c.do(ctx, "GET", orgPath(orgID)+"/users.csv", nil, "", nil, w)
+}
+
 // User reads one user; its Version is its ETag (see ETag).
 func (c *Client) User(ctx context.Context, orgID, userID string) (*User, error) {
 	var u User
@@ -203,7 +209,7 @@ func tokensPath(orgID string) string {
 }
 
 // do sends one request with body (nil: none) as JSON and decodes a successful answer into out
-// (nil: ignore it).
+// (nil: ignore it); an io.Writer as out receives the answer as it is, a download.
 func (c *Client) do(ctx context.Context, method, path string, q url.Values, ifMatch string, body, out any) error {
 	u, err := url.Parse(c.base + path)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -225,7 +231,12 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, ifMa
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	req.Header.Set("Accept", "application/json")
+	_, download := out.(io.Writer)
+	if download {
+		req.Header.Set("Accept", "text/csv, application/problem+json")
+	} else {
+		req.Header.Set("Accept", "application/json")
+	}
 	req.Header.Set("User-Agent", c.userAgent)
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
@@ -243,6 +254,12 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, ifMa
 	}
 	if out == nil {
 		_, _ = io.Copy(io.Discard, resp.Body)
+		return nil
+	}
+	if download {
+		if _, err := io.Copy(out.(io.Writer), resp.Body); err != nil {
+			return fmt.Errorf("%s %s: read answer: %w", method, path, err)
+		}
 		return nil
 	}
 	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {

@@ -52,6 +52,7 @@ func (api *API) routes() []route {
 		{method: "GET", path: "/api/v1/orgs/{org}/users", handler: api.listUsers},
 		{method: "POST", path: "/api/v1/orgs/{org}/users", handler: api.createUser},
 		{method: "POST", path: "/api/v1/orgs/{org}/users/batch", handler: api.batchUsers},
+		{method: "GET", path: "/api/v1/orgs/{org}/users.csv", handler: api.exportUsers},
 		{method: "GET", path: "/api/v1/orgs/{org}/users/{id}", handler: api.getUser},
 		{method: "PATCH", path: "/api/v1/orgs/{org}/users/{id}", handler: api.patchUser},
 		{method: "DELETE", path: "/api/v1/orgs/{org}/users/{id}", handler: api.deleteUser},
