@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io/fs"
 	"log/slog"
@@ -11,6 +12,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"roster"
 	"roster/internal/provision"
@@ -110,6 +112,9 @@ type scenario struct {
 	code  int      // expected exit code
 	save  map[string]*regexp.Regexp
 	file  string // a file the command writes ({dir} is a temporary folder): shown after the outputs
+	// setup, when set, prepares the state before the command runs, such as tasks that only a
+	// worker could otherwise create.
+	setup func(t *testing.T, e *cliEnv)
 }
 
 var (
@@ -238,6 +243,30 @@ var remoteScenarios = []scenario{
 	{name: "export-argument", code: 2, args: []string{"export", "--org", "{acme}", "users.csv"}},
 	{name: "export-help", args: []string{"export", "-h"}},
 
+	// Tasks. No import exists yet, so the tasks are made directly in the store.
+	{name: "tasks-list-empty", args: []string{"tasks", "list", "--org", "{acme}"}},
+	{name: "tasks-list", setup: createTasks, args: []string{"tasks", "list", "--org", "{acme}"}},
+	{name: "tasks-list-state", token: "read_only:acme", args: []string{"tasks", "list", "--org", "{acme}", "--state", "running"}},
+	{name: "tasks-list-bad-state", code: 1, args: []string{"tasks", "list", "--org", "{acme}", "--state", "done"}},
+	{name: "tasks-get", args: []string{"tasks", "get", "{done}", "--org", "{acme}"}},
+	{name: "tasks-get-failed", args: []string{"tasks", "get", "--org", "{acme}", "{failed}"}},
+	{name: "tasks-get-json", args: []string{"tasks", "get", "--org", "{acme}", "--json", "{running}"}},
+	{name: "tasks-get-unknown", code: 1, args: []string{"tasks", "get", "--org", "{acme}", "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"}},
+	{name: "tasks-get-missing-id", code: 2, args: []string{"tasks", "get", "--org", "{acme}"}},
+	{name: "tasks-cancel", args: []string{"tasks", "cancel", "--org", "{acme}", "{queued}"}},
+	{name: "tasks-cancel-cc-service", token: "cc_service:acme", args: []string{"tasks", "cancel", "--org", "{acme}", "{running}"}},
+	{name: "tasks-cancel-read-only", token: "read_only:acme", code: 1, args: []string{"tasks", "cancel", "--org", "{acme}", "{running}"}},
+	{name: "tasks-cancel-finished", code: 1, args: []string{"tasks", "cancel", "--org", "{acme}", "{done}"}},
+	{name: "tasks-report-stdout", args: []string{"tasks", "report", "--org", "{acme}", "{done}"}},
+	{name: "tasks-report-file", file: "{dir}/report.csv", args: []string{"tasks", "report", "--org", "{acme}", "{done}", "-o", "{dir}/report.csv"}},
+	{name: "tasks-report-other-org-token", token: "full:legacy", code: 1, file: "{dir}/other-report.csv",
+		args: []string{"tasks", "report", "--org", "{acme}", "{done}", "-o", "{dir}/other-report.csv"}},
+	{name: "tasks-list-other-org-token", token: "full:legacy", code: 1, args: []string{"tasks", "list", "--org", "{acme}"}},
+	{name: "tasks-get-other-org-token", token: "full:legacy", code: 1, args: []string{"tasks", "get", "--org", "{legacy}", "{done}"}},
+	{name: "tasks-cancel-other-org-token", token: "full:legacy", code: 1, args: []string{"tasks", "cancel", "--org", "{acme}", "{running}"}},
+	{name: "tasks-no-subcommand", code: 2, args: []string{"tasks"}},
+	{name: "tasks-help", args: []string{"tasks", "report", "-h"}},
+
 	// Mistakes on the command line, and tokens that may not do it.
 	{name: "unknown-command", code: 2, args: []string{"frobnicate"}},
 	{name: "users-unknown-subcommand", code: 2, args: []string{"users", "purge", "--org", "{acme}"}},
@@ -253,6 +282,51 @@ var remoteScenarios = []scenario{
 	{name: "bad-server-url", code: 2, args: []string{"users", "list", "--org", "{acme}", "--server", "127.0.0.1:1"}},
 }
 
+// createTasks stores four tasks of Acme, oldest first, as the import will create them, and
+// saves their ids as {done} (completed with errors, with a report), {failed}, {running} and
+// {queued}.
+func createTasks(t *testing.T, e *cliEnv) {
+	t.Helper()
+	ctx := context.Background()
+	start := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+	tasks := []struct {
+		name string
+		task roster.Task
+		rows []*roster.TaskRow
+	}{
+		{"done", roster.Task{State: roster.TaskCompletedWithErrors, Progress: roster.TaskProgress{Done: 3, Total: 3},
+			Counts: roster.TaskCounts{Created: 1, Updated: 1, Errors: 1}, StartedAt: start, FinishedAt: start.Add(time.Second)},
+			[]*roster.TaskRow{
+				{Row: 2, Email: "ada@example.com", Outcome: "updated"},
+				{Row: 3, Email: "new@example.com", Outcome: "created"},
+				{Row: 4, Email: "=cmd@example.com", Outcome: "error", Code: roster.CodeInvalid, Message: "The email address is not valid."},
+			}},
+		{"failed", roster.Task{State: roster.TaskFailed, StartedAt: start, FinishedAt: start.Add(time.Second),
+			Error: "The file is not a CSV file."}, nil},
+		{"running", roster.Task{State: roster.TaskRunning, Progress: roster.TaskProgress{Done: 250, Total: 1000},
+			Counts: roster.TaskCounts{Created: 200, Unchanged: 50}, StartedAt: start}, nil},
+		{"queued", roster.Task{State: roster.TaskQueued}, nil},
+	}
+	for _, tc := range tasks {
+		task := tc.task
+		task.ID, task.OrgID, task.Kind, task.Params = roster.NewID(), e.vars["acme"], "users.import", json.RawMessage(`{}`)
+		task.CreatedBy, task.CreatedAt = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a00", start
+		for _, r := range tc.rows {
+			r.TaskID = task.ID
+		}
+		err := e.store.Write(ctx, func(tx roster.Tx) error {
+			if err := tx.CreateTask(ctx, &task); err != nil || len(tc.rows) == 0 {
+				return err
+			}
+			return tx.CreateTaskRows(ctx, tc.rows)
+		})
+		if err != nil {
+			t.Fatalf("create task %s: %v", tc.name, err)
+		}
+		e.vars[tc.name] = task.ID
+	}
+}
+
 // TestRemote runs the remote commands against a real server and compares what they print and
 // their exit codes with the golden files.
 func TestRemote(t *testing.T) {
@@ -266,6 +340,9 @@ func TestRemote(t *testing.T) {
 			spec := sc.token
 			if spec == "" {
 				spec = "full:acme"
+			}
+			if sc.setup != nil {
+				sc.setup(t, e)
 			}
 			env := map[string]string{"ROSTER_SERVER": e.url, "ROSTER_TOKEN": e.token(t, spec)}
 			inv := invoke(t.Context(), e.expand(t, sc.args), env)

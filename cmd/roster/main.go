@@ -46,6 +46,7 @@ Remote (talk to a running server; --server, --token or ROSTER_SERVER, ROSTER_TOK
   orgs        list, show, create and change organizations
   users       list, show, add, update and delete users
   export      download the users of an organization as a CSV file
+  tasks       list, show and cancel background tasks; download their reports
 
   version     print the version
 
@@ -72,6 +73,8 @@ func run(ctx context.Context, args []string, getenv env, stdout, stderr io.Write
 		cmd = &usersCommand{remote: remote{env: getenv, stdout: stdout}}
 	case "export":
 		cmd = &exportCommand{remote: remote{env: getenv, stdout: stdout}}
+	case "tasks":
+		cmd = &tasksCommand{remote: remote{env: getenv, stdout: stdout}}
 	case "version", "--version", "-version":
 		fmt.Fprintf(stdout, "roster %s\n", version)
 		return 0

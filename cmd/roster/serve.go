@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"sync"
 
 	"roster/internal/provision"
 	"roster/internal/server"
+	"roster/internal/worker"
 )
 
 // serveCommand runs the server.
@@ -53,6 +55,25 @@ func (c *serveCommand) run(ctx context.Context, args []string) error {
 		}
 		fmt.Fprintf(c.stdout, "No installation token exists yet. Create one with:\n  roster token create --system %s\n", where)
 	}
+	// The workers stop with the server: a task they hold is left to its lease, and taken
+	// over and resumed by a worker of this or another process (see worker.Runner.Run). They
+	// must be done before the deferred Close of the store.
+	var workers sync.WaitGroup
+	defer workers.Wait()
+	// Also when Serve fails on its own, so that Wait returns.
+	wctx, stopWorkers := context.WithCancel(ctx)
+	defer stopWorkers()
+	handlers := map[string]worker.Handler{
+		// The import adds its kind here. A task of a kind no handler runs fails with a
+		// message that says so.
+	}
+	for range workersPerProcess {
+		r := worker.New(store, handlers, worker.Options{Logger: log})
+		workers.Go(func() { _ = r.Run(wctx) })
+	}
 	srv := server.New(server.Config{Service: svc, Store: store, Logger: log})
 	return srv.Serve(ctx, ln)
 }
+
+// workersPerProcess is how many tasks one process runs at a time.
+const workersPerProcess = 2

@@ -189,6 +189,44 @@ func (c *Client) AuditEntries(ctx context.Context, orgID string, q AuditQuery) (
 	return &l, c.do(ctx, "GET", orgPath(orgID)+"/audit", v, "", nil, &l)
 }
 
+// Tasks reads one page of an organization's tasks, newest first.
+func (c *Client) Tasks(ctx context.Context, orgID string, q TaskQuery) (*TaskList, error) {
+	v := url.Values{}
+	if q.Kind != "" {
+		v.Set("kind", q.Kind)
+	}
+	if q.State != "" {
+		v.Set("state", string(q.State))
+	}
+	if q.Limit > 0 {
+		v.Set("limit", strconv.Itoa(q.Limit))
+	}
+	if q.Cursor != "" {
+		v.Set("cursor", q.Cursor)
+	}
+	var l TaskList
+	return &l, c.do(ctx, "GET", orgPath(orgID)+"/tasks", v, "", nil, &l)
+}
+
+// Task reads one task.
+func (c *Client) Task(ctx context.Context, orgID, taskID string) (*Task, error) {
+	var t Task
+	return &t, c.do(ctx, "GET", taskPath(orgID, taskID), nil, "", nil, &t)
+}
+
+// TaskReport downloads the per-row report of a task, as CSV, into w. It streams; on an error,
+// w may hold part of it, which the caller must discard.
+func (c *Client) TaskReport(ctx context.Context, orgID, taskID string, w io.Writer) error {
+	return c.do(ctx, "GET", taskPath(orgID, taskID)+"/report.csv", nil, "", nil, w)
+}
+
+// CancelTask asks a task to stop at its next checkpoint and returns it as it is then, still
+// queued or running.
+func (c *Client) CancelTask(ctx context.Context, orgID, taskID string) (*Task, error) {
+	var t Task
+	return &t, c.do(ctx, "POST", taskPath(orgID, taskID)+"/cancel", nil, "", nil, &t)
+}
+
 // OpenAPI returns the server's OpenAPI document.
 func (c *Client) OpenAPI(ctx context.Context) (json.RawMessage, error) {
 	var doc json.RawMessage
@@ -199,6 +237,10 @@ func orgPath(orgID string) string { return "/api/v1/orgs/" + url.PathEscape(orgI
 
 func userPath(orgID, userID string) string {
 	return orgPath(orgID) + "/users/" + url.PathEscape(userID)
+}
+
+func taskPath(orgID, taskID string) string {
+	return orgPath(orgID) + "/tasks/" + url.PathEscape(taskID)
 }
 
 func tokensPath(orgID string) string {

@@ -76,6 +76,32 @@ func (e *env) createUser(orgID string, in provision.NewUser) *roster.User {
 	return u
 }
 
+// createTask stores a task and its report rows directly, as the import will; ids are given
+// in order, so later tasks are newer.
+func (e *env) createTask(t *roster.Task, rows ...*roster.TaskRow) *roster.Task {
+	e.t.Helper()
+	t.ID = roster.NewID()
+	if t.Params == nil {
+		t.Params = json.RawMessage(`{}`)
+	}
+	for _, r := range rows {
+		r.TaskID = t.ID
+	}
+	err := e.store.Write(context.Background(), func(tx roster.Tx) error {
+		if err := tx.CreateTask(context.Background(), t); err != nil {
+			return err
+		}
+		if len(rows) == 0 {
+			return nil
+		}
+		return tx.CreateTaskRows(context.Background(), rows)
+	})
+	if err != nil {
+		e.t.Fatalf("create task: %v", err)
+	}
+	return t
+}
+
 // req is one request of a test.
 type req struct {
 	method, path string

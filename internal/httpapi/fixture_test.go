@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"roster"
 	"roster/internal/provision"
@@ -17,20 +18,24 @@ import (
 //     token B.full; users B.sup (sup@b.example, premium supervisor) and B.std (std@b.example,
 //     standard).
 //
-// plus the installation token sys. Every fixture user is at version 1.
+// plus the installation token sys. Every fixture user is at version 1. A has three tasks, made
+// directly in the store (no worker runs in tests): A.queued (users.import, queued), A.running
+// (users.import, running, with progress and counts) and A.done (users.import, completed, with
+// report rows for agent@a.example and sup@a.example).
 type fixture struct {
 	*env
 	a, b     *roster.Org
 	tokens   map[string]string // name → secret
 	tokenIDs map[string]string // name → id
 	users    map[string]*roster.User
+	tasks    map[string]*roster.Task
 }
 
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	e := newEnv(t)
 	f := &fixture{env: e, tokens: map[string]string{"sys": e.sys, "bogus": "rst_bogusbogusbogusbogusbogusbogusbogusbogusbog"},
-		tokenIDs: map[string]string{}, users: map[string]*roster.User{}}
+		tokenIDs: map[string]string{}, users: map[string]*roster.User{}, tasks: map[string]*roster.Task{}}
 	f.a = e.createOrg("Alpha Corp", roster.PlatformNew, roster.Seats{})
 	f.b = e.createOrg("Bravo Secret Trial", roster.Platform10, roster.Seats{Standard: 1, Premium: 1})
 	for _, tk := range []struct {
@@ -45,16 +50,30 @@ func newFixture(t testing.TB) *fixture {
 	f.users["A.sup"] = e.createUser(f.a.ID, provision.NewUser{Email: "sup@a.example", FirstName: "Sven", LastName: "Super", License: roster.LicensePremium, CCRole: roster.RoleSupervisor})
 	f.users["B.sup"] = e.createUser(f.b.ID, provision.NewUser{Email: "sup@b.example", License: roster.LicensePremium, CCRole: roster.RoleSupervisor})
 	f.users["B.std"] = e.createUser(f.b.ID, provision.NewUser{Email: "std@b.example", License: roster.LicenseStandard})
+	start := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+	f.tasks["A.done"] = e.createTask(&roster.Task{OrgID: f.a.ID, Kind: "users.import", State: roster.TaskCompleted,
+		Progress: roster.TaskProgress{Done: 2, Total: 2}, Counts: roster.TaskCounts{Created: 1, Errors: 1},
+		CreatedBy: f.tokenIDs["A.full"], CreatedAt: start, StartedAt: start.Add(time.Second), FinishedAt: start.Add(2 * time.Second)},
+		&roster.TaskRow{Row: 2, Email: "agent@a.example", Outcome: "created"},
+		&roster.TaskRow{Row: 3, Email: "sup@a.example", Outcome: "error", Code: roster.CodeNoSeatsAvailable, Message: "=No seats"})
+	f.tasks["A.running"] = e.createTask(&roster.Task{OrgID: f.a.ID, Kind: "users.import", State: roster.TaskRunning,
+		Progress: roster.TaskProgress{Done: 5, Total: 10}, Counts: roster.TaskCounts{Updated: 4, Unchanged: 1},
+		CreatedBy: f.tokenIDs["A.cc"], CreatedAt: start.Add(time.Minute), StartedAt: start.Add(time.Minute)})
+	f.tasks["A.queued"] = e.createTask(&roster.Task{OrgID: f.a.ID, Kind: "users.import", State: roster.TaskQueued,
+		CreatedBy: f.tokenIDs["A.full"], CreatedAt: start.Add(2 * time.Minute)})
 	return f
 }
 
 // expand replaces the placeholders of a path: {A}, {B} (organization ids), {A.agent} and the
-// other user names (user ids), and {tok:A.ro} (token ids).
+// other user names (user ids), {tok:A.ro} (token ids) and {task:A.done} (task ids).
 func (f *fixture) expand(s string) string {
 	s = strings.ReplaceAll(s, "{A}", f.a.ID)
 	s = strings.ReplaceAll(s, "{B}", f.b.ID)
 	for name, u := range f.users {
 		s = strings.ReplaceAll(s, "{"+name+"}", u.ID)
+	}
+	for name, t := range f.tasks {
+		s = strings.ReplaceAll(s, "{task:"+name+"}", t.ID)
 	}
 	for name, id := range f.tokenIDs {
 		s = strings.ReplaceAll(s, "{tok:"+name+"}", id)

@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -32,8 +33,12 @@ func TestIsolation(t *testing.T) {
 				sent = []byte(body)
 			}
 			id := f.users["A.agent"].ID
-			if strings.Contains(path, "/tokens/") {
+			switch {
+			case strings.Contains(path, "/tokens/"):
 				id = f.tokenIDs["A.full"]
+			case strings.Contains(path, "/tasks/"):
+				// Active, so that a cancel that got through would change it.
+				id = f.tasks["A.queued"].ID
 			}
 			p := strings.ReplaceAll(strings.ReplaceAll(path, "{org}", f.a.ID), "{id}", id)
 			r := f.do(req{method: method, path: p, token: intruder, body: sent, header: ifMatch("*")})
@@ -68,12 +73,21 @@ func TestIsolation(t *testing.T) {
 func snapshot(t *testing.T, f *fixture) string {
 	t.Helper()
 	var b strings.Builder
-	for _, path := range []string{"/api/v1/orgs/{A}", "/api/v1/orgs/{A}/users", "/api/v1/orgs/{A}/tokens", "/api/v1/orgs/{A}/audit", "/api/v1/orgs"} {
+	for _, path := range []string{"/api/v1/orgs/{A}", "/api/v1/orgs/{A}/users", "/api/v1/orgs/{A}/tokens", "/api/v1/orgs/{A}/audit", "/api/v1/orgs",
+		"/api/v1/orgs/{A}/tasks", "/api/v1/orgs/{A}/tasks/{task:A.done}/report.csv"} {
 		r := f.do(req{method: "GET", path: f.expand(path), token: f.tokens["sys"]})
 		if r.status != 200 {
 			t.Fatalf("GET %s: %d", path, r.status)
 		}
 		b.Write(r.raw)
+	}
+	// The API does not show a cancel request until the task stops: read it from the store.
+	page, err := f.store.FindTasks(t.Context(), roster.TaskFilter{OrgID: f.a.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, task := range page.Tasks {
+		fmt.Fprintf(&b, " %s cancel=%t", task.ID, task.CancelRequested)
 	}
 	return b.String()
 }

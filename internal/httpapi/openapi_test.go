@@ -81,6 +81,7 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		"BatchResult": httpapi.BatchResult{}, "Token": httpapi.Token{}, "CreatedToken": httpapi.CreatedToken{},
 		"TokenList": httpapi.TokenList{}, "NewToken": httpapi.NewToken{}, "AuditEntry": httpapi.AuditEntry{},
 		"AuditList": httpapi.AuditList{}, "Problem": httpapi.Problem{},
+		"Task": httpapi.Task{}, "TaskList": httpapi.TaskList{},
 	}
 	for name, v := range types {
 		schema := doc.resolve("#/components/schemas/" + name)
@@ -91,6 +92,12 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		got, want := doc.properties(schema), jsonNames(reflect.TypeOf(v))
 		if !slices.Equal(got, want) {
 			t.Errorf("schema %s has properties %v; the Go type has %v", name, got, want)
+		}
+	}
+	taskProps := doc.resolve("#/components/schemas/Task")["properties"].(map[string]any)
+	for field, v := range map[string]any{"progress": httpapi.TaskProgress{}, "counts": httpapi.TaskCounts{}} {
+		if got, want := doc.properties(taskProps[field].(map[string]any)), jsonNames(reflect.TypeOf(v)); !slices.Equal(got, want) {
+			t.Errorf("Task.%s has properties %v; the Go type has %v", field, got, want)
 		}
 	}
 	nested := doc.resolve("#/components/schemas/OrgInput")["properties"].(map[string]any)
@@ -152,11 +159,13 @@ func TestOpenAPIResponsesMatch(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	for path, schema := range map[string]string{
-		"/api/v1/orgs/{A}/users/{A.sup}": "User",
-		"/api/v1/orgs/{A}":               "Org",
-		"/api/v1/orgs/{A}/users":         "UserList",
-		"/api/v1/orgs/{A}/audit":         "AuditList",
-		"/api/v1/orgs/{A}/tokens":        "TokenList",
+		"/api/v1/orgs/{A}/users/{A.sup}":       "User",
+		"/api/v1/orgs/{A}":                     "Org",
+		"/api/v1/orgs/{A}/users":               "UserList",
+		"/api/v1/orgs/{A}/audit":               "AuditList",
+		"/api/v1/orgs/{A}/tokens":              "TokenList",
+		"/api/v1/orgs/{A}/tasks":               "TaskList",
+		"/api/v1/orgs/{A}/tasks/{task:A.done}": "Task",
 	} {
 		r := f.do(req{method: "GET", path: f.expand(path), token: f.tokens["A.full"]})
 		var keys []string

@@ -1,0 +1,52 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"roster"
+)
+
+// TestServeRunsWorkers starts `roster serve` on a data directory, queues a task of a kind no
+// handler runs, and expects a worker of the server to fail it with a message that says so, and
+// the server to stop cleanly when its context ends.
+func TestServeRunsWorkers(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	orgID := createOrg(t, dir, "Acme")
+	db := openDataDir(t, dir)
+	task := &roster.Task{ID: roster.NewID(), OrgID: orgID, Kind: "test.unknown", Params: json.RawMessage(`{}`), CreatedAt: time.Now()}
+	if err := db.Write(t.Context(), func(tx roster.Tx) error { return tx.CreateTask(t.Context(), task) }); err != nil {
+		t.Fatal(err)
+	}
+
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan invocation, 1)
+	go func() {
+		done <- invoke(ctx, []string{"serve", "--data-dir", dir, "--addr", "127.0.0.1:0"}, map[string]string{})
+	}()
+	var got *roster.Task
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		var err error
+		if got, err = db.FindTaskByID(t.Context(), orgID, task.ID); err != nil {
+			t.Fatal(err)
+		}
+		if got.State.Final() {
+			break
+		}
+	}
+	cancel()
+	select {
+	case inv := <-done:
+		if inv.code != 0 {
+			t.Errorf("serve exited with %d:\n%s%s", inv.code, inv.stdout, inv.stderr)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not stop 10s after its context ended")
+	}
+	if got.State != roster.TaskFailed || got.Error != `No worker can run tasks of kind "test.unknown".` {
+		t.Errorf("task %s: %q", got.State, got.Error)
+	}
+}

@@ -1,0 +1,196 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+
+	"roster/internal/httpapi"
+)
+
+// tasksCommand lists, shows, cancels the background tasks of an organization, and downloads
+// their per-row reports, through the REST API.
+type tasksCommand struct {
+	remote
+	org string
+}
+
+const tasksUsage = `roster tasks <list|get|cancel|report> --org ID [flags]
+  list               list tasks, newest first (filters: --kind --state)
+  get TASK           show one task
+  cancel TASK        ask a queued or running task to stop at its next checkpoint
+  report TASK        download the per-row report as CSV (-o FILE, or standard output)`
+
+func (c *tasksCommand) run(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		return usageErrorf("%s", tasksUsage)
+	}
+	sub, args := args[0], args[1:]
+	fs := newFlagSet("tasks "+sub, "tasks "+sub+" [flags]", c.stdout)
+	fs.StringVar(&c.org, "org", c.env("ROSTER_ORG"), "organization id (env ROSTER_ORG)")
+	switch sub {
+	case "list":
+		c.register(fs)
+		return c.list(ctx, fs, args)
+	case "get":
+		c.register(fs)
+		return c.get(ctx, fs, args)
+	case "cancel":
+		c.register(fs)
+		return c.cancel(ctx, fs, args)
+	case "report":
+		// A CSV file: --json has no meaning here.
+		c.registerServer(fs)
+		return c.report(ctx, fs, args)
+	}
+	return usageErrorf("unknown subcommand %q\n%s", sub, tasksUsage)
+}
+
+// prepare parses the flags and returns the client and the positional arguments.
+func (c *tasksCommand) prepare(fs *flag.FlagSet, args []string, n int, what string) (*httpapi.Client, []string, error) {
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(pos) != n {
+		return nil, nil, usageErrorf("expected %s", what)
+	}
+	if c.org == "" {
+		return nil, nil, usageErrorf("--org is required")
+	}
+	cl, err := c.client()
+	return cl, pos, err
+}
+
+func (c *tasksCommand) list(ctx context.Context, fs *flag.FlagSet, args []string) error {
+	var q httpapi.TaskQuery
+	var all bool
+	fs.StringVar(&q.Kind, "kind", "", "only tasks of this kind, such as users.import")
+	fs.StringVar((*string)(&q.State), "state", "", "queued, running, completed, completed_with_errors, failed or canceled")
+	fs.IntVar(&q.Limit, "limit", 100, "tasks per page (at most 1000)")
+	fs.StringVar(&q.Cursor, "cursor", "", "cursor of the page to read, from the previous page")
+	fs.BoolVar(&all, "all", false, "read every page")
+	cl, _, err := c.prepare(fs, args, 0, "no arguments")
+	if err != nil {
+		return err
+	}
+	var tasks []httpapi.Task
+	var last *httpapi.TaskList
+	for {
+		page, err := cl.Tasks(ctx, c.org, q)
+		if err != nil {
+			return err
+		}
+		tasks, last = append(tasks, page.Items...), page
+		if !all || page.NextCursor == nil {
+			break
+		}
+		q.Cursor = *page.NextCursor
+	}
+	if c.json {
+		last.Items = tasks
+		return c.printJSON(last)
+	}
+	if len(tasks) == 0 && q.Cursor == "" {
+		fmt.Fprintln(c.stdout, "No tasks.")
+		return nil
+	}
+	rows := make([][]string, len(tasks))
+	for i, t := range tasks {
+		rows[i] = []string{t.ID, t.Kind, string(t.State), progress(t.Progress), t.CreatedAt.Format(timeLayout)}
+	}
+	c.table([]string{"ID", "KIND", "STATE", "PROGRESS", "CREATED"}, rows)
+	fmt.Fprintf(c.stdout, "\n%d shown", len(tasks))
+	if last.NextCursor != nil {
+		fmt.Fprintf(c.stdout, "; next page: --cursor %s", *last.NextCursor)
+	}
+	fmt.Fprintln(c.stdout)
+	return nil
+}
+
+const timeLayout = "2006-01-02 15:04:05 MST"
+
+// progress is done/total, with ? while the total is unknown.
+func progress(p httpapi.TaskProgress) string {
+	if p.Total == 0 {
+		return strconv.Itoa(p.Done) + "/?"
+	}
+	return fmt.Sprintf("%d/%d (%d%%)", p.Done, p.Total, p.Done*100/p.Total)
+}
+
+func (c *tasksCommand) get(ctx context.Context, fs *flag.FlagSet, args []string) error {
+	cl, pos, err := c.prepare(fs, args, 1, "one task id")
+	if err != nil {
+		return err
+	}
+	t, err := cl.Task(ctx, c.org, pos[0])
+	if err != nil {
+		return err
+	}
+	return c.printTask(t)
+}
+
+func (c *tasksCommand) cancel(ctx context.Context, fs *flag.FlagSet, args []string) error {
+	cl, pos, err := c.prepare(fs, args, 1, "one task id")
+	if err != nil {
+		return err
+	}
+	t, err := cl.CancelTask(ctx, c.org, pos[0])
+	if err != nil {
+		return err
+	}
+	if c.json {
+		return c.printJSON(t)
+	}
+	fmt.Fprintf(c.stdout, "Cancel requested: the task stops at its next checkpoint; what it applied until then stays applied.\n\n")
+	return c.printTask(t)
+}
+
+func (c *tasksCommand) printTask(t *httpapi.Task) error {
+	if c.json {
+		return c.printJSON(t)
+	}
+	errText := "-"
+	if t.Error != nil {
+		errText = *t.Error
+	}
+	n := t.Counts
+	c.details([][2]string{
+		{"ID", t.ID}, {"Kind", t.Kind}, {"State", string(t.State)}, {"Progress", progress(t.Progress)},
+		{"Counts", fmt.Sprintf("%d created, %d updated, %d unchanged, %d warnings, %d errors",
+			n.Created, n.Updated, n.Unchanged, n.Warnings, n.Errors)},
+		{"Created by", t.CreatedBy}, {"Created", t.CreatedAt.Format(timeLayout)},
+		{"Started", optionalTime(t.StartedAt)}, {"Finished", optionalTime(t.FinishedAt)},
+		{"Error", errText},
+	})
+	return nil
+}
+
+// optionalTime is a time of a task, or - when it has not happened yet.
+func optionalTime(t *time.Time) string {
+	if t == nil {
+		return "-"
+	}
+	return t.Format(timeLayout)
+}
+
+func (c *tasksCommand) report(ctx context.Context, fs *flag.FlagSet, args []string) error {
+	var output string
+	fs.StringVar(&output, "o", "", "write the file here instead of to standard output")
+	cl, pos, err := c.prepare(fs, args, 1, "one task id")
+	if err != nil {
+		return err
+	}
+	if output == "" {
+		return cl.TaskReport(ctx, c.org, pos[0], c.stdout)
+	}
+	n, err := writeAtomically(output, func(w io.Writer) error { return cl.TaskReport(ctx, c.org, pos[0], w) })
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "Wrote %s (%d bytes).\n", output, n)
+	return nil
+}

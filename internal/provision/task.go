@@ -1,0 +1,124 @@
+package provision
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"roster"
+	"roster/internal/csvfile"
+)
+
+// Tasks returns a page of the tasks of an organization, newest first. Any administrator of the
+// organization may read them.
+func (s *Service) Tasks(ctx context.Context, a roster.Actor, f roster.TaskFilter) (*roster.TaskPage, error) {
+	if err := authorize(a, f.OrgID, permRead); err != nil {
+		return nil, err
+	}
+	var errs []roster.FieldError
+	if f.State != "" && !validTaskState(f.State) {
+		errs = append(errs, *enumError("state", string(f.State),
+			"queued, running, completed, completed_with_errors, failed, canceled"))
+	}
+	if f.Limit < 0 || f.Limit > roster.MaxPageSize {
+		errs = append(errs, roster.FieldError{Field: "limit", Code: roster.CodeInvalid,
+			Message: "The page size must be between 1 and 1000."})
+	}
+	if len(errs) > 0 {
+		return nil, roster.InvalidFields(errs...)
+	}
+	return s.store.FindTasks(ctx, f)
+}
+
+func validTaskState(st roster.TaskState) bool {
+	switch st {
+	case roster.TaskQueued, roster.TaskRunning, roster.TaskCompleted, roster.TaskCompletedWithErrors,
+		roster.TaskFailed, roster.TaskCanceled:
+		return true
+	}
+	return false
+}
+
+// Task returns one task of an organization. Any administrator of the organization may read it.
+func (s *Service) Task(ctx context.Context, a roster.Actor, orgID, id string) (*roster.Task, error) {
+	if err := authorize(a, orgID, permRead); err != nil {
+		return nil, err
+	}
+	return s.store.FindTaskByID(ctx, orgID, id)
+}
+
+// WriteTaskReport writes the per-row report of a task to w as CSV, in row order. It reads the
+// rows a page of roster.MaxPageSize at a time and writes each page before reading the next, so
+// memory does not grow with the report. A task without rows (yet) gives the header alone.
+//
+// Nothing is written to w when the actor may not read the task; after the first byte, an error
+// leaves w with a partial file, which the caller must discard.
+func (s *Service) WriteTaskReport(ctx context.Context, a roster.Actor, orgID, id string, w io.Writer) error {
+	if err := authorize(a, orgID, permRead); err != nil {
+		return err
+	}
+	// The task must be the organization's before anything is written: FindTaskRows knows
+	// only the task id.
+	if _, err := s.store.FindTaskByID(ctx, orgID, id); err != nil {
+		return err
+	}
+	rw := csvfile.NewReportWriter(w)
+	after := 0
+	for {
+		rows, err := s.store.FindTaskRows(ctx, id, after, roster.MaxPageSize)
+		if err != nil {
+			return fmt.Errorf("report of task %s: %w", id, err)
+		}
+		for _, r := range rows {
+			if err := rw.Write(csvfile.ReportRow{Row: r.Row, Email: r.Email, Outcome: csvfile.Outcome(r.Outcome),
+				Code: r.Code, Message: r.Message}); err != nil {
+				return fmt.Errorf("report of task %s: %w", id, err)
+			}
+		}
+		if len(rows) < roster.MaxPageSize {
+			break
+		}
+		after = rows[len(rows)-1].Row
+	}
+	if err := rw.Flush(); err != nil {
+		return fmt.Errorf("report of task %s: %w", id, err)
+	}
+	return nil
+}
+
+// CancelTask asks an active task to stop at its next checkpoint; what it applied until then
+// stays applied and recorded. It needs the right to change licenses (full and contact center
+// service administrators), since a cc_service administrator may run license-only imports. A
+// task that has already finished is a conflict. It returns the task as it is after the
+// request: still queued or running until its worker stops it.
+func (s *Service) CancelTask(ctx context.Context, a roster.Actor, orgID, id string) (*roster.Task, error) {
+	if err := authorize(a, orgID, permLicenses); err != nil {
+		return nil, err
+	}
+	var task *roster.Task
+	err := s.store.Write(ctx, func(tx roster.Tx) error {
+		t, err := tx.FindTaskByID(ctx, orgID, id)
+		if err != nil {
+			return err
+		}
+		if t.State.Final() {
+			return roster.Errorf(roster.CodeConflict, "The task has already finished (%s); there is nothing to cancel.", t.State)
+		}
+		task = t
+		if t.CancelRequested {
+			// Asked before: nothing changes, so nothing is audited.
+			return nil
+		}
+		if err := tx.RequestTaskCancel(ctx, orgID, id); err != nil {
+			return err
+		}
+		t.CancelRequested = true
+		return s.audit(ctx, tx, a, orgID, "task.cancel", "task", t.ID, t.Kind,
+			map[string]any{"state": t.State, "cancelRequested": false},
+			map[string]any{"state": t.State, "cancelRequested": true})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return task, nil
+}
