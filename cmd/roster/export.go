@@ -10,15 +10,14 @@ import (
 
 // exportCommand downloads the users CSV file of an organization.
 type exportCommand struct {
-	remote
-	org    string
+	orgRemote
 	output string
 }
 
 func (c *exportCommand) run(ctx context.Context, args []string) error {
 	fs := newFlagSet("export", "export --org ID [-o FILE] [flags]", c.stdout)
 	c.registerServer(fs)
-	fs.StringVar(&c.org, "org", c.env("ROSTER_ORG"), "organization id (env ROSTER_ORG)")
+	c.registerOrg(fs)
 	fs.StringVar(&c.output, "o", "", "write the file here instead of to standard output")
 	if err := parseFlags(fs, args); err != nil {
 		return err

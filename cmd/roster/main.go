@@ -70,11 +70,11 @@ func run(ctx context.Context, args []string, getenv env, stdout, stderr io.Write
 	case "orgs":
 		cmd = &orgsCommand{remote: remote{env: getenv, stdout: stdout}}
 	case "users":
-		cmd = &usersCommand{remote: remote{env: getenv, stdout: stdout}}
+		cmd = &usersCommand{orgRemote: orgRemote{remote: remote{env: getenv, stdout: stdout}}}
 	case "export":
-		cmd = &exportCommand{remote: remote{env: getenv, stdout: stdout}}
+		cmd = &exportCommand{orgRemote: orgRemote{remote: remote{env: getenv, stdout: stdout}}}
 	case "tasks":
-		cmd = &tasksCommand{remote: remote{env: getenv, stdout: stdout}}
+		cmd = &tasksCommand{orgRemote: orgRemote{remote: remote{env: getenv, stdout: stdout}}}
 	case "version", "--version", "-version":
 		fmt.Fprintf(stdout, "roster %s\n", version)
 		return 0

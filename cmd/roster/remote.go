@@ -103,3 +103,31 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 		args = fs.Args()[1:]
 	}
 }
+
+// orgRemote is a remote command that works on one organization, named with --org.
+type orgRemote struct {
+	remote
+	org string
+}
+
+// registerOrg adds the --org flag.
+func (r *orgRemote) registerOrg(fs *flag.FlagSet) {
+	fs.StringVar(&r.org, "org", r.env("ROSTER_ORG"), "organization id (env ROSTER_ORG)")
+}
+
+// prepare parses the flags and returns the client and the positional arguments, of which there
+// must be from minArgs to maxArgs (-1: no maximum); what describes them for the usage error.
+func (r *orgRemote) prepare(fs *flag.FlagSet, args []string, minArgs, maxArgs int, what string) (*httpapi.Client, []string, error) {
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(pos) < minArgs || (maxArgs >= 0 && len(pos) > maxArgs) {
+		return nil, nil, usageErrorf("expected %s", what)
+	}
+	if r.org == "" {
+		return nil, nil, usageErrorf("--org is required")
+	}
+	cl, err := r.client()
+	return cl, pos, err
+}

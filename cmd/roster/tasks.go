@@ -14,8 +14,7 @@ import (
 // tasksCommand lists, shows, cancels the background tasks of an organization, and downloads
 // their per-row reports, through the REST API.
 type tasksCommand struct {
-	remote
-	org string
+	orgRemote
 }
 
 const tasksUsage = `roster tasks <list|get|cancel|report> --org ID [flags]
@@ -30,7 +29,7 @@ func (c *tasksCommand) run(ctx context.Context, args []string) error {
 	}
 	sub, args := args[0], args[1:]
 	fs := newFlagSet("tasks "+sub, "tasks "+sub+" [flags]", c.stdout)
-	fs.StringVar(&c.org, "org", c.env("ROSTER_ORG"), "organization id (env ROSTER_ORG)")
+	c.registerOrg(fs)
 	switch sub {
 	case "list":
 		c.register(fs)
@@ -49,22 +48,6 @@ func (c *tasksCommand) run(ctx context.Context, args []string) error {
 	return usageErrorf("unknown subcommand %q\n%s", sub, tasksUsage)
 }
 
-// prepare parses the flags and returns the client and the positional arguments.
-func (c *tasksCommand) prepare(fs *flag.FlagSet, args []string, n int, what string) (*httpapi.Client, []string, error) {
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		return nil, nil, err
-	}
-	if len(pos) != n {
-		return nil, nil, usageErrorf("expected %s", what)
-	}
-	if c.org == "" {
-		return nil, nil, usageErrorf("--org is required")
-	}
-	cl, err := c.client()
-	return cl, pos, err
-}
-
 func (c *tasksCommand) list(ctx context.Context, fs *flag.FlagSet, args []string) error {
 	var q httpapi.TaskQuery
 	var all bool
@@ -73,7 +56,7 @@ func (c *tasksCommand) list(ctx context.Context, fs *flag.FlagSet, args []string
 	fs.IntVar(&q.Limit, "limit", 100, "tasks per page (at most 1000)")
 	fs.StringVar(&q.Cursor, "cursor", "", "cursor of the page to read, from the previous page")
 	fs.BoolVar(&all, "all", false, "read every page")
-	cl, _, err := c.prepare(fs, args, 0, "no arguments")
+	cl, _, err := c.prepare(fs, args, 0, 0, "no arguments")
 	if err != nil {
 		return err
 	}
@@ -122,7 +105,7 @@ func progress(p httpapi.TaskProgress) string {
 }
 
 func (c *tasksCommand) get(ctx context.Context, fs *flag.FlagSet, args []string) error {
-	cl, pos, err := c.prepare(fs, args, 1, "one task id")
+	cl, pos, err := c.prepare(fs, args, 1, 1, "one task id")
 	if err != nil {
 		return err
 	}
@@ -134,7 +117,7 @@ func (c *tasksCommand) get(ctx context.Context, fs *flag.FlagSet, args []string)
 }
 
 func (c *tasksCommand) cancel(ctx context.Context, fs *flag.FlagSet, args []string) error {
-	cl, pos, err := c.prepare(fs, args, 1, "one task id")
+	cl, pos, err := c.prepare(fs, args, 1, 1, "one task id")
 	if err != nil {
 		return err
 	}
@@ -180,7 +163,7 @@ func optionalTime(t *time.Time) string {
 func (c *tasksCommand) report(ctx context.Context, fs *flag.FlagSet, args []string) error {
 	var output string
 	fs.StringVar(&output, "o", "", "write the file here instead of to standard output")
-	cl, pos, err := c.prepare(fs, args, 1, "one task id")
+	cl, pos, err := c.prepare(fs, args, 1, 1, "one task id")
 	if err != nil {
 		return err
 	}

@@ -14,8 +14,7 @@ import (
 
 // usersCommand lists, shows, adds, changes and deletes users through the REST API.
 type usersCommand struct {
-	remote
-	org string
+	orgRemote
 }
 
 const usersUsage = `roster users <list|get|add|batch|update|delete|deactivate|reactivate> --org ID [flags]
@@ -34,7 +33,7 @@ func (c *usersCommand) run(ctx context.Context, args []string) error {
 	sub, args := args[0], args[1:]
 	fs := newFlagSet("users "+sub, "users "+sub+" [flags]", c.stdout)
 	c.register(fs)
-	fs.StringVar(&c.org, "org", c.env("ROSTER_ORG"), "organization id (env ROSTER_ORG)")
+	c.registerOrg(fs)
 	switch sub {
 	case "list":
 		return c.list(ctx, fs, args)
@@ -50,22 +49,6 @@ func (c *usersCommand) run(ctx context.Context, args []string) error {
 		return c.action(ctx, sub, fs, args)
 	}
 	return usageErrorf("unknown subcommand %q\n%s", sub, usersUsage)
-}
-
-// prepare parses the flags and returns the client and the positional arguments.
-func (c *usersCommand) prepare(fs *flag.FlagSet, args []string, minArgs, maxArgs int, what string) (*httpapi.Client, []string, error) {
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		return nil, nil, err
-	}
-	if len(pos) < minArgs || (maxArgs >= 0 && len(pos) > maxArgs) {
-		return nil, nil, usageErrorf("expected %s", what)
-	}
-	if c.org == "" {
-		return nil, nil, usageErrorf("--org is required")
-	}
-	cl, err := c.client()
-	return cl, pos, err
 }
 
 func (c *usersCommand) list(ctx context.Context, fs *flag.FlagSet, args []string) error {
