@@ -23,6 +23,8 @@ type Actor struct {
 	Role      AdminRole
 	System    bool // may create and manage every organization
 	Interface Interface
+	// TaskID is the task the actor's changes are part of, recorded with each audit entry.
+	TaskID string
 }
 
 // Label returns how the actor is shown in the audit log.

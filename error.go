@@ -26,6 +26,7 @@ const (
 	CodePreconditionFailed       Code = "precondition_failed"
 	CodePreconditionRequired     Code = "precondition_required"
 	CodeImportInProgress         Code = "import_in_progress"
+	CodeFileTooLarge             Code = "file_too_large"
 	CodeInternal                 Code = "internal"
 )
 
@@ -34,7 +35,7 @@ var Codes = []Code{
 	CodeInvalid, CodeNotFound, CodeUnauthorized, CodeForbidden, CodeConflict, CodeEmailExists,
 	CodeEmailInOtherOrg, CodeNoSeatsAvailable, CodeRoleRequiresPremium, CodeAdminRoleOnCreate,
 	CodeSupervisorAdminExclusive, CodeBatchTooLarge, CodePreconditionFailed, CodePreconditionRequired,
-	CodeImportInProgress, CodeInternal,
+	CodeImportInProgress, CodeFileTooLarge, CodeInternal,
 }
 
 // Error is the one error type of the domain: a code, a message safe to show to the caller,

@@ -48,6 +48,9 @@ type Reader interface {
 	// FindActiveTask returns the oldest queued or running task of this kind in the
 	// organization, so that a caller can allow one at a time (one import per organization).
 	FindActiveTask(ctx context.Context, orgID, kind string) (*Task, error)
+	// FindTaskFilePart returns part number part (from 0) of the input file of a task, and
+	// CodeNotFound after the last part.
+	FindTaskFilePart(ctx context.Context, taskID string, part int) ([]byte, error)
 }
 
 // Tx is a write transaction.
@@ -95,6 +98,10 @@ type Tx interface {
 	// CreateTaskRows inserts report rows. A row already reported for its task fails the whole
 	// call with CodeConflict.
 	CreateTaskRows(ctx context.Context, rows []*TaskRow) error
+	// CreateTaskFilePart stores part number part (from 0) of the input file of a task.
+	CreateTaskFilePart(ctx context.Context, taskID string, part int, data []byte) error
+	// DeleteTaskFile deletes the input file of a task.
+	DeleteTaskFile(ctx context.Context, taskID string) error
 	// RequestTaskCancel asks an active task to stop at its next checkpoint. CodeConflict when
 	// the task has already finished.
 	RequestTaskCancel(ctx context.Context, orgID, id string) error

@@ -23,6 +23,9 @@ type Task struct {
 	// row applied. It is written in the same transaction as the changes it covers, so a
 	// resumed task starts exactly after what was applied.
 	Checkpoint int64
+	// Summary is what the task found, in the form its handler defines, for example the creates,
+	// updates and seat shortfall of an import's dry run. Written with the checkpoint.
+	Summary json.RawMessage
 	// CancelRequested asks the worker to stop at the next checkpoint.
 	CancelRequested bool
 	// Error is the message, safe to show to clients, of a failed task.
@@ -89,9 +92,14 @@ type TaskRow struct {
 	Row     int // the number of the input row, for example the line of a CSV file
 	Email   string
 	Outcome string // for example "created", "updated", "unchanged", "error"
+	UserID  string // the user the row created or changed, "" when none
 	Code    Code   // the error or warning code, "" when none
 	Message string // safe to show to clients
 }
+
+// TaskFilePartSize is the size of the parts a task's input file is stored in: small enough to
+// keep memory flat whatever the file, large enough that a file of 256 MiB is few rows.
+const TaskFilePartSize = 1 << 20
 
 // TaskFilter selects a page of tasks, newest first.
 type TaskFilter struct {

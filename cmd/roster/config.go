@@ -51,6 +51,19 @@ func (c *dbConfig) open(ctx context.Context) (*sqldb.DB, error) {
 	return db, nil
 }
 
+// envDefaults sets the flags named in vars (flag name → environment variable) from the
+// environment, so that a flag given on the command line still overrides it.
+func envDefaults(fs *flag.FlagSet, getenv env, vars map[string]string) error {
+	for name, key := range vars {
+		if v := getenv(key); v != "" {
+			if err := fs.Set(name, v); err != nil {
+				return usageErrorf("%s=%q: %v", key, v, err)
+			}
+		}
+	}
+	return nil
+}
+
 func envOr(getenv env, key, def string) string {
 	if v := getenv(key); v != "" {
 		return v

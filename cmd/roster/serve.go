@@ -6,6 +6,9 @@ import (
 	"io"
 	"net"
 	"sync"
+	"time"
+
+	"roster/internal/csvfile"
 
 	"roster/internal/provision"
 	"roster/internal/server"
@@ -21,14 +24,28 @@ type serveCommand struct {
 
 func (c *serveCommand) run(ctx context.Context, args []string) error {
 	var (
-		db   dbConfig
-		addr string
+		db      dbConfig
+		addr    string
+		maxRows int
+		maxMiB  int
+		lease   time.Duration
 	)
 	fs := newFlagSet("serve", "serve [flags]", c.stdout)
 	db.register(fs, c.env)
 	fs.StringVar(&addr, "addr", envOr(c.env, "ROSTER_ADDR", "127.0.0.1:8080"), "listen address (env ROSTER_ADDR)")
+	fs.IntVar(&maxRows, "import-max-rows", csvfile.DefaultMaxRows, "most rows of one CSV import (env ROSTER_IMPORT_MAX_ROWS)")
+	fs.IntVar(&maxMiB, "import-max-mib", int(csvfile.DefaultMaxBytes>>20), "largest CSV file one import takes, in MiB (env ROSTER_IMPORT_MAX_MIB)")
+	fs.DurationVar(&lease, "task-lease", 30*time.Second,
+		"how long a task stays with a worker that stopped answering before another takes it over (env ROSTER_TASK_LEASE)")
+	if err := envDefaults(fs, c.env, map[string]string{"import-max-rows": "ROSTER_IMPORT_MAX_ROWS",
+		"import-max-mib": "ROSTER_IMPORT_MAX_MIB", "task-lease": "ROSTER_TASK_LEASE"}); err != nil {
+		return err
+	}
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if maxRows <= 0 || maxMiB <= 0 || lease < time.Second {
+		return usageErrorf("--import-max-rows and --import-max-mib must be positive, and --task-lease at least 1s")
 	}
 	if fs.NArg() > 0 {
 		return usageErrorf("unexpected argument %q", fs.Arg(0))
@@ -43,7 +60,8 @@ func (c *serveCommand) run(ctx context.Context, args []string) error {
 		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
 	log := newLogger()
-	svc := provision.New(store, provision.WithLogger(log))
+	svc := provision.New(store, provision.WithLogger(log),
+		provision.WithImportLimits(csvfile.Limits{MaxRows: maxRows, MaxBytes: int64(maxMiB) << 20}))
 
 	fmt.Fprintf(c.stdout, "Roster %s listening on http://%s\n", version, ln.Addr())
 	fmt.Fprintf(c.stdout, "Data: %s\n", db.describe())
@@ -63,12 +81,13 @@ func (c *serveCommand) run(ctx context.Context, args []string) error {
 	// Also when Serve fails on its own, so that Wait returns.
 	wctx, stopWorkers := context.WithCancel(ctx)
 	defer stopWorkers()
+	// A task of a kind no handler runs fails with a message that says so.
 	handlers := map[string]worker.Handler{
-		// The import adds its kind here. A task of a kind no handler runs fails with a
-		// message that says so.
+		provision.KindImport:       worker.HandlerFunc(svc.RunImport),
+		provision.KindImportRevert: worker.HandlerFunc(svc.RunRevert),
 	}
 	for range workersPerProcess {
-		r := worker.New(store, handlers, worker.Options{Logger: log})
+		r := worker.New(store, handlers, worker.Options{Logger: log, Lease: lease})
 		workers.Go(func() { _ = r.Run(wctx) })
 	}
 	srv := server.New(server.Config{Service: svc, Store: store, Logger: log})

@@ -35,6 +35,9 @@ const (
 	CodeInvalidBoolean roster.Code = "csv_invalid_boolean"
 	// CodeBothLicenses: standard and premium are both yes; premium wins. A warning.
 	CodeBothLicenses roster.Code = "csv_both_licenses"
+	// CodeDuplicateEmail: the row's email is on an earlier row of the file. An error: a file
+	// names each person once.
+	CodeDuplicateEmail roster.Code = "csv_duplicate_email"
 	// CodeUnknownColumns: the header names columns Roster does not read. A warning (notice).
 	CodeUnknownColumns roster.Code = "csv_unknown_columns"
 	// CodeLegacyEncoding: the file is not UTF-8 and was read as Windows-1252 or -1250. A

@@ -30,7 +30,8 @@ type Limits struct {
 	MaxRecordBytes int   // decoded bytes of one row, line breaks inside quotes included
 }
 
-func (l Limits) withDefaults() Limits {
+// WithDefaults returns l with the defaults in its zero fields.
+func (l Limits) WithDefaults() Limits {
 	if l.MaxBytes <= 0 {
 		l.MaxBytes = DefaultMaxBytes
 	}
@@ -84,7 +85,7 @@ type Record struct {
 // a file with a header and no rows (wrapping ErrNoRows), and a file over lim.MaxBytes (wrapping
 // ErrTooLarge); other errors come from reading r.
 func Open(r io.Reader, lim Limits) (*Table, error) {
-	lim = lim.withDefaults()
+	lim = lim.WithDefaults()
 	limited := &limitReader{r: r, left: lim.MaxBytes, max: lim.MaxBytes}
 	sample, err := readSample(limited)
 	atEOF := errors.Is(err, io.EOF)

@@ -410,7 +410,7 @@ func TestLimits(t *testing.T) {
 
 func TestDefaultLimits(t *testing.T) {
 	t.Parallel()
-	l := Limits{}.withDefaults()
+	l := Limits{}.WithDefaults()
 	if l.MaxBytes != 256<<20 || l.MaxRows != 1_000_000 || l.MaxRecordBytes != 1<<20 {
 		t.Errorf("defaults %+v", l)
 	}

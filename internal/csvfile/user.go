@@ -239,6 +239,12 @@ func (u *UserReader) IgnoredColumns() []string { return append([]string(nil), u.
 // the table) and the ignored columns.
 func (u *UserReader) Notices() []Problem { return append(u.t.Notices(), u.notices...) }
 
+// HeaderLine returns the line of the file's header.
+func (u *UserReader) HeaderLine() int { return u.t.HeaderLine() }
+
+// Rows returns the number of rows read so far, blank rows not counted.
+func (u *UserReader) Rows() int { return u.t.Rows() }
+
 // Next returns the next row, or io.EOF after the last; other errors end the file (see
 // Table.Next).
 func (u *UserReader) Next() (*UserRow, error) {

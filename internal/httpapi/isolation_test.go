@@ -24,7 +24,7 @@ func TestIsolation(t *testing.T) {
 		method, path := rt[0], rt[1]
 		t.Run(method+" "+path, func(t *testing.T) {
 			// Not parallel: the snapshot after the loop must see every request done.
-			body, hasBody, found := requestExample(f.doc, method, path)
+			body, contentType, hasBody, found := requestExample(f.doc, method, path)
 			if hasBody && !found {
 				t.Fatalf("no request example to send")
 			}
@@ -41,7 +41,9 @@ func TestIsolation(t *testing.T) {
 				id = f.tasks["A.queued"].ID
 			}
 			p := strings.ReplaceAll(strings.ReplaceAll(path, "{org}", f.a.ID), "{id}", id)
-			r := f.do(req{method: method, path: p, token: intruder, body: sent, header: ifMatch("*")})
+			h := ifMatch("*")
+			h["Content-Type"] = contentType
+			r := f.do(req{method: method, path: p, token: intruder, body: sent, header: h})
 			if bytes.Contains(r.raw, []byte(f.a.ID)) || bytes.Contains(r.raw, []byte("Alpha")) || bytes.Contains(r.raw, []byte("a.example")) {
 				t.Errorf("the answer shows organization A: %s", r.raw)
 			}

@@ -1,8 +1,12 @@
 package httpapi_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
+	"maps"
+	"mime/multipart"
 	"reflect"
 	"slices"
 	"strings"
@@ -186,7 +190,7 @@ func TestOpenAPIRequestExamples(t *testing.T) {
 	f := newFixture(t)
 	for _, rt := range httpapi.RouteTable() {
 		method, path := rt[0], rt[1]
-		ex, hasBody, found := requestExample(f.doc, method, path)
+		ex, contentType, hasBody, found := requestExample(f.doc, method, path)
 		if !hasBody {
 			continue
 		}
@@ -194,26 +198,52 @@ func TestOpenAPIRequestExamples(t *testing.T) {
 			t.Errorf("%s %s: the request body has no example", method, path)
 			continue
 		}
-		p := strings.ReplaceAll(path, "{org}", f.a.ID)
+		org := f.a.ID
+		if strings.HasSuffix(path, "/imports") {
+			org = f.b.ID // A has imports queued, and one import runs at a time
+		}
+		p := strings.ReplaceAll(path, "{org}", org)
 		p = strings.ReplaceAll(p, "{id}", f.users["A.sup"].ID)
-		r := f.do(req{method: method, path: p, token: f.tokens["sys"], body: ex, header: ifMatch("*")})
+		h := ifMatch("*")
+		h["Content-Type"] = contentType
+		r := f.do(req{method: method, path: p, token: f.tokens["sys"], body: ex, header: h})
 		if r.status >= 300 {
 			t.Errorf("%s %s with the example %s: %d %s", method, path, brief(ex), r.status, r.raw)
 		}
 	}
 }
 
-// requestExample returns the example of the JSON request body of an operation: the media
-// type's own, else its schema's (following allOf). hasBody is false when the operation takes
-// no body.
-func requestExample(doc *openAPI, method, path string) (example json.RawMessage, hasBody, found bool) {
+// requestExample returns the example of the request body of an operation, and its content
+// type: the JSON media type's own example, else its schema's (following allOf); for a
+// multipart/form-data upload, the example's fields encoded as a form, with the field "file"
+// as a file. hasBody is false when the operation takes no body.
+func requestExample(doc *openAPI, method, path string) (example []byte, contentType string, hasBody, found bool) {
 	item, _ := doc.root["paths"].(map[string]any)[path].(map[string]any)
 	op, _ := item[strings.ToLower(method)].(map[string]any)
 	rb, hasBody := op["requestBody"].(map[string]any)
 	if !hasBody {
-		return nil, false, false
+		return nil, "", false, false
 	}
-	media, _ := rb["content"].(map[string]any)["application/json"].(map[string]any)
+	content, _ := rb["content"].(map[string]any)
+	if form, ok := content["multipart/form-data"].(map[string]any); ok {
+		fields, found := form["example"].(map[string]any)
+		if !found {
+			return nil, "", true, false
+		}
+		var b bytes.Buffer
+		mw := multipart.NewWriter(&b)
+		for _, name := range slices.Sorted(maps.Keys(fields)) {
+			if name == "file" {
+				fw, _ := mw.CreateFormFile("file", "users.csv")
+				_, _ = io.WriteString(fw, fields[name].(string))
+			} else {
+				_ = mw.WriteField(name, fields[name].(string))
+			}
+		}
+		_ = mw.Close()
+		return b.Bytes(), mw.FormDataContentType(), true, true
+	}
+	media, _ := content["application/json"].(map[string]any)
 	ex, found := media["example"]
 	schema, _ := media["schema"].(map[string]any)
 	for schema = doc.deref(schema); !found && schema != nil; {
@@ -227,8 +257,8 @@ func requestExample(doc *openAPI, method, path string) (example json.RawMessage,
 		schema = doc.deref(all[0])
 	}
 	if !found {
-		return nil, true, false
+		return nil, "", true, false
 	}
 	b, _ := json.Marshal(ex)
-	return b, true, true
+	return b, "application/json", true, true
 }

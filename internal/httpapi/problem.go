@@ -57,6 +57,7 @@ var problemKinds = map[roster.Code]problemKind{
 	roster.CodeImportInProgress:         {http.StatusConflict, "Import in progress"},
 	roster.CodePreconditionFailed:       {http.StatusPreconditionFailed, "Precondition failed"},
 	codeRequestTooLarge:                 {http.StatusRequestEntityTooLarge, "Request too large"},
+	roster.CodeFileTooLarge:             {http.StatusRequestEntityTooLarge, "File too large"},
 	codeUnsupportedMediaType:            {http.StatusUnsupportedMediaType, "Unsupported media type"},
 	roster.CodeRoleRequiresPremium:      {http.StatusUnprocessableEntity, "Role requires the premium license"},
 	roster.CodeAdminRoleOnCreate:        {http.StatusUnprocessableEntity, "Administrator role on creation"},

@@ -66,10 +66,12 @@ func (api *API) routes() []route {
 		{method: "POST", path: "/api/v1/tokens", handler: api.createSystemToken},
 		{method: "DELETE", path: "/api/v1/tokens/{id}", handler: api.deleteSystemToken},
 
+		{method: "POST", path: "/api/v1/orgs/{org}/imports", handler: api.startImport},
 		{method: "GET", path: "/api/v1/orgs/{org}/tasks", handler: api.listTasks},
 		{method: "GET", path: "/api/v1/orgs/{org}/tasks/{id}", handler: api.getTask},
 		{method: "GET", path: "/api/v1/orgs/{org}/tasks/{id}/report.csv", handler: api.taskReport},
 		{method: "POST", path: "/api/v1/orgs/{org}/tasks/{id}/cancel", handler: api.cancelTask},
+		{method: "POST", path: "/api/v1/orgs/{org}/tasks/{id}/revert", handler: api.revertTask},
 
 		{method: "GET", path: "/api/v1/orgs/{org}/audit", handler: api.listAudit},
 	}

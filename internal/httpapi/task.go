@@ -2,11 +2,13 @@ package httpapi
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"time"
 
 	"roster"
+	"roster/internal/provision"
 )
 
 // Task is a background task as the API shows it (SPEC §8).
@@ -23,6 +25,12 @@ type Task struct {
 	FinishedAt *time.Time `json:"finishedAt"` // nil while the task is queued or running
 	// Error says why a failed task failed; nil otherwise.
 	Error *string `json:"error"`
+	// Input is what an import or a revert was asked to do; nil for other kinds.
+	Input *provision.ImportInput `json:"input"`
+	// Summary is what the task found beyond its counts, in the form of its kind: for an
+	// import, the seats it takes and the seats missing (provision.ImportSummary); nil until
+	// the task has one.
+	Summary json.RawMessage `json:"summary"`
 }
 
 // TaskProgress is how far a task is: done of total units of work; total is 0 while unknown.
@@ -68,6 +76,10 @@ func taskJSON(t *roster.Task) Task {
 	if t.Error != "" {
 		out.Error = &t.Error
 	}
+	if in, ok := provision.TaskInput(t); ok {
+		out.Input = &in
+	}
+	out.Summary = t.Summary
 	return out
 }
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"roster"
+	"roster/internal/csvfile"
 )
 
 // Service is the application layer of the directory.
@@ -18,6 +19,10 @@ type Service struct {
 	store roster.Store
 	now   func() time.Time
 	log   *slog.Logger
+	// limits bound what one CSV import reads.
+	limits csvfile.Limits
+	// chunk is how many rows an import applies a transaction.
+	chunk int
 }
 
 // Option configures a Service.
@@ -29,14 +34,28 @@ func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = 
 // WithLogger sets the logger.
 func WithLogger(l *slog.Logger) Option { return func(s *Service) { s.log = l } }
 
+// WithImportLimits sets the limits of CSV imports; zero fields keep the defaults (1,000,000
+// rows, 256 MiB).
+func WithImportLimits(l csvfile.Limits) Option { return func(s *Service) { s.limits = l } }
+
+// WithImportChunk sets how many rows an import applies a transaction (default DefaultChunk).
+func WithImportChunk(n int) Option { return func(s *Service) { s.chunk = n } }
+
 // New returns a Service on store.
 func New(store roster.Store, opts ...Option) *Service {
 	s := &Service{store: store, now: time.Now, log: slog.Default()}
 	for _, o := range opts {
 		o(s)
 	}
+	s.limits = s.limits.WithDefaults()
+	if s.chunk <= 0 {
+		s.chunk = DefaultChunk
+	}
 	return s
 }
+
+// ImportLimits returns the limits of CSV imports.
+func (s *Service) ImportLimits() csvfile.Limits { return s.limits }
 
 func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
 
@@ -101,7 +120,7 @@ func (s *Service) auditEntry(a roster.Actor, orgID, action, kind, targetID, targ
 		ID: roster.NewID(), OrgID: orgID, At: s.clock(),
 		ActorKind: a.Kind, ActorID: a.ID, ActorName: a.Label(), Interface: a.Interface,
 		Action: action, TargetKind: kind, TargetID: targetID, Target: target,
-		Before: rawJSON(before), After: rawJSON(after),
+		Before: rawJSON(before), After: rawJSON(after), TaskID: a.TaskID,
 	}
 }
 

@@ -156,14 +156,19 @@ func (s *Service) DeleteUser(ctx context.Context, a roster.Actor, orgID, id stri
 		if expectVersion != 0 && u.Version != expectVersion {
 			return staleVersion()
 		}
-		if err := takeSeat(org, u.License, ""); err != nil {
-			return err
-		}
-		if err := tx.DeleteUser(ctx, orgID, id); err != nil {
-			return err
-		}
-		return s.audit(ctx, tx, a, orgID, "user.delete", "user", u.ID, u.Email, userFields(u), nil)
+		return s.deleteUser(ctx, tx, a, org, u)
 	})
+}
+
+// deleteUser deletes u, frees its seat and records it.
+func (s *Service) deleteUser(ctx context.Context, tx roster.Tx, a roster.Actor, org *roster.Org, u *roster.User) error {
+	if err := takeSeat(org, u.License, ""); err != nil {
+		return err
+	}
+	if err := tx.DeleteUser(ctx, org.ID, u.ID); err != nil {
+		return err
+	}
+	return s.audit(ctx, tx, a, org.ID, "user.delete", "user", u.ID, u.Email, userFields(u), nil)
 }
 
 // changeUser runs one read-modify-write of a user through every rule.

@@ -14,24 +14,27 @@ import (
 const taskColumns = `id, org_id, kind, state, params, progress_done, progress_total,
 	created_count, updated_count, unchanged_count, warnings_count, errors_count, checkpoint,
 	cancel_requested, error, created_by, created_at, started_at, finished_at, lease_owner,
-	lease_until, attempts`
+	lease_until, attempts, summary`
 
 const taskNotFound = "Task not found."
 
 func scanTask(s rowScanner) (*roster.Task, error) {
 	var t roster.Task
-	var params []byte
+	var params, summary []byte
 	var started, finished, leaseUntil sql.NullTime
 	c := &t.Counts
 	err := s.Scan(&t.ID, &t.OrgID, &t.Kind, &t.State, &params, &t.Progress.Done, &t.Progress.Total,
 		&c.Created, &c.Updated, &c.Unchanged, &c.Warnings, &c.Errors, &t.Checkpoint,
 		&t.CancelRequested, &t.Error, &t.CreatedBy, &t.CreatedAt, &started, &finished,
-		&t.LeaseOwner, &leaseUntil, &t.Attempts)
+		&t.LeaseOwner, &leaseUntil, &t.Attempts, &summary)
 	if err != nil {
 		return nil, err
 	}
 	if params != nil {
 		t.Params = json.RawMessage(params)
+	}
+	if summary != nil {
+		t.Summary = json.RawMessage(summary)
 	}
 	t.CreatedAt = t.CreatedAt.UTC()
 	t.StartedAt = utcOrZero(started)
@@ -110,7 +113,7 @@ func (r *reader) FindTasks(ctx context.Context, f roster.TaskFilter) (*roster.Ta
 // FindTaskRows returns up to limit report rows of a task after row afterRow, in row order.
 // The limit follows the page size rules of every list.
 func (r *reader) FindTaskRows(ctx context.Context, taskID string, afterRow, limit int) ([]*roster.TaskRow, error) {
-	rows, err := r.run.query(ctx, `SELECT task_id, row_no, email, outcome, code, message FROM task_rows
+	rows, err := r.run.query(ctx, `SELECT task_id, row_no, email, outcome, code, message, user_id FROM task_rows
 		WHERE task_id = ? AND row_no > ? ORDER BY row_no LIMIT ?`, taskID, afterRow, pageLimit(limit))
 	if err != nil {
 		return nil, fmt.Errorf("find rows of task %s: %w", taskID, err)
@@ -119,7 +122,7 @@ func (r *reader) FindTaskRows(ctx context.Context, taskID string, afterRow, limi
 	var out []*roster.TaskRow
 	for rows.Next() {
 		var tr roster.TaskRow
-		if err := rows.Scan(&tr.TaskID, &tr.Row, &tr.Email, &tr.Outcome, &tr.Code, &tr.Message); err != nil {
+		if err := rows.Scan(&tr.TaskID, &tr.Row, &tr.Email, &tr.Outcome, &tr.Code, &tr.Message, &tr.UserID); err != nil {
 			return nil, fmt.Errorf("find rows of task %s: %w", taskID, err)
 		}
 		out = append(out, &tr)
@@ -141,12 +144,12 @@ func (t *tx) CreateTask(ctx context.Context, task *roster.Task) error {
 	task.LeaseUntil = zeroOrDBTime(task.LeaseUntil)
 	c := task.Counts
 	res, err := t.run.exec(ctx, `INSERT INTO tasks (`+taskColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 		task.ID, task.OrgID, task.Kind, task.State, t.d.jsonArg(task.Params), task.Progress.Done,
 		task.Progress.Total, c.Created, c.Updated, c.Unchanged, c.Warnings, c.Errors,
 		task.Checkpoint, task.CancelRequested, task.Error, task.CreatedBy, task.CreatedAt,
 		nullTime(task.StartedAt), nullTime(task.FinishedAt), task.LeaseOwner,
-		nullTime(task.LeaseUntil), task.Attempts)
+		nullTime(task.LeaseUntil), task.Attempts, t.d.jsonArg(task.Summary))
 	if err == nil {
 		err = inserted(res, "A task with this id already exists.")
 	}
@@ -195,11 +198,11 @@ func (t *tx) SaveTask(ctx context.Context, task *roster.Task, owner string) erro
 	c := task.Counts
 	res, err := t.run.exec(ctx, `UPDATE tasks SET state = ?, progress_done = ?, progress_total = ?,
 			created_count = ?, updated_count = ?, unchanged_count = ?, warnings_count = ?,
-			errors_count = ?, checkpoint = ?, error = ?, finished_at = ?
+			errors_count = ?, checkpoint = ?, summary = ?, error = ?, finished_at = ?
 		WHERE id = ? AND lease_owner = ? AND state = 'running'`,
 		task.State, task.Progress.Done, task.Progress.Total, c.Created, c.Updated, c.Unchanged,
-		c.Warnings, c.Errors, task.Checkpoint, task.Error, nullTime(task.FinishedAt),
-		task.ID, owner)
+		c.Warnings, c.Errors, task.Checkpoint, t.d.jsonArg(task.Summary), task.Error,
+		nullTime(task.FinishedAt), task.ID, owner)
 	if err == nil {
 		err = t.leaseHeld(ctx, res, task.ID)
 	}
@@ -228,14 +231,14 @@ func (t *tx) leaseHeld(ctx context.Context, res sql.Result, id string) error {
 // insert skips a row already reported instead of raising (see inserted), and the skip fails
 // the call with CodeConflict.
 func (t *tx) CreateTaskRows(ctx context.Context, rows []*roster.TaskRow) error {
-	const cols = 6
+	const cols = 7
 	return inGroups(len(rows), t.d.rowsPerInsert, func(start, end int) error {
 		group := rows[start:end]
 		args := make([]any, 0, len(group)*cols)
 		for _, r := range group {
-			args = append(args, r.TaskID, r.Row, r.Email, r.Outcome, r.Code, r.Message)
+			args = append(args, r.TaskID, r.Row, r.Email, r.Outcome, r.Code, r.Message, r.UserID)
 		}
-		res, err := t.run.exec(ctx, `INSERT INTO task_rows (task_id, row_no, email, outcome, code, message)
+		res, err := t.run.exec(ctx, `INSERT INTO task_rows (task_id, row_no, email, outcome, code, message, user_id)
 			VALUES `+placeholders(len(group), cols)+` ON CONFLICT DO NOTHING`, args...)
 		if err == nil {
 			err = insertedAll(res, len(group), "A row of this group is already in the task's report.")
@@ -269,4 +272,26 @@ func (t *tx) taskFinished(ctx context.Context, orgID, id string) error {
 		return err
 	}
 	return roster.Errorf(roster.CodeConflict, "The task has already finished (%s).", state)
+}
+
+// FindTaskFilePart returns one part of the input file of a task.
+func (r *reader) FindTaskFilePart(ctx context.Context, taskID string, part int) ([]byte, error) {
+	var data []byte
+	err := r.run.queryRow(ctx, `SELECT data FROM task_files WHERE task_id = ? AND part = ?`, taskID, part).Scan(&data)
+	if err != nil {
+		return nil, r.d.translate(err, errs{op: "read file of task " + taskID, notFound: "No such part of the task's file."})
+	}
+	return data, nil
+}
+
+// CreateTaskFilePart stores one part of the input file of a task.
+func (t *tx) CreateTaskFilePart(ctx context.Context, taskID string, part int, data []byte) error {
+	_, err := t.run.exec(ctx, `INSERT INTO task_files (task_id, part, data) VALUES (?, ?, ?)`, taskID, part, data)
+	return t.d.translate(err, errs{op: "store file of task " + taskID, conflict: "This part of the task's file is already stored."})
+}
+
+// DeleteTaskFile deletes every part of the input file of a task.
+func (t *tx) DeleteTaskFile(ctx context.Context, taskID string) error {
+	_, err := t.run.exec(ctx, `DELETE FROM task_files WHERE task_id = ?`, taskID)
+	return t.d.translate(err, errs{op: "delete file of task " + taskID})
 }

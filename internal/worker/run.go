@@ -2,6 +2,7 @@ package worker
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -36,16 +37,19 @@ type Commit struct {
 	Rows []*roster.TaskRow
 	// Checkpoint is the resume point after this chunk, stored as given.
 	Checkpoint int64
+	// Summary replaces the summary of the task when it is not nil.
+	Summary json.RawMessage
 }
 
 // Commit applies one chunk in one transaction: it checks that this runner still holds the task
 // and that nobody asked to cancel it, runs apply (the handler's own changes, such as users and
 // their audit entries; it may be nil), adds the report rows, progress and counts, and stores
-// the checkpoint under the lease fence. Either all of it is applied or none.
+// the checkpoint under the lease fence. Either all of it is applied or none. c is read after
+// apply returns, so apply may fill it in from what it found in the transaction.
 //
 // It returns ErrCanceled when the task was asked to stop, and ErrLeaseLost when another runner
 // took it over; in both cases the handler must return. An error of apply is returned as is.
-func (r *Run) Commit(ctx context.Context, apply func(tx roster.Tx) error, c Commit) error {
+func (r *Run) Commit(ctx context.Context, apply func(tx roster.Tx) error, c *Commit) error {
 	owner := r.runner.opts.Owner
 	var saved *roster.Task
 	err := r.runner.store.Write(ctx, func(tx roster.Tx) error {
@@ -78,6 +82,9 @@ func (r *Run) Commit(ctx context.Context, apply func(tx roster.Tx) error, c Comm
 		}
 		t.Counts.Add(c.Counts)
 		t.Checkpoint = c.Checkpoint
+		if c.Summary != nil {
+			t.Summary = c.Summary
+		}
 		if err := tx.SaveTask(ctx, t, owner); err != nil {
 			if roster.ErrorCode(err) == roster.CodeConflict {
 				return ErrLeaseLost

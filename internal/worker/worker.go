@@ -259,6 +259,10 @@ func (r *Runner) finish(ctx context.Context, task *roster.Task, err error, log *
 		if err := tx.SaveTask(ctx, t, r.opts.Owner); err != nil {
 			return err
 		}
+		// The input file served the task's run only; the report and the audit log remain.
+		if err := tx.DeleteTaskFile(ctx, t.ID); err != nil {
+			return err
+		}
 		log.Info("task finished", "state", t.State, "done", t.Progress.Done, "total", t.Progress.Total)
 		return nil
 	})

@@ -90,7 +90,7 @@ func (h *counter) Run(ctx context.Context, r *worker.Run) error {
 			})
 		}
 		err := r.Commit(ctx, func(tx roster.Tx) error { return tx.CreateAuditEntries(ctx, entries) },
-			worker.Commit{Done: len(rows), Total: p.N, Counts: roster.TaskCounts{Created: len(rows)},
+			&worker.Commit{Done: len(rows), Total: p.N, Counts: roster.TaskCounts{Created: len(rows)},
 				Rows: rows, Checkpoint: int64(end)})
 		if err != nil {
 			return err
@@ -354,7 +354,7 @@ func TestFailures(t *testing.T) {
 				return roster.Errorf(roster.CodeInvalid, "The file has no email column.")
 			}),
 			"test.rowerrors": worker.HandlerFunc(func(ctx context.Context, r *worker.Run) error {
-				return r.Commit(ctx, nil, worker.Commit{Done: 1, Counts: roster.TaskCounts{Errors: 1},
+				return r.Commit(ctx, nil, &worker.Commit{Done: 1, Counts: roster.TaskCounts{Errors: 1},
 					Rows: []*roster.TaskRow{{Row: 1, Outcome: "error", Code: roster.CodeInvalid}}, Checkpoint: 1})
 			}),
 		}
@@ -387,7 +387,7 @@ func TestLeaseLost(t *testing.T) {
 		ctx := context.Background()
 		got := make(chan error, 1)
 		handlers := map[string]worker.Handler{"test.steal": worker.HandlerFunc(func(ctx context.Context, r *worker.Run) error {
-			if err := r.Commit(ctx, nil, worker.Commit{Done: 1, Checkpoint: 1}); err != nil {
+			if err := r.Commit(ctx, nil, &worker.Commit{Done: 1, Checkpoint: 1}); err != nil {
 				return err
 			}
 			// Another worker takes the task over, as if this one had stalled past its lease.
@@ -398,7 +398,7 @@ func TestLeaseLost(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			err = r.Commit(ctx, nil, worker.Commit{Done: 1, Checkpoint: 2})
+			err = r.Commit(ctx, nil, &worker.Commit{Done: 1, Checkpoint: 2})
 			got <- err
 			return err
 		})}

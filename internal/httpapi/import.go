@@ -1,0 +1,91 @@
+package httpapi
+
+import (
+	"errors"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"roster"
+	"roster/internal/provision"
+)
+
+// formMemory is how much of a multipart upload is held in memory; the rest of the file goes to
+// a temporary file, so an upload of 256 MiB does not take 256 MiB of memory.
+const formMemory = 1 << 20
+
+// startImport takes a CSV file as multipart/form-data (file, mode, dryRun) and answers 202 with
+// the queued task. A file that cannot be imported at all is refused at once; its rows are the
+// task's to report.
+func (api *API) startImport(w http.ResponseWriter, r *http.Request, a roster.Actor) error {
+	if _, err := query(r); err != nil {
+		return err
+	}
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "multipart/form-data" {
+		return roster.Errorf(codeUnsupportedMediaType,
+			"Send the file as multipart/form-data, with the fields file, mode (add or add_remove) and dryRun (true or false).")
+	}
+	maxBytes := api.svc.ImportLimits().MaxBytes
+	r.Body = http.MaxBytesReader(w, r.Body, maxBytes+formMemory)
+	if err := r.ParseMultipartForm(formMemory); err != nil {
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			return roster.Errorf(roster.CodeFileTooLarge,
+				"The file is larger than %d MiB, the most one import takes. Split it into smaller files.", maxBytes>>20)
+		}
+		return roster.Errorf(roster.CodeInvalid, "The upload is not a valid multipart/form-data body.")
+	}
+	defer func() { _ = r.MultipartForm.RemoveAll() }()
+	for name := range r.MultipartForm.Value {
+		if name != "mode" && name != "dryRun" {
+			return roster.InvalidFields(roster.FieldError{Field: name, Code: roster.CodeInvalid,
+				Message: "Unknown field " + strconv.Quote(name) + "; the fields are file, mode and dryRun."})
+		}
+	}
+	files := r.MultipartForm.File["file"]
+	if len(files) != 1 {
+		return roster.InvalidFields(roster.FieldError{Field: "file", Code: roster.CodeInvalid,
+			Message: "Attach exactly one CSV file in the field file."})
+	}
+	req := provision.ImportRequest{Mode: provision.ImportMode(r.FormValue("mode")), FileName: files[0].Filename}
+	if req.Mode == "" {
+		req.Mode = provision.ImportAdd
+	}
+	switch dry := strings.ToLower(r.FormValue("dryRun")); dry {
+	case "", "false":
+	case "true":
+		req.DryRun = true
+	default:
+		return roster.InvalidFields(roster.FieldError{Field: "dryRun", Code: roster.CodeInvalid,
+			Message: "dryRun must be true or false, not " + strconv.Quote(dry) + "."})
+	}
+	f, err := files[0].Open()
+	if err != nil {
+		return err
+	}
+	defer func() { _ = f.Close() }()
+	req.File = f
+	t, err := api.svc.StartImport(r.Context(), a, r.PathValue("org"), req)
+	if err != nil {
+		return err
+	}
+	return acceptedTask(w, t)
+}
+
+// revertTask queues the revert of a finished import and answers 202 with the revert task.
+func (api *API) revertTask(w http.ResponseWriter, r *http.Request, a roster.Actor) error {
+	if _, err := query(r); err != nil {
+		return err
+	}
+	t, err := api.svc.StartRevert(r.Context(), a, r.PathValue("org"), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return acceptedTask(w, t)
+}
+
+// acceptedTask answers 202 with a task just queued, and where to follow it.
+func acceptedTask(w http.ResponseWriter, t *roster.Task) error {
+	w.Header().Set("Location", "/api/v1/orgs/"+t.OrgID+"/tasks/"+t.ID)
+	return ok(w, http.StatusAccepted, taskJSON(t))
+}
