@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"roster"
+	"roster/internal/provision"
 )
 
 // Client is a Go client of the REST API; the roster CLI's remote commands use it. Problem
@@ -227,6 +229,57 @@ func (c *Client) CancelTask(ctx context.Context, orgID, taskID string) (*Task, e
 	return &t, c.do(ctx, "POST", taskPath(orgID, taskID)+"/cancel", nil, "", nil, &t)
 }
 
+// RevertTask queues the revert of a finished import and returns the revert task.
+func (c *Client) RevertTask(ctx context.Context, orgID, taskID string) (*Task, error) {
+	var t Task
+	return &t, c.do(ctx, "POST", taskPath(orgID, taskID)+"/revert", nil, "", nil, &t)
+}
+
+// ImportUpload is a CSV file to import.
+type ImportUpload struct {
+	Mode     provision.ImportMode
+	DryRun   bool
+	FileName string
+	File     io.Reader
+}
+
+// StartImport uploads a CSV file and returns the queued import task. The file is streamed
+// as it is read, never held whole in memory.
+func (c *Client) StartImport(ctx context.Context, orgID string, in ImportUpload) (*Task, error) {
+	pr, pw := io.Pipe()
+	mw := multipart.NewWriter(pw)
+	go func() {
+		err := mw.WriteField("mode", string(in.Mode))
+		if err == nil {
+			err = mw.WriteField("dryRun", strconv.FormatBool(in.DryRun))
+		}
+		var fw io.Writer
+		if err == nil {
+			name := in.FileName
+			if name == "" {
+				name = "upload.csv" // without a name, the part would be a form value
+			}
+			fw, err = mw.CreateFormFile("file", name)
+		}
+		if err == nil {
+			_, err = io.Copy(fw, in.File)
+		}
+		if err == nil {
+			err = mw.Close()
+		}
+		pw.CloseWithError(err)
+	}()
+	defer func() { _ = pr.Close() }() // ends the writer when the request stops early
+	var t Task
+	return &t, c.do(ctx, "POST", orgPath(orgID)+"/imports", nil, "", upload{contentType: mw.FormDataContentType(), r: pr}, &t)
+}
+
+// upload is a request body sent as it is, instead of encoded as JSON.
+type upload struct {
+	contentType string
+	r           io.Reader
+}
+
 // OpenAPI returns the server's OpenAPI document.
 func (c *Client) OpenAPI(ctx context.Context) (json.RawMessage, error) {
 	var doc json.RawMessage
@@ -259,7 +312,10 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, ifMa
 	}
 	u.RawQuery = q.Encode()
 	var rd io.Reader
-	if body != nil {
+	contentType := "application/json"
+	if up, ok := body.(upload); ok {
+		rd, contentType = up.r, up.contentType
+	} else if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
 			return fmt.Errorf("%s %s: encode request: %w", method, path, err)
@@ -271,7 +327,7 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, ifMa
 		return fmt.Errorf("%s %s: %w", method, path, err)
 	}
 	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Content-Type", contentType)
 	}
 	_, download := out.(io.Writer)
 	if download {

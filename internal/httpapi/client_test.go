@@ -6,10 +6,12 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"roster"
 	"roster/internal/httpapi"
+	"roster/internal/provision"
 )
 
 // TestClient drives every route through the Go client the CLI uses.
@@ -99,6 +101,23 @@ func TestClient(t *testing.T) {
 	// Without WithVersion the client still says roster-cli/dev: the CLI.
 	if len(audit.Items) != 1 || audit.Items[0].Target != "c@client.example" {
 		t.Errorf("AuditEntries: %+v", audit.Items)
+	}
+	// An upload is streamed as multipart; no worker runs here, so the import stays queued,
+	// and a second one or a revert must wait for it.
+	imp, err := admin.StartImport(ctx, org.ID, httpapi.ImportUpload{Mode: provision.ImportAddRemove, DryRun: true,
+		FileName: "people.csv", File: strings.NewReader("Email;Contact Center Premium Agent\r\ne@client.example;WAAR\r\n")})
+	must(err)
+	if imp.Kind != provision.KindImport || imp.State != roster.TaskQueued || imp.Progress.Total != 1 || imp.Input == nil ||
+		*imp.Input != (provision.ImportInput{Mode: provision.ImportAddRemove, DryRun: true, FileName: "people.csv", FileSize: 59}) {
+		t.Errorf("StartImport: %+v %+v", imp, imp.Input)
+	}
+	_, err = admin.StartImport(ctx, org.ID, httpapi.ImportUpload{Mode: provision.ImportAdd, File: strings.NewReader("Email\nf@client.example\n")})
+	if roster.ErrorCode(err) != roster.CodeImportInProgress {
+		t.Errorf("second import: %v", err)
+	}
+	_, err = admin.RevertTask(ctx, org.ID, imp.ID)
+	if roster.ErrorCode(err) != roster.CodeImportInProgress {
+		t.Errorf("revert of a queued import: %v", err)
 	}
 	must(admin.DeleteToken(ctx, org.ID, tok.ID))
 

@@ -2,7 +2,10 @@ package httpapi
 
 import (
 	"errors"
+	"fmt"
+	"io"
 	"mime"
+	"mime/multipart"
 	"net/http"
 	"strconv"
 	"strings"
@@ -37,17 +40,17 @@ func (api *API) startImport(w http.ResponseWriter, r *http.Request, a roster.Act
 	}
 	defer func() { _ = r.MultipartForm.RemoveAll() }()
 	for name := range r.MultipartForm.Value {
-		if name != "mode" && name != "dryRun" {
+		if name != "mode" && name != "dryRun" && name != "file" {
 			return roster.InvalidFields(roster.FieldError{Field: name, Code: roster.CodeInvalid,
 				Message: "Unknown field " + strconv.Quote(name) + "; the fields are file, mode and dryRun."})
 		}
 	}
-	files := r.MultipartForm.File["file"]
-	if len(files) != 1 {
-		return roster.InvalidFields(roster.FieldError{Field: "file", Code: roster.CodeInvalid,
-			Message: "Attach exactly one CSV file in the field file."})
+	file, name, err := formFile(r.MultipartForm)
+	if err != nil {
+		return err
 	}
-	req := provision.ImportRequest{Mode: provision.ImportMode(r.FormValue("mode")), FileName: files[0].Filename}
+	defer func() { _ = file.Close() }()
+	req := provision.ImportRequest{Mode: provision.ImportMode(r.FormValue("mode")), FileName: name, File: file}
 	if req.Mode == "" {
 		req.Mode = provision.ImportAdd
 	}
@@ -59,17 +62,29 @@ func (api *API) startImport(w http.ResponseWriter, r *http.Request, a roster.Act
 		return roster.InvalidFields(roster.FieldError{Field: "dryRun", Code: roster.CodeInvalid,
 			Message: "dryRun must be true or false, not " + strconv.Quote(dry) + "."})
 	}
-	f, err := files[0].Open()
-	if err != nil {
-		return err
-	}
-	defer func() { _ = f.Close() }()
-	req.File = f
 	t, err := api.svc.StartImport(r.Context(), a, r.PathValue("org"), req)
 	if err != nil {
 		return err
 	}
 	return acceptedTask(w, t)
+}
+
+// formFile returns the one file of the form's field "file": an attached file, or the value of
+// the field when a client sent the content without a file name (curl -F 'file=<users.csv').
+func formFile(form *multipart.Form) (io.ReadCloser, string, error) {
+	files, values := form.File["file"], form.Value["file"]
+	switch {
+	case len(files) == 1 && len(values) == 0:
+		f, err := files[0].Open()
+		if err != nil {
+			return nil, "", fmt.Errorf("open uploaded file: %w", err)
+		}
+		return f, files[0].Filename, nil
+	case len(files) == 0 && len(values) == 1:
+		return io.NopCloser(strings.NewReader(values[0])), "", nil
+	}
+	return nil, "", roster.InvalidFields(roster.FieldError{Field: "file", Code: roster.CodeInvalid,
+		Message: "Attach exactly one CSV file in the field file."})
 }
 
 // revertTask queues the revert of a finished import and answers 202 with the revert task.

@@ -36,10 +36,10 @@ func (s *Service) StartRevert(ctx context.Context, a roster.Actor, orgID, import
 		return nil, roster.Errorf(roster.CodeInvalid, "Only an import can be reverted; task %s is a %s task.", imp.ID, imp.Kind)
 	case json.Unmarshal(imp.Params, &ip) != nil:
 		return nil, fmt.Errorf("revert import %s: parameters of the import", imp.ID)
-	case ip.DryRun:
-		return nil, roster.Errorf(roster.CodeInvalid, "Task %s is a dry run: it changed nothing, so there is nothing to revert.", imp.ID)
 	case !imp.State.Final():
 		return nil, roster.Errorf(roster.CodeImportInProgress, "The import %s has not finished; wait for it or cancel it, then revert it.", imp.ID)
+	case ip.DryRun:
+		return nil, roster.Errorf(roster.CodeInvalid, "Task %s is a dry run: it changed nothing, so there is nothing to revert.", imp.ID)
 	}
 	params, err := json.Marshal(revertParams{ImportTaskID: imp.ID, Actor: newTaskActor(a)})
 	if err != nil {
