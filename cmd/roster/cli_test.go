@@ -336,46 +336,7 @@ func TestRemote(t *testing.T) {
 	e.vars["dir"] = dir
 	for _, sc := range remoteScenarios {
 		// Not parallel: each scenario starts from the state the ones before it left.
-		t.Run(sc.name, func(t *testing.T) {
-			spec := sc.token
-			if spec == "" {
-				spec = "full:acme"
-			}
-			if sc.setup != nil {
-				sc.setup(t, e)
-			}
-			env := map[string]string{"ROSTER_SERVER": e.url, "ROSTER_TOKEN": e.token(t, spec)}
-			inv := invoke(t.Context(), e.expand(t, sc.args), env)
-			if inv.code != sc.code {
-				t.Errorf("exit code %d, want %d\nstdout:\n%s\nstderr:\n%s", inv.code, sc.code, inv.stdout, inv.stderr)
-			}
-			for name, re := range sc.save {
-				m := re.FindStringSubmatch(inv.stdout)
-				if m == nil {
-					t.Fatalf("save %s: no match of %s in stdout:\n%s", name, re, inv.stdout)
-				}
-				e.vars[name] = m[1]
-			}
-			out := inv.String()
-			if sc.file != "" {
-				name := e.expand(t, []string{sc.file})[0]
-				b, err := os.ReadFile(name)
-				switch {
-				case err == nil:
-					out += "-- file " + sc.file + " --\n" + withNewline(string(b))
-				case errors.Is(err, fs.ErrNotExist):
-					out += "-- file " + sc.file + " absent --\n"
-				default:
-					t.Fatal(err)
-				}
-			}
-			// A temporary file of an export is renamed or removed, never left behind.
-			if tmp, _ := filepath.Glob(filepath.Join(dir, ".*.tmp")); len(tmp) > 0 {
-				t.Errorf("temporary files left: %v", tmp)
-			}
-			// The token spec heads the golden file: the output alone does not say whose it was.
-			checkGolden(t, sc.name, "# token: "+spec+"\n"+normalize(out, map[string]string{e.url: "<server>", dir: "<dir>"}))
-		})
+		t.Run(sc.name, func(t *testing.T) { runScenario(t, e, dir, sc) })
 	}
 
 	// Changes made with the CLI are recorded in the audit log as made through the CLI.
@@ -391,4 +352,48 @@ func TestRemote(t *testing.T) {
 			t.Errorf("audit entry %s of %s: interface %q, want %q", a.Action, a.Target, a.Interface, roster.ViaCLI)
 		}
 	}
+}
+
+// runScenario runs one scenario on e, files under dir, and compares its outputs with its golden
+// file.
+func runScenario(t *testing.T, e *cliEnv, dir string, sc scenario) {
+	t.Helper()
+	spec := sc.token
+	if spec == "" {
+		spec = "full:acme"
+	}
+	if sc.setup != nil {
+		sc.setup(t, e)
+	}
+	env := map[string]string{"ROSTER_SERVER": e.url, "ROSTER_TOKEN": e.token(t, spec)}
+	inv := invoke(t.Context(), e.expand(t, sc.args), env)
+	if inv.code != sc.code {
+		t.Errorf("exit code %d, want %d\nstdout:\n%s\nstderr:\n%s", inv.code, sc.code, inv.stdout, inv.stderr)
+	}
+	for name, re := range sc.save {
+		m := re.FindStringSubmatch(inv.stdout)
+		if m == nil {
+			t.Fatalf("save %s: no match of %s in stdout:\n%s", name, re, inv.stdout)
+		}
+		e.vars[name] = m[1]
+	}
+	out := inv.String()
+	if sc.file != "" {
+		name := e.expand(t, []string{sc.file})[0]
+		b, err := os.ReadFile(name)
+		switch {
+		case err == nil:
+			out += "-- file " + sc.file + " --\n" + withNewline(string(b))
+		case errors.Is(err, fs.ErrNotExist):
+			out += "-- file " + sc.file + " absent --\n"
+		default:
+			t.Fatal(err)
+		}
+	}
+	// A temporary file of an export is renamed or removed, never left behind.
+	if tmp, _ := filepath.Glob(filepath.Join(dir, ".*.tmp")); len(tmp) > 0 {
+		t.Errorf("temporary files left: %v", tmp)
+	}
+	// The token spec heads the golden file: the output alone does not say whose it was.
+	checkGolden(t, sc.name, "# token: "+spec+"\n"+normalize(out, map[string]string{e.url: "<server>", dir: "<dir>"}))
 }

@@ -162,6 +162,9 @@ func TestGoldenFiles(t *testing.T) {
 	for _, sc := range localScenarios {
 		add(sc.name)
 	}
+	for _, sc := range importScenarios {
+		add(sc.name)
+	}
 	files, err := filepath.Glob(filepath.Join("testdata", "*.golden"))
 	if err != nil {
 		t.Fatal(err)

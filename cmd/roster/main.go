@@ -45,8 +45,9 @@ Server:
 Remote (talk to a running server; --server, --token or ROSTER_SERVER, ROSTER_TOKEN):
   orgs        list, show, create and change organizations
   users       list, show, add, update and delete users
+  import      import users from a CSV file (add or add and remove licenses; dry run)
   export      download the users of an organization as a CSV file
-  tasks       list, show and cancel background tasks; download their reports
+  tasks       list, show, cancel and revert background tasks; download their reports
 
   version     print the version
 
@@ -71,6 +72,8 @@ func run(ctx context.Context, args []string, getenv env, stdout, stderr io.Write
 		cmd = &orgsCommand{remote: remote{env: getenv, stdout: stdout}}
 	case "users":
 		cmd = &usersCommand{orgRemote: orgRemote{remote: remote{env: getenv, stdout: stdout}}}
+	case "import":
+		cmd = &importCommand{orgRemote: orgRemote{remote: remote{env: getenv, stdout: stdout}}}
 	case "export":
 		cmd = &exportCommand{orgRemote: orgRemote{remote: remote{env: getenv, stdout: stdout}}}
 	case "tasks":

@@ -35,14 +35,18 @@ func (r *remote) registerServer(fs *flag.FlagSet) {
 	hideSecret(fs, "token")
 }
 
-func (r *remote) client() (*httpapi.Client, error) {
+func (r *remote) client() (*httpapi.Client, error) { return r.clientWithTimeout(60 * time.Second) }
+
+// clientWithTimeout returns a client whose requests, answers included, take at most timeout;
+// 0 means no limit, for uploads and downloads of large files.
+func (r *remote) clientWithTimeout(timeout time.Duration) (*httpapi.Client, error) {
 	if r.token == "" {
 		return nil, usageErrorf("no API token: pass --token or set ROSTER_TOKEN (create one with roster token create)")
 	}
 	if !strings.HasPrefix(r.server, "http://") && !strings.HasPrefix(r.server, "https://") {
 		return nil, usageErrorf("--server must be an http:// or https:// URL")
 	}
-	hc := &http.Client{Timeout: 60 * time.Second}
+	hc := &http.Client{Timeout: timeout}
 	return httpapi.NewClient(strings.TrimRight(r.server, "/"), r.token, hc, httpapi.WithVersion(version)), nil
 }
 

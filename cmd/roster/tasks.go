@@ -17,10 +17,13 @@ type tasksCommand struct {
 	orgRemote
 }
 
-const tasksUsage = `roster tasks <list|get|cancel|report> --org ID [flags]
+const tasksUsage = `roster tasks <list|get|cancel|revert|report> --org ID [flags]
   list               list tasks, newest first (filters: --kind --state)
   get TASK           show one task
   cancel TASK        ask a queued or running task to stop at its next checkpoint
+  revert TASK        undo a finished import: users it changed get their values back,
+                     users it created are deleted, users changed since are left alone
+                     (--wait follows the revert to its end)
   report TASK        download the per-row report as CSV (-o FILE, or standard output)`
 
 func (c *tasksCommand) run(ctx context.Context, args []string) error {
@@ -40,6 +43,9 @@ func (c *tasksCommand) run(ctx context.Context, args []string) error {
 	case "cancel":
 		c.register(fs)
 		return c.cancel(ctx, fs, args)
+	case "revert":
+		c.register(fs)
+		return c.revert(ctx, fs, args)
 	case "report":
 		// A CSV file: --json has no meaning here.
 		c.registerServer(fs)
@@ -130,6 +136,27 @@ func (c *tasksCommand) cancel(ctx context.Context, fs *flag.FlagSet, args []stri
 	}
 	fmt.Fprintf(c.stdout, "Cancel requested: the task stops at its next checkpoint; what it applied until then stays applied.\n\n")
 	return c.printTask(t)
+}
+
+func (c *tasksCommand) revert(ctx context.Context, fs *flag.FlagSet, args []string) error {
+	var wait bool
+	fs.BoolVar(&wait, "wait", false, "follow the revert until it ends, then show its outcome")
+	cl, pos, err := c.prepare(fs, args, 1, 1, "one task id (of an import)")
+	if err != nil {
+		return err
+	}
+	t, err := cl.RevertTask(ctx, c.org, pos[0])
+	if err != nil {
+		return err
+	}
+	if wait {
+		return c.follow(ctx, cl, t)
+	}
+	if c.json {
+		return c.printJSON(t)
+	}
+	fmt.Fprintf(c.stdout, "Revert queued as task %s.\nFollow it with: roster tasks get %s --org %s\n", t.ID, t.ID, c.org)
+	return nil
 }
 
 func (c *tasksCommand) printTask(t *httpapi.Task) error {

@@ -1,0 +1,73 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sync"
+	"testing"
+	"time"
+
+	"roster/internal/provision"
+	"roster/internal/worker"
+)
+
+// importScenarios follow one file through a dry run, the import and its revert, on an
+// organization with one premium seat, and try what must be refused.
+var importScenarios = []scenario{
+	{name: "import-create-org", token: "system", save: saveID("acme"),
+		args: []string{"orgs", "create", "--name", "Acme", "--premium-seats", "1"}},
+	{name: "import-dry-run", args: []string{"import", "{dir}/people.csv", "--org", "{acme}", "--dry-run", "--wait"},
+		save: map[string]*regexp.Regexp{"dry": taskLine}},
+	{name: "import-dry-run-report", args: []string{"tasks", "report", "{dry}", "--org", "{acme}"}},
+	{name: "import-wait", args: []string{"import", "{dir}/people.csv", "--org", "{acme}", "--mode", "add_remove", "--wait"},
+		save: map[string]*regexp.Regexp{"import": taskLine}},
+	{name: "import-revert-dry-run", code: 1, args: []string{"tasks", "revert", "{dry}", "--org", "{acme}"}},
+	{name: "import-revert", args: []string{"tasks", "revert", "{import}", "--org", "{acme}", "--wait"}},
+	{name: "import-revert-again", code: 1, args: []string{"tasks", "revert", "{import}", "--org", "{acme}"}},
+	{name: "import-read-only", token: "read_only:acme", code: 1, args: []string{"import", "{dir}/people.csv", "--org", "{acme}"}},
+	{name: "import-not-csv", code: 1, args: []string{"import", "{dir}/sheet.xlsx", "--org", "{acme}"}},
+	{name: "import-missing-file", code: 1, args: []string{"import", "{dir}/nothing.csv", "--org", "{acme}"}},
+	{name: "import-bad-mode", code: 2, args: []string{"import", "{dir}/people.csv", "--org", "{acme}", "--mode", "replace"}},
+	{name: "import-no-file", code: 2, args: []string{"import", "--org", "{acme}"}},
+	{name: "import-queued", args: []string{"import", "{dir}/people.csv", "--org", "{acme}"}},
+}
+
+var taskLine = regexp.MustCompile(`(?m)^Task (\S+)\.`)
+
+// TestImportCommand runs the import commands against a server with a worker, as roster serve
+// runs them, and compares their outputs with the golden files.
+func TestImportCommand(t *testing.T) {
+	t.Parallel()
+	e := newCLIEnv(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	handlers := map[string]worker.Handler{
+		provision.KindImport:       worker.HandlerFunc(e.svc.RunImport),
+		provision.KindImportRevert: worker.HandlerFunc(e.svc.RunRevert),
+	}
+	wg.Go(func() {
+		_ = worker.New(e.store, handlers, worker.Options{Poll: 10 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)}).Run(ctx)
+	})
+	t.Cleanup(func() { cancel(); wg.Wait() })
+
+	dir := t.TempDir()
+	e.vars["dir"] = dir
+	// As Excel saves a Dutch sheet: semicolons, WAAR/ONWAAR, a phone number without its +.
+	people := "Voornaam;First Name;Last Name;User ID/Email (Required);Phone Number;Contact Center Standard Agent;Contact Center Premium Agent\r\n" +
+		"x;Ada;Lovelace;ada@example.com;+46701234567;WAAR;ONWAAR\r\n" +
+		"x;Grace;Hopper;grace@example.com;;ONWAAR;WAAR\r\n" +
+		"x;Linus;T;linus@example.com;;;WAAR\r\n" +
+		"x;Bad;Phone;phone@example.com;46701234567;;\r\n" +
+		"x;Twice;Ada;ADA@example.com;;;\r\n"
+	for name, content := range map[string]string{"people.csv": people, "sheet.xlsx": "PK\x03\x04\x14\x00\x06\x00binary\x00\x00"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, sc := range importScenarios {
+		t.Run(sc.name, func(t *testing.T) { runScenario(t, e, dir, sc) })
+	}
+}
