@@ -1,0 +1,128 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"log"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"time"
+
+	"roster"
+	"roster/internal/provision"
+	"roster/internal/sqldb"
+	"roster/internal/worker"
+)
+
+// imports: the CSV import of a generated file of n new licensed users, end to end, as a worker
+// of roster serve runs it (upload checks, parsing, every rule, users, audit entries, the
+// per-row report); then the same file again, where every row is unchanged.
+func (b *bench) imports(ctx context.Context, runs, n int) {
+	path := b.usersFile(n)
+	var created, unchanged []time.Duration
+	for range runs {
+		db := b.open(ctx, "import", true)
+		svc := provision.New(db)
+		o := newOrg(ctx, svc, "Import")
+		created = append(created, b.importFile(ctx, db, svc, o, path, roster.TaskCounts{Created: n}))
+		unchanged = append(unchanged, b.importFile(ctx, db, svc, o, path, roster.TaskCounts{Unchanged: n}))
+		_ = db.Close()
+	}
+	target := "target < 4s"
+	if b.engine == "postgres" {
+		target = "target < 3s"
+	}
+	report("import %d new licensed users from CSV (%s)", []any{n, b.engine}, created, target)
+	report("import the same file again, every row unchanged (%s)", []any{b.engine}, unchanged, "target < 1.5s")
+}
+
+// importBig: one import of a file of n new users (a million), for the peak memory of the
+// process, which must not grow with the file.
+func (b *bench) importBig(ctx context.Context, n int) {
+	path := b.usersFile(n)
+	db := b.open(ctx, "import-big", true)
+	defer db.Close()
+	svc := provision.New(db)
+	o := newOrg(ctx, svc, "Import")
+	runtime.GC()
+	var peak uint64
+	stop := sampleHeap(&peak)
+	d := b.importFile(ctx, db, svc, o, path, roster.TaskCounts{Created: n})
+	stop()
+	report("import %d new licensed users from CSV (%s)", []any{n, b.engine}, []time.Duration{d}, "peak RSS target < 300 MB")
+	fmt.Printf("%-78s peak Go heap in use %.1f MiB, peak RSS of the process (VmHWM) %s\n", "", float64(peak)/(1<<20), vmHWM())
+}
+
+// usersFile writes, once, a users CSV file of n new users, half standard and half premium, in
+// random email order, as a spreadsheet saves it (UTF-8 with BOM, CRLF).
+func (b *bench) usersFile(n int) string {
+	path := filepath.Join(b.out, fmt.Sprintf("users-%d.csv", n))
+	if _, err := os.Stat(path); err == nil {
+		return path
+	}
+	if err := os.MkdirAll(b.out, 0o755); err != nil {
+		log.Fatal(err)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		log.Fatal(err)
+	}
+	w := bufio.NewWriter(f)
+	fmt.Fprint(w, "\uFEFFFirst Name,Last Name,User ID/Email (Required),Department,Contact Center Standard Agent,Contact Center Premium Agent\r\n")
+	first := []string{"Ada", "Björn", "Carmen", "Daan", "Ewa", "Filip", "Greta", "Hugo", "Iris", "Jan", "Karin", "Łukasz"}
+	last := []string{"Andersson", "de Vries", "García", "Kowalski", "Nilsson", "Jansen", "López", "Nowak"}
+	order := rand.New(rand.NewPCG(uint64(n), 2)).Perm(n)
+	for _, i := range order {
+		std, prem := "TRUE", "FALSE"
+		if i%2 == 1 {
+			std, prem = "FALSE", "TRUE"
+		}
+		fmt.Fprintf(w, "%s,%s,u%07d@example.com,Support,%s,%s\r\n", first[i%len(first)], last[i%len(last)], i, std, prem)
+	}
+	if err := w.Flush(); err != nil {
+		log.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		log.Fatal(err)
+	}
+	return path
+}
+
+// importFile imports the file at path into o with a worker of its own, and returns the time
+// from the upload to the end of the task. The task must end with the counts want.
+func (b *bench) importFile(ctx context.Context, db *sqldb.DB, svc *provision.Service, o *roster.Org, path string, want roster.TaskCounts) time.Duration {
+	f, err := os.Open(path)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer f.Close()
+	wctx, stop := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	handlers := map[string]worker.Handler{provision.KindImport: worker.HandlerFunc(svc.RunImport)}
+	wg.Go(func() {
+		_ = worker.New(db, handlers, worker.Options{Poll: time.Millisecond, Logger: slog.New(slog.DiscardHandler)}).Run(wctx)
+	})
+	defer func() { stop(); wg.Wait() }()
+
+	start := time.Now()
+	task, err := svc.StartImport(ctx, provision.System(roster.ViaCLI), o.ID, provision.ImportRequest{Mode: provision.ImportAdd, File: f})
+	if err != nil {
+		log.Fatal(err)
+	}
+	for !task.State.Final() {
+		time.Sleep(2 * time.Millisecond)
+		if task, err = db.FindTaskByID(ctx, o.ID, task.ID); err != nil {
+			log.Fatal(err)
+		}
+	}
+	elapsed := time.Since(start)
+	if task.State != roster.TaskCompleted || task.Counts != want {
+		log.Fatalf("import ended %s with %+v, want %+v (%s)", task.State, task.Counts, want, task.Error)
+	}
+	return elapsed
+}
