@@ -4,6 +4,8 @@
 //	go run ./bench -engine postgres    # the same on ROSTER_BENCH_POSTGRES_URL
 //	go run ./bench -only create,list   # a subset
 //	go run ./bench -only export        # the CSV export of a million users
+//	go run ./bench -only import        # CSV imports of 100,000 users, new and unchanged
+//	go run ./bench -only import-big    # a CSV import of a million users, for peak memory
 //
 // The million-user database of the list, HTTP and export benchmarks is built once under bench/out and
 // reused by later runs (delete the folder to rebuild it).
@@ -30,9 +32,9 @@ import (
 func main() {
 	var (
 		engine = flag.String("engine", "sqlite", "sqlite or postgres (ROSTER_BENCH_POSTGRES_URL, default the local test database)")
-		only   = flag.String("only", "create,list,http,export", "comma-separated benchmarks to run")
+		only   = flag.String("only", "create,list,http,export,import", "comma-separated benchmarks to run")
 		runs   = flag.Int("runs", 3, "runs of the create and export benchmarks (median reported)")
-		users  = flag.Int("users", 100_000, "users of the create benchmark")
+		users  = flag.Int("users", 100_000, "users of the create and import benchmarks")
 		big    = flag.Int("big", 1_000_000, "users of the organization the list, HTTP and export benchmarks read")
 		out    = flag.String("out", "bench/out", "folder for databases kept between runs")
 		dur    = flag.Duration("duration", 10*time.Second, "duration of the HTTP load")
@@ -63,6 +65,10 @@ func main() {
 			b.http(ctx, *big, *dur, *conc)
 		case "export":
 			b.export(ctx, *runs, *big)
+		case "import":
+			b.imports(ctx, *runs, *users)
+		case "import-big":
+			b.importBig(ctx, *big)
 		default:
 			log.Fatalf("unknown benchmark %q", name)
 		}
