@@ -128,6 +128,12 @@ func rawJSON(v any) json.RawMessage {
 	if v == nil {
 		return nil
 	}
+	if r, ok := v.(json.RawMessage); ok {
+		if len(r) == 0 {
+			return nil
+		}
+		return r
+	}
 	b, err := json.Marshal(v)
 	if err != nil {
 		// Only maps of plain values reach here; a failure is a programming error.

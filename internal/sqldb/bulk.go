@@ -73,7 +73,10 @@ func (t *tx) CreateUsers(ctx context.Context, users []*roster.User) error {
 // CreateAuditEntries inserts entries, several rows a statement where the engine gains by it.
 func (t *tx) CreateAuditEntries(ctx context.Context, entries []*roster.AuditEntry) error {
 	const cols = 14
-	return inGroups(len(entries), t.d.rowsPerInsert, func(start, end int) error {
+	// On SQLite too, audit entries go rowsPerStatement a statement: they are appended at the
+	// end of their B-trees (time-ordered ids) and have no foreign key, so a statement touches
+	// few pages and, with OR IGNORE, can never abort half-way and needs no statement journal.
+	return inGroups(len(entries), rowsPerStatement, func(start, end int) error {
 		group := entries[start:end]
 		args := make([]any, 0, len(group)*cols)
 		for _, e := range group {
@@ -82,8 +85,8 @@ func (t *tx) CreateAuditEntries(ctx context.Context, entries []*roster.AuditEntr
 				e.Interface, e.Action, e.TargetKind, e.TargetID, e.Target, t.d.jsonArg(e.Before),
 				t.d.jsonArg(e.After), e.TaskID)
 		}
-		res, err := t.run.exec(ctx, `INSERT INTO audit_entries (`+auditColumns+`)
-			VALUES `+placeholders(len(group), cols)+` ON CONFLICT DO NOTHING`, args...)
+		res, err := t.run.exec(ctx, t.d.insertIgnore+` INTO audit_entries (`+auditColumns+`)
+			VALUES `+placeholders(len(group), cols)+t.d.onConflictIgnore, args...)
 		if err == nil {
 			err = insertedAll(res, len(group), "An audit entry with this id already exists.")
 		}

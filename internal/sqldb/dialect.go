@@ -41,8 +41,14 @@ type dialect struct {
 	// pays a network round trip a statement, so many rows a statement pay off. SQLite runs
 	// in-process, and a statement that writes several rows must be able to roll back alone:
 	// SQLite copies every page it touches into a statement journal first, which cost more
-	// (4 of 11 s of a bulk create, and 39 s with the journal in memory) than it saved.
+	// (4 of 11 s of a bulk create, and 39 s with the journal in memory) than it saved. Audit
+	// entries are the exception (see CreateAuditEntries).
 	rowsPerInsert int
+	// insertIgnore and onConflictIgnore frame an INSERT that skips the rows that conflict.
+	// SQLite's OR IGNORE also skips rows that break NOT NULL, so that a statement of several
+	// rows cannot abort half-way and SQLite needs no statement journal for it; ON CONFLICT DO
+	// NOTHING would leave NOT NULL failing the statement (an abort), hence a journal.
+	insertIgnore, onConflictIgnore string
 	// migrateLock runs first in every migration transaction, so that nodes starting together
 	// apply each migration once; SQLite's BEGIN IMMEDIATE gives the same guarantee.
 	migrateLock string
@@ -61,6 +67,7 @@ var (
 		engine:        EngineSQLite,
 		unindexed:     "+",
 		rowsPerInsert: 1,
+		insertIgnore:  "INSERT OR IGNORE",
 		migrationsTable: `CREATE TABLE IF NOT EXISTS schema_migrations (
 	version INTEGER PRIMARY KEY,
 	name TEXT NOT NULL,
@@ -68,11 +75,13 @@ var (
 )`,
 	}
 	postgresDialect = &dialect{
-		engine:        EnginePostgres,
-		dollar:        true,
-		forUpdate:     " FOR UPDATE",
-		claimLock:     " FOR UPDATE SKIP LOCKED",
-		rowsPerInsert: 100,
+		engine:           EnginePostgres,
+		dollar:           true,
+		forUpdate:        " FOR UPDATE",
+		claimLock:        " FOR UPDATE SKIP LOCKED",
+		rowsPerInsert:    100,
+		insertIgnore:     "INSERT",
+		onConflictIgnore: " ON CONFLICT DO NOTHING",
 		// An arbitrary constant key, the same on every node: the transaction-scoped lock is
 		// released by COMMIT or ROLLBACK, so a crashed migrator cannot leave it held.
 		migrateLock: `SELECT pg_advisory_xact_lock(7262840535420219459)`,

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"roster"
@@ -110,24 +111,33 @@ func (r *reader) FindTasks(ctx context.Context, f roster.TaskFilter) (*roster.Ta
 	return page, nil
 }
 
-// FindTaskRows returns up to limit report rows of a task after row afterRow, in row order.
-// The limit follows the page size rules of every list.
+// FindTaskRows returns up to limit report rows of a task after row afterRow, in row order,
+// reading the blocks that hold them. The limit follows the page size rules of every list.
 func (r *reader) FindTaskRows(ctx context.Context, taskID string, afterRow, limit int) ([]*roster.TaskRow, error) {
-	rows, err := r.run.query(ctx, `SELECT task_id, row_no, email, outcome, code, message, user_id FROM task_rows
-		WHERE task_id = ? AND row_no > ? ORDER BY row_no LIMIT ?`, taskID, afterRow, pageLimit(limit))
+	limit = pageLimit(limit)
+	blocks, err := r.run.query(ctx, `SELECT body FROM task_reports WHERE task_id = ? AND last_row > ? ORDER BY first_row`,
+		taskID, afterRow)
 	if err != nil {
 		return nil, fmt.Errorf("find rows of task %s: %w", taskID, err)
 	}
-	defer rows.Close()
+	defer blocks.Close()
 	var out []*roster.TaskRow
-	for rows.Next() {
-		var tr roster.TaskRow
-		if err := rows.Scan(&tr.TaskID, &tr.Row, &tr.Email, &tr.Outcome, &tr.Code, &tr.Message, &tr.UserID); err != nil {
+	for len(out) < limit && blocks.Next() {
+		var body []byte
+		if err := blocks.Scan(&body); err != nil {
 			return nil, fmt.Errorf("find rows of task %s: %w", taskID, err)
 		}
-		out = append(out, &tr)
+		if err := decodeReport(body, func(row int, f [5]string) bool {
+			if row > afterRow {
+				out = append(out, &roster.TaskRow{TaskID: taskID, Row: row, Email: f[0], Outcome: f[1],
+					Code: roster.Code(f[2]), Message: f[3], UserID: f[4]})
+			}
+			return len(out) < limit
+		}); err != nil {
+			return nil, fmt.Errorf("find rows of task %s: %w", taskID, err)
+		}
 	}
-	if err := rows.Err(); err != nil {
+	if err := blocks.Err(); err != nil {
 		return nil, fmt.Errorf("find rows of task %s: %w", taskID, err)
 	}
 	return out, nil
@@ -227,24 +237,46 @@ func (t *tx) leaseHeld(ctx context.Context, res sql.Result, id string) error {
 	return roster.Errorf(roster.CodeConflict, "This worker no longer holds the task.")
 }
 
-// CreateTaskRows inserts report rows, several a statement where the engine gains by it. The
-// insert skips a row already reported instead of raising (see inserted), and the skip fails
-// the call with CodeConflict.
+// CreateTaskRows stores report rows as one block per task. Rows come in row order: a row at or
+// before the last row already reported for its task fails the call with CodeConflict, so a row
+// is never reported twice.
 func (t *tx) CreateTaskRows(ctx context.Context, rows []*roster.TaskRow) error {
-	const cols = 7
-	return inGroups(len(rows), t.d.rowsPerInsert, func(start, end int) error {
-		group := rows[start:end]
-		args := make([]any, 0, len(group)*cols)
-		for _, r := range group {
-			args = append(args, r.TaskID, r.Row, r.Email, r.Outcome, r.Code, r.Message, r.UserID)
+	byTask := map[string][]*roster.TaskRow{}
+	var order []string
+	for _, r := range rows {
+		if byTask[r.TaskID] == nil {
+			order = append(order, r.TaskID)
 		}
-		res, err := t.run.exec(ctx, `INSERT INTO task_rows (task_id, row_no, email, outcome, code, message, user_id)
-			VALUES `+placeholders(len(group), cols)+` ON CONFLICT DO NOTHING`, args...)
-		if err == nil {
-			err = insertedAll(res, len(group), "A row of this group is already in the task's report.")
+		byTask[r.TaskID] = append(byTask[r.TaskID], r)
+	}
+	for _, id := range order {
+		if err := t.createReportBlock(ctx, id, byTask[id]); err != nil {
+			return err
 		}
-		return t.d.translate(err, errs{op: "create task rows"})
-	})
+	}
+	return nil
+}
+
+func (t *tx) createReportBlock(ctx context.Context, taskID string, rows []*roster.TaskRow) error {
+	rows = slices.SortedFunc(slices.Values(rows), func(a, b *roster.TaskRow) int { return a.Row - b.Row })
+	var last sql.NullInt64
+	err := t.run.queryRow(ctx, `SELECT last_row FROM task_reports WHERE task_id = ? ORDER BY first_row DESC LIMIT 1`,
+		taskID).Scan(&last)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("report of task %s: %w", taskID, err)
+	}
+	for i, r := range rows {
+		if (last.Valid && int64(r.Row) <= last.Int64) || (i > 0 && r.Row == rows[i-1].Row) {
+			return roster.Errorf(roster.CodeConflict, "Row %d is already in the report of task %s.", r.Row, taskID)
+		}
+	}
+	body, err := encodeReport(rows)
+	if err != nil {
+		return fmt.Errorf("report of task %s: %w", taskID, err)
+	}
+	_, err = t.run.exec(ctx, `INSERT INTO task_reports (task_id, first_row, last_row, body) VALUES (?, ?, ?, ?)`,
+		taskID, rows[0].Row, rows[len(rows)-1].Row, body)
+	return t.d.translate(err, errs{op: "report of task " + taskID, conflict: "These rows are already in the task's report."})
 }
 
 // RequestTaskCancel sets the cancel flag of an active task; its worker stops at its next
