@@ -253,6 +253,12 @@ func (imp *importRun) screen(row *csvfile.UserRow) *importRow {
 // the row's report.
 func (imp *importRun) decide(ctx context.Context, tx roster.Tx, org *roster.Org, d *importRow, owner *roster.User, summary *ImportSummary) (*userWrite, error) {
 	row := d.row
+	if len(row.Groups) > 0 {
+		// Groups come with automatic license assignment; until then a Groups cell is read
+		// and reported, never silently dropped.
+		d.warnings = append(d.warnings, csvfile.Problem{Severity: csvfile.SeverityWarning, Code: codeGroupsNotApplied,
+			Message: "Groups are not available yet, so the groups of this row (" + strings.Join(row.Groups, ", ") + ") were not applied."})
+	}
 	var w *userWrite
 	var err error
 	outcome := csvfile.OutcomeUnchanged
@@ -324,6 +330,9 @@ func (imp *importRun) decide(ctx context.Context, tx roster.Tx, org *roster.Org,
 	}
 	return w, nil
 }
+
+// codeGroupsNotApplied marks a row whose Groups cell was not applied.
+const codeGroupsNotApplied roster.Code = "groups_not_applied"
 
 // importLicense returns the license and contact-center role a row gives a user that holds cur
 // with role (cur is "" for a new user; then a returned "" means no explicit choice, and the

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -71,6 +73,7 @@ func waitTask(t *testing.T, svc *provision.Service, o *roster.Org, id string) *r
 
 // importFile starts an import of csv and waits for it.
 func importFile(t *testing.T, svc *provision.Service, a roster.Actor, o *roster.Org, mode provision.ImportMode, dry bool, csv string) *roster.Task {
+	t.Helper()
 	t.Helper()
 	task, err := svc.StartImport(context.Background(), a, o.ID, provision.ImportRequest{Mode: mode, DryRun: dry,
 		FileName: "users.csv", File: strings.NewReader(csv)})
@@ -470,4 +473,57 @@ func TestRevertSkipsUsersChangedSince(t *testing.T) {
 		_, err = svc.StartRevert(ctx, full, o.ID, dry.ID)
 		wantCode(t, err, roster.CodeInvalid)
 	})
+}
+
+// TestImportSpreadsheetFiles imports the files spreadsheet programs saved in the five
+// languages' conventions (internal/csvfile/testdata) and checks the users they make.
+func TestImportSpreadsheetFiles(t *testing.T) {
+	t.Parallel()
+	type want struct {
+		email, first, last string
+		license            roster.License
+	}
+	tests := []struct {
+		file  string
+		users []want
+		errors int // rows refused
+	}{
+		// Errors: a phone number without its +, a line break in a title, a "misschien".
+		{"excel_nl_utf8bom.csv", []want{{"jan.devries@example.nl", "Jan", "de Vries", roster.LicensePremium}}, 3},
+		{"excel_sv_1252.csv", []want{{"asa.oberg@example.se", "Åsa", "Öberg", roster.LicenseStandard},
+			{"jose.pena@example.se", "José", "Peña", roster.LicensePremium}, {"zofia.wojcik@example.se", "Zofia", "Wójcik", roster.LicenseNone}}, 0},
+		{"excel_es_unicode.txt", []want{{"maria.nunez@example.es", "María", "Núñez", roster.LicenseStandard},
+			{"dwayne@example.com", "Dwayne", `Dwayne "The Rock"`, roster.LicenseStandard}}, 1},
+		{"excel_pl_1250.csv", []want{{"lukasz.was@example.pl", "Łukasz", "Wąs", roster.LicenseStandard},
+			{"grzegorz@example.pl", "Grzegorz", "Brzęczyszczykiewicz", roster.LicensePremium}}, 0},
+		{"controlhub_export.csv", []want{{"alice@example.com", "Alice", "Anderson", roster.LicenseStandard},
+			{"carol@example.com", "Carol", "Clark", roster.LicensePremium}}, 0},
+		{"excel_mac_cr.csv", []want{{"mac1@example.com", "Mac", "", roster.LicensePremium}, {"mac2@example.com", "Intosh", "", roster.LicenseNone}}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			t.Parallel()
+			store := sqldbtest.Open(t, "sqlite")
+			svc := provision.New(store)
+			startWorker(t, store, svc, 0)
+			o := newOrg(t, svc, "Acme", orgSpec{})
+			b, err := os.ReadFile(filepath.Join("..", "csvfile", "testdata", tt.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			task := importFile(t, svc, admin(o, roster.AdminFull), o, provision.ImportAdd, false, string(b))
+			if task.State.Final() && task.State != roster.TaskCompleted && task.State != roster.TaskCompletedWithErrors {
+				t.Fatalf("state %s: %s", task.State, task.Error)
+			}
+			if task.Counts.Errors != tt.errors {
+				t.Errorf("%d errors, want %d:\n%s", task.Counts.Errors, tt.errors, report(t, svc, o, task.ID))
+			}
+			for _, w := range tt.users {
+				u := userByEmail(t, store, w.email)
+				if u == nil || u.FirstName != w.first || u.LastName != w.last || u.License != w.license {
+					t.Errorf("%s: %+v, want %+v", w.email, u, w)
+				}
+			}
+		})
+	}
 }
