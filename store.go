@@ -91,12 +91,14 @@ type Tx interface {
 	// ExtendLease moves the end of the lease of a running task to until. CodeConflict when
 	// owner no longer holds it.
 	ExtendLease(ctx context.Context, id, owner string, until time.Time) error
-	// SaveTask writes the progress, counts, checkpoint, state, error and finish time of a
-	// running task, only while owner holds its lease, and fails with CodeConflict otherwise.
+	// SaveTask writes the progress, counts, checkpoint, summary, state, error, finish time and
+	// lease end of a running task, only while owner holds its lease, and fails with
+	// CodeConflict otherwise.
 	// This fence is what keeps a worker that lost its lease from applying a chunk twice.
 	SaveTask(ctx context.Context, t *Task, owner string) error
-	// CreateTaskRows inserts report rows. A row already reported for its task fails the whole
-	// call with CodeConflict.
+	// CreateTaskRows adds rows to the reports of their tasks. A task reports its rows in row
+	// order: a row at or before the last row already reported fails the call with CodeConflict,
+	// so no row is ever reported twice.
 	CreateTaskRows(ctx context.Context, rows []*TaskRow) error
 	// CreateTaskFilePart stores part number part (from 0) of the input file of a task.
 	CreateTaskFilePart(ctx context.Context, taskID string, part int, data []byte) error

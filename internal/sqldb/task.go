@@ -208,11 +208,11 @@ func (t *tx) SaveTask(ctx context.Context, task *roster.Task, owner string) erro
 	c := task.Counts
 	res, err := t.run.exec(ctx, `UPDATE tasks SET state = ?, progress_done = ?, progress_total = ?,
 			created_count = ?, updated_count = ?, unchanged_count = ?, warnings_count = ?,
-			errors_count = ?, checkpoint = ?, summary = ?, error = ?, finished_at = ?
+			errors_count = ?, checkpoint = ?, summary = ?, error = ?, finished_at = ?, lease_until = ?
 		WHERE id = ? AND lease_owner = ? AND state = 'running'`,
 		task.State, task.Progress.Done, task.Progress.Total, c.Created, c.Updated, c.Unchanged,
 		c.Warnings, c.Errors, task.Checkpoint, t.d.jsonArg(task.Summary), task.Error,
-		nullTime(task.FinishedAt), task.ID, owner)
+		nullTime(task.FinishedAt), nullTime(zeroOrDBTime(task.LeaseUntil)), task.ID, owner)
 	if err == nil {
 		err = t.leaseHeld(ctx, res, task.ID)
 	}

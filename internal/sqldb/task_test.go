@@ -123,6 +123,7 @@ func TestClaimTask(t *testing.T) {
 		got.Progress = roster.TaskProgress{Done: 5, Total: 10}
 		got.Counts.Created = 5
 		got.Checkpoint = 5
+		got.LeaseUntil = until // SaveTask writes the lease as given, as the worker's commits renew it
 		write(t, db, func(tx roster.Tx) error { return tx.SaveTask(ctx, got, "w9") })
 		saved, err := db.FindTaskByID(ctx, "org1", t1.ID)
 		if err != nil {

@@ -82,6 +82,10 @@ func (r *Run) Commit(ctx context.Context, apply func(tx roster.Tx) error, c *Com
 		}
 		t.Counts.Add(c.Counts)
 		t.Checkpoint = c.Checkpoint
+		// Every commit renews the lease: a heartbeat waits for the write transaction of a
+		// long chunk and may come late, and a lease that lapses between two chunks hands the
+		// task to another worker, which must then read the input again up to the checkpoint.
+		t.LeaseUntil = r.runner.now().Add(r.runner.opts.Lease)
 		if c.Summary != nil {
 			t.Summary = c.Summary
 		}

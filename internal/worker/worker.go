@@ -209,8 +209,11 @@ func (r *Runner) heartbeat(ctx context.Context, cancel context.CancelCauseFunc, 
 			return
 		case <-tick.C:
 		}
-		until := r.now().Add(r.opts.Lease)
+		var until time.Time
 		err := r.store.Write(ctx, func(tx roster.Tx) error {
+			// Read the clock once the transaction has begun: it may have waited for a
+			// commit of the task itself, and a lease computed before would be short.
+			until = r.now().Add(r.opts.Lease)
 			return tx.ExtendLease(ctx, id, r.opts.Owner, until)
 		})
 		switch {

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -415,6 +416,40 @@ func TestLeaseLost(t *testing.T) {
 		}
 		if left.State != roster.TaskRunning || left.LeaseOwner != "thief" || left.Checkpoint != 1 || left.Attempts != 2 {
 			t.Fatalf("task = %+v, want running, held by thief, checkpoint 1, attempt 2", left)
+		}
+	})
+}
+
+// TestCommitRenewsLease: a chunk that outlasts the heartbeat's interval must not lose its task
+// to another worker, so every commit moves the end of the lease.
+func TestCommitRenewsLease(t *testing.T) {
+	t.Parallel()
+	eachEngine(t, func(t *testing.T, engine string) {
+		db := nodes(t, engine, 1)[0]
+		ctx := context.Background()
+		const lease = time.Hour // the heartbeat does not run within the test
+		var now atomic.Int64    // the runner's clock, moved by the handler
+		now.Store(time.Now().UnixNano())
+		clock := func() time.Time { return time.Unix(0, now.Load()) }
+		done := make(chan time.Time, 1)
+		handlers := map[string]worker.Handler{"test.renew": worker.HandlerFunc(func(ctx context.Context, r *worker.Run) error {
+			now.Add(int64(40 * time.Minute)) // a long chunk
+			err := r.Commit(ctx, nil, &worker.Commit{Done: 1, Checkpoint: 1})
+			done <- clock()
+			<-ctx.Done()
+			return err
+		})}
+		opts := options("w1", lease)
+		opts.Clock = clock
+		start(t, worker.New(db, handlers, opts))
+		task := createTask(t, db, "test.renew", nil)
+		committed := <-done
+		got, err := db.FindTaskByID(ctx, org, task.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := committed.Add(lease); got.LeaseUntil.Before(want.Add(-time.Second)) {
+			t.Fatalf("lease until %s after a commit at %s, want %s", got.LeaseUntil, committed, want)
 		}
 	})
 }
