@@ -484,8 +484,8 @@ func TestImportSpreadsheetFiles(t *testing.T) {
 		license            roster.License
 	}
 	tests := []struct {
-		file  string
-		users []want
+		file   string
+		users  []want
 		errors int // rows refused
 	}{
 		// Errors: a phone number without its +, a line break in a title, a "misschien".
