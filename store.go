@@ -28,6 +28,11 @@ type Reader interface {
 	// FindUserByEmail looks the normalized email up across the whole installation.
 	FindUserByEmail(ctx context.Context, email string) (*User, error)
 	FindUsers(ctx context.Context, f UserFilter) (*UserPage, error)
+	// FindUsersForExport returns up to limit users of the organization in creation order,
+	// after the user with id afterID ("" for the first page), holding only what the users CSV
+	// file writes and their id and organization: AdminRole, CreatedAt, UpdatedAt and Version
+	// are left zero. A page shorter than limit is the last one.
+	FindUsersForExport(ctx context.Context, orgID, afterID string, limit int) ([]*User, error)
 	// FindUsersByEmails returns the users, in any organization, that have one of the
 	// normalized emails, in no particular order.
 	FindUsersByEmails(ctx context.Context, emails []string) ([]*User, error)

@@ -29,7 +29,7 @@ func (c *importCommand) run(ctx context.Context, args []string) error {
 	fs.StringVar(&mode, "mode", "add", "add: yes adds a license, no and empty change nothing; add_remove: no removes it too")
 	fs.BoolVar(&dryRun, "dry-run", false, "check every row and report what would change, changing nothing")
 	fs.BoolVar(&wait, "wait", false, "follow the import with a progress bar until it ends, then show its outcome")
-	cl, pos, err := c.prepare(fs, args, 1, 1, "one CSV file")
+	_, pos, err := c.prepare(fs, args, 1, 1, "one CSV file")
 	if err != nil {
 		return err
 	}
@@ -42,7 +42,8 @@ func (c *importCommand) run(ctx context.Context, args []string) error {
 	}
 	defer func() { _ = f.Close() }()
 	// The upload may be large and the network slow: no overall time limit.
-	if cl, err = c.clientWithTimeout(0); err != nil {
+	cl, err := c.clientWithTimeout(0)
+	if err != nil {
 		return err
 	}
 	t, err := cl.StartImport(ctx, c.org, httpapi.ImportUpload{Mode: provision.ImportMode(mode), DryRun: dryRun,

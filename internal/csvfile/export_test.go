@@ -71,6 +71,10 @@ func TestWriterCells(t *testing.T) {
 		{[]string{" lead", "trail ", "tab\t"}, "\" lead\",\"trail \",\"tab\t\"\r\n"},
 		{[]string{"a;b", "a|b"}, "a;b,a|b\r\n"},
 		{[]string{"=1,2"}, "\"'=1,2\"\r\n"},
+		{[]string{"\tx"}, "'\tx\r\n"}, // the apostrophe comes first: no leading tab to keep
+		{[]string{"-x "}, "\"'-x \"\r\n"},
+		{[]string{"=\"a\""}, "\"'=\"\"a\"\"\"\r\n"},
+		{[]string{"+46701234567", "+4670 123"}, "+46701234567,'+4670 123\r\n"},
 		{[]string{"Åsa"}, "Åsa\r\n"},
 	}
 	for _, tt := range tests {
@@ -89,6 +93,36 @@ func TestWriterCells(t *testing.T) {
 			t.Errorf("no byte order mark")
 		}
 	}
+}
+
+// TestAppendCell checks the cell writer, which escapes and quotes in one pass, against its
+// definition: Escape, then quotes when the escaped cell holds a separator, a quote or a line
+// break, or starts or ends with a space or a tab. Every string of up to four characters from
+// an alphabet of the characters that matter is tried.
+func TestAppendCell(t *testing.T) {
+	t.Parallel()
+	want := func(s string) string {
+		s = Escape(s)
+		if s != "" && (strings.ContainsAny(s, ",\"\r\n") || strings.ContainsAny(s[:1], " \t") ||
+			strings.ContainsAny(s[len(s)-1:], " \t")) {
+			return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+		}
+		return s
+	}
+	alphabet := []string{"a", "1", "'", "=", "+", "-", "@", "\t", "\r", "\n", " ", ",", `"`, "Å"}
+	var all func(prefix string, n int)
+	all = func(prefix string, n int) {
+		if got := string(appendCell(nil, prefix)); got != want(prefix) {
+			t.Errorf("appendCell(%q) = %q, want %q", prefix, got, want(prefix))
+		}
+		if n == 0 {
+			return
+		}
+		for _, c := range alphabet {
+			all(prefix+c, n-1)
+		}
+	}
+	all("", 4)
 }
 
 // TestRoundTrip exports users and imports the file back: every importable value comes back

@@ -30,7 +30,7 @@ func TestIsolation(t *testing.T) {
 			}
 			var sent any
 			if hasBody {
-				sent = []byte(body)
+				sent = body
 			}
 			id := f.users["A.agent"].ID
 			switch {

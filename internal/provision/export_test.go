@@ -8,6 +8,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 
 	"roster"
 	"roster/internal/csvfile"
@@ -34,9 +35,10 @@ func TestExportUsers(t *testing.T) {
 	want := "\uFEFFFirst Name,Last Name,Display Name,User ID/Email (Required),User Status,Phone Number,Title," +
 		"Department,Preferred Language,Groups,Contact Center Standard Agent,Contact Center Premium Agent," +
 		"Contact Center Role,Sync Status\r\n" +
+		// In creation order, not email order.
+		`'=cmd,'@SUM(A1),,zed@example.com,pending,+46701234567,'-1,"R&D, Stockholm",,,FALSE,TRUE,supervisor,pending` + "\r\n" +
 		`Ada,Lovelace,"Ada ""the first""",ada@example.com,pending,,,,sv,,TRUE,FALSE,,pending` + "\r\n" +
-		"Björn,,,bob@example.com,pending,,,,,,FALSE,FALSE,,none\r\n" +
-		`'=cmd,'@SUM(A1),,zed@example.com,pending,+46701234567,'-1,"R&D, Stockholm",,,FALSE,TRUE,supervisor,pending` + "\r\n"
+		"Björn,,,bob@example.com,pending,,,,,,FALSE,FALSE,,none\r\n"
 	if got := buf.String(); got != want {
 		t.Errorf("export:\n%q\nwant\n%q", got, want)
 	}
@@ -67,12 +69,12 @@ func TestExportUsers(t *testing.T) {
 	if len(rows) != 3 {
 		t.Fatalf("%d rows read back, want 3", len(rows))
 	}
-	z := rows[2]
+	z := rows[0]
 	if z.FirstName != "=cmd" || z.LastName != "@SUM(A1)" || z.PhoneNumber != "+46701234567" || z.Title != "-1" ||
 		z.Department != "R&D, Stockholm" || z.Standard != csvfile.False || z.Premium != csvfile.True {
 		t.Errorf("read back %+v", z)
 	}
-	if a := rows[0]; a.DisplayName != `Ada "the first"` || a.PreferredLanguage != "sv" || a.Standard != csvfile.True {
+	if a := rows[1]; a.DisplayName != `Ada "the first"` || a.PreferredLanguage != "sv" || a.Standard != csvfile.True {
 		t.Errorf("read back %+v", a)
 	}
 
@@ -111,9 +113,10 @@ func TestExportUsersPages(t *testing.T) {
 	svc, _ := newService(t)
 	o := newOrg(t, svc, "Big", orgSpec{})
 	n := roster.MaxPageSize + 7
+	// Created in reverse email order, so that the file's order shows which order it is in.
 	in := make([]provision.NewUser, n)
 	for i := range in {
-		in[i] = provision.NewUser{Email: fmt.Sprintf("u%05d@example.com", i)}
+		in[i] = provision.NewUser{Email: fmt.Sprintf("u%05d@example.com", n-i)}
 	}
 	if _, err := svc.CreateUsers(context.Background(), system, o.ID, in, provision.DefaultChunk); err != nil {
 		t.Fatal(err)
@@ -128,7 +131,7 @@ func TestExportUsersPages(t *testing.T) {
 	}
 	for i, l := range lines[1:] {
 		if want := in[i].Email; !strings.Contains(l, ","+want+",") {
-			t.Fatalf("line %d is %q, want the user %s (email order)", i+2, l, want)
+			t.Fatalf("line %d is %q, want the user %s (creation order)", i+2, l, want)
 		}
 	}
 
@@ -140,4 +143,82 @@ func TestExportUsersPages(t *testing.T) {
 	if want := "\uFEFF" + strings.Join(csvfile.UserHeader(), ",") + "\r\n"; buf.String() != want {
 		t.Errorf("empty organization: %q, want %q", buf.String(), want)
 	}
+}
+
+// failingReads is a store whose export reads fail from the call number failAt on (from 1).
+type failingReads struct {
+	roster.Store
+	calls, failAt int
+}
+
+var errRead = errors.New("read failed")
+
+func (s *failingReads) FindUsersForExport(ctx context.Context, orgID, afterID string, limit int) ([]*roster.User, error) {
+	s.calls++
+	if s.calls >= s.failAt {
+		return nil, errRead
+	}
+	return s.Store.FindUsersForExport(ctx, orgID, afterID, limit)
+}
+
+// failingWriter fails every write.
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
+
+// TestExportUsersErrors: the pages are read on a goroutine of their own (readExportPages); a
+// read that fails after the first page fails the export rather than ending the file early,
+// and a write that fails ends the reading instead of leaving it blocked.
+func TestExportUsersErrors(t *testing.T) {
+	t.Parallel()
+	svc, store := newService(t)
+	o := newOrg(t, svc, "Big", orgSpec{})
+	// More than a page, and more than the CSV writer buffers before its first write.
+	in := make([]provision.NewUser, 3*roster.MaxPageSize)
+	for i := range in {
+		in[i] = provision.NewUser{Email: fmt.Sprintf("u%05d@example.com", i), FirstName: "Someone",
+			LastName: "With a name long enough", Title: "to fill the buffer sooner"}
+	}
+	if _, err := svc.CreateUsers(context.Background(), system, o.ID, in, provision.DefaultChunk); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, failAt := range []int{1, 2, 3} {
+		reads := &failingReads{Store: store, failAt: failAt}
+		err := provision.New(reads).ExportUsers(context.Background(), system, o.ID, io.Discard)
+		if !errors.Is(err, errRead) {
+			t.Errorf("read %d fails: export error %v, want %v", failAt, err, errRead)
+		}
+	}
+
+	// The writer fails on the first page, while the reader waits to hand over the next ones.
+	done := make(chan error, 1)
+	go func() { done <- svc.ExportUsers(context.Background(), system, o.ID, failingWriter{}) }()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "disk full") {
+			t.Errorf("write fails: export error %v, want disk full", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("write fails: the export does not return")
+	}
+
+	// A context cancelled during the export is an error, never a complete-looking file.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancelling := &cancellingReads{Store: store, cancel: cancel}
+	if err := provision.New(cancelling).ExportUsers(ctx, system, o.ID, io.Discard); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: export error %v, want %v", err, context.Canceled)
+	}
+}
+
+// cancellingReads cancels the export's context after its first read.
+type cancellingReads struct {
+	roster.Store
+	cancel context.CancelFunc
+}
+
+func (s *cancellingReads) FindUsersForExport(ctx context.Context, orgID, afterID string, limit int) ([]*roster.User, error) {
+	users, err := s.Store.FindUsersForExport(ctx, orgID, afterID, limit)
+	s.cancel()
+	return users, err
 }

@@ -89,6 +89,18 @@ func TestDenseSearchPlan(t *testing.T) {
 	}
 }
 
+// TestExportPlan: the export walks the organization's users by id, from the cursor on, and
+// looks each row up in the table in about the order it was inserted; read from (org_id, email)
+// instead, it would sort the rest of the organization on every page.
+func TestExportPlan(t *testing.T) {
+	t.Parallel()
+	db := newPlanDB(t)
+	plan := explain(t, db, db.d.exportQuery(), []any{"org", "", 1000})
+	if want := "SEARCH users USING INDEX users_org_id (org_id=? AND id>?)"; plan != want {
+		t.Errorf("plan\n%s\nwant %s", plan, want)
+	}
+}
+
 // newPlanDB opens a new, migrated SQLite database for reading query plans.
 func newPlanDB(t *testing.T) *DB {
 	t.Helper()
