@@ -27,7 +27,7 @@ func (b *bench) imports(ctx context.Context, runs, n int) {
 	var created, unchanged []time.Duration
 	for range runs {
 		db := b.open(ctx, "import", true)
-		svc := provision.New(db)
+		svc := provision.New(db, provision.WithImportChunk(b.chunk))
 		o := newOrg(ctx, svc, "Import")
 		created = append(created, b.importFile(ctx, db, svc, o, path, roster.TaskCounts{Created: n}))
 		unchanged = append(unchanged, b.importFile(ctx, db, svc, o, path, roster.TaskCounts{Unchanged: n}))
@@ -47,7 +47,7 @@ func (b *bench) importBig(ctx context.Context, n int) {
 	path := b.usersFile(n)
 	db := b.open(ctx, "import-big", true)
 	defer db.Close()
-	svc := provision.New(db)
+	svc := provision.New(db, provision.WithImportChunk(b.chunk))
 	o := newOrg(ctx, svc, "Import")
 	runtime.GC()
 	var peak uint64

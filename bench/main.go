@@ -39,7 +39,7 @@ func main() {
 		out    = flag.String("out", "bench/out", "folder for databases kept between runs")
 		dur    = flag.Duration("duration", 10*time.Second, "duration of the HTTP load")
 		conc   = flag.Int("concurrency", 4, "concurrent HTTP clients")
-		chunk  = flag.Int("chunk", provision.DefaultChunk, "users per transaction of the create benchmark")
+		chunk  = flag.Int("chunk", provision.DefaultChunk, "users (rows) per transaction of the create and import benchmarks")
 	)
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	flag.Parse()

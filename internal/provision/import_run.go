@@ -16,10 +16,10 @@ import (
 )
 
 // RunImport is the worker handler of import tasks. It reads the stored file row by row and
-// applies a chunk of rows (DefaultChunk) a transaction, each through every rule, with the chunk's report
-// rows and checkpoint in the same transaction: a task taken over after a crash starts after the
-// last chunk applied, and no row is ever applied twice. A dry run goes through the same checks
-// and writes only its report and summary.
+// applies a chunk of rows (DefaultChunk) a transaction, each row through every rule, with the
+// chunk's report rows and checkpoint in the same transaction: a task taken over after a crash
+// starts after the last chunk applied, and no row is ever applied twice. A dry run goes through
+// the same checks and writes only its report and summary.
 func (s *Service) RunImport(ctx context.Context, r *worker.Run) error {
 	task := r.Task()
 	var p importParams
@@ -31,7 +31,7 @@ func (s *Service) RunImport(ctx context.Context, r *worker.Run) error {
 		return err
 	}
 	imp := &importRun{s: s, run: r, mode: p.Mode, dryRun: p.DryRun, actor: p.Actor.actor(task.ID),
-		seed: maphash.MakeSeed(), seen: make(map[uint64]int)}
+		seed: maphash.MakeSeed(), seen: make(map[uint64]int32)}
 	imp.canCreate = authorize(imp.actor, task.OrgID, permUsers)
 	if len(task.Summary) > 0 {
 		if err := json.Unmarshal(task.Summary, &imp.summary); err != nil {
@@ -42,7 +42,7 @@ func (s *Service) RunImport(ctx context.Context, r *worker.Run) error {
 	if resume == 0 {
 		imp.notices = fileNotices(ur)
 	}
-	rows := make([]*csvfile.UserRow, 0, s.chunk)
+	rows := make([]*importRow, 0, s.chunk)
 	for {
 		row, err := ur.Next()
 		if errors.Is(err, io.EOF) {
@@ -51,12 +51,13 @@ func (s *Service) RunImport(ctx context.Context, r *worker.Run) error {
 		if err != nil {
 			return fileError(err)
 		}
+		// Rows applied before a takeover are screened too, only to remember their emails for
+		// the duplicate check.
+		d := imp.screen(row)
 		if row.Line <= resume {
-			// Applied before a takeover: only remember its email, for the duplicate check.
-			imp.screen(row)
 			continue
 		}
-		if rows = append(rows, row); len(rows) == s.chunk {
+		if rows = append(rows, d); len(rows) == s.chunk {
 			if err := imp.commit(ctx, rows); err != nil {
 				return err
 			}
@@ -98,7 +99,7 @@ type importRun struct {
 	// keep a million emails in a few tens of megabytes; a collision of two 64-bit hashes in one
 	// file is too unlikely to matter, and would only report a row as a duplicate.
 	seed maphash.Seed
-	seen map[uint64]int
+	seen map[uint64]int32
 }
 
 // duplicate remembers the email of the row on line, and returns the line it was first seen on
@@ -106,20 +107,20 @@ type importRun struct {
 func (imp *importRun) duplicate(line int, email string) (first int, dup bool) {
 	h := maphash.String(imp.seed, email)
 	if first, ok := imp.seen[h]; ok {
-		return first, true
+		return int(first), true
 	}
-	imp.seen[h] = line
+	imp.seen[h] = int32(line)
 	return 0, false
 }
 
-// commit applies one chunk of rows, with its report, in one transaction.
-func (imp *importRun) commit(ctx context.Context, rows []*csvfile.UserRow) error {
+// commit applies one chunk of screened rows, with its report, in one transaction.
+func (imp *importRun) commit(ctx context.Context, rows []*importRow) error {
 	c := &worker.Commit{}
 	var summary ImportSummary
 	err := imp.run.Commit(ctx, func(tx roster.Tx) error {
 		*c = worker.Commit{Done: len(rows)}
 		if len(rows) > 0 {
-			c.Checkpoint = int64(rows[len(rows)-1].Line)
+			c.Checkpoint = int64(rows[len(rows)-1].row.Line)
 		} else {
 			c.Checkpoint = imp.run.Task().Checkpoint
 		}
@@ -147,10 +148,10 @@ type importRow struct {
 	applied csvfile.Outcome
 }
 
-// applyChunk checks every row of a chunk through the rules and, unless this is a dry run,
-// writes the changes that pass. It fills c with the report rows and counts, and summary with
+// applyChunk checks every screened row of a chunk through the rules and, unless this is a dry
+// run, writes the changes that pass. It fills c with the report rows and counts, and summary with
 // the seats taken and missing.
-func (imp *importRun) applyChunk(ctx context.Context, tx roster.Tx, rows []*csvfile.UserRow, c *worker.Commit, summary *ImportSummary) error {
+func (imp *importRun) applyChunk(ctx context.Context, tx roster.Tx, rows []*importRow, c *worker.Commit, summary *ImportSummary) error {
 	s := imp.s
 	org, err := tx.FindOrgByID(ctx, imp.run.Task().OrgID)
 	if err != nil {
@@ -165,11 +166,8 @@ func (imp *importRun) applyChunk(ctx context.Context, tx roster.Tx, rows []*csvf
 	}
 	start := org.Usage
 
-	decided := make([]*importRow, len(rows))
 	emails := make([]string, 0, len(rows))
-	for i, row := range rows {
-		d := imp.screen(row)
-		decided[i] = d
+	for _, d := range rows {
 		if d.report == nil {
 			emails = append(emails, d.email)
 		}
@@ -184,7 +182,7 @@ func (imp *importRun) applyChunk(ctx context.Context, tx roster.Tx, rows []*csvf
 	}
 
 	writes := make([]*userWrite, 0, len(rows))
-	for _, d := range decided {
+	for _, d := range rows {
 		if d.report == nil {
 			w, err := imp.decide(ctx, tx, org, d, owners[d.email], summary)
 			if err != nil {
