@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 
@@ -26,7 +27,18 @@ func (s *Service) RunImport(ctx context.Context, r *worker.Run) error {
 	if err := json.Unmarshal(task.Params, &p); err != nil {
 		return fmt.Errorf("import task %s: parameters: %w", task.ID, err)
 	}
-	ur, err := openUserFile(&taskFile{ctx: ctx, store: s.store, taskID: task.ID}, s.limits)
+	// The stored file is copied to a temporary file first and read from there: read from the
+	// database, its pages would stay mapped into the process until the end of the import (55
+	// MB of a million-row file), and count in its memory.
+	file, _, err := spoolFile(&taskFile{ctx: ctx, store: s.store, taskID: task.ID}, s.limits.MaxBytes)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		_ = file.Close()
+		_ = os.Remove(file.Name())
+	}()
+	ur, err := openUserFile(file, s.limits)
 	if err != nil {
 		return err
 	}

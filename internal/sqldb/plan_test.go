@@ -175,6 +175,7 @@ func TestSQLiteSettings(t *testing.T) {
 		{"write", "synchronous", "1"},
 		{"write", "busy_timeout", "10000"},
 		{"write", "wal_autocheckpoint", "10000"},
+		{"write", "mmap_size", "0"},
 		{"read", "query_only", "1"},
 		{"read", "foreign_keys", "1"},
 		{"read", "busy_timeout", "10000"},
