@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -52,10 +54,45 @@ func (b *bench) importBig(ctx context.Context, n int) {
 	runtime.GC()
 	var peak uint64
 	stop := sampleHeap(&peak)
+	var anon, file int
+	stopRSS := sampleRSS(&anon, &file)
 	d := b.importFile(ctx, db, svc, o, path, roster.TaskCounts{Created: n})
 	stop()
+	stopRSS()
 	report("import %d new licensed users from CSV (%s)", []any{n, b.engine}, []time.Duration{d}, "peak RSS target < 300 MB")
 	fmt.Printf("%-78s peak Go heap in use %.1f MiB, peak RSS of the process (VmHWM) %s\n", "", float64(peak)/(1<<20), vmHWM())
+	fmt.Printf("%-78s peak anonymous RSS %d MiB, peak file-backed RSS %d MiB\n", "", anon>>10, file>>10)
+}
+
+// sampleRSS records the largest anonymous and file-backed resident sizes of this process, in
+// KiB, every 20 ms until stop is called: what the peak RSS is made of (the Go heap and SQLite's
+// caches, or files mapped into memory).
+func sampleRSS(anon, file *int) (stop func()) {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		for {
+			if b, err := os.ReadFile("/proc/self/status"); err == nil {
+				for line := range strings.Lines(string(b)) {
+					k, v, _ := strings.Cut(line, ":")
+					kb, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(v), " kB"))
+					switch k {
+					case "RssAnon":
+						*anon = max(*anon, kb)
+					case "RssFile":
+						*file = max(*file, kb)
+					}
+				}
+			}
+			select {
+			case <-done:
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
 }
 
 // usersFile writes, once, a users CSV file of n new users, half standard and half premium, in
