@@ -167,9 +167,13 @@ func (c *tasksCommand) printTask(t *httpapi.Task) error {
 	if t.Error != nil {
 		errText = *t.Error
 	}
+	state := string(t.State)
+	if t.CancelRequested && !t.State.Final() {
+		state += " (cancel requested)"
+	}
 	n := t.Counts
 	c.details([][2]string{
-		{"ID", t.ID}, {"Kind", t.Kind}, {"State", string(t.State)}, {"Progress", progress(t.Progress)},
+		{"ID", t.ID}, {"Kind", t.Kind}, {"State", state}, {"Progress", progress(t.Progress)},
 		{"Counts", fmt.Sprintf("%d created, %d updated, %d unchanged, %d warnings, %d errors",
 			n.Created, n.Updated, n.Unchanged, n.Warnings, n.Errors)},
 		{"Created by", t.CreatedBy}, {"Created", t.CreatedAt.Format(timeLayout)},

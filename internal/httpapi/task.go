@@ -25,6 +25,9 @@ type Task struct {
 	FinishedAt *time.Time `json:"finishedAt"` // nil while the task is queued or running
 	// Error says why a failed task failed; nil otherwise.
 	Error *string `json:"error"`
+	// CancelRequested is true once a cancel was asked for; an active task stops at its next
+	// checkpoint.
+	CancelRequested bool `json:"cancelRequested"`
 	// Input is what an import or a revert was asked to do; nil for other kinds.
 	Input *provision.ImportInput `json:"input"`
 	// Summary is what the task found beyond its counts, in the form of its kind: for an
@@ -72,6 +75,7 @@ func taskJSON(t *roster.Task) Task {
 		Counts:    TaskCounts{Created: c.Created, Updated: c.Updated, Unchanged: c.Unchanged, Warnings: c.Warnings, Errors: c.Errors},
 		CreatedBy: t.CreatedBy, CreatedAt: t.CreatedAt.UTC(),
 		StartedAt: timeOrNil(t.StartedAt), FinishedAt: timeOrNil(t.FinishedAt),
+		CancelRequested: t.CancelRequested,
 	}
 	if t.Error != "" {
 		out.Error = &t.Error
