@@ -30,6 +30,7 @@ type AuditFilter struct {
 	Action    string
 	TargetID  string
 	ActorID   string
+	TaskID    string // only the changes of this task
 	Interface Interface
 	Since     time.Time // inclusive; zero means no bound
 	Until     time.Time // exclusive; zero means no bound

@@ -39,6 +39,7 @@ type AuditQuery struct {
 	Action    string
 	TargetID  string
 	ActorID   string
+	TaskID    string
 	Interface roster.Interface
 	Since     time.Time // inclusive
 	Until     time.Time // exclusive
@@ -64,13 +65,13 @@ func rawOrNull(m json.RawMessage) json.RawMessage {
 }
 
 func (api *API) listAudit(w http.ResponseWriter, r *http.Request, a roster.Actor) error {
-	q, err := query(r, "action", "targetId", "actorId", "interface", "since", "until", "limit", "cursor")
+	q, err := query(r, "action", "targetId", "actorId", "taskId", "interface", "since", "until", "limit", "cursor")
 	if err != nil {
 		return err
 	}
 	f := roster.AuditFilter{
 		OrgID: r.PathValue("org"), Action: q.Get("action"), TargetID: q.Get("targetId"),
-		ActorID: q.Get("actorId"), Interface: roster.Interface(q.Get("interface")),
+		ActorID: q.Get("actorId"), TaskID: q.Get("taskId"), Interface: roster.Interface(q.Get("interface")),
 	}
 	if f.Since, err = timeParam(q, "since"); err != nil {
 		return err

@@ -176,6 +176,7 @@ func (c *Client) AuditEntries(ctx context.Context, orgID string, q AuditQuery) (
 	add("action", q.Action)
 	add("targetId", q.TargetID)
 	add("actorId", q.ActorID)
+	add("taskId", q.TaskID)
 	add("interface", string(q.Interface))
 	if !q.Since.IsZero() {
 		v.Set("since", q.Since.UTC().Format(time.RFC3339Nano))

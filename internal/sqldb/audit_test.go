@@ -60,7 +60,9 @@ func TestAuditEntries(t *testing.T) {
 					ID: roster.NewID(), OrgID: s.org, At: base.Add(time.Duration(i) * time.Minute),
 					ActorKind: "token", ActorID: s.actor, ActorName: "Actor " + s.actor, Interface: s.via,
 					Action: s.action, TargetKind: "user", TargetID: s.target, Target: "ann@example.com",
-					TaskID: "",
+				}
+				if s.via == roster.ViaCSV || s.via == roster.ViaSCIM {
+					e.TaskID = "task1" // made by one task
 				}
 				if i%3 != 0 {
 					e.Before = json.RawMessage(`{"title": "Agent", "n": 1}`)
@@ -116,6 +118,7 @@ func TestAuditEntries(t *testing.T) {
 			{"target", roster.AuditFilter{OrgID: acme.ID, TargetID: userA}, []int{7, 6, 1, 0}},
 			{"actor", roster.AuditFilter{ActorID: "adm1"}, []int{7, 5, 2}},
 			{"interface", roster.AuditFilter{Interface: roster.ViaConsole}, []int{7, 2}},
+			{"task", roster.AuditFilter{OrgID: acme.ID, TaskID: "task1"}, []int{6, 5}},
 			{"since, inclusive", roster.AuditFilter{Since: base.Add(5 * time.Minute)}, []int{7, 6, 5}},
 			{"until, exclusive", roster.AuditFilter{Until: base.Add(2 * time.Minute)}, []int{1, 0}},
 			{"since and until in another zone", roster.AuditFilter{

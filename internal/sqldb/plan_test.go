@@ -101,6 +101,18 @@ func TestExportPlan(t *testing.T) {
 	}
 }
 
+// TestAuditTaskPlan: what one task changed is read from the partial index of the tasks'
+// entries, not by walking the organization's whole log.
+func TestAuditTaskPlan(t *testing.T) {
+	t.Parallel()
+	db := newPlanDB(t)
+	q, args := auditQuery(roster.AuditFilter{OrgID: "org", TaskID: "task"}, 100)
+	plan := explain(t, db, q, args)
+	if want := "SEARCH audit_entries USING INDEX audit_entries_task (task_id=?)"; plan != want {
+		t.Errorf("plan\n%s\nwant %s", plan, want)
+	}
+}
+
 // newPlanDB opens a new, migrated SQLite database for reading query plans.
 func newPlanDB(t *testing.T) *DB {
 	t.Helper()
