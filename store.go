@@ -56,6 +56,12 @@ type Reader interface {
 	// FindTaskFilePart returns part number part (from 0) of the input file of a task, and
 	// CodeNotFound after the last part.
 	FindTaskFilePart(ctx context.Context, taskID string, part int) ([]byte, error)
+
+	// FindEmails returns a page of an organization's outbox, newest first.
+	FindEmails(ctx context.Context, f EmailFilter) (*EmailPage, error)
+	// FindInvitation returns the invitation whose secret hashes to hash; inside Write it
+	// locks it on PostgreSQL.
+	FindInvitation(ctx context.Context, hash []byte) (*Invitation, error)
 }
 
 // Tx is a write transaction.
@@ -109,6 +115,21 @@ type Tx interface {
 	CreateTaskFilePart(ctx context.Context, taskID string, part int, data []byte) error
 	// DeleteTaskFile deletes the input file of a task.
 	DeleteTaskFile(ctx context.Context, taskID string) error
+	// CreateEmails adds messages to the outbox.
+	CreateEmails(ctx context.Context, emails []*Email) error
+	// CreateInvitations stores invitations.
+	CreateInvitations(ctx context.Context, invs []*Invitation) error
+	// DeleteInvitations deletes every invitation of a user.
+	DeleteInvitations(ctx context.Context, userID string) error
+	// AcceptInvitation marks an invitation accepted; CodeConflict when it already was.
+	AcceptInvitation(ctx context.Context, hash []byte, at time.Time) error
+	// ClaimEmails leases up to limit queued messages whose next attempt is due to owner until
+	// now+lease. Two workers never hold one message while its lease holds.
+	ClaimEmails(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]*Email, error)
+	// SaveEmail records a delivery attempt of a message owner holds and releases it;
+	// CodeConflict when owner no longer holds it.
+	SaveEmail(ctx context.Context, e *Email, owner string) error
+
 	// RequestTaskCancel asks an active task to stop at its next checkpoint. CodeConflict when
 	// the task has already finished.
 	RequestTaskCancel(ctx context.Context, orgID, id string) error

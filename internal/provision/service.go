@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"strings"
 	"time"
 
 	"roster"
@@ -23,6 +24,8 @@ type Service struct {
 	limits csvfile.Limits
 	// chunk is how many rows an import applies a transaction.
 	chunk int
+	// baseURL starts the absolute links of messages, such as invitations.
+	baseURL string
 }
 
 // Option configures a Service.
@@ -41,6 +44,10 @@ func WithImportLimits(l csvfile.Limits) Option { return func(s *Service) { s.lim
 // WithImportChunk sets how many rows an import applies a transaction (default DefaultChunk).
 func WithImportChunk(n int) Option { return func(s *Service) { s.chunk = n } }
 
+// WithBaseURL sets the start of the absolute links in messages (ROSTER_BASE_URL), for example
+// https://roster.example.com; default http://127.0.0.1:8080.
+func WithBaseURL(u string) Option { return func(s *Service) { s.baseURL = strings.TrimRight(u, "/") } }
+
 // New returns a Service on store.
 func New(store roster.Store, opts ...Option) *Service {
 	s := &Service{store: store, now: time.Now, log: slog.Default()}
@@ -50,6 +57,9 @@ func New(store roster.Store, opts ...Option) *Service {
 	s.limits = s.limits.WithDefaults()
 	if s.chunk <= 0 {
 		s.chunk = DefaultChunk
+	}
+	if s.baseURL == "" {
+		s.baseURL = "http://127.0.0.1:8080"
 	}
 	return s
 }

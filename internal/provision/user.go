@@ -265,10 +265,13 @@ func (s *Service) saveUser(ctx context.Context, tx roster.Tx, a roster.Actor, or
 	return true, s.writeUsers(ctx, tx, []*userWrite{w})
 }
 
-// userWrite is a change of one user that passed every rule, with its audit entry.
+// userWrite is a change of one user that passed every rule, with its audit entry, and for a
+// new user of an organization that welcomes them, the invitation and its message.
 type userWrite struct {
 	before, after *roster.User
 	audit         *roster.AuditEntry
+	invitation    *roster.Invitation
+	email         *roster.Email
 }
 
 // checkUser is where every rule about one user is enforced: it validates after, checks the
@@ -308,8 +311,12 @@ func (s *Service) checkUser(ctx context.Context, tx roster.Tx, a roster.Actor, o
 	if before == nil {
 		after.CreatedAt = after.UpdatedAt
 		after.Version = 1
-		return &userWrite{after: after,
-			audit: s.auditEntry(a, org.ID, "user.create", "user", after.ID, after.Email, nil, userJSON(after))}, nil
+		w := &userWrite{after: after,
+			audit: s.auditEntry(a, org.ID, "user.create", "user", after.ID, after.Email, nil, userJSON(after))}
+		if org.Settings.SendWelcomeEmail {
+			w.invitation, w.email = s.invite(org, after)
+		}
+		return w, nil
 	}
 	return &userWrite{before: before, after: after,
 		audit: s.auditEntry(a, org.ID, userAction(before, after), "user", after.ID, after.Email, changedBefore, changedAfter)}, nil
@@ -334,6 +341,19 @@ func (s *Service) writeUsers(ctx context.Context, tx roster.Tx, ws []*userWrite)
 		}
 	}
 	if err := tx.CreateUsers(ctx, created); err != nil {
+		return err
+	}
+	var invs []*roster.Invitation
+	var emails []*roster.Email
+	for _, w := range ws {
+		if w.invitation != nil {
+			invs, emails = append(invs, w.invitation), append(emails, w.email)
+		}
+	}
+	if err := tx.CreateInvitations(ctx, invs); err != nil {
+		return err
+	}
+	if err := tx.CreateEmails(ctx, emails); err != nil {
 		return err
 	}
 	return tx.CreateAuditEntries(ctx, audits)
@@ -386,6 +406,8 @@ func userFields(u *roster.User) map[string]any {
 
 func userAction(before, after *roster.User) string {
 	switch {
+	case before.Status == roster.StatusPending && after.Status == roster.StatusActive:
+		return "user.accept_invitation"
 	case before.Status != roster.StatusInactive && after.Status == roster.StatusInactive:
 		return "user.deactivate"
 	case before.Status == roster.StatusInactive && after.Status != roster.StatusInactive:

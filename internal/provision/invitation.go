@@ -1,0 +1,194 @@
+package provision
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"strings"
+	"time"
+
+	"roster"
+)
+
+// InvitationTTL is how long an invitation link works.
+const InvitationTTL = 7 * 24 * time.Hour
+
+// invite writes, in the transaction of w, the invitation of a new or pending user and its
+// message to the outbox, in the user's language, else the organization's.
+func (s *Service) invite(org *roster.Org, u *roster.User) (*roster.Invitation, *roster.Email) {
+	var raw [32]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		// crypto/rand does not fail on supported platforms; a failure is not recoverable here.
+		panic("provision: invitation secret: " + err.Error())
+	}
+	secret := base64.RawURLEncoding.EncodeToString(raw[:])
+	now := s.clock()
+	lang := u.PreferredLanguage
+	if lang == "" {
+		lang = org.Settings.DefaultLanguage
+	}
+	inv := &roster.Invitation{TokenHash: hashSecret(secret), OrgID: org.ID, UserID: u.ID, CreatedAt: now,
+		ExpiresAt: now.Add(InvitationTTL)}
+	e := &roster.Email{ID: roster.NewID(), OrgID: org.ID, UserID: u.ID, Kind: roster.EmailInvitation,
+		To: u.Email, ToName: displayName(u), Language: lang, Link: s.baseURL + "/invite/" + secret,
+		State: roster.EmailQueued, NextAttemptAt: now, CreatedAt: now, ExpiresAt: inv.ExpiresAt}
+	return inv, e
+}
+
+// displayName is how a message addresses a user: the display name, else first and last name.
+func displayName(u *roster.User) string {
+	if u.DisplayName != "" {
+		return u.DisplayName
+	}
+	return strings.TrimSpace(u.FirstName + " " + u.LastName)
+}
+
+// ResendInvitation sends a pending user a new invitation; the links of earlier ones stop
+// working. Full and contact center service administrators may send invitations.
+func (s *Service) ResendInvitation(ctx context.Context, a roster.Actor, orgID, userID string) (*roster.Email, error) {
+	if err := authorize(a, orgID, permLicenses); err != nil {
+		return nil, err
+	}
+	var e *roster.Email
+	err := s.writeOrg(ctx, orgID, func(tx roster.Tx, org *roster.Org) error {
+		u, err := tx.FindUserByID(ctx, orgID, userID)
+		if err != nil {
+			return err
+		}
+		if u.Status != roster.StatusPending {
+			return roster.Errorf(roster.CodeConflict, "%s has already accepted an invitation (status %s); there is nothing to resend.", u.Email, u.Status)
+		}
+		var inv *roster.Invitation
+		inv, e = s.invite(org, u)
+		if err := tx.DeleteInvitations(ctx, u.ID); err != nil {
+			return err
+		}
+		if err := tx.CreateInvitations(ctx, []*roster.Invitation{inv}); err != nil {
+			return err
+		}
+		if err := tx.CreateEmails(ctx, []*roster.Email{e}); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, a, orgID, "user.invite", "user", u.ID, u.Email, nil,
+			map[string]any{"expiresAt": inv.ExpiresAt.Format(time.RFC3339)})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.shown(a, e), nil
+}
+
+// Emails returns a page of an organization's outbox. The links of invitations, which let
+// anyone accept the account, are shown to full administrators only.
+func (s *Service) Emails(ctx context.Context, a roster.Actor, f roster.EmailFilter) (*roster.EmailPage, error) {
+	if err := authorize(a, f.OrgID, permRead); err != nil {
+		return nil, err
+	}
+	if f.State != "" && !f.State.Valid() {
+		return nil, roster.InvalidFields(*enumError("state", string(f.State), "queued, sent, failed"))
+	}
+	if f.Limit < 0 || f.Limit > roster.MaxPageSize {
+		return nil, roster.InvalidFields(roster.FieldError{Field: "limit", Code: roster.CodeInvalid,
+			Message: "The page size must be between 1 and 1000."})
+	}
+	page, err := s.store.FindEmails(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	for i, e := range page.Emails {
+		page.Emails[i] = s.shown(a, e)
+	}
+	return page, nil
+}
+
+// shown is e as actor a may see it.
+func (s *Service) shown(a roster.Actor, e *roster.Email) *roster.Email {
+	if authorize(a, e.OrgID, permUsers) == nil {
+		return e
+	}
+	c := *e
+	c.Link = ""
+	return &c
+}
+
+// Invitee is who an invitation link invites, for the page that accepts it.
+type Invitee struct {
+	User *roster.User
+	Org  *roster.Org
+}
+
+// Invitation returns who a link's secret invites, or why the link does not work: unknown or
+// replaced by a newer one (not_found), expired or accepted already (conflict).
+func (s *Service) Invitation(ctx context.Context, secret string) (*Invitee, error) {
+	inv, err := s.store.FindInvitation(ctx, hashSecret(secret))
+	if err != nil {
+		return nil, err
+	}
+	if err := s.usable(inv); err != nil {
+		return nil, err
+	}
+	u, err := s.store.FindUserByID(ctx, inv.OrgID, inv.UserID)
+	if err != nil {
+		return nil, err
+	}
+	org, err := s.store.FindOrgByID(ctx, inv.OrgID)
+	if err != nil {
+		return nil, err
+	}
+	return &Invitee{User: u, Org: org}, nil
+}
+
+// usable says why an invitation can no longer be accepted, if it cannot.
+func (s *Service) usable(inv *roster.Invitation) error {
+	switch {
+	case !inv.AcceptedAt.IsZero():
+		return roster.Errorf(roster.CodeConflict, "This invitation has already been accepted.")
+	case !s.clock().Before(inv.ExpiresAt):
+		return roster.Errorf(roster.CodeConflict, "This invitation has expired. Ask your administrator to send a new one.")
+	}
+	return nil
+}
+
+// AcceptInvitation accepts the invitation of a link's secret, once: its user becomes active.
+// The person acts for themselves, recorded as the invitee through the console.
+func (s *Service) AcceptInvitation(ctx context.Context, secret string) (*Invitee, error) {
+	hash := hashSecret(secret)
+	var who *Invitee
+	err := s.store.Write(ctx, func(tx roster.Tx) error {
+		inv, err := tx.FindInvitation(ctx, hash)
+		if err != nil {
+			return err
+		}
+		if err := s.usable(inv); err != nil {
+			return err
+		}
+		org, err := tx.FindOrgByID(ctx, inv.OrgID)
+		if err != nil {
+			return err
+		}
+		usage := org.Usage
+		u, err := tx.FindUserByID(ctx, inv.OrgID, inv.UserID)
+		if err != nil {
+			return err
+		}
+		if err := tx.AcceptInvitation(ctx, hash, s.clock()); err != nil {
+			return err
+		}
+		who = &Invitee{User: u, Org: org}
+		if u.Status != roster.StatusPending {
+			return nil // active or deactivated meanwhile: accepting changes nothing else
+		}
+		next := *u
+		next.Status = roster.StatusActive
+		a := roster.Actor{Kind: "invitee", ID: u.ID, Name: u.Email, OrgID: org.ID, Interface: roster.ViaConsole}
+		if _, err := s.saveUser(ctx, tx, a, org, u, &next); err != nil {
+			return err
+		}
+		who.User = &next
+		if org.Usage != usage {
+			return tx.UpdateOrgUsage(ctx, org.ID, org.Usage)
+		}
+		return nil
+	})
+	return who, err
+}

@@ -1,0 +1,141 @@
+package provision_test
+
+import (
+	"context"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"roster"
+	"roster/internal/provision"
+	"roster/internal/sqldb/sqldbtest"
+)
+
+// secretOf returns the secret of an invitation link.
+func secretOf(t *testing.T, e *roster.Email) string {
+	t.Helper()
+	_, secret, ok := strings.Cut(e.Link, "/invite/")
+	if !ok || secret == "" {
+		t.Fatalf("link %q has no secret", e.Link)
+	}
+	return secret
+}
+
+func outbox(t *testing.T, svc *provision.Service, a roster.Actor, o *roster.Org) []*roster.Email {
+	t.Helper()
+	page, err := svc.Emails(context.Background(), a, roster.EmailFilter{OrgID: o.ID, Limit: roster.MaxPageSize})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return page.Emails
+}
+
+func TestInvitations(t *testing.T) {
+	t.Parallel()
+	eachEngine(t, func(t *testing.T, engine string) {
+		ctx := context.Background()
+		var now atomic.Int64
+		now.Store(time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC).UnixNano())
+		store := sqldbtest.Open(t, engine)
+		svc := provision.New(store, provision.WithBaseURL("https://roster.example.com/"),
+			provision.WithClock(func() time.Time { return time.Unix(0, now.Load()) }))
+		o := newOrg(t, svc, "Acme", orgSpec{})
+		quiet := newOrg(t, svc, "Quiet", orgSpec{})
+		if _, err := svc.UpdateOrg(ctx, system, quiet.ID, provision.OrgChange{SendWelcomeEmail: ptr(false)}, 0); err != nil {
+			t.Fatal(err)
+		}
+		full := admin(o, roster.AdminFull)
+		ada := mustCreate(t, svc, o, provision.NewUser{Email: "ada@acme.example", FirstName: "Ada", PreferredLanguage: "sv"})
+		mustCreate(t, svc, quiet, provision.NewUser{Email: "bo@quiet.example"})
+		if got := outbox(t, svc, admin(quiet, roster.AdminFull), quiet); len(got) != 0 {
+			t.Fatalf("an organization without welcome emails has %d messages", len(got))
+		}
+		sent := outbox(t, svc, full, o)
+		if len(sent) != 1 {
+			t.Fatalf("%d messages, want 1", len(sent))
+		}
+		e := sent[0]
+		if e.UserID != ada.ID || e.To != "ada@acme.example" || e.ToName != "Ada" || e.Language != "sv" ||
+			e.State != roster.EmailQueued || !strings.HasPrefix(e.Link, "https://roster.example.com/invite/") {
+			t.Fatalf("message %+v", e)
+		}
+		// Only full administrators see the link, which accepts the account.
+		for _, role := range []roster.AdminRole{roster.AdminCCService, roster.AdminReadOnly} {
+			if got := outbox(t, svc, admin(o, role), o); got[0].Link != "" {
+				t.Errorf("%s sees the link", role)
+			}
+		}
+		first := secretOf(t, e)
+
+		// A resend replaces the invitation: the first link stops working.
+		resent, err := svc.ResendInvitation(ctx, admin(o, roster.AdminCCService), o.ID, ada.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resent.Link != "" {
+			t.Error("the resend shows a cc_service administrator the link")
+		}
+		_, err = svc.Invitation(ctx, first)
+		wantCode(t, err, roster.CodeNotFound)
+		second := secretOf(t, outbox(t, svc, full, o)[0])
+		who, err := svc.Invitation(ctx, second)
+		if err != nil || who.User.ID != ada.ID || who.Org.ID != o.ID {
+			t.Fatalf("invitation: %+v, %v", who, err)
+		}
+
+		// Accepted once: the user becomes active, through the console, as the invitee.
+		who, err = svc.AcceptInvitation(ctx, second)
+		if err != nil || who.User.Status != roster.StatusActive {
+			t.Fatalf("accept: %+v, %v", who, err)
+		}
+		_, err = svc.AcceptInvitation(ctx, second)
+		wantCode(t, err, roster.CodeConflict)
+		entries, err := store.FindAuditEntries(ctx, roster.AuditFilter{OrgID: o.ID, TargetID: ada.ID, Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a := entries.Entries[0]; a.Action != "user.accept_invitation" || a.ActorKind != "invitee" || a.Interface != roster.ViaConsole {
+			t.Errorf("audit %+v", a)
+		}
+		if a := entries.Entries[1]; a.Action != "user.invite" || a.ActorID != "tok-cc_service" {
+			t.Errorf("audit %+v", a)
+		}
+		_, err = svc.ResendInvitation(ctx, full, o.ID, ada.ID)
+		wantCode(t, err, roster.CodeConflict)
+
+		// An invitation expires after InvitationTTL.
+		bo := mustCreate(t, svc, o, provision.NewUser{Email: "bo@acme.example"})
+		var boMail *roster.Email
+		for _, m := range outbox(t, svc, full, o) {
+			if m.UserID == bo.ID {
+				boMail = m
+			}
+		}
+		now.Add(int64(provision.InvitationTTL))
+		_, err = svc.AcceptInvitation(ctx, secretOf(t, boMail))
+		wantCode(t, err, roster.CodeConflict)
+		_, err = svc.Invitation(ctx, "not-a-secret")
+		wantCode(t, err, roster.CodeNotFound)
+		_, err = svc.ResendInvitation(ctx, admin(o, roster.AdminReadOnly), o.ID, bo.ID)
+		wantCode(t, err, roster.CodeForbidden)
+	})
+}
+
+// TestImportInvites: every user an import creates is invited, in the transaction of its row.
+func TestImportInvites(t *testing.T) {
+	t.Parallel()
+	store := sqldbtest.Open(t, "sqlite")
+	svc := provision.New(store)
+	startWorker(t, store, svc, 0)
+	o := newOrg(t, svc, "Acme", orgSpec{})
+	task := importFile(t, svc, admin(o, roster.AdminFull), o, provision.ImportAdd, false,
+		"Email,Preferred Language\na@acme.example,pl\nb@acme.example,\nbad,\n")
+	if task.Counts.Created != 2 {
+		t.Fatalf("import %s", counts(task.Counts))
+	}
+	mails := outbox(t, svc, system, o)
+	if len(mails) != 2 || mails[0].To != "b@acme.example" || mails[0].Language != "en" || mails[1].Language != "pl" {
+		t.Fatalf("outbox %+v", mails)
+	}
+}

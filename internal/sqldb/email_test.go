@@ -1,0 +1,104 @@
+package sqldb_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"testing"
+	"time"
+
+	"roster"
+	"roster/internal/sqldb"
+)
+
+func newEmail(org *roster.Org, userID string, due time.Time) *roster.Email {
+	return &roster.Email{ID: roster.NewID(), OrgID: org.ID, UserID: userID, Kind: roster.EmailInvitation,
+		To: userID + "@example.com", ToName: "Åsa Öberg", Language: "sv", Link: "http://x/invite/" + userID,
+		State: roster.EmailQueued, NextAttemptAt: due, CreatedAt: due, ExpiresAt: due.Add(7 * 24 * time.Hour)}
+}
+
+func TestOutbox(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	eachEngine(t, func(t *testing.T, db *sqldb.DB) {
+		org, other := mustCreateOrg(t, db, "Acme"), mustCreateOrg(t, db, "Other")
+		now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+		var emails []*roster.Email
+		for i := range 5 {
+			emails = append(emails, newEmail(org, fmt.Sprintf("u%d", i), now.Add(time.Duration(i)*time.Minute)))
+		}
+		theirs := newEmail(other, "o1", now)
+		write(t, db, func(tx roster.Tx) error { return tx.CreateEmails(ctx, append(emails, theirs)) })
+
+		page, err := db.FindEmails(ctx, roster.EmailFilter{OrgID: org.ID, Limit: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page.Emails) != 3 || page.Emails[0].ID != emails[4].ID || page.Next != emails[2].ID {
+			t.Fatalf("first page %+v next %s", page.Emails, page.Next)
+		}
+		wantEqual(t, page.Emails[0], emails[4])
+		page, err = db.FindEmails(ctx, roster.EmailFilter{OrgID: org.ID, UserID: "u1"})
+		if err != nil || len(page.Emails) != 1 || page.Emails[0].ID != emails[1].ID {
+			t.Fatalf("by user: %+v %v", page, err)
+		}
+
+		claim := func(owner string, at time.Time, limit int) []*roster.Email {
+			t.Helper()
+			var got []*roster.Email
+			write(t, db, func(tx roster.Tx) error {
+				var err error
+				got, err = tx.ClaimEmails(ctx, owner, at, time.Minute, limit)
+				return err
+			})
+			return got
+		}
+		// Due at now+2m: the first three of Acme and Other's one; two workers share them.
+		first := claim("w1", now.Add(2*time.Minute), 2)
+		second := claim("w2", now.Add(2*time.Minute), 10)
+		if len(first) != 2 || len(second) != 2 {
+			t.Fatalf("claimed %d and %d, want 2 and 2", len(first), len(second))
+		}
+		seen := map[string]bool{}
+		for _, e := range append(first, second...) {
+			if seen[e.ID] {
+				t.Fatalf("message %s claimed twice", e.ID)
+			}
+			seen[e.ID] = true
+		}
+		if got := claim("w3", now.Add(2*time.Minute), 10); len(got) != 0 {
+			t.Fatalf("claimed %d leased messages", len(got))
+		}
+
+		// A sent message is never claimed again; a lease that expired is taken over.
+		sent := first[0]
+		sent.State, sent.Attempts, sent.SentAt = roster.EmailSent, 1, now.Add(2*time.Minute)
+		write(t, db, func(tx roster.Tx) error { return tx.SaveEmail(ctx, sent, "w1") })
+		err = db.Write(ctx, func(tx roster.Tx) error { return tx.SaveEmail(ctx, sent, "w2") })
+		wantCode(t, err, roster.CodeConflict)
+		later := claim("w3", now.Add(4*time.Minute), 10)
+		if len(later) != 5 { // first[1], second's two, and the two that came due
+			t.Fatalf("after the leases expired: %d claimed, want 5", len(later))
+		}
+		for _, e := range later {
+			if e.ID == sent.ID {
+				t.Fatal("a sent message was claimed again")
+			}
+		}
+
+		// Invitations: found by hash, accepted once, deleted on resend.
+		hash := sha256.Sum256([]byte("secret"))
+		inv := &roster.Invitation{TokenHash: hash[:], OrgID: org.ID, UserID: "u1", CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+		write(t, db, func(tx roster.Tx) error { return tx.CreateInvitations(ctx, []*roster.Invitation{inv}) })
+		got, err := db.FindInvitation(ctx, hash[:])
+		if err != nil || got.UserID != "u1" || !got.ExpiresAt.Equal(inv.ExpiresAt) || !got.AcceptedAt.IsZero() {
+			t.Fatalf("invitation %+v, %v", got, err)
+		}
+		write(t, db, func(tx roster.Tx) error { return tx.AcceptInvitation(ctx, hash[:], now) })
+		err = db.Write(ctx, func(tx roster.Tx) error { return tx.AcceptInvitation(ctx, hash[:], now) })
+		wantCode(t, err, roster.CodeConflict)
+		write(t, db, func(tx roster.Tx) error { return tx.DeleteInvitations(ctx, "u1") })
+		_, err = db.FindInvitation(ctx, hash[:])
+		wantCode(t, err, roster.CodeNotFound)
+	})
+}

@@ -1,0 +1,40 @@
+-- Invitations and the email outbox (SPEC §4).
+
+-- An invitation lets a pending user's person accept the account once, until it expires. The
+-- secret of its link is stored as a SHA-256 hash. Resending replaces the user's invitations.
+CREATE TABLE invitations (
+	token_hash  BYTEA PRIMARY KEY,
+	org_id      TEXT NOT NULL,
+	user_id     TEXT NOT NULL,
+	created_at  TIMESTAMPTZ NOT NULL,
+	expires_at  TIMESTAMPTZ NOT NULL,
+	accepted_at TIMESTAMPTZ
+);
+CREATE INDEX invitations_user ON invitations (user_id);
+
+-- Messages are written in the transaction of the change that causes them and delivered by
+-- workers. Their text is rendered from kind and language when sent or shown.
+CREATE TABLE emails (
+	id              TEXT PRIMARY KEY,
+	org_id          TEXT NOT NULL,
+	user_id         TEXT NOT NULL,
+	kind            TEXT NOT NULL,
+	to_address      TEXT NOT NULL,
+	to_name         TEXT NOT NULL,
+	language        TEXT NOT NULL,
+	link            TEXT NOT NULL,
+	state           TEXT NOT NULL,
+	attempts        INTEGER NOT NULL,
+	next_attempt_at TIMESTAMPTZ NOT NULL,
+	last_error      TEXT NOT NULL,
+	created_at      TIMESTAMPTZ NOT NULL,
+	sent_at         TIMESTAMPTZ,
+	expires_at      TIMESTAMPTZ,
+	lease_owner     TEXT NOT NULL,
+	lease_until     TIMESTAMPTZ
+);
+-- The outbox of an organization, newest first, and of one user.
+CREATE INDEX emails_org ON emails (org_id, id);
+CREATE INDEX emails_user ON emails (user_id, id);
+-- What the delivery workers claim: queued messages whose time has come.
+CREATE INDEX emails_due ON emails (next_attempt_at) WHERE state = 'queued';
