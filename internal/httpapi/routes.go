@@ -58,6 +58,8 @@ func (api *API) routes() []route {
 		{method: "DELETE", path: "/api/v1/orgs/{org}/users/{id}", handler: api.deleteUser},
 		{method: "POST", path: "/api/v1/orgs/{org}/users/{id}/deactivate", handler: api.deactivateUser},
 		{method: "POST", path: "/api/v1/orgs/{org}/users/{id}/reactivate", handler: api.reactivateUser},
+		{method: "POST", path: "/api/v1/orgs/{org}/users/{id}/resend-invitation", handler: api.resendInvitation},
+		{method: "GET", path: "/api/v1/orgs/{org}/emails", handler: api.listEmails},
 
 		{method: "GET", path: "/api/v1/orgs/{org}/tokens", handler: api.listOrgTokens},
 		{method: "POST", path: "/api/v1/orgs/{org}/tokens", handler: api.createOrgToken},
