@@ -117,14 +117,12 @@ type Invitee struct {
 	Org  *roster.Org
 }
 
-// Invitation returns who a link's secret invites, or why the link does not work: unknown or
-// replaced by a newer one (not_found), expired or accepted already (conflict).
+// Invitation returns who a link's secret invites, and why the link does not work when it does
+// not: unknown or replaced by a newer one (not_found, no invitee), expired or accepted already
+// (conflict, with the invitee, so that a page can still speak their language).
 func (s *Service) Invitation(ctx context.Context, secret string) (*Invitee, error) {
 	inv, err := s.store.FindInvitation(ctx, hashSecret(secret))
 	if err != nil {
-		return nil, err
-	}
-	if err := s.usable(inv); err != nil {
 		return nil, err
 	}
 	u, err := s.store.FindUserByID(ctx, inv.OrgID, inv.UserID)
@@ -135,7 +133,7 @@ func (s *Service) Invitation(ctx context.Context, secret string) (*Invitee, erro
 	if err != nil {
 		return nil, err
 	}
-	return &Invitee{User: u, Org: org}, nil
+	return &Invitee{User: u, Org: org}, s.usable(inv)
 }
 
 // usable says why an invitation can no longer be accepted, if it cannot.

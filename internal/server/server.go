@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"time"
 
+	"roster/internal/console"
 	"roster/internal/httpapi"
 	"roster/internal/provision"
 )
@@ -48,6 +49,7 @@ func New(cfg Config) *Server {
 	s := &Server{cfg: cfg, log: cfg.Logger}
 	mux := http.NewServeMux()
 	mux.Handle("/api/", httpapi.New(cfg.Service, cfg.Logger).Handler())
+	console.New(cfg.Service, cfg.Logger).Register(mux)
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
 	s.handler = s.middleware(mux)

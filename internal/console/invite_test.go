@@ -1,0 +1,85 @@
+package console_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"roster"
+	"roster/internal/console"
+	"roster/internal/provision"
+	"roster/internal/sqldb/sqldbtest"
+)
+
+func TestInvitationPage(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	store := sqldbtest.Open(t, "sqlite")
+	svc := provision.New(store, provision.WithBaseURL("http://roster.test"))
+	sys := provision.System(roster.ViaCLI)
+	name := "Acme <AB>"
+	o, err := svc.CreateOrg(ctx, sys, provision.OrgChange{Name: &name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.CreateUser(ctx, sys, o.ID, provision.NewUser{Email: "ada@acme.example", FirstName: "Ada", PreferredLanguage: "sv"}); err != nil {
+		t.Fatal(err)
+	}
+	page, err := svc.Emails(ctx, sys, roster.EmailFilter{OrgID: o.ID})
+	if err != nil || len(page.Emails) != 1 {
+		t.Fatalf("outbox %v %v", page, err)
+	}
+	path := strings.TrimPrefix(page.Emails[0].Link, "http://roster.test")
+
+	mux := http.NewServeMux()
+	console.New(svc, slog.New(slog.DiscardHandler)).Register(mux)
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	do := func(method, path, lang string) (int, http.Header, string) {
+		t.Helper()
+		req, _ := http.NewRequest(method, srv.URL+path, nil)
+		req.Header.Set("Accept-Language", lang)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, resp.Header, string(b)
+	}
+	tests := []struct {
+		name, method, path, lang string
+		status                   int
+		want                     []string
+	}{
+		{"shown in the user's language, names escaped", "GET", path, "en", 200,
+			[]string{`lang="sv"`, "Hej Ada!", "Acme &lt;AB&gt;", "ada@acme.example", "Acceptera inbjudan"}},
+		{"accepted", "POST", path, "en", 200, []string{"Välkommen! Ditt konto är aktiverat."}},
+		{"accepted once", "POST", path, "en", 410, []string{"redan accepterats"}},
+		{"a link never issued, in the browser's language", "GET", "/invite/nothing", "nl-NL,nl;q=0.9,en;q=0.8", 404,
+			[]string{`lang="nl"`, "niet geldig"}},
+		{"an unsupported browser language", "GET", "/invite/nothing", "fr", 404, []string{`lang="en"`, "not valid"}},
+	}
+	for _, tt := range tests {
+		status, h, body := do(tt.method, tt.path, tt.lang)
+		if status != tt.status {
+			t.Errorf("%s: status %d, want %d\n%s", tt.name, status, tt.status, body)
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(body, w) {
+				t.Errorf("%s: the page does not contain %q:\n%s", tt.name, w, body)
+			}
+		}
+		if h.Get("Cache-Control") != "no-store" || h.Get("Referrer-Policy") != "no-referrer" {
+			t.Errorf("%s: headers %v", tt.name, h)
+		}
+	}
+	u, err := store.FindUserByEmail(ctx, "ada@acme.example")
+	if err != nil || u.Status != roster.StatusActive {
+		t.Fatalf("user %+v, %v", u, err)
+	}
+}
