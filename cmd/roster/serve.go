@@ -5,10 +5,13 @@ import (
 	"fmt"
 	"io"
 	"net"
+	netmail "net/mail"
 	"sync"
 	"time"
 
 	"roster/internal/csvfile"
+	"roster/internal/mail"
+	"roster/internal/outbox"
 
 	"roster/internal/provision"
 	"roster/internal/server"
@@ -24,11 +27,14 @@ type serveCommand struct {
 
 func (c *serveCommand) run(ctx context.Context, args []string) error {
 	var (
-		db      dbConfig
-		addr    string
-		maxRows int
-		maxMiB  int
-		lease   time.Duration
+		db       dbConfig
+		addr     string
+		maxRows  int
+		maxMiB   int
+		lease    time.Duration
+		baseURL  string
+		smtpURL  string
+		mailFrom string
 	)
 	fs := newFlagSet("serve", "serve [flags]", c.stdout)
 	db.register(fs, c.env)
@@ -37,6 +43,12 @@ func (c *serveCommand) run(ctx context.Context, args []string) error {
 	fs.IntVar(&maxMiB, "import-max-mib", int(csvfile.DefaultMaxBytes>>20), "largest CSV file one import takes, in MiB (env ROSTER_IMPORT_MAX_MIB)")
 	fs.DurationVar(&lease, "task-lease", 30*time.Second,
 		"how long a task stays with a worker that stopped answering before another takes it over (env ROSTER_TASK_LEASE)")
+	fs.StringVar(&baseURL, "base-url", c.env("ROSTER_BASE_URL"), "absolute address of this service in links of emails (env ROSTER_BASE_URL; default from --addr)")
+	fs.StringVar(&smtpURL, "smtp-url", c.env("ROSTER_SMTP_URL"),
+		"smtp://user:pass@host:587 (STARTTLS; ?tls=required to insist) or smtps://…; empty keeps mail in the outbox (env ROSTER_SMTP_URL)")
+	fs.StringVar(&mailFrom, "mail-from", envOr(c.env, "ROSTER_MAIL_FROM", "Roster <roster@localhost>"), "sender of emails (env ROSTER_MAIL_FROM)")
+	// The URL may hold a password: -h shows it without.
+	fs.Lookup("smtp-url").DefValue = redactURL(smtpURL)
 	if err := envDefaults(fs, c.env, map[string]string{"import-max-rows": "ROSTER_IMPORT_MAX_ROWS",
 		"import-max-mib": "ROSTER_IMPORT_MAX_MIB", "task-lease": "ROSTER_TASK_LEASE"}); err != nil {
 		return err
@@ -50,6 +62,16 @@ func (c *serveCommand) run(ctx context.Context, args []string) error {
 	if fs.NArg() > 0 {
 		return usageErrorf("unexpected argument %q", fs.Arg(0))
 	}
+	var sender *mail.Sender
+	if smtpURL != "" {
+		from, err := netmail.ParseAddress(mailFrom)
+		if err != nil {
+			return usageErrorf("--mail-from %q: %v", mailFrom, err)
+		}
+		if sender, err = mail.NewSender(smtpURL, *from); err != nil {
+			return usageErrorf("--smtp-url: %v", err)
+		}
+	}
 	store, err := db.open(ctx)
 	if err != nil {
 		return err
@@ -60,12 +82,20 @@ func (c *serveCommand) run(ctx context.Context, args []string) error {
 		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
 	log := newLogger()
-	svc := provision.New(store, provision.WithLogger(log),
+	if baseURL == "" {
+		baseURL = "http://" + ln.Addr().String()
+	}
+	svc := provision.New(store, provision.WithLogger(log), provision.WithBaseURL(baseURL),
 		provision.WithImportLimits(csvfile.Limits{MaxRows: maxRows, MaxBytes: int64(maxMiB) << 20}))
 
 	fmt.Fprintf(c.stdout, "Roster %s listening on http://%s\n", version, ln.Addr())
 	fmt.Fprintf(c.stdout, "Data: %s\n", db.describe())
 	fmt.Fprintf(c.stdout, "API: http://%s/api/v1 (description at /api/v1/openapi.json)\n", ln.Addr())
+	if sender != nil {
+		fmt.Fprintf(c.stdout, "Mail: sent through %s, links to %s\n", redactURL(smtpURL), baseURL)
+	} else {
+		fmt.Fprintf(c.stdout, "Mail: no mail server (--smtp-url); invitations wait in the outbox, GET /api/v1/orgs/{org}/emails\n")
+	}
 	if tokens, err := store.FindTokens(ctx, ""); err == nil && len(tokens) == 0 {
 		where := "--data-dir " + db.dataDir
 		if db.databaseURL != "" {
@@ -89,6 +119,10 @@ func (c *serveCommand) run(ctx context.Context, args []string) error {
 	for range workersPerProcess {
 		r := worker.New(store, handlers, worker.Options{Logger: log, Lease: lease})
 		workers.Go(func() { _ = r.Run(wctx) })
+	}
+	if sender != nil {
+		d := outbox.New(store, sender, outbox.Options{Logger: log})
+		workers.Go(func() { _ = d.Run(wctx) })
 	}
 	srv := server.New(server.Config{Service: svc, Store: store, Logger: log})
 	return srv.Serve(ctx, ln)

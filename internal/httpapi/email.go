@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"roster"
+	"roster/internal/provision"
 )
 
 // Email is a message of the outbox as the API shows it.
@@ -26,6 +27,10 @@ type Email struct {
 	ExpiresAt *time.Time `json:"expiresAt"` // of the invitation
 	// Link is the invitation's accept link; nil for administrators other than full ones.
 	Link *string `json:"link"`
+	// Subject and Text are the message as it is sent (its plain text part), so that it can be
+	// read where no mail server delivers it.
+	Subject string `json:"subject"`
+	Text    string `json:"text"`
 }
 
 // EmailList is one page of the outbox, newest first.
@@ -34,8 +39,12 @@ type EmailList struct {
 	NextCursor *string `json:"nextCursor"`
 }
 
-func emailJSON(e *roster.Email) Email {
-	out := Email{ID: e.ID, UserID: e.UserID, Kind: e.Kind, To: e.To, ToName: e.ToName, Language: e.Language,
+func emailJSON(orgName string, e *roster.Email) (Email, error) {
+	subject, text, _, err := provision.RenderEmail(orgName, e)
+	if err != nil {
+		return Email{}, err
+	}
+	out := Email{Subject: subject, Text: text, ID: e.ID, UserID: e.UserID, Kind: e.Kind, To: e.To, ToName: e.ToName, Language: e.Language,
 		State: e.State, Attempts: e.Attempts, CreatedAt: e.CreatedAt.UTC(), SentAt: timeOrNil(e.SentAt),
 		ExpiresAt: timeOrNil(e.ExpiresAt)}
 	if e.State == roster.EmailQueued {
@@ -47,7 +56,7 @@ func emailJSON(e *roster.Email) Email {
 	if e.Link != "" {
 		out.Link = &e.Link
 	}
-	return out
+	return out, nil
 }
 
 func (api *API) listEmails(w http.ResponseWriter, r *http.Request, a roster.Actor) error {
@@ -66,9 +75,15 @@ func (api *API) listEmails(w http.ResponseWriter, r *http.Request, a roster.Acto
 	if err != nil {
 		return err
 	}
+	org, err := api.svc.Org(r.Context(), a, f.OrgID)
+	if err != nil {
+		return err
+	}
 	list := EmailList{Items: make([]Email, len(page.Emails)), NextCursor: encodeCursor(page.Next)}
 	for i, e := range page.Emails {
-		list.Items[i] = emailJSON(e)
+		if list.Items[i], err = emailJSON(org.Name, e); err != nil {
+			return err
+		}
 	}
 	return ok(w, http.StatusOK, list)
 }
@@ -83,5 +98,13 @@ func (api *API) resendInvitation(w http.ResponseWriter, r *http.Request, a roste
 	if err != nil {
 		return err
 	}
-	return ok(w, http.StatusAccepted, emailJSON(e))
+	org, err := api.svc.Org(r.Context(), a, e.OrgID)
+	if err != nil {
+		return err
+	}
+	out, err := emailJSON(org.Name, e)
+	if err != nil {
+		return err
+	}
+	return ok(w, http.StatusAccepted, out)
 }

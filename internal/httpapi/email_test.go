@@ -21,7 +21,16 @@ func TestEmails(t *testing.T) {
 				}
 			}},
 		{name: "read-only administrators do not see links", method: "GET", path: "/api/v1/orgs/{A}/emails?userId={A.agent}", token: "A.ro",
-			status: 200, want: map[string]any{"items.0.to": "agent@a.example", "items.0.link": nil}},
+			status: 200, want: map[string]any{"items.0.to": "agent@a.example", "items.0.link": nil},
+			check: func(t *testing.T, f *fixture, r resp) {
+				text, _ := get(r.body, "items.0.text").(string)
+				if strings.Contains(text, "/invite/") || !strings.Contains(text, "link shown to full administrators only") {
+					t.Errorf("text %q", text)
+				}
+				if subject, _ := get(r.body, "items.0.subject").(string); !strings.Contains(subject, "Alpha") {
+					t.Errorf("subject %q", subject)
+				}
+			}},
 		{name: "bad state", method: "GET", path: "/api/v1/orgs/{A}/emails?state=lost", token: "A.full", status: 400,
 			code: roster.CodeInvalid, field: "state"},
 		{name: "resend", method: "POST", path: "/api/v1/orgs/{A}/users/{A.agent}/resend-invitation", token: "A.cc", status: 202,

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"roster"
+	"roster/internal/mail"
 )
 
 // InvitationTTL is how long an invitation link works.
@@ -189,4 +190,19 @@ func (s *Service) AcceptInvitation(ctx context.Context, secret string) (*Invitee
 		return nil
 	})
 	return who, err
+}
+
+// hiddenLink stands for the link of an invitation in what an administrator who may not see it
+// reads of the message.
+const hiddenLink = "(link shown to full administrators only)"
+
+// RenderEmail returns the subject and bodies of a message of organization orgName, as it is
+// sent and as the outbox shows it: one rendering for both, from what the message stored.
+func RenderEmail(orgName string, e *roster.Email) (subject, text, html string, err error) {
+	link := e.Link
+	if link == "" {
+		link = hiddenLink
+	}
+	return mail.Invitation(string(e.Language), mail.InvitationData{OrgName: orgName, DisplayName: e.ToName,
+		Email: e.To, Link: link, ExpiresAt: e.ExpiresAt})
 }

@@ -1,0 +1,284 @@
+package outbox_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"mime"
+	"net"
+	netmail "net/mail"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
+
+	"roster"
+	"roster/internal/mail"
+	"roster/internal/outbox"
+	"roster/internal/provision"
+	"roster/internal/sqldb/sqldbtest"
+)
+
+// smtpServer is a real SMTP server on 127.0.0.1 that keeps what it receives. reply, when it
+// returns an error for a recipient, refuses it.
+type smtpServer struct {
+	addr  string
+	reply func(to string) error
+
+	mu   sync.Mutex
+	msgs map[string][][]byte // by recipient
+}
+
+func startSMTP(t *testing.T, reply func(to string) error) *smtpServer {
+	t.Helper()
+	srv := &smtpServer{reply: reply, msgs: map[string][][]byte{}}
+	s := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &session{srv: srv}, nil }))
+	s.Domain = "localhost"
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.addr = ln.Addr().String()
+	done := make(chan struct{})
+	go func() { defer close(done); _ = s.Serve(ln) }()
+	t.Cleanup(func() { _ = s.Close(); _ = ln.Close(); <-done })
+	return srv
+}
+
+func (s *smtpServer) received(to string) [][]byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.msgs[to]
+}
+
+type session struct {
+	srv *smtpServer
+	to  []string
+}
+
+func (s *session) Mail(string, *smtp.MailOptions) error { return nil }
+func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	if s.srv.reply != nil {
+		if err := s.srv.reply(to); err != nil {
+			return err
+		}
+	}
+	s.to = append(s.to, to)
+	return nil
+}
+func (s *session) Data(r io.Reader) error {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	s.srv.mu.Lock()
+	defer s.srv.mu.Unlock()
+	for _, to := range s.to {
+		s.srv.msgs[to] = append(s.srv.msgs[to], b)
+	}
+	return nil
+}
+func (s *session) Reset()        { s.to = nil }
+func (s *session) Logout() error { return nil }
+
+func eachEngine(t *testing.T, fn func(t *testing.T, engine string)) {
+	t.Helper()
+	for _, engine := range sqldbtest.Engines(t) {
+		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
+			fn(t, engine)
+		})
+	}
+}
+
+func TestDelivery(t *testing.T) {
+	t.Parallel()
+	eachEngine(t, func(t *testing.T, engine string) {
+		ctx := context.Background()
+		var now atomic.Int64
+		now.Store(time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC).UnixNano())
+		clock := func() time.Time { return time.Unix(0, now.Load()) }
+		store := sqldbtest.Open(t, engine)
+		svc := provision.New(store, provision.WithClock(clock), provision.WithBaseURL("https://roster.example.com"))
+		sys := provision.System(roster.ViaCLI)
+		name := "Acme"
+		o, err := svc.CreateOrg(ctx, sys, provision.OrgChange{Name: &name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var busy atomic.Int32 // the first two tries for busy@ meet a full mailbox
+		srv := startSMTP(t, func(to string) error {
+			switch {
+			case strings.HasPrefix(to, "busy@") && busy.Add(1) <= 2:
+				return &smtp.SMTPError{Code: 452, EnhancedCode: smtp.EnhancedCode{4, 2, 2}, Message: "Mailbox full, try later"}
+			case strings.HasPrefix(to, "nobody@"):
+				return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "No such user here"}
+			}
+			return nil
+		})
+		for _, u := range []provision.NewUser{
+			{Email: "ada@acme.example", FirstName: "Åsa", PreferredLanguage: "sv"},
+			{Email: "busy@acme.example"}, {Email: "nobody@acme.example"}, {Email: "gone@acme.example"},
+		} {
+			if _, err := svc.CreateUser(ctx, sys, o.ID, u); err != nil {
+				t.Fatal(err)
+			}
+		}
+		gone, _ := store.FindUserByEmail(ctx, "gone@acme.example")
+		if err := svc.DeleteUser(ctx, sys, o.ID, gone.ID, 0); err != nil {
+			t.Fatal(err)
+		}
+		sender, err := mail.NewSender("smtp://"+srv.addr, netmail.Address{Name: "Roster", Address: "roster@acme.example"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := outbox.New(store, sender, outbox.Options{Owner: "d1", Clock: clock, Logger: slog.New(slog.DiscardHandler),
+			Backoff: []time.Duration{time.Minute, time.Minute}})
+		state := func(email string) *roster.Email {
+			t.Helper()
+			u, err := store.FindUserByEmail(ctx, email)
+			if err != nil {
+				t.Fatal(err)
+			}
+			page, err := store.FindEmails(ctx, roster.EmailFilter{OrgID: o.ID, UserID: u.ID})
+			if err != nil || len(page.Emails) != 1 {
+				t.Fatalf("emails of %s: %v %v", email, page, err)
+			}
+			return page.Emails[0]
+		}
+
+		if n, err := d.DeliverDue(ctx); n != 4 || err != nil {
+			t.Fatalf("first round: %d claimed, %v", n, err)
+		}
+		msgs := srv.received("ada@acme.example")
+		if len(msgs) != 1 {
+			t.Fatalf("ada got %d messages", len(msgs))
+		}
+		m, err := netmail.ReadMessage(bytes.NewReader(msgs[0]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ada := state("ada@acme.example")
+		if dec, _ := new(mime.WordDecoder).DecodeHeader(m.Header.Get("Subject")); !strings.Contains(dec, "Acme") ||
+			!strings.Contains(m.Header.Get("Message-Id"), ada.ID) {
+			t.Errorf("headers %v", m.Header)
+		}
+		if body, _ := io.ReadAll(m.Body); !bytes.Contains(body, []byte("roster.example.com/invite/")) {
+			t.Errorf("no link in the message:\n%s", body)
+		}
+		if ada.State != roster.EmailSent || ada.Attempts != 1 || ada.SentAt.IsZero() {
+			t.Errorf("ada's message %+v", ada)
+		}
+		if e := state("nobody@acme.example"); e.State != roster.EmailFailed || !strings.Contains(e.LastError, "No such user here") {
+			t.Errorf("a refused address: %+v", e)
+		}
+		busyMail := state("busy@acme.example")
+		if busyMail.State != roster.EmailQueued || busyMail.Attempts != 1 || !strings.Contains(busyMail.LastError, "Mailbox full") {
+			t.Errorf("a temporary failure: %+v", busyMail)
+		}
+
+		// Not due yet; then due, full again; then delivered on the third try.
+		if n, _ := d.DeliverDue(ctx); n != 0 {
+			t.Fatalf("%d claimed before the backoff", n)
+		}
+		for range 2 {
+			now.Add(int64(time.Minute))
+			if n, err := d.DeliverDue(ctx); n != 1 || err != nil {
+				t.Fatalf("retry: %d claimed, %v", n, err)
+			}
+		}
+		if e := state("busy@acme.example"); e.State != roster.EmailSent || e.Attempts != 3 {
+			t.Errorf("after the retries: %+v", e)
+		}
+		if len(srv.received("busy@acme.example")) != 1 || len(srv.received("ada@acme.example")) != 1 {
+			t.Error("a message was sent twice")
+		}
+		// The deleted user's invitation is not sent.
+		page, err := store.FindEmails(ctx, roster.EmailFilter{OrgID: o.ID, UserID: gone.ID})
+		if err != nil || len(page.Emails) != 1 || page.Emails[0].State != roster.EmailFailed ||
+			len(srv.received("gone@acme.example")) != 0 {
+			t.Errorf("the deleted user's message: %+v %v", page, err)
+		}
+	})
+}
+
+// dyingSender sends, then dies before the deliverer can record it: it cancels the deliverer's
+// context, as a kill -9 would end it.
+type dyingSender struct {
+	outbox.Sender
+	cancel context.CancelFunc
+}
+
+func (s dyingSender) Send(ctx context.Context, m *mail.Message) error {
+	err := s.Sender.Send(ctx, m)
+	s.cancel()
+	if err == nil {
+		err = context.Canceled
+	}
+	return err
+}
+
+// TestCrashBetweenSendAndRecord proves the documented window of at-least-once delivery: a
+// message accepted by the mail server but not recorded is sent again once its lease expires,
+// with the same Message-ID, so that mail systems can drop the copy.
+func TestCrashBetweenSendAndRecord(t *testing.T) {
+	t.Parallel()
+	eachEngine(t, func(t *testing.T, engine string) {
+		ctx := context.Background()
+		var now atomic.Int64
+		now.Store(time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC).UnixNano())
+		clock := func() time.Time { return time.Unix(0, now.Load()) }
+		store := sqldbtest.Open(t, engine)
+		svc := provision.New(store, provision.WithClock(clock))
+		sys := provision.System(roster.ViaCLI)
+		name := "Acme"
+		o, err := svc.CreateOrg(ctx, sys, provision.OrgChange{Name: &name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.CreateUser(ctx, sys, o.ID, provision.NewUser{Email: "ada@acme.example"}); err != nil {
+			t.Fatal(err)
+		}
+		srv := startSMTP(t, nil)
+		sender, err := mail.NewSender("smtp://"+srv.addr, netmail.Address{Address: "roster@acme.example"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		quiet := slog.New(slog.DiscardHandler)
+		dying, cancel := context.WithCancel(ctx)
+		first := outbox.New(store, dyingSender{Sender: sender, cancel: cancel}, outbox.Options{Owner: "d1", Clock: clock, Logger: quiet})
+		if n, _ := first.DeliverDue(dying); n != 1 {
+			t.Fatalf("%d claimed", n)
+		}
+		second := outbox.New(store, sender, outbox.Options{Owner: "d2", Clock: clock, Logger: quiet})
+		if n, _ := second.DeliverDue(ctx); n != 0 {
+			t.Fatal("a message was claimed while its lease held")
+		}
+		now.Add(int64(3 * time.Minute)) // past the 2-minute lease
+		if n, err := second.DeliverDue(ctx); n != 1 || err != nil {
+			t.Fatalf("after the lease: %d claimed, %v", n, err)
+		}
+		copies := srv.received("ada@acme.example")
+		if len(copies) != 2 {
+			t.Fatalf("%d copies, want 2 (at least once)", len(copies))
+		}
+		id := func(b []byte) string {
+			m, err := netmail.ReadMessage(bytes.NewReader(b))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return m.Header.Get("Message-Id")
+		}
+		if id(copies[0]) == "" || id(copies[0]) != id(copies[1]) {
+			t.Errorf("Message-IDs %q and %q, want the same", id(copies[0]), id(copies[1]))
+		}
+		page, err := store.FindEmails(ctx, roster.EmailFilter{OrgID: o.ID})
+		if err != nil || page.Emails[0].State != roster.EmailSent || page.Emails[0].Attempts != 1 {
+			t.Fatalf("recorded %+v, %v", page.Emails[0], err)
+		}
+	})
+}
