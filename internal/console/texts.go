@@ -42,7 +42,7 @@ var allTexts = map[roster.Language]texts{
 		Account: "Tu cuenta", Accept: "Aceptar la invitación", Accepted: "¡Bienvenido! Tu cuenta está activa.",
 		Unknown: "Este enlace de invitación no es válido. Puede que lo haya sustituido una invitación más reciente: usa el enlace del último correo.",
 		Used:    "Esta invitación ya se ha aceptado.", Expired: "Esta invitación ha caducado. Pide a tu administrador que te envíe una nueva.",
-		Failed: "Algo ha salido mal. Inténtalo de nuevo dentro de un momento.",
+		Failed: "Algo ha salido mal. Inténtalo de nuevo dentro de un momento.", //nolint:misspell // Spanish, not English
 	},
 	"pl": {
 		Title: "Twoje zaproszenie", Hello: "Dzień dobry", Invited: "zaprasza Cię do Roster, gdzie zarządzane jest Twoje konto centrum kontaktowego.",

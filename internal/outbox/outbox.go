@@ -167,7 +167,7 @@ func (d *Deliverer) deliver(ctx context.Context, e *roster.Email) error {
 		case err == nil:
 			e.State, e.SentAt, e.LastError = roster.EmailSent, d.now(), ""
 		case ctx.Err() != nil:
-			return nil // stopping: the lease hands the message to the next deliverer
+			return nil //nolint:nilerr // stopping: not a failure of the message; its lease hands it to the next deliverer
 		case errors.As(err, &se) && se.Temporary && e.Attempts <= len(d.opts.Backoff):
 			e.LastError = err.Error()
 			e.NextAttemptAt = d.now().Add(d.opts.Backoff[e.Attempts-1])
