@@ -155,6 +155,15 @@ var remoteScenarios = []scenario{
 		args: []string{"users", "add", "grace@example.com", "--org", "{acme}", "--first-name", "Grace", "--last-name", "Hopper", "--license", "standard"}},
 	{name: "users-add-no-license", save: saveID("linus"),
 		args: []string{"users", "add", "--org", "{acme}", "linus@example.com", "--first-name", "Linus"}},
+	// Invitations: Acme's welcome email is off (orgs-update), so nobody was invited when added;
+	// a resend invites a pending user all the same.
+	{name: "invitations-list", args: []string{"invitations", "list", "--org", "{acme}"}},
+	{name: "invitations-resend", args: []string{"invitations", "resend", "--org", "{acme}", "--user", "linus@example.com"}},
+	{name: "invitations-list-user", args: []string{"invitations", "list", "--org", "{acme}", "--user", "linus@example.com"}},
+	{name: "invitations-resend-read-only", token: "read_only:acme", code: 1,
+		args: []string{"invitations", "resend", "--org", "{acme}", "--user", "linus@example.com"}},
+	{name: "invitations-resend-no-user", code: 2, args: []string{"invitations", "resend", "--org", "{acme}"}},
+	{name: "invitations-no-subcommand", code: 2, args: []string{"invitations"}},
 	{name: "users-add-two-emails", code: 2, args: []string{"users", "add", "--org", "{acme}", "a@example.com", "b@example.com"}},
 
 	// Users: list.

@@ -48,6 +48,7 @@ Remote (talk to a running server; --server, --token or ROSTER_SERVER, ROSTER_TOK
   import      import users from a CSV file (add or add and remove licenses; dry run)
   export      download the users of an organization as a CSV file
   tasks       list, show, cancel and revert background tasks; download their reports
+  invitations list the outbox of invitations; resend one
 
   version     print the version
 
@@ -76,6 +77,8 @@ func run(ctx context.Context, args []string, getenv env, stdout, stderr io.Write
 		cmd = &importCommand{orgRemote: orgRemote{remote: remote{env: getenv, stdout: stdout}}}
 	case "export":
 		cmd = &exportCommand{orgRemote: orgRemote{remote: remote{env: getenv, stdout: stdout}}}
+	case "invitations":
+		cmd = &invitationsCommand{orgRemote: orgRemote{remote: remote{env: getenv, stdout: stdout}}}
 	case "tasks":
 		cmd = &tasksCommand{orgRemote: orgRemote{remote: remote{env: getenv, stdout: stdout}}}
 	case "version", "--version", "-version":

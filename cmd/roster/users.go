@@ -102,8 +102,8 @@ func (c *usersCommand) list(ctx context.Context, fs *flag.FlagSet, args []string
 	return nil
 }
 
-// find returns the user named by an id or an email address.
-func (c *usersCommand) find(ctx context.Context, cl *httpapi.Client, ref string) (*httpapi.User, error) {
+// findUser returns the user named by an id or an email address.
+func (c *orgRemote) findUser(ctx context.Context, cl *httpapi.Client, ref string) (*httpapi.User, error) {
 	if !strings.Contains(ref, "@") {
 		return cl.User(ctx, c.org, ref)
 	}
@@ -123,7 +123,7 @@ func (c *usersCommand) get(ctx context.Context, fs *flag.FlagSet, args []string)
 	if err != nil {
 		return err
 	}
-	u, err := c.find(ctx, cl, pos[0])
+	u, err := c.findUser(ctx, cl, pos[0])
 	if err != nil {
 		return err
 	}
@@ -264,7 +264,7 @@ func (c *usersCommand) update(ctx context.Context, fs *flag.FlagSet, args []stri
 	if !anyField(set) {
 		return usageErrorf("nothing to change: give the fields as flags, like --license premium")
 	}
-	u, err := c.find(ctx, cl, pos[0])
+	u, err := c.findUser(ctx, cl, pos[0])
 	if err != nil {
 		return err
 	}
@@ -291,7 +291,7 @@ func (c *usersCommand) action(ctx context.Context, sub string, fs *flag.FlagSet,
 	if err != nil {
 		return err
 	}
-	u, err := c.find(ctx, cl, pos[0])
+	u, err := c.findUser(ctx, cl, pos[0])
 	if err != nil {
 		return err
 	}

@@ -230,6 +230,35 @@ func (c *Client) CancelTask(ctx context.Context, orgID, taskID string) (*Task, e
 	return &t, c.do(ctx, "POST", taskPath(orgID, taskID)+"/cancel", nil, "", nil, &t)
 }
 
+// Emails returns a page of the organization's outbox.
+func (c *Client) Emails(ctx context.Context, orgID string, q EmailQuery) (*EmailList, error) {
+	v := url.Values{}
+	for k, x := range map[string]string{"userId": q.UserID, "state": string(q.State), "cursor": q.Cursor} {
+		if x != "" {
+			v.Set(k, x)
+		}
+	}
+	if q.Limit > 0 {
+		v.Set("limit", strconv.Itoa(q.Limit))
+	}
+	var out EmailList
+	return &out, c.do(ctx, "GET", orgPath(orgID)+"/emails", v, "", nil, &out)
+}
+
+// EmailQuery filters and pages GET /api/v1/orgs/{org}/emails; empty fields are not sent.
+type EmailQuery struct {
+	UserID string
+	State  roster.EmailState
+	Limit  int
+	Cursor string
+}
+
+// ResendInvitation queues a new invitation of a pending user and returns its message.
+func (c *Client) ResendInvitation(ctx context.Context, orgID, userID string) (*Email, error) {
+	var e Email
+	return &e, c.do(ctx, "POST", userPath(orgID, userID)+"/resend-invitation", nil, "", nil, &e)
+}
+
 // RevertTask queues the revert of a finished import and returns the revert task.
 func (c *Client) RevertTask(ctx context.Context, orgID, taskID string) (*Task, error) {
 	var t Task

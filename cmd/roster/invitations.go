@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+
+	"roster/internal/httpapi"
+)
+
+// invitationsCommand shows the outbox of invitations and resends them.
+type invitationsCommand struct {
+	orgRemote
+}
+
+const invitationsUsage = `roster invitations <list|resend> --org ID [flags]
+  list                 the outbox, newest first (filters: --user, --state queued|sent|failed)
+  resend --user USER   send a pending user a new invitation (id or email); older links stop working`
+
+func (c *invitationsCommand) run(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		return usageErrorf("%s", invitationsUsage)
+	}
+	sub, args := args[0], args[1:]
+	fs := newFlagSet("invitations "+sub, "invitations "+sub+" [flags]", c.stdout)
+	c.registerOrg(fs)
+	c.register(fs)
+	switch sub {
+	case "list":
+		return c.list(ctx, fs, args)
+	case "resend":
+		return c.resend(ctx, fs, args)
+	}
+	return usageErrorf("unknown subcommand %q\n%s", sub, invitationsUsage)
+}
+
+func (c *invitationsCommand) list(ctx context.Context, fs *flag.FlagSet, args []string) error {
+	var q httpapi.EmailQuery
+	var user string
+	fs.StringVar(&user, "user", "", "only the messages of this user (id or email)")
+	fs.StringVar((*string)(&q.State), "state", "", "queued, sent or failed")
+	fs.IntVar(&q.Limit, "limit", 100, "messages per page (at most 1000)")
+	fs.StringVar(&q.Cursor, "cursor", "", "cursor of the page to read, from the previous page")
+	cl, _, err := c.prepare(fs, args, 0, 0, "no arguments")
+	if err != nil {
+		return err
+	}
+	if user != "" {
+		u, err := c.findUser(ctx, cl, user)
+		if err != nil {
+			return err
+		}
+		q.UserID = u.ID
+	}
+	page, err := cl.Emails(ctx, c.org, q)
+	if err != nil {
+		return err
+	}
+	if c.json {
+		return c.printJSON(page)
+	}
+	if len(page.Items) == 0 {
+		fmt.Fprintln(c.stdout, "No messages.")
+		return nil
+	}
+	rows := make([][]string, len(page.Items))
+	for i, e := range page.Items {
+		note := "-"
+		if e.LastError != nil {
+			note = *e.LastError
+		}
+		rows[i] = []string{e.To, string(e.Language), string(e.State), fmt.Sprint(e.Attempts), e.CreatedAt.Format(timeLayout), note}
+	}
+	c.table([]string{"TO", "LANG", "STATE", "TRIES", "CREATED", "LAST ERROR"}, rows)
+	if page.NextCursor != nil {
+		fmt.Fprintf(c.stdout, "\nnext page: --cursor %s\n", *page.NextCursor)
+	}
+	return nil
+}
+
+func (c *invitationsCommand) resend(ctx context.Context, fs *flag.FlagSet, args []string) error {
+	var user string
+	fs.StringVar(&user, "user", "", "the pending user to invite again (id or email)")
+	cl, _, err := c.prepare(fs, args, 0, 0, "no arguments (name the user with --user)")
+	if err != nil {
+		return err
+	}
+	if user == "" {
+		return usageErrorf("--user is required")
+	}
+	u, err := c.findUser(ctx, cl, user)
+	if err != nil {
+		return err
+	}
+	e, err := cl.ResendInvitation(ctx, c.org, u.ID)
+	if err != nil {
+		return err
+	}
+	if c.json {
+		return c.printJSON(e)
+	}
+	until := "-"
+	if e.ExpiresAt != nil {
+		until = e.ExpiresAt.Format(timeLayout)
+	}
+	fmt.Fprintf(c.stdout, "A new invitation to %s is queued (valid until %s); earlier links no longer work.\n", e.To, until)
+	return nil
+}
