@@ -55,9 +55,10 @@ func (s EmailState) Valid() bool {
 }
 
 // Invitation lets the person of a pending user accept their account, once, until it expires.
-// Only a hash of its secret is stored; the secret is in the message's link.
+// Only a hash of its secret is stored; the id and the secret are in the message's link.
 type Invitation struct {
-	TokenHash  []byte
+	ID         string
+	SecretHash []byte
 	OrgID      string
 	UserID     string
 	CreatedAt  time.Time

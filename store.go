@@ -59,9 +59,8 @@ type Reader interface {
 
 	// FindEmails returns a page of an organization's outbox, newest first.
 	FindEmails(ctx context.Context, f EmailFilter) (*EmailPage, error)
-	// FindInvitation returns the invitation whose secret hashes to hash; inside Write it
-	// locks it on PostgreSQL.
-	FindInvitation(ctx context.Context, hash []byte) (*Invitation, error)
+	// FindInvitation returns an invitation; inside Write it locks it on PostgreSQL.
+	FindInvitation(ctx context.Context, id string) (*Invitation, error)
 }
 
 // Tx is a write transaction.
@@ -122,7 +121,7 @@ type Tx interface {
 	// DeleteInvitations deletes every invitation of a user.
 	DeleteInvitations(ctx context.Context, userID string) error
 	// AcceptInvitation marks an invitation accepted; CodeConflict when it already was.
-	AcceptInvitation(ctx context.Context, hash []byte, at time.Time) error
+	AcceptInvitation(ctx context.Context, id string, at time.Time) error
 	// ClaimEmails leases up to limit queued messages whose next attempt is due to owner until
 	// now+lease. Two workers never hold one message while its lease holds.
 	ClaimEmails(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]*Email, error)

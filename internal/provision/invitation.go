@@ -3,7 +3,9 @@ package provision
 import (
 	"context"
 	"crypto/rand"
+	"crypto/subtle"
 	"encoding/base64"
+	"encoding/hex"
 	"strings"
 	"time"
 
@@ -17,23 +19,53 @@ const InvitationTTL = 7 * 24 * time.Hour
 // invite writes, in the transaction of w, the invitation of a new or pending user and its
 // message to the outbox, in the user's language, else the organization's.
 func (s *Service) invite(org *roster.Org, u *roster.User) (*roster.Invitation, *roster.Email) {
-	var raw [32]byte
-	if _, err := rand.Read(raw[:]); err != nil {
+	var secret [32]byte
+	if _, err := rand.Read(secret[:]); err != nil {
 		// crypto/rand does not fail on supported platforms; a failure is not recoverable here.
 		panic("provision: invitation secret: " + err.Error())
 	}
-	secret := base64.RawURLEncoding.EncodeToString(raw[:])
 	now := s.clock()
 	lang := u.PreferredLanguage
 	if lang == "" {
 		lang = org.Settings.DefaultLanguage
 	}
-	inv := &roster.Invitation{TokenHash: hashSecret(secret), OrgID: org.ID, UserID: u.ID, CreatedAt: now,
-		ExpiresAt: now.Add(InvitationTTL)}
+	id := roster.NewID()
+	inv := &roster.Invitation{ID: id, SecretHash: hashSecret(string(secret[:])), OrgID: org.ID, UserID: u.ID,
+		CreatedAt: now, ExpiresAt: now.Add(InvitationTTL)}
 	e := &roster.Email{ID: roster.NewID(), OrgID: org.ID, UserID: u.ID, Kind: roster.EmailInvitation,
-		To: u.Email, ToName: displayName(u), Language: lang, Link: s.baseURL + "/invite/" + secret,
+		To: u.Email, ToName: displayName(u), Language: lang, Link: s.baseURL + "/invite/" + invitationToken(id, secret[:]),
 		State: roster.EmailQueued, NextAttemptAt: now, CreatedAt: now, ExpiresAt: inv.ExpiresAt}
 	return inv, e
+}
+
+// invitationToken is the last part of an invitation link: the invitation's id (16 bytes) and
+// its secret, in URL-safe base64.
+func invitationToken(id string, secret []byte) string {
+	raw, err := hex.DecodeString(strings.ReplaceAll(id, "-", ""))
+	if err != nil || len(raw) != 16 {
+		panic("provision: invitation id " + id + " is not a UUID")
+	}
+	return base64.RawURLEncoding.EncodeToString(append(raw, secret...))
+}
+
+// findInvitation returns the invitation of a link's token when its secret matches, and
+// not_found for any token that does not name one.
+func findInvitation(ctx context.Context, r roster.Reader, token string) (*roster.Invitation, error) {
+	notFound := roster.Errorf(roster.CodeNotFound, "This invitation link is not valid.")
+	raw, err := base64.RawURLEncoding.DecodeString(token)
+	if err != nil || len(raw) != 16+32 {
+		return nil, notFound
+	}
+	h := hex.EncodeToString(raw[:16])
+	id := h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+	inv, err := r.FindInvitation(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if subtle.ConstantTimeCompare(inv.SecretHash, hashSecret(string(raw[16:]))) != 1 {
+		return nil, notFound
+	}
+	return inv, nil
 }
 
 // displayName is how a message addresses a user: the display name, else first and last name.
@@ -121,8 +153,8 @@ type Invitee struct {
 // Invitation returns who a link's secret invites, and why the link does not work when it does
 // not: unknown or replaced by a newer one (not_found, no invitee), expired or accepted already
 // (conflict, with the invitee, so that a page can still speak their language).
-func (s *Service) Invitation(ctx context.Context, secret string) (*Invitee, error) {
-	inv, err := s.store.FindInvitation(ctx, hashSecret(secret))
+func (s *Service) Invitation(ctx context.Context, token string) (*Invitee, error) {
+	inv, err := findInvitation(ctx, s.store, token)
 	if err != nil {
 		return nil, err
 	}
@@ -150,11 +182,10 @@ func (s *Service) usable(inv *roster.Invitation) error {
 
 // AcceptInvitation accepts the invitation of a link's secret, once: its user becomes active.
 // The person acts for themselves, recorded as the invitee through the console.
-func (s *Service) AcceptInvitation(ctx context.Context, secret string) (*Invitee, error) {
-	hash := hashSecret(secret)
+func (s *Service) AcceptInvitation(ctx context.Context, token string) (*Invitee, error) {
 	var who *Invitee
 	err := s.store.Write(ctx, func(tx roster.Tx) error {
-		inv, err := tx.FindInvitation(ctx, hash)
+		inv, err := findInvitation(ctx, tx, token)
 		if err != nil {
 			return err
 		}
@@ -170,7 +201,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, secret string) (*Invitee
 		if err != nil {
 			return err
 		}
-		if err := tx.AcceptInvitation(ctx, hash, s.clock()); err != nil {
+		if err := tx.AcceptInvitation(ctx, inv.ID, s.clock()); err != nil {
 			return err
 		}
 		who = &Invitee{User: u, Org: org}

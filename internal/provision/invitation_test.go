@@ -84,6 +84,16 @@ func TestInvitations(t *testing.T) {
 			t.Fatalf("invitation: %+v, %v", who, err)
 		}
 
+		// The id of a real invitation with another secret opens nothing.
+		forged := []byte(second)
+		if forged[len(forged)-1] == 'A' { // the last character is secret alone: 48 bytes make 64 characters
+			forged[len(forged)-1] = 'B'
+		} else {
+			forged[len(forged)-1] = 'A'
+		}
+		_, err = svc.AcceptInvitation(ctx, string(forged))
+		wantCode(t, err, roster.CodeNotFound)
+
 		// Accepted once: the user becomes active, through the console, as the invitee.
 		who, err = svc.AcceptInvitation(ctx, second)
 		if err != nil || who.User.Status != roster.StatusActive {

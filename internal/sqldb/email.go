@@ -63,13 +63,13 @@ func (r *reader) FindEmails(ctx context.Context, f roster.EmailFilter) (*roster.
 	return page, nil
 }
 
-// FindInvitation returns the invitation whose secret hashes to hash.
-func (r *reader) FindInvitation(ctx context.Context, hash []byte) (*roster.Invitation, error) {
+// FindInvitation returns an invitation.
+func (r *reader) FindInvitation(ctx context.Context, id string) (*roster.Invitation, error) {
 	var inv roster.Invitation
 	var accepted sql.NullTime
-	err := r.run.queryRow(ctx, r.d.lock(`SELECT token_hash, org_id, user_id, created_at, expires_at, accepted_at
-		FROM invitations WHERE token_hash = ?`, r.lock), hash).Scan(
-		&inv.TokenHash, &inv.OrgID, &inv.UserID, &inv.CreatedAt, &inv.ExpiresAt, &accepted)
+	err := r.run.queryRow(ctx, r.d.lock(`SELECT id, secret_hash, org_id, user_id, created_at, expires_at, accepted_at
+		FROM invitations WHERE id = ?`, r.lock), id).Scan(
+		&inv.ID, &inv.SecretHash, &inv.OrgID, &inv.UserID, &inv.CreatedAt, &inv.ExpiresAt, &accepted)
 	if err != nil {
 		return nil, r.d.translate(err, errs{op: "find invitation", notFound: "This invitation link is not valid."})
 	}
@@ -96,17 +96,17 @@ func (t *tx) CreateEmails(ctx context.Context, emails []*roster.Email) error {
 
 // CreateInvitations inserts invitations.
 func (t *tx) CreateInvitations(ctx context.Context, invs []*roster.Invitation) error {
-	const cols = 5
+	const cols = 6
 	return inGroups(len(invs), t.d.rowsPerInsert, func(start, end int) error {
 		group := invs[start:end]
 		args := make([]any, 0, len(group)*cols)
 		for _, inv := range group {
 			inv.CreatedAt, inv.ExpiresAt = dbTime(inv.CreatedAt), dbTime(inv.ExpiresAt)
-			args = append(args, inv.TokenHash, inv.OrgID, inv.UserID, inv.CreatedAt, inv.ExpiresAt)
+			args = append(args, inv.ID, inv.SecretHash, inv.OrgID, inv.UserID, inv.CreatedAt, inv.ExpiresAt)
 		}
-		_, err := t.run.exec(ctx, `INSERT INTO invitations (token_hash, org_id, user_id, created_at, expires_at)
+		_, err := t.run.exec(ctx, `INSERT INTO invitations (id, secret_hash, org_id, user_id, created_at, expires_at)
 			VALUES `+placeholders(len(group), cols), args...)
-		return t.d.translate(err, errs{op: "create invitations", conflict: "An invitation with this secret already exists."})
+		return t.d.translate(err, errs{op: "create invitations", conflict: "An invitation with this id already exists."})
 	})
 }
 
@@ -117,9 +117,9 @@ func (t *tx) DeleteInvitations(ctx context.Context, userID string) error {
 }
 
 // AcceptInvitation marks an invitation accepted at at, once: CodeConflict when it already was.
-func (t *tx) AcceptInvitation(ctx context.Context, hash []byte, at time.Time) error {
-	res, err := t.run.exec(ctx, `UPDATE invitations SET accepted_at = ? WHERE token_hash = ? AND accepted_at IS NULL`,
-		dbTime(at), hash)
+func (t *tx) AcceptInvitation(ctx context.Context, id string, at time.Time) error {
+	res, err := t.run.exec(ctx, `UPDATE invitations SET accepted_at = ? WHERE id = ? AND accepted_at IS NULL`,
+		dbTime(at), id)
 	if err == nil {
 		var n int64
 		if n, err = res.RowsAffected(); err == nil && n == 0 {

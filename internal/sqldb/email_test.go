@@ -86,19 +86,19 @@ func TestOutbox(t *testing.T) {
 			}
 		}
 
-		// Invitations: found by hash, accepted once, deleted on resend.
+		// Invitations: found by id, accepted once, deleted on resend.
 		hash := sha256.Sum256([]byte("secret"))
-		inv := &roster.Invitation{TokenHash: hash[:], OrgID: org.ID, UserID: "u1", CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+		inv := &roster.Invitation{ID: roster.NewID(), SecretHash: hash[:], OrgID: org.ID, UserID: "u1", CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
 		write(t, db, func(tx roster.Tx) error { return tx.CreateInvitations(ctx, []*roster.Invitation{inv}) })
-		got, err := db.FindInvitation(ctx, hash[:])
-		if err != nil || got.UserID != "u1" || !got.ExpiresAt.Equal(inv.ExpiresAt) || !got.AcceptedAt.IsZero() {
+		got, err := db.FindInvitation(ctx, inv.ID)
+		if err != nil || got.UserID != "u1" || string(got.SecretHash) != string(hash[:]) || !got.ExpiresAt.Equal(inv.ExpiresAt) || !got.AcceptedAt.IsZero() {
 			t.Fatalf("invitation %+v, %v", got, err)
 		}
-		write(t, db, func(tx roster.Tx) error { return tx.AcceptInvitation(ctx, hash[:], now) })
-		err = db.Write(ctx, func(tx roster.Tx) error { return tx.AcceptInvitation(ctx, hash[:], now) })
+		write(t, db, func(tx roster.Tx) error { return tx.AcceptInvitation(ctx, inv.ID, now) })
+		err = db.Write(ctx, func(tx roster.Tx) error { return tx.AcceptInvitation(ctx, inv.ID, now) })
 		wantCode(t, err, roster.CodeConflict)
 		write(t, db, func(tx roster.Tx) error { return tx.DeleteInvitations(ctx, "u1") })
-		_, err = db.FindInvitation(ctx, hash[:])
+		_, err = db.FindInvitation(ctx, inv.ID)
 		wantCode(t, err, roster.CodeNotFound)
 	})
 }

@@ -1,9 +1,12 @@
 -- Invitations and the email outbox (SPEC §4).
 
--- An invitation lets a pending user's person accept the account once, until it expires. The
--- secret of its link is stored as a SHA-256 hash. Resending replaces the user's invitations.
+-- An invitation lets a pending user's person accept the account once, until it expires. Its
+-- link carries its id and a secret, stored as a SHA-256 hash. Keyed by the time-ordered id,
+-- invitations are appended: keyed by the hash, each of a large import's would land anywhere.
+-- Resending replaces the user's invitations.
 CREATE TABLE invitations (
-	token_hash  BLOB PRIMARY KEY,
+	id          TEXT PRIMARY KEY,
+	secret_hash BLOB NOT NULL,
 	org_id      TEXT NOT NULL,
 	user_id     TEXT NOT NULL,
 	created_at  TIMESTAMP NOT NULL,
