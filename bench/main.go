@@ -5,6 +5,7 @@
 //	go run ./bench -only create,list   # a subset
 //	go run ./bench -only export        # the CSV export of a million users
 //	go run ./bench -only import        # CSV imports of 100,000 users, new and unchanged
+//	go run ./bench -only import-invite # the same, with an invitation for every new user
 //	go run ./bench -only import-big    # a CSV import of a million users, for peak memory
 //
 // The million-user database of the list, HTTP and export benchmarks is built once under bench/out and
@@ -66,7 +67,9 @@ func main() {
 		case "export":
 			b.export(ctx, *runs, *big)
 		case "import":
-			b.imports(ctx, *runs, *users)
+			b.imports(ctx, *runs, *users, false)
+		case "import-invite":
+			b.imports(ctx, *runs, *users, true)
 		case "import-big":
 			b.importBig(ctx, *big)
 		default:
