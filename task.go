@@ -23,6 +23,9 @@ type Task struct {
 	// row applied. It is written in the same transaction as the changes it covers, so a
 	// resumed task starts exactly after what was applied.
 	Checkpoint int64
+	// Cursor is the resume point of a handler that walks a list in key order: the key of the
+	// last item applied. Written with the checkpoint.
+	Cursor string
 	// Summary is what the task found, in the form its handler defines, for example the creates,
 	// updates and seat shortfall of an import's dry run. Written with the checkpoint.
 	Summary json.RawMessage

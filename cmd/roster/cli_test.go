@@ -163,6 +163,7 @@ var remoteScenarios = []scenario{
 	{name: "invitations-resend-read-only", token: "read_only:acme", code: 1,
 		args: []string{"invitations", "resend", "--org", "{acme}", "--user", "linus@example.com"}},
 	{name: "invitations-resend-no-user", code: 2, args: []string{"invitations", "resend", "--org", "{acme}"}},
+	{name: "invitations-resend-all", args: []string{"invitations", "resend", "--org", "{acme}", "--all-pending"}},
 	{name: "invitations-no-subcommand", code: 2, args: []string{"invitations"}},
 	{name: "users-add-two-emails", code: 2, args: []string{"users", "add", "--org", "{acme}", "a@example.com", "b@example.com"}},
 

@@ -107,6 +107,9 @@ func (c *orgRemote) printOutcome(t *httpapi.Task) {
 	n := t.Counts
 	dry := t.Input != nil && t.Input.DryRun
 	switch {
+	case t.Kind == provision.KindResendInvitations:
+		fmt.Fprintf(c.stdout, "Resend finished (%s):\n  %s invited again, %s not (no longer pending), %s\n",
+			t.State, plural(n.Updated, "user"), thousands(n.Unchanged), plural(n.Errors, "error"))
 	case t.Kind == provision.KindImportRevert:
 		fmt.Fprintf(c.stdout, "Revert finished (%s):\n  %s restored or deleted, %s already as before, %s left alone (changed since the import), %s\n",
 			t.State, plural(n.Updated, "user"), thousands(n.Unchanged), thousands(n.Warnings), plural(n.Errors, "error"))

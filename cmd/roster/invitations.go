@@ -15,7 +15,8 @@ type invitationsCommand struct {
 
 const invitationsUsage = `roster invitations <list|resend> --org ID [flags]
   list                 the outbox, newest first (filters: --user, --state queued|sent|failed)
-  resend --user USER   send a pending user a new invitation (id or email); older links stop working`
+  resend --user USER   send a pending user a new invitation (id or email); older links stop working
+  resend --all-pending send every pending user a new invitation, as a task (--wait follows it)`
 
 func (c *invitationsCommand) run(ctx context.Context, args []string) error {
 	if len(args) == 0 {
@@ -80,13 +81,31 @@ func (c *invitationsCommand) list(ctx context.Context, fs *flag.FlagSet, args []
 
 func (c *invitationsCommand) resend(ctx context.Context, fs *flag.FlagSet, args []string) error {
 	var user string
+	var all, wait bool
 	fs.StringVar(&user, "user", "", "the pending user to invite again (id or email)")
-	cl, _, err := c.prepare(fs, args, 0, 0, "no arguments (name the user with --user)")
+	fs.BoolVar(&all, "all-pending", false, "invite every pending user again, as a background task")
+	fs.BoolVar(&wait, "wait", false, "with --all-pending: follow the task until it ends")
+	cl, _, err := c.prepare(fs, args, 0, 0, "no arguments (name the user with --user, or --all-pending)")
 	if err != nil {
 		return err
 	}
-	if user == "" {
-		return usageErrorf("--user is required")
+	if (user == "") == !all {
+		return usageErrorf("name one user with --user, or every pending user with --all-pending")
+	}
+	if all {
+		t, err := cl.ResendInvitations(ctx, c.org)
+		if err != nil {
+			return err
+		}
+		if wait {
+			return c.follow(ctx, cl, t)
+		}
+		if c.json {
+			return c.printJSON(t)
+		}
+		fmt.Fprintf(c.stdout, "Invitations to every pending user are queued as task %s.\nFollow it with: roster tasks get %s --org %s\n",
+			t.ID, t.ID, c.org)
+		return nil
 	}
 	u, err := c.findUser(ctx, cl, user)
 	if err != nil {

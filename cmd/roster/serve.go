@@ -113,8 +113,9 @@ func (c *serveCommand) run(ctx context.Context, args []string) error {
 	defer stopWorkers()
 	// A task of a kind no handler runs fails with a message that says so.
 	handlers := map[string]worker.Handler{
-		provision.KindImport:       worker.HandlerFunc(svc.RunImport),
-		provision.KindImportRevert: worker.HandlerFunc(svc.RunRevert),
+		provision.KindImport:            worker.HandlerFunc(svc.RunImport),
+		provision.KindImportRevert:      worker.HandlerFunc(svc.RunRevert),
+		provision.KindResendInvitations: worker.HandlerFunc(svc.RunResendInvitations),
 	}
 	for range workersPerProcess {
 		r := worker.New(store, handlers, worker.Options{Logger: log, Lease: lease})

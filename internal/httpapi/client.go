@@ -259,6 +259,12 @@ func (c *Client) ResendInvitation(ctx context.Context, orgID, userID string) (*E
 	return &e, c.do(ctx, "POST", userPath(orgID, userID)+"/resend-invitation", nil, "", nil, &e)
 }
 
+// ResendInvitations queues the task that invites every pending user again.
+func (c *Client) ResendInvitations(ctx context.Context, orgID string) (*Task, error) {
+	var t Task
+	return &t, c.do(ctx, "POST", orgPath(orgID)+"/invitations/resend", nil, "", nil, &t)
+}
+
 // RevertTask queues the revert of a finished import and returns the revert task.
 func (c *Client) RevertTask(ctx context.Context, orgID, taskID string) (*Task, error) {
 	var t Task

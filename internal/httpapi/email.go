@@ -108,3 +108,15 @@ func (api *API) resendInvitation(w http.ResponseWriter, r *http.Request, a roste
 	}
 	return ok(w, http.StatusAccepted, out)
 }
+
+// resendInvitations queues the task that sends every pending user a new invitation.
+func (api *API) resendInvitations(w http.ResponseWriter, r *http.Request, a roster.Actor) error {
+	if _, err := query(r); err != nil {
+		return err
+	}
+	t, err := api.svc.StartResendInvitations(r.Context(), a, r.PathValue("org"))
+	if err != nil {
+		return err
+	}
+	return acceptedTask(w, t)
+}

@@ -35,6 +35,10 @@ func TestEmails(t *testing.T) {
 			code: roster.CodeInvalid, field: "state"},
 		{name: "resend", method: "POST", path: "/api/v1/orgs/{A}/users/{A.agent}/resend-invitation", token: "A.cc", status: 202,
 			want: map[string]any{"to": "agent@a.example", "state": "queued", "link": nil}},
+		{name: "resend to all pending users", method: "POST", path: "/api/v1/orgs/{A}/invitations/resend", token: "A.cc", status: 202,
+			want: map[string]any{"kind": "users.invitations.resend", "state": "queued", "input": nil}},
+		{name: "resend to all by read-only", method: "POST", path: "/api/v1/orgs/{A}/invitations/resend", token: "A.ro", status: 403,
+			code: roster.CodeForbidden},
 		{name: "resend by read-only", method: "POST", path: "/api/v1/orgs/{A}/users/{A.agent}/resend-invitation", token: "A.ro",
 			status: 403, code: roster.CodeForbidden},
 	})

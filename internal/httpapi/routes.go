@@ -60,6 +60,7 @@ func (api *API) routes() []route {
 		{method: "POST", path: "/api/v1/orgs/{org}/users/{id}/reactivate", handler: api.reactivateUser},
 		{method: "POST", path: "/api/v1/orgs/{org}/users/{id}/resend-invitation", handler: api.resendInvitation},
 		{method: "GET", path: "/api/v1/orgs/{org}/emails", handler: api.listEmails},
+		{method: "POST", path: "/api/v1/orgs/{org}/invitations/resend", handler: api.resendInvitations},
 
 		{method: "GET", path: "/api/v1/orgs/{org}/tokens", handler: api.listOrgTokens},
 		{method: "POST", path: "/api/v1/orgs/{org}/tokens", handler: api.createOrgToken},

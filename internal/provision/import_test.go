@@ -35,8 +35,9 @@ func eachEngine(t *testing.T, fn func(t *testing.T, engine string)) {
 // handlers are the worker handlers of a service, as roster serve wires them.
 func handlers(svc *provision.Service) map[string]worker.Handler {
 	return map[string]worker.Handler{
-		provision.KindImport:       worker.HandlerFunc(svc.RunImport),
-		provision.KindImportRevert: worker.HandlerFunc(svc.RunRevert),
+		provision.KindImport:            worker.HandlerFunc(svc.RunImport),
+		provision.KindImportRevert:      worker.HandlerFunc(svc.RunRevert),
+		provision.KindResendInvitations: worker.HandlerFunc(svc.RunResendInvitations),
 	}
 }
 

@@ -6,11 +6,15 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
+	"fmt"
 	"strings"
 	"time"
 
 	"roster"
+	"roster/internal/csvfile"
 	"roster/internal/mail"
+	"roster/internal/worker"
 )
 
 // InvitationTTL is how long an invitation link works.
@@ -236,4 +240,132 @@ func RenderEmail(orgName string, e *roster.Email) (subject, text, html string, e
 	}
 	return mail.Invitation(string(e.Language), mail.InvitationData{OrgName: orgName, DisplayName: e.ToName,
 		Email: e.To, Link: link, ExpiresAt: e.ExpiresAt})
+}
+
+// KindResendInvitations is the task that resends an invitation to every pending user of an
+// organization; one runs at a time per organization.
+const KindResendInvitations = "users.invitations.resend"
+
+// resendPage is how many users a resend task invites a transaction.
+const resendPage = 500
+
+type resendParams struct {
+	Actor taskActor `json:"actor"`
+}
+
+// StartResendInvitations queues the task that sends every pending user of the organization a
+// new invitation.
+func (s *Service) StartResendInvitations(ctx context.Context, a roster.Actor, orgID string) (*roster.Task, error) {
+	if err := authorize(a, orgID, permLicenses); err != nil {
+		return nil, err
+	}
+	params, err := json.Marshal(resendParams{Actor: newTaskActor(a)})
+	if err != nil {
+		return nil, err
+	}
+	task := &roster.Task{ID: roster.NewID(), OrgID: orgID, Kind: KindResendInvitations, Params: params,
+		CreatedBy: a.Label(), CreatedAt: s.clock()}
+	err = s.store.Write(ctx, func(tx roster.Tx) error {
+		if _, err := tx.FindOrgByID(ctx, orgID); err != nil {
+			return err
+		}
+		active, err := tx.FindActiveTask(ctx, orgID, KindResendInvitations)
+		switch {
+		case err == nil:
+			return roster.Errorf(roster.CodeConflict, "Invitations are already being resent to all pending users (task %s).", active.ID)
+		case roster.ErrorCode(err) != roster.CodeNotFound:
+			return err
+		}
+		if page, err := tx.FindUsers(ctx, roster.UserFilter{OrgID: orgID, Status: roster.StatusPending, Limit: 1}); err == nil && page.TotalExact {
+			task.Progress.Total = page.Total
+		}
+		return tx.CreateTask(ctx, task)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return task, nil
+}
+
+// RunResendInvitations is the worker handler of resend tasks. It walks the pending users in
+// email order, resendPage a transaction, with the email reached as its cursor; the checkpoint
+// counts the users done, so that a task resumed after its last page knows it has finished.
+func (s *Service) RunResendInvitations(ctx context.Context, r *worker.Run) error {
+	task := r.Task()
+	var p resendParams
+	if err := json.Unmarshal(task.Params, &p); err != nil {
+		return fmt.Errorf("resend task %s: parameters: %w", task.ID, err)
+	}
+	a := p.Actor.actor(task.ID)
+	a.Interface = p.Actor.Interface
+	if task.Checkpoint > 0 && task.Cursor == "" {
+		return nil // the last page was committed before a takeover
+	}
+	cursor, done := task.Cursor, int(task.Checkpoint)
+	for {
+		page, err := s.store.FindUsers(ctx, roster.UserFilter{OrgID: task.OrgID, Status: roster.StatusPending,
+			Limit: resendPage, After: cursor})
+		if err != nil {
+			return err
+		}
+		if len(page.Users) == 0 {
+			return nil
+		}
+		c := &worker.Commit{}
+		err = r.Commit(ctx, func(tx roster.Tx) error {
+			*c = worker.Commit{Done: len(page.Users), Checkpoint: int64(done + len(page.Users)), Cursor: page.Next}
+			return s.resendChunk(ctx, tx, a, task.OrgID, page.Users, done, c)
+		}, c)
+		if err != nil {
+			return err
+		}
+		done += len(page.Users)
+		if page.Next == "" {
+			return nil
+		}
+		cursor = page.Next
+	}
+}
+
+// resendChunk invites the users of one page again, those still pending, in one transaction.
+func (s *Service) resendChunk(ctx context.Context, tx roster.Tx, a roster.Actor, orgID string, users []*roster.User, done int, c *worker.Commit) error {
+	org, err := tx.FindOrgByID(ctx, orgID)
+	if err != nil {
+		return err
+	}
+	var invs []*roster.Invitation
+	var emails []*roster.Email
+	var audits []*roster.AuditEntry
+	for i, listed := range users {
+		row := &roster.TaskRow{Row: done + i + 1, Email: listed.Email, UserID: listed.ID}
+		u, err := tx.FindUserByID(ctx, orgID, listed.ID)
+		switch {
+		case roster.ErrorCode(err) == roster.CodeNotFound:
+			row.Outcome, row.Message = string(csvfile.OutcomeUnchanged), "Not invited: the user was deleted."
+			c.Counts.Unchanged++
+		case err != nil:
+			return err
+		case u.Status != roster.StatusPending:
+			row.Outcome, row.Message = string(csvfile.OutcomeUnchanged), "Not invited: the user has accepted an invitation."
+			c.Counts.Unchanged++
+		default:
+			if err := tx.DeleteInvitations(ctx, u.ID); err != nil {
+				return err
+			}
+			inv, e := s.invite(org, u)
+			invs, emails = append(invs, inv), append(emails, e)
+			audits = append(audits, s.auditEntry(a, orgID, "user.invite", "user", u.ID, u.Email, nil,
+				map[string]any{"expiresAt": inv.ExpiresAt.Format(time.RFC3339)}))
+			row.Outcome, row.Message = string(csvfile.OutcomeUpdated), "Invitation queued."
+			c.Counts.Updated++
+		}
+		c.Rows = append(c.Rows, row)
+	}
+	if err := tx.CreateInvitations(ctx, invs); err != nil {
+		return err
+	}
+	if err := tx.CreateEmails(ctx, emails); err != nil {
+		return err
+	}
+	return tx.CreateAuditEntries(ctx, audits)
 }

@@ -2,6 +2,7 @@ package provision_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -148,4 +149,72 @@ func TestImportInvites(t *testing.T) {
 	if len(mails) != 2 || mails[0].To != "b@acme.example" || mails[0].Language != "en" || mails[1].Language != "pl" {
 		t.Fatalf("outbox %+v", mails)
 	}
+}
+
+// TestResendToAllPending: the task invites every pending user once, in pages, and no one else.
+func TestResendToAllPending(t *testing.T) {
+	t.Parallel()
+	eachEngine(t, func(t *testing.T, engine string) {
+		ctx := context.Background()
+		store := sqldbtest.Open(t, engine)
+		svc := provision.New(store)
+		o := newOrg(t, svc, "Acme", orgSpec{})
+		if _, err := svc.UpdateOrg(ctx, system, o.ID, provision.OrgChange{SendWelcomeEmail: ptr(false)}, 0); err != nil {
+			t.Fatal(err)
+		}
+		full := admin(o, roster.AdminFull)
+		const pending = 1203 // more than two pages
+		users := make([]provision.NewUser, pending+1)
+		for i := range users {
+			users[i] = provision.NewUser{Email: fmt.Sprintf("u%04d@acme.example", i)}
+		}
+		if _, err := svc.CreateUsers(ctx, full, o.ID, users, 0); err != nil {
+			t.Fatal(err)
+		}
+		active, _ := store.FindUserByEmail(ctx, "u0000@acme.example")
+		if err := store.Write(ctx, func(tx roster.Tx) error {
+			active.Status = roster.StatusActive
+			return tx.UpdateUser(ctx, active)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		task, err := svc.StartResendInvitations(ctx, admin(o, roster.AdminCCService), o.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = svc.StartResendInvitations(ctx, full, o.ID)
+		wantCode(t, err, roster.CodeConflict)
+		_, err = svc.StartResendInvitations(ctx, admin(o, roster.AdminReadOnly), o.ID)
+		wantCode(t, err, roster.CodeForbidden)
+		startWorker(t, store, svc, 0)
+		task = waitTask(t, svc, o, task.ID)
+		if task.State != roster.TaskCompleted || task.Counts.Updated != pending || task.Progress.Done != pending || task.Progress.Total != pending {
+			t.Fatalf("task %s %s, progress %+v", task.State, counts(task.Counts), task.Progress)
+		}
+		page, err := store.FindEmails(ctx, roster.EmailFilter{OrgID: o.ID, Limit: roster.MaxPageSize})
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := map[string]bool{}
+		n := 0
+		for f := (roster.EmailFilter{OrgID: o.ID, Limit: roster.MaxPageSize}); ; {
+			for _, e := range page.Emails {
+				if seen[e.UserID] || e.UserID == active.ID {
+					t.Fatalf("message %+v: twice, or to the active user", e)
+				}
+				seen[e.UserID] = true
+				n++
+			}
+			if page.Next == "" {
+				break
+			}
+			f.Before = page.Next
+			if page, err = store.FindEmails(ctx, f); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n != pending {
+			t.Fatalf("%d messages, want %d", n, pending)
+		}
+	})
 }

@@ -15,7 +15,7 @@ import (
 const taskColumns = `id, org_id, kind, state, params, progress_done, progress_total,
 	created_count, updated_count, unchanged_count, warnings_count, errors_count, checkpoint,
 	cancel_requested, error, created_by, created_at, started_at, finished_at, lease_owner,
-	lease_until, attempts, summary`
+	lease_until, attempts, summary, cursor`
 
 const taskNotFound = "Task not found."
 
@@ -27,7 +27,7 @@ func scanTask(s rowScanner) (*roster.Task, error) {
 	err := s.Scan(&t.ID, &t.OrgID, &t.Kind, &t.State, &params, &t.Progress.Done, &t.Progress.Total,
 		&c.Created, &c.Updated, &c.Unchanged, &c.Warnings, &c.Errors, &t.Checkpoint,
 		&t.CancelRequested, &t.Error, &t.CreatedBy, &t.CreatedAt, &started, &finished,
-		&t.LeaseOwner, &leaseUntil, &t.Attempts, &summary)
+		&t.LeaseOwner, &leaseUntil, &t.Attempts, &summary, &t.Cursor)
 	if err != nil {
 		return nil, err
 	}
@@ -154,12 +154,12 @@ func (t *tx) CreateTask(ctx context.Context, task *roster.Task) error {
 	task.LeaseUntil = zeroOrDBTime(task.LeaseUntil)
 	c := task.Counts
 	res, err := t.run.exec(ctx, `INSERT INTO tasks (`+taskColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 		task.ID, task.OrgID, task.Kind, task.State, t.d.jsonArg(task.Params), task.Progress.Done,
 		task.Progress.Total, c.Created, c.Updated, c.Unchanged, c.Warnings, c.Errors,
 		task.Checkpoint, task.CancelRequested, task.Error, task.CreatedBy, task.CreatedAt,
 		nullTime(task.StartedAt), nullTime(task.FinishedAt), task.LeaseOwner,
-		nullTime(task.LeaseUntil), task.Attempts, t.d.jsonArg(task.Summary))
+		nullTime(task.LeaseUntil), task.Attempts, t.d.jsonArg(task.Summary), task.Cursor)
 	if err == nil {
 		err = inserted(res, "A task with this id already exists.")
 	}
@@ -208,10 +208,10 @@ func (t *tx) SaveTask(ctx context.Context, task *roster.Task, owner string) erro
 	c := task.Counts
 	res, err := t.run.exec(ctx, `UPDATE tasks SET state = ?, progress_done = ?, progress_total = ?,
 			created_count = ?, updated_count = ?, unchanged_count = ?, warnings_count = ?,
-			errors_count = ?, checkpoint = ?, summary = ?, error = ?, finished_at = ?, lease_until = ?
+			errors_count = ?, checkpoint = ?, cursor = ?, summary = ?, error = ?, finished_at = ?, lease_until = ?
 		WHERE id = ? AND lease_owner = ? AND state = 'running'`,
 		task.State, task.Progress.Done, task.Progress.Total, c.Created, c.Updated, c.Unchanged,
-		c.Warnings, c.Errors, task.Checkpoint, t.d.jsonArg(task.Summary), task.Error,
+		c.Warnings, c.Errors, task.Checkpoint, task.Cursor, t.d.jsonArg(task.Summary), task.Error,
 		nullTime(task.FinishedAt), nullTime(zeroOrDBTime(task.LeaseUntil)), task.ID, owner)
 	if err == nil {
 		err = t.leaseHeld(ctx, res, task.ID)

@@ -122,14 +122,14 @@ func TestClaimTask(t *testing.T) {
 		write(t, db, func(tx roster.Tx) error { return tx.ExtendLease(ctx, t1.ID, "w9", until) })
 		got.Progress = roster.TaskProgress{Done: 5, Total: 10}
 		got.Counts.Created = 5
-		got.Checkpoint = 5
+		got.Checkpoint, got.Cursor = 5, "m@example.com"
 		got.LeaseUntil = until // SaveTask writes the lease as given, as the worker's commits renew it
 		write(t, db, func(tx roster.Tx) error { return tx.SaveTask(ctx, got, "w9") })
 		saved, err := db.FindTaskByID(ctx, "org1", t1.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if saved.Progress != got.Progress || saved.Counts != got.Counts || saved.Checkpoint != 5 ||
+		if saved.Progress != got.Progress || saved.Counts != got.Counts || saved.Checkpoint != 5 || saved.Cursor != "m@example.com" ||
 			!saved.LeaseUntil.Equal(until) {
 			t.Fatalf("saved %+v, want progress, counts, checkpoint and lease of %+v", saved, got)
 		}

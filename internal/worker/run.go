@@ -37,6 +37,8 @@ type Commit struct {
 	Rows []*roster.TaskRow
 	// Checkpoint is the resume point after this chunk, stored as given.
 	Checkpoint int64
+	// Cursor is the key-order resume point after this chunk, stored as given.
+	Cursor string
 	// Summary replaces the summary of the task when it is not nil.
 	Summary json.RawMessage
 }
@@ -81,7 +83,7 @@ func (r *Run) Commit(ctx context.Context, apply func(tx roster.Tx) error, c *Com
 			t.Progress.Total = c.Total
 		}
 		t.Counts.Add(c.Counts)
-		t.Checkpoint = c.Checkpoint
+		t.Checkpoint, t.Cursor = c.Checkpoint, c.Cursor
 		// Every commit renews the lease: a heartbeat waits for the write transaction of a
 		// long chunk and may come late, and a lease that lapses between two chunks hands the
 		// task to another worker, which must then read the input again up to the checkpoint.
