@@ -7,6 +7,7 @@
 //	go run ./bench -only import        # CSV imports of 100,000 users, new and unchanged
 //	go run ./bench -only import-invite # the same, with an invitation for every new user
 //	go run ./bench -only import-big    # a CSV import of a million users, for peak memory
+//	go run ./bench -only invite        # 10,000 invitations from an import, delivered over SMTP
 //
 // The million-user database of the list, HTTP and export benchmarks is built once under bench/out and
 // reused by later runs (delete the folder to rebuild it).
@@ -70,6 +71,8 @@ func main() {
 			b.imports(ctx, *runs, *users, false)
 		case "import-invite":
 			b.imports(ctx, *runs, *users, true)
+		case "invite":
+			b.invite(ctx, *runs, 10_000)
 		case "import-big":
 			b.importBig(ctx, *big)
 		default:
