@@ -61,6 +61,8 @@ type Reader interface {
 	FindEmails(ctx context.Context, f EmailFilter) (*EmailPage, error)
 	// FindInvitation returns an invitation; inside Write it locks it on PostgreSQL.
 	FindInvitation(ctx context.Context, id string) (*Invitation, error)
+	// FindConsolePassword returns the hash of a user's console password.
+	FindConsolePassword(ctx context.Context, userID string) (string, error)
 }
 
 // Tx is a write transaction.
@@ -122,6 +124,8 @@ type Tx interface {
 	DeleteInvitations(ctx context.Context, userID string) error
 	// AcceptInvitation marks an invitation accepted; CodeConflict when it already was.
 	AcceptInvitation(ctx context.Context, id string, at time.Time) error
+	// SetConsolePassword stores the hash of a user's console password, replacing any other.
+	SetConsolePassword(ctx context.Context, userID, hash string, at time.Time) error
 	// ClaimEmails leases up to limit queued messages whose next attempt is due to owner until
 	// now+lease. Two workers never hold one message while its lease holds.
 	ClaimEmails(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]*Email, error)

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -81,5 +82,71 @@ func TestInvitationPage(t *testing.T) {
 	u, err := store.FindUserByEmail(ctx, "ada@acme.example")
 	if err != nil || u.Status != roster.StatusActive {
 		t.Fatalf("user %+v, %v", u, err)
+	}
+}
+
+// TestAdministratorSetsPassword: an administrator's invitation asks for a console password,
+// twice, long enough.
+func TestAdministratorSetsPassword(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	store := sqldbtest.Open(t, "sqlite")
+	svc := provision.New(store, provision.WithBaseURL("http://roster.test"))
+	sys := provision.System(roster.ViaCLI)
+	name := "Acme"
+	o, err := svc.CreateOrg(ctx, sys, provision.OrgChange{Name: &name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := svc.CreateUser(ctx, sys, o.ID, provision.NewUser{Email: "boss@acme.example", FirstName: "Bo"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	role := roster.AdminFull
+	if _, err := svc.UpdateUser(ctx, sys, o.ID, u.ID, provision.UserChange{AdminRole: &role}, 0); err != nil {
+		t.Fatal(err)
+	}
+	page, err := svc.Emails(ctx, sys, roster.EmailFilter{OrgID: o.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := strings.TrimPrefix(page.Emails[0].Link, "http://roster.test")
+	mux := http.NewServeMux()
+	console.New(svc, slog.New(slog.DiscardHandler)).Register(mux)
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	post := func(form url.Values) (int, string) {
+		t.Helper()
+		resp, err := http.PostForm(srv.URL+path, form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	resp, err := http.Get(srv.URL + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	if !strings.Contains(string(b), `name="password"`) || !strings.Contains(string(b), "choose the password") {
+		t.Fatalf("no password form:\n%s", b)
+	}
+	if status, body := post(url.Values{"password": {"long enough password"}, "confirm": {"another password!!"}}); status != 422 ||
+		!strings.Contains(body, "The two passwords differ") {
+		t.Errorf("mismatch: %d\n%s", status, body)
+	}
+	if status, body := post(url.Values{"password": {"short"}, "confirm": {"short"}}); status != 422 ||
+		!strings.Contains(body, "at least 12 characters") {
+		t.Errorf("too short: %d\n%s", status, body)
+	}
+	if status, body := post(url.Values{"password": {"long enough password"}, "confirm": {"long enough password"}}); status != 200 ||
+		!strings.Contains(body, "Your account is active") {
+		t.Errorf("accept: %d\n%s", status, body)
+	}
+	if _, err := store.FindConsolePassword(ctx, u.ID); err != nil {
+		t.Errorf("no console password stored: %v", err)
 	}
 }

@@ -184,11 +184,30 @@ func (s *Service) usable(inv *roster.Invitation) error {
 	return nil
 }
 
+// NeedsPassword reports whether the person of an invitation sets a console password when
+// accepting it: administrators do, to sign in to the console.
+func (i *Invitee) NeedsPassword() bool { return i.User.AdminRole != roster.AdminNone }
+
 // AcceptInvitation accepts the invitation of a link's secret, once: its user becomes active.
-// The person acts for themselves, recorded as the invitee through the console.
-func (s *Service) AcceptInvitation(ctx context.Context, token string) (*Invitee, error) {
-	var who *Invitee
-	err := s.store.Write(ctx, func(tx roster.Tx) error {
+// An administrator sets their console password with it (password; ignored for others). The
+// person acts for themselves, recorded as the invitee through the console.
+func (s *Service) AcceptInvitation(ctx context.Context, token, password string) (*Invitee, error) {
+	// The password is checked and hashed before the transaction: hashing takes a while, and
+	// the one writer of SQLite must not wait for it.
+	var hash string
+	who, err := s.Invitation(ctx, token)
+	if err != nil {
+		return who, err
+	}
+	if who.NeedsPassword() {
+		if err := checkPassword(password); err != nil {
+			return who, err
+		}
+		if hash, err = hashPassword(password); err != nil {
+			return who, fmt.Errorf("hash console password: %w", err)
+		}
+	}
+	err = s.store.Write(ctx, func(tx roster.Tx) error {
 		inv, err := findInvitation(ctx, tx, token)
 		if err != nil {
 			return err
@@ -205,10 +224,18 @@ func (s *Service) AcceptInvitation(ctx context.Context, token string) (*Invitee,
 		if err != nil {
 			return err
 		}
+		who = &Invitee{User: u, Org: org}
+		if who.NeedsPassword() {
+			if hash == "" {
+				return roster.Errorf(roster.CodeConflict, "The account was made an administrator meanwhile; open the link again to set a password.")
+			}
+			if err := tx.SetConsolePassword(ctx, u.ID, hash, s.clock()); err != nil {
+				return err
+			}
+		}
 		if err := tx.AcceptInvitation(ctx, inv.ID, s.clock()); err != nil {
 			return err
 		}
-		who = &Invitee{User: u, Org: org}
 		if u.Status != roster.StatusPending {
 			return nil // active or deactivated meanwhile: accepting changes nothing else
 		}

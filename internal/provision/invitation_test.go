@@ -92,15 +92,15 @@ func TestInvitations(t *testing.T) {
 		} else {
 			forged[len(forged)-1] = 'A'
 		}
-		_, err = svc.AcceptInvitation(ctx, string(forged))
+		_, err = svc.AcceptInvitation(ctx, string(forged), "")
 		wantCode(t, err, roster.CodeNotFound)
 
 		// Accepted once: the user becomes active, through the console, as the invitee.
-		who, err = svc.AcceptInvitation(ctx, second)
+		who, err = svc.AcceptInvitation(ctx, second, "")
 		if err != nil || who.User.Status != roster.StatusActive {
 			t.Fatalf("accept: %+v, %v", who, err)
 		}
-		_, err = svc.AcceptInvitation(ctx, second)
+		_, err = svc.AcceptInvitation(ctx, second, "")
 		wantCode(t, err, roster.CodeConflict)
 		entries, err := store.FindAuditEntries(ctx, roster.AuditFilter{OrgID: o.ID, TargetID: ada.ID, Limit: 10})
 		if err != nil {
@@ -124,8 +124,35 @@ func TestInvitations(t *testing.T) {
 			}
 		}
 		now.Add(int64(provision.InvitationTTL))
-		_, err = svc.AcceptInvitation(ctx, secretOf(t, boMail))
+		_, err = svc.AcceptInvitation(ctx, secretOf(t, boMail), "")
 		wantCode(t, err, roster.CodeConflict)
+		// An administrator sets a console password when accepting.
+		adm := mustCreate(t, svc, o, provision.NewUser{Email: "adm@acme.example"})
+		if _, err := svc.UpdateUser(ctx, full, o.ID, adm.ID, provision.UserChange{AdminRole: ptr(roster.AdminFull)}, 0); err != nil {
+			t.Fatal(err)
+		}
+		var admMail *roster.Email
+		for _, m := range outbox(t, svc, full, o) {
+			if m.UserID == adm.ID {
+				admMail = m
+			}
+		}
+		who, err = svc.Invitation(ctx, secretOf(t, admMail))
+		if err != nil || !who.NeedsPassword() {
+			t.Fatalf("invitation of an administrator: %+v %v", who, err)
+		}
+		_, err = svc.AcceptInvitation(ctx, secretOf(t, admMail), "short")
+		wantCode(t, err, roster.CodeInvalid)
+		if who, err = svc.AcceptInvitation(ctx, secretOf(t, admMail), "a long enough password"); err != nil || who.User.Status != roster.StatusActive {
+			t.Fatalf("accept with a password: %+v %v", who, err)
+		}
+		if h, err := store.FindConsolePassword(ctx, adm.ID); err != nil || !strings.HasPrefix(h, "pbkdf2-sha256$") {
+			t.Errorf("stored password %q, %v", h, err)
+		}
+		if _, err := store.FindConsolePassword(ctx, ada.ID); roster.ErrorCode(err) != roster.CodeNotFound {
+			t.Errorf("an agent has a console password: %v", err)
+		}
+
 		_, err = svc.Invitation(ctx, "not-a-secret")
 		wantCode(t, err, roster.CodeNotFound)
 		_, err = svc.ResendInvitation(ctx, admin(o, roster.AdminReadOnly), o.ID, bo.ID)
