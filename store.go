@@ -88,6 +88,9 @@ type Tx interface {
 	DeleteUser(ctx context.Context, orgID, id string) error
 
 	CreateToken(ctx context.Context, t *APIToken) error
+	// TouchToken records that a token was used at at, when its last recorded use is before
+	// since (or none): a write at most every so often per token, not one a request.
+	TouchToken(ctx context.Context, id string, at, since time.Time) error
 	DeleteToken(ctx context.Context, orgID, id string) error
 
 	CreateAuditEntry(ctx context.Context, e *AuditEntry) error

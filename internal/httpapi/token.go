@@ -23,6 +23,8 @@ type Token struct {
 	OrgID     *string   `json:"orgId"`
 	CreatedAt time.Time `json:"createdAt"`
 	CreatedBy string    `json:"createdBy"`
+	// LastUsedAt is when the token was last used, to about five minutes; nil when never.
+	LastUsedAt *time.Time `json:"lastUsedAt"`
 }
 
 // CreatedToken answers the creation of a token: the token and its secret, shown only this once.
@@ -44,7 +46,8 @@ type NewToken struct {
 }
 
 func tokenJSON(t *roster.APIToken) Token {
-	out := Token{ID: t.ID, Name: t.Name, Role: string(t.Role), CreatedAt: t.CreatedAt.UTC(), CreatedBy: t.CreatedBy}
+	out := Token{ID: t.ID, Name: t.Name, Role: string(t.Role), CreatedAt: t.CreatedAt.UTC(), CreatedBy: t.CreatedBy,
+		LastUsedAt: timeOrNil(t.LastUsedAt)}
 	if t.System {
 		out.Role = roleSystem
 	} else {

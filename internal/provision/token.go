@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"strings"
+	"time"
 
 	"roster"
 )
@@ -126,7 +127,27 @@ func (s *Service) Authenticate(ctx context.Context, secret string, via roster.In
 	if err != nil {
 		return roster.Actor{}, err
 	}
+	s.touch(ctx, t)
 	return roster.Actor{Kind: "token", ID: t.ID, Name: t.Name, OrgID: t.OrgID, Role: t.Role, System: t.System, Interface: via}, nil
+}
+
+// tokenUseEvery is how often the use of a token is recorded: enough for an administrator to
+// see which tokens are unused, at one write per token per period rather than per request.
+const tokenUseEvery = 5 * time.Minute
+
+// touch records the use of t when its last recorded use is older than tokenUseEvery. It is
+// best effort: a request does not wait long for the writer, nor fail when it is busy.
+func (s *Service) touch(ctx context.Context, t *roster.APIToken) {
+	now := s.clock()
+	if now.Sub(t.LastUsedAt) < tokenUseEvery {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 250*time.Millisecond)
+	defer cancel()
+	err := s.store.Write(ctx, func(tx roster.Tx) error { return tx.TouchToken(ctx, t.ID, now, now.Add(-tokenUseEvery)) })
+	if err != nil {
+		s.log.WarnContext(ctx, "record the use of a token", "token", t.ID, "err", err)
+	}
 }
 
 // hashSecret hashes a token secret. Secrets carry 256 random bits, so a plain SHA-256 (not a

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"time"
 
 	"roster"
 )
@@ -93,4 +94,11 @@ func (t *tx) DeleteToken(ctx context.Context, orgID, id string) error {
 		err = affected(res, "Token not found.")
 	}
 	return t.d.translate(err, errs{op: "delete token " + id})
+}
+
+// TouchToken records the use of a token, unless one was recorded since since.
+func (t *tx) TouchToken(ctx context.Context, id string, at, since time.Time) error {
+	_, err := t.run.exec(ctx, `UPDATE api_tokens SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)`,
+		dbTime(at), id, dbTime(since))
+	return t.d.translate(err, errs{op: "touch token " + id})
 }
