@@ -4,17 +4,14 @@ import (
 	"bytes"
 	"io"
 	"mime/quotedprintable"
-	"net"
 	"net/http"
 	netmail "net/mail"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/emersion/go-smtp"
-
+	"roster/internal/mail/mailtest"
 	"roster/internal/sqldb/sqldbtest"
 )
 
@@ -26,8 +23,12 @@ func TestInvitationByEmail(t *testing.T) {
 	}
 	t.Parallel()
 	bin := build(t)
-	mails := &mailbox{}
-	smtpAddr := mails.start(t)
+	mails, err := mailtest.Start(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(mails.Close)
+	smtpAddr := mails.Addr
 	db := dbFlags(sqldbtest.Config(t, "sqlite"))
 	addr := freeAddr(t)
 	srv := start(t, bin, addr, append(db, "--smtp-url", "smtp://"+smtpAddr, "--mail-from", "Roster <roster@example.com>"))
@@ -40,7 +41,7 @@ func TestInvitationByEmail(t *testing.T) {
 	c.runJSON(&org, "orgs", "create", "--name", "Acme", "--language", "es", "--json")
 	c.run("users", "add", "--org", org.ID, "ana@example.com", "--first-name", "Ana")
 
-	msg := mails.wait(t, "ana@example.com", 30*time.Second)
+	msg := waitMail(t, mails, "ana@example.com", 30*time.Second)
 	m, err := netmail.ReadMessage(bytes.NewReader(msg))
 	if err != nil {
 		t.Fatal(err)
@@ -74,62 +75,14 @@ func TestInvitationByEmail(t *testing.T) {
 	}
 }
 
-// mailbox is an SMTP server on 127.0.0.1 that keeps the messages it receives.
-type mailbox struct {
-	mu   sync.Mutex
-	msgs map[string][]byte
-}
-
-func (mb *mailbox) start(t *testing.T) string {
-	t.Helper()
-	mb.msgs = map[string][]byte{}
-	s := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &mailboxSession{mb: mb}, nil }))
-	s.Domain = "localhost"
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { defer close(done); _ = s.Serve(ln) }()
-	t.Cleanup(func() { _ = s.Close(); _ = ln.Close(); <-done })
-	return ln.Addr().String()
-}
-
-func (mb *mailbox) wait(t *testing.T, to string, d time.Duration) []byte {
+// waitMail waits for a message to to, and returns the first.
+func waitMail(t *testing.T, srv *mailtest.Server, to string, d time.Duration) []byte {
 	t.Helper()
 	for deadline := time.Now().Add(d); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		mb.mu.Lock()
-		m := mb.msgs[to]
-		mb.mu.Unlock()
-		if m != nil {
-			return m
+		if msgs := srv.Received(to); len(msgs) > 0 {
+			return msgs[0]
 		}
 	}
 	t.Fatalf("no message to %s within %s", to, d)
 	return nil
 }
-
-type mailboxSession struct {
-	mb *mailbox
-	to []string
-}
-
-func (s *mailboxSession) Mail(string, *smtp.MailOptions) error { return nil }
-func (s *mailboxSession) Rcpt(to string, _ *smtp.RcptOptions) error {
-	s.to = append(s.to, to)
-	return nil
-}
-func (s *mailboxSession) Data(r io.Reader) error {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	s.mb.mu.Lock()
-	defer s.mb.mu.Unlock()
-	for _, to := range s.to {
-		s.mb.msgs[to] = b
-	}
-	return nil
-}
-func (s *mailboxSession) Reset()        { s.to = nil }
-func (s *mailboxSession) Logout() error { return nil }

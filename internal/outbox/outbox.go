@@ -123,6 +123,17 @@ func (d *Deliverer) DeliverDue(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	// The organizations' names, read once a batch rather than once a message.
+	orgs := map[string]string{}
+	for _, e := range batch {
+		if _, ok := orgs[e.OrgID]; !ok {
+			org, err := d.store.FindOrgByID(ctx, e.OrgID)
+			if err != nil {
+				return 0, err
+			}
+			orgs[e.OrgID] = org.Name
+		}
+	}
 	var (
 		wg    sync.WaitGroup
 		mu    sync.Mutex
@@ -132,7 +143,7 @@ func (d *Deliverer) DeliverDue(ctx context.Context) (int, error) {
 	for range min(d.opts.Concurrency, len(batch)) {
 		wg.Go(func() {
 			for e := range work {
-				if err := d.deliver(ctx, e); err != nil {
+				if err := d.deliver(ctx, e, orgs[e.OrgID]); err != nil {
 					d.log.Error("deliver email", "email", e.ID, "err", err)
 					mu.Lock()
 					first = cmp.Or(first, err)
@@ -151,8 +162,8 @@ func (d *Deliverer) DeliverDue(ctx context.Context) (int, error) {
 
 // deliver sends one claimed message and records the outcome. Only a failure to record is
 // returned: a failure to send is the message's outcome.
-func (d *Deliverer) deliver(ctx context.Context, e *roster.Email) error {
-	msg, refusal, err := d.render(ctx, e)
+func (d *Deliverer) deliver(ctx context.Context, e *roster.Email, orgName string) error {
+	msg, refusal, err := d.render(ctx, e, orgName)
 	if err != nil {
 		return err
 	}
@@ -178,10 +189,9 @@ func (d *Deliverer) deliver(ctx context.Context, e *roster.Email) error {
 	return d.store.Write(ctx, func(tx roster.Tx) error { return tx.SaveEmail(ctx, e, d.opts.Owner) })
 }
 
-// render builds the message of e from its user and organization as they are now. A message
-// that must not go out any more comes back as a refusal: its user was deleted, or accepted an
-// invitation meanwhile.
-func (d *Deliverer) render(ctx context.Context, e *roster.Email) (*mail.Message, string, error) {
+// render builds the message of e for organization orgName. A message that must not go out any
+// more comes back as a refusal: its user was deleted, or accepted an invitation meanwhile.
+func (d *Deliverer) render(ctx context.Context, e *roster.Email, orgName string) (*mail.Message, string, error) {
 	u, err := d.store.FindUserByID(ctx, e.OrgID, e.UserID)
 	switch {
 	case roster.ErrorCode(err) == roster.CodeNotFound:
@@ -191,11 +201,7 @@ func (d *Deliverer) render(ctx context.Context, e *roster.Email) (*mail.Message,
 	case e.Kind == roster.EmailInvitation && u.Status != roster.StatusPending:
 		return nil, "Not sent: the user has already accepted an invitation.", nil
 	}
-	org, err := d.store.FindOrgByID(ctx, e.OrgID)
-	if err != nil {
-		return nil, "", err
-	}
-	subject, text, html, err := provision.RenderEmail(org.Name, e)
+	subject, text, html, err := provision.RenderEmail(orgName, e)
 	if err != nil {
 		return nil, "", fmt.Errorf("render email %s: %w", e.ID, err)
 	}

@@ -6,10 +6,8 @@ import (
 	"io"
 	"log/slog"
 	"mime"
-	"net"
 	netmail "net/mail"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -18,72 +16,22 @@ import (
 
 	"roster"
 	"roster/internal/mail"
+	"roster/internal/mail/mailtest"
 	"roster/internal/outbox"
 	"roster/internal/provision"
 	"roster/internal/sqldb/sqldbtest"
 )
 
-// smtpServer is a real SMTP server on 127.0.0.1 that keeps what it receives. reply, when it
-// returns an error for a recipient, refuses it.
-type smtpServer struct {
-	addr  string
-	reply func(to string) error
-
-	mu   sync.Mutex
-	msgs map[string][][]byte // by recipient
-}
-
-func startSMTP(t *testing.T, reply func(to string) error) *smtpServer {
+// startSMTP runs a mail server until the test ends.
+func startSMTP(t *testing.T, reply func(to string) error) *mailtest.Server {
 	t.Helper()
-	srv := &smtpServer{reply: reply, msgs: map[string][][]byte{}}
-	s := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &session{srv: srv}, nil }))
-	s.Domain = "localhost"
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	srv, err := mailtest.Start(reply)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv.addr = ln.Addr().String()
-	done := make(chan struct{})
-	go func() { defer close(done); _ = s.Serve(ln) }()
-	t.Cleanup(func() { _ = s.Close(); _ = ln.Close(); <-done })
+	t.Cleanup(srv.Close)
 	return srv
 }
-
-func (s *smtpServer) received(to string) [][]byte {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.msgs[to]
-}
-
-type session struct {
-	srv *smtpServer
-	to  []string
-}
-
-func (s *session) Mail(string, *smtp.MailOptions) error { return nil }
-func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
-	if s.srv.reply != nil {
-		if err := s.srv.reply(to); err != nil {
-			return err
-		}
-	}
-	s.to = append(s.to, to)
-	return nil
-}
-func (s *session) Data(r io.Reader) error {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	s.srv.mu.Lock()
-	defer s.srv.mu.Unlock()
-	for _, to := range s.to {
-		s.srv.msgs[to] = append(s.srv.msgs[to], b)
-	}
-	return nil
-}
-func (s *session) Reset()        { s.to = nil }
-func (s *session) Logout() error { return nil }
 
 func eachEngine(t *testing.T, fn func(t *testing.T, engine string)) {
 	t.Helper()
@@ -132,7 +80,7 @@ func TestDelivery(t *testing.T) {
 		if err := svc.DeleteUser(ctx, sys, o.ID, gone.ID, 0); err != nil {
 			t.Fatal(err)
 		}
-		sender, err := mail.NewSender("smtp://"+srv.addr, netmail.Address{Name: "Roster", Address: "roster@acme.example"})
+		sender, err := mail.NewSender("smtp://"+srv.Addr, netmail.Address{Name: "Roster", Address: "roster@acme.example"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -154,7 +102,7 @@ func TestDelivery(t *testing.T) {
 		if n, err := d.DeliverDue(ctx); n != 4 || err != nil {
 			t.Fatalf("first round: %d claimed, %v", n, err)
 		}
-		msgs := srv.received("ada@acme.example")
+		msgs := srv.Received("ada@acme.example")
 		if len(msgs) != 1 {
 			t.Fatalf("ada got %d messages", len(msgs))
 		}
@@ -194,13 +142,13 @@ func TestDelivery(t *testing.T) {
 		if e := state("busy@acme.example"); e.State != roster.EmailSent || e.Attempts != 3 {
 			t.Errorf("after the retries: %+v", e)
 		}
-		if len(srv.received("busy@acme.example")) != 1 || len(srv.received("ada@acme.example")) != 1 {
+		if len(srv.Received("busy@acme.example")) != 1 || len(srv.Received("ada@acme.example")) != 1 {
 			t.Error("a message was sent twice")
 		}
 		// The deleted user's invitation is not sent.
 		page, err := store.FindEmails(ctx, roster.EmailFilter{OrgID: o.ID, UserID: gone.ID})
 		if err != nil || len(page.Emails) != 1 || page.Emails[0].State != roster.EmailFailed ||
-			len(srv.received("gone@acme.example")) != 0 {
+			len(srv.Received("gone@acme.example")) != 0 {
 			t.Errorf("the deleted user's message: %+v %v", page, err)
 		}
 	})
@@ -244,7 +192,7 @@ func TestCrashBetweenSendAndRecord(t *testing.T) {
 			t.Fatal(err)
 		}
 		srv := startSMTP(t, nil)
-		sender, err := mail.NewSender("smtp://"+srv.addr, netmail.Address{Address: "roster@acme.example"})
+		sender, err := mail.NewSender("smtp://"+srv.Addr, netmail.Address{Address: "roster@acme.example"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -262,7 +210,7 @@ func TestCrashBetweenSendAndRecord(t *testing.T) {
 		if n, err := second.DeliverDue(ctx); n != 1 || err != nil {
 			t.Fatalf("after the lease: %d claimed, %v", n, err)
 		}
-		copies := srv.received("ada@acme.example")
+		copies := srv.Received("ada@acme.example")
 		if len(copies) != 2 {
 			t.Fatalf("%d copies, want 2 (at least once)", len(copies))
 		}

@@ -157,20 +157,30 @@ func (s *Service) StartImport(ctx context.Context, a roster.Actor, orgID string,
 }
 
 // startImportTask creates task, an import or a revert, unless one of them is already active in
-// the organization. The organization is locked first, as by every directory write, so two
-// nodes starting imports at once cannot both pass the check. prepare, when not nil, runs in the
-// same transaction before the task is created.
+// the organization. prepare, when not nil, runs in the same transaction before the task is
+// created.
 func (s *Service) startImportTask(ctx context.Context, task *roster.Task, prepare func(tx roster.Tx) error) error {
+	return s.createTaskAlone(ctx, task, []string{KindImport, KindImportRevert}, func(active *roster.Task) error {
+		return roster.Errorf(roster.CodeImportInProgress,
+			"Another import or revert (task %s) is running in this organization; start this one when it has finished.", active.ID)
+	}, prepare)
+}
+
+// createTaskAlone creates task unless a task of one of kinds is queued or running in its
+// organization; busy says why then. The organization is locked first, as by every directory
+// write, so two nodes starting tasks at once cannot both pass the check. prepare, when not
+// nil, runs in the same transaction before the task is created.
+func (s *Service) createTaskAlone(ctx context.Context, task *roster.Task, kinds []string, busy func(active *roster.Task) error,
+	prepare func(tx roster.Tx) error) error {
 	return s.store.Write(ctx, func(tx roster.Tx) error {
 		if _, err := tx.FindOrgByID(ctx, task.OrgID); err != nil {
 			return err
 		}
-		for _, kind := range []string{KindImport, KindImportRevert} {
+		for _, kind := range kinds {
 			active, err := tx.FindActiveTask(ctx, task.OrgID, kind)
 			switch {
 			case err == nil:
-				return roster.Errorf(roster.CodeImportInProgress,
-					"Another import or revert (task %s) is running in this organization; start this one when it has finished.", active.ID)
+				return busy(active)
 			case roster.ErrorCode(err) != roster.CodeNotFound:
 				return err
 			}

@@ -292,21 +292,13 @@ func (s *Service) StartResendInvitations(ctx context.Context, a roster.Actor, or
 	}
 	task := &roster.Task{ID: roster.NewID(), OrgID: orgID, Kind: KindResendInvitations, Params: params,
 		CreatedBy: a.Label(), CreatedAt: s.clock()}
-	err = s.store.Write(ctx, func(tx roster.Tx) error {
-		if _, err := tx.FindOrgByID(ctx, orgID); err != nil {
-			return err
-		}
-		active, err := tx.FindActiveTask(ctx, orgID, KindResendInvitations)
-		switch {
-		case err == nil:
-			return roster.Errorf(roster.CodeConflict, "Invitations are already being resent to all pending users (task %s).", active.ID)
-		case roster.ErrorCode(err) != roster.CodeNotFound:
-			return err
-		}
+	err = s.createTaskAlone(ctx, task, []string{KindResendInvitations}, func(active *roster.Task) error {
+		return roster.Errorf(roster.CodeConflict, "Invitations are already being resent to all pending users (task %s).", active.ID)
+	}, func(tx roster.Tx) error {
 		if page, err := tx.FindUsers(ctx, roster.UserFilter{OrgID: orgID, Status: roster.StatusPending, Limit: 1}); err == nil && page.TotalExact {
 			task.Progress.Total = page.Total
 		}
-		return tx.CreateTask(ctx, task)
+		return nil
 	})
 	if err != nil {
 		return nil, err
