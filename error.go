@@ -27,6 +27,12 @@ const (
 	CodePreconditionRequired     Code = "precondition_required"
 	CodeImportInProgress         Code = "import_in_progress"
 	CodeFileTooLarge             Code = "file_too_large"
+	CodeNameExists               Code = "name_exists"
+	CodeInUse                    Code = "in_use"
+	CodeLicenseInherited         Code = "license_inherited"
+	CodeProfileMismatch          Code = "profile_mismatch"
+	CodeProfileResetUnconfirmed  Code = "profile_reset_unconfirmed"
+	CodeTemplateOff              Code = "template_off"
 	CodeInternal                 Code = "internal"
 )
 
@@ -35,7 +41,8 @@ var Codes = []Code{
 	CodeInvalid, CodeNotFound, CodeUnauthorized, CodeForbidden, CodeConflict, CodeEmailExists,
 	CodeEmailInOtherOrg, CodeNoSeatsAvailable, CodeRoleRequiresPremium, CodeAdminRoleOnCreate,
 	CodeSupervisorAdminExclusive, CodeBatchTooLarge, CodePreconditionFailed, CodePreconditionRequired,
-	CodeImportInProgress, CodeFileTooLarge, CodeInternal,
+	CodeImportInProgress, CodeFileTooLarge, CodeNameExists, CodeInUse, CodeLicenseInherited,
+	CodeProfileMismatch, CodeProfileResetUnconfirmed, CodeTemplateOff, CodeInternal,
 }
 
 // Error is the one error type of the domain: a code, a message safe to show to the caller,

@@ -43,15 +43,17 @@ func (l Language) Valid() bool {
 // Org is an organization: the unit of tenancy. Nothing scoped to one organization can read or
 // change another.
 type Org struct {
-	ID        string
-	Name      string
-	Platform  Platform
-	Settings  OrgSettings
-	Seats     Seats // licenses the organization may assign; 0 means unlimited
-	Usage     Usage // kept in step with its users in the same transaction as every change
-	CreatedAt time.Time
-	UpdatedAt time.Time
-	Version   int64
+	ID       string
+	Name     string
+	Platform Platform
+	Settings OrgSettings
+	Seats    Seats // licenses the organization may assign; 0 means unlimited
+	Usage    Usage // kept in step with its users in the same transaction as every change
+	// Assignment is how new users get a license automatically.
+	Assignment LicenseAssignment
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+	Version    int64
 }
 
 // OrgSettings are the organization's preferences.

@@ -33,9 +33,39 @@ type Reader interface {
 	// file writes and their id and organization: AdminRole, CreatedAt, UpdatedAt and Version
 	// are left zero. A page shorter than limit is the last one.
 	FindUsersForExport(ctx context.Context, orgID, afterID string, limit int) ([]*User, error)
+	// FindUsersByIDs returns the users of the organization with one of these ids, in no
+	// particular order; ids of no user of it are left out.
+	FindUsersByIDs(ctx context.Context, orgID string, ids []string) ([]*User, error)
 	// FindUsersByEmails returns the users, in any organization, that have one of the
 	// normalized emails, in no particular order.
 	FindUsersByEmails(ctx context.Context, emails []string) ([]*User, error)
+
+	// FindWaitingUsers returns up to limit users of the organization that wait for a seat
+	// (WaitingLicense), longest waiting first.
+	FindWaitingUsers(ctx context.Context, orgID string, limit int) ([]*User, error)
+	// FindUsersByProfile returns up to limit users of the organization that have the custom
+	// user profile profileID, or any custom profile when profileID is "", in id order after
+	// the user afterID ("" for the first page).
+	FindUsersByProfile(ctx context.Context, orgID, profileID, afterID string, limit int) ([]*User, error)
+
+	FindGroupByID(ctx context.Context, orgID, id string) (*Group, error)
+	// FindGroupsByNames returns the groups of the organization with one of these names,
+	// compared ignoring case, in no particular order.
+	FindGroupsByNames(ctx context.Context, orgID string, names []string) ([]*Group, error)
+	FindGroups(ctx context.Context, f GroupFilter) (*GroupPage, error)
+	// FindMemberships returns a page of the members of a group or of the groups of a user,
+	// with the names of both sides filled in.
+	FindMemberships(ctx context.Context, f MembershipFilter) (*MembershipPage, error)
+	// FindMembershipsOfUsers returns every membership of these users of the organization, with
+	// GroupName and GroupLicense filled in, in no particular order.
+	FindMembershipsOfUsers(ctx context.Context, orgID string, userIDs []string) ([]*Membership, error)
+	// FindGroupNames returns the names of the groups of each of these users, sorted, keyed by
+	// user id; users without groups are left out.
+	FindGroupNames(ctx context.Context, orgID string, userIDs []string) (map[string][]string, error)
+
+	FindUserProfileByID(ctx context.Context, orgID, id string) (*UserProfile, error)
+	// FindUserProfiles returns the custom user profiles of the organization, by name.
+	FindUserProfiles(ctx context.Context, orgID string) ([]*UserProfile, error)
 
 	FindTokenByHash(ctx context.Context, hash []byte) (*APIToken, error)
 	// FindTokens lists the tokens of an organization, or the system tokens when orgID is "".
@@ -85,7 +115,29 @@ type Tx interface {
 	// UpdateUser writes every field of u and sets u.Version to the stored version plus one. It
 	// fails with CodeConflict when u.Version is not the stored version.
 	UpdateUser(ctx context.Context, u *User) error
+	// DeleteUser deletes a user and its memberships.
 	DeleteUser(ctx context.Context, orgID, id string) error
+
+	// CreateGroup inserts g; a name taken in the organization fails with CodeConflict.
+	CreateGroup(ctx context.Context, g *Group) error
+	// UpdateGroup writes the name and license of g and sets g.Version to the stored version
+	// plus one; CodeConflict when g.Version is not the stored version or the name is taken.
+	UpdateGroup(ctx context.Context, g *Group) error
+	// DeleteGroup deletes a group and its memberships.
+	DeleteGroup(ctx context.Context, orgID, id string) error
+	// CreateMemberships adds users to groups and counts them in Group.Members. A user already
+	// in the group fails the call with CodeConflict.
+	CreateMemberships(ctx context.Context, ms []*Membership) error
+	// UpdateMemberships writes the license and since of memberships.
+	UpdateMemberships(ctx context.Context, ms []*Membership) error
+	// DeleteMemberships removes users from groups (by GroupID and UserID) and uncounts them.
+	DeleteMemberships(ctx context.Context, ms []*Membership) error
+
+	// CreateUserProfile inserts a custom user profile; a name taken fails with CodeConflict.
+	CreateUserProfile(ctx context.Context, p *UserProfile) error
+	// UpdateUserProfile writes the name of p, like UpdateGroup.
+	UpdateUserProfile(ctx context.Context, p *UserProfile) error
+	DeleteUserProfile(ctx context.Context, orgID, id string) error
 
 	CreateToken(ctx context.Context, t *APIToken) error
 	// TouchToken records that a token was used at at, when its last recorded use is before

@@ -157,14 +157,30 @@ type User struct {
 	CCRole            CCRole
 	AdminRole         AdminRole
 	SyncStatus        SyncStatus
-	CreatedAt         time.Time
-	UpdatedAt         time.Time
-	Version           int64 // grows by one with every change; the ETag
+	// UserProfileID is the custom user profile of the user, of its derived profile type; ""
+	// for the built-in default profile of that type.
+	UserProfileID string
+	// The sources of the license (see Sources). License is the best of them that seats allow.
+	DirectLicense   LicenseGrant // the administrator's explicit choice, if one was made
+	TemplateLicense LicenseGrant // the organization-wide template, given at creation or by an apply
+	GroupLicense    License      // the best license the user's memberships grant
+	// WaitingLicense is a better license the user's template or groups grant but no seat was
+	// free for, and since when; it is given when a seat frees up. Zero when not waiting.
+	WaitingLicense LicenseGrant
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	Version        int64 // grows by one with every change; the ETag
 }
 
 // ProfileType returns the user's derived contact-center profile type.
 func (u *User) ProfileType() ProfileType {
 	return DeriveProfileType(u.License, u.CCRole, u.AdminRole)
+}
+
+// SourcesLicense returns the license the user's sources grant: the best of its direct choice,
+// its template and its groups.
+func (u *User) SourcesLicense() License {
+	return Best(Best(Best(LicenseNone, u.DirectLicense.License), u.TemplateLicense.License), u.GroupLicense)
 }
 
 // NeedsAgent reports whether the contact center must have an agent for this user.
@@ -186,6 +202,7 @@ type UserFilter struct {
 	AdminRole  AdminRole
 	Status     UserStatus
 	SyncStatus SyncStatus
+	GroupID    string // members of this group only
 	Limit      int    // at most MaxPageSize; 0 means DefaultPageSize
 	After      string // the email of the last user of the previous page
 }

@@ -116,6 +116,7 @@ func (c *serveCommand) run(ctx context.Context, args []string) error {
 		provision.KindImport:            worker.HandlerFunc(svc.RunImport),
 		provision.KindImportRevert:      worker.HandlerFunc(svc.RunRevert),
 		provision.KindResendInvitations: worker.HandlerFunc(svc.RunResendInvitations),
+		provision.KindApplyTemplate:     worker.HandlerFunc(svc.RunApplyTemplate),
 	}
 	for range workersPerProcess {
 		r := worker.New(store, handlers, worker.Options{Logger: log, Lease: lease})

@@ -74,7 +74,7 @@ func (s *Service) AddOrModifyUsers(ctx context.Context, a roster.Actor, orgID st
 	canCreate := authorize(a, orgID, permUsers)
 	results := make([]Result, len(b.Entries))
 	seen := make(map[string]bool, len(b.Entries))
-	err := s.writeOrg(ctx, orgID, func(tx roster.Tx, org *roster.Org) error {
+	err := s.writeOrg(ctx, a, orgID, func(tx roster.Tx, org *roster.Org) error {
 		for i, e := range b.Entries {
 			email := roster.NormalizeEmail(e.Email)
 			if seen[email] {
@@ -154,7 +154,7 @@ func (s *Service) CreateUsers(ctx context.Context, a roster.Actor, orgID string,
 	results := make([]Result, len(users))
 	for start := 0; start < len(users); start += chunk {
 		end := min(start+chunk, len(users))
-		err := s.writeOrg(ctx, orgID, func(tx roster.Tx, org *roster.Org) error {
+		err := s.writeOrg(ctx, a, orgID, func(tx roster.Tx, org *roster.Org) error {
 			return s.createChunk(ctx, tx, a, org, users[start:end], results[start:end])
 		})
 		if err != nil {
@@ -181,7 +181,7 @@ func (s *Service) createChunk(ctx context.Context, tx roster.Tx, a roster.Actor,
 	}
 	writes := make([]*userWrite, 0, len(users))
 	for i, in := range users {
-		u := newUser(org, in)
+		u := newUser(org, in, s.clock())
 		w, err := s.checkUser(ctx, tx, a, org, nil, u, owners[u.Email])
 		if err != nil {
 			if results[i], err = failedOrError(u.Email, err); err != nil {

@@ -142,10 +142,10 @@ func TestAuditTrail(t *testing.T) {
 		got = append(got, fmt.Sprintf("%s %s %s %s", e.Action, e.Interface, e.Before, e.After))
 	}
 	want := []string{
-		`user.delete api {"adminRole":"none","ccRole":"agent","department":"","displayName":"","email":"x@example.com","firstName":"X","lastName":"","license":"standard","phoneNumber":"","preferredLanguage":"","status":"inactive","title":""} `,
+		`user.delete api {"adminRole":"none","ccRole":"agent","department":"","directLicense":"standard","displayName":"","email":"x@example.com","firstName":"X","groupLicense":"none","lastName":"","license":"standard","phoneNumber":"","preferredLanguage":"","status":"inactive","templateLicense":"","title":"","userProfile":"","waitingLicense":""} `,
 		`user.deactivate api {"status":"pending"} {"status":"inactive"}`,
-		`user.update api {"license":"none"} {"license":"standard"}`,
-		`user.create api  {"adminRole":"none","ccRole":"agent","department":"","displayName":"","email":"x@example.com","firstName":"X","lastName":"","license":"none","phoneNumber":"","preferredLanguage":"","status":"pending","title":""}`,
+		`user.update api {"directLicense":"","license":"none"} {"directLicense":"standard","license":"standard"}`,
+		`user.create api  {"adminRole":"none","ccRole":"agent","department":"","directLicense":"","displayName":"","email":"x@example.com","firstName":"X","groupLicense":"none","lastName":"","license":"none","phoneNumber":"","preferredLanguage":"","status":"pending","templateLicense":"","title":"","userProfile":"","waitingLicense":""}`,
 	}
 	if len(got) != len(want) {
 		t.Fatalf("audit entries:\n%v", got)

@@ -160,7 +160,7 @@ func (s *Service) StartImport(ctx context.Context, a roster.Actor, orgID string,
 // the organization. prepare, when not nil, runs in the same transaction before the task is
 // created.
 func (s *Service) startImportTask(ctx context.Context, task *roster.Task, prepare func(tx roster.Tx) error) error {
-	return s.createTaskAlone(ctx, task, []string{KindImport, KindImportRevert}, func(active *roster.Task) error {
+	return s.createTaskAlone(ctx, task, []string{KindImport, KindImportRevert, KindApplyTemplate}, func(active *roster.Task) error {
 		return roster.Errorf(roster.CodeImportInProgress,
 			"Another import or revert (task %s) is running in this organization; start this one when it has finished.", active.ID)
 	}, prepare)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"roster"
 	"roster/internal/csvfile"
@@ -30,12 +31,14 @@ func (s *Service) StartRevert(ctx context.Context, a roster.Actor, orgID, import
 	if err != nil {
 		return nil, err
 	}
-	var ip importParams
+	var ip struct {
+		DryRun bool `json:"dryRun"`
+	}
 	switch {
-	case imp.Kind != KindImport:
-		return nil, roster.Errorf(roster.CodeInvalid, "Only an import can be reverted; task %s is a %s task.", imp.ID, imp.Kind)
+	case imp.Kind != KindImport && imp.Kind != KindApplyTemplate:
+		return nil, roster.Errorf(roster.CodeInvalid, "Only an import or a template application can be reverted; task %s is a %s task.", imp.ID, imp.Kind)
 	case json.Unmarshal(imp.Params, &ip) != nil:
-		return nil, fmt.Errorf("revert import %s: parameters of the import", imp.ID)
+		return nil, fmt.Errorf("revert task %s: parameters of the task", imp.ID)
 	case !imp.State.Final():
 		return nil, roster.Errorf(roster.CodeImportInProgress, "The import %s has not finished; wait for it or cancel it, then revert it.", imp.ID)
 	case ip.DryRun:
@@ -46,7 +49,7 @@ func (s *Service) StartRevert(ctx context.Context, a roster.Actor, orgID, import
 		return nil, fmt.Errorf("revert parameters: %w", err)
 	}
 	task := &roster.Task{ID: roster.NewID(), OrgID: orgID, Kind: KindImportRevert, Params: params,
-		Progress:  roster.TaskProgress{Total: imp.Counts.Created + imp.Counts.Updated},
+		Progress:  roster.TaskProgress{Total: imp.Counts.Created + imp.Counts.Updated + imp.Counts.Warnings},
 		CreatedBy: a.Label(), CreatedAt: s.clock()}
 	err = s.startImportTask(ctx, task, func(tx roster.Tx) error {
 		return revertedBy(ctx, tx, orgID, imp.ID)
@@ -161,10 +164,7 @@ func (rv *revertRun) revertChunk(ctx context.Context, tx roster.Tx, orgID string
 	if err := rv.s.writeUsers(ctx, tx, writes); err != nil {
 		return err
 	}
-	if org.Usage != stored {
-		return tx.UpdateOrgUsage(ctx, org.ID, org.Usage)
-	}
-	return nil
+	return rv.s.saveUsage(ctx, tx, rv.actor, org, stored)
 }
 
 // revertUser undoes what the import did to one user, unless the user changed since: the
@@ -197,12 +197,16 @@ func (rv *revertRun) revertUser(ctx context.Context, tx roster.Tx, org *roster.O
 		}
 		return &roster.TaskRow{Outcome: string(csvfile.OutcomeUpdated), Message: "Deleted: the import created this user."}, nil, nil
 	}
-	var before map[string]string
+	var before map[string]any
 	if err := json.Unmarshal(last.Before, &before); err != nil {
 		return nil, nil, fmt.Errorf("revert user %s: audit entry %s: %w", userID, last.ID, err)
 	}
 	next := *u
-	restoreFields(&next, before)
+	restoreFields(&next, before, rv.s.clock())
+	mc, err := rv.restoreMemberships(ctx, tx, org, &next, before["groupLicenses"])
+	if err != nil {
+		return nil, nil, err
+	}
 	if rv.canDelete != nil && profileChanged(u, &next) {
 		return refusedRow(rowForbidden(rv.canDelete, "reverting this row changes more than licenses"))
 	}
@@ -210,10 +214,88 @@ func (rv *revertRun) revertUser(ctx context.Context, tx roster.Tx, org *roster.O
 	if err != nil {
 		return refusedRow(err)
 	}
-	if w == nil {
+	if err := mc.write(ctx, tx); err != nil {
+		return nil, nil, err
+	}
+	switch {
+	case w == nil && !mc.any():
 		return &roster.TaskRow{Outcome: string(csvfile.OutcomeUnchanged), Message: "Already as before the import."}, nil, nil
+	case w == nil:
+		// Only memberships change: the user's own record stays, the entry records them.
+		e := rv.s.auditEntry(rv.actor, org.ID, "user.update", "user", u.ID, u.Email,
+			nil, map[string]any{"groupLicenses": before["groupLicenses"]})
+		if err := tx.CreateAuditEntry(ctx, e); err != nil {
+			return nil, nil, err
+		}
+	case before["groupLicenses"] != nil:
+		w.audit.After = withField(w.audit.After, "groupLicenses", before["groupLicenses"])
 	}
 	return &roster.TaskRow{Outcome: string(csvfile.OutcomeUpdated), Message: "Restored to the values before the import."}, w, nil
+}
+
+// restoreMemberships puts back the licenses of u's memberships recorded in an audit entry's
+// before values (group id → license; "" for no membership), and recomputes u's group license.
+// Memberships of groups deleted since stay deleted. The change is written by the caller once
+// the user's change passed the rules.
+func (rv *revertRun) restoreMemberships(ctx context.Context, tx roster.Tx, org *roster.Org, u *roster.User, recorded any) (*membershipChange, error) {
+	want, _ := recorded.(map[string]any)
+	mc := &membershipChange{}
+	if len(want) == 0 {
+		return mc, nil
+	}
+	ms, err := tx.FindMembershipsOfUsers(ctx, org.ID, []string{u.ID})
+	if err != nil {
+		return nil, err
+	}
+	now := rv.s.clock()
+	have := make(map[string]*roster.Membership, len(ms))
+	for _, m := range ms {
+		have[m.GroupID] = m
+	}
+	for groupID, v := range want {
+		l, _ := v.(string)
+		m := have[groupID]
+		switch {
+		case l == "" && m != nil:
+			mc.remove = append(mc.remove, m)
+			delete(have, groupID)
+		case l != "" && m == nil:
+			if _, err := tx.FindGroupByID(ctx, org.ID, groupID); roster.ErrorCode(err) == roster.CodeNotFound {
+				continue
+			} else if err != nil {
+				return nil, err
+			}
+			m = &roster.Membership{GroupID: groupID, UserID: u.ID, OrgID: org.ID, License: roster.License(l), Since: now}
+			mc.create, have[groupID] = append(mc.create, m), m
+		case m != nil && m.License != roster.License(l):
+			m.License, m.Since = roster.License(l), now
+			mc.update = append(mc.update, m)
+		}
+	}
+	u.GroupLicense = roster.LicenseNone
+	for _, m := range have {
+		u.GroupLicense = roster.Best(u.GroupLicense, m.License)
+	}
+	return mc, nil
+}
+
+// membershipChange is a change of some memberships, to write.
+type membershipChange struct {
+	create, update, remove []*roster.Membership
+}
+
+func (mc *membershipChange) any() bool {
+	return len(mc.create)+len(mc.update)+len(mc.remove) > 0
+}
+
+func (mc *membershipChange) write(ctx context.Context, tx roster.Tx) error {
+	if err := tx.CreateMemberships(ctx, mc.create); err != nil {
+		return err
+	}
+	if err := tx.UpdateMemberships(ctx, mc.update); err != nil {
+		return err
+	}
+	return tx.DeleteMemberships(ctx, mc.remove)
 }
 
 // codeChangedSince marks a row a revert left alone because its user changed after the import.
@@ -229,8 +311,16 @@ func refusedRow(err error) (*roster.TaskRow, *userWrite, error) {
 }
 
 // restoreFields sets the fields of u recorded in an audit entry's before values (userFields).
-func restoreFields(u *roster.User, m map[string]string) {
-	for k, v := range m {
+// Restored sources of the license count from now.
+func restoreFields(u *roster.User, m map[string]any, now time.Time) {
+	grant := func(v string) roster.LicenseGrant {
+		if v == "" {
+			return roster.LicenseGrant{}
+		}
+		return roster.LicenseGrant{License: roster.License(v), Since: now}
+	}
+	for k, val := range m {
+		v, _ := val.(string)
 		switch k {
 		case "email":
 			u.Email = v
@@ -256,6 +346,12 @@ func restoreFields(u *roster.User, m map[string]string) {
 			u.CCRole = roster.CCRole(v)
 		case "adminRole":
 			u.AdminRole = roster.AdminRole(v)
+		case "userProfile":
+			u.UserProfileID = v
+		case "directLicense":
+			u.DirectLicense = grant(v)
+		case "templateLicense":
+			u.TemplateLicense = grant(v)
 		}
 	}
 }

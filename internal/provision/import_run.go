@@ -192,11 +192,15 @@ func (imp *importRun) applyChunk(ctx context.Context, tx roster.Tx, rows []*impo
 	for _, u := range found {
 		owners[u.Email] = u
 	}
+	groups, err := loadImportGroups(ctx, tx, org.ID, rows, owners)
+	if err != nil {
+		return err
+	}
 
 	writes := make([]*userWrite, 0, len(rows))
 	for _, d := range rows {
 		if d.report == nil {
-			w, err := imp.decide(ctx, tx, org, d, owners[d.email], summary)
+			w, err := imp.decide(ctx, tx, org, d, owners[d.email], groups, summary)
 			if err != nil {
 				return err
 			}
@@ -226,10 +230,10 @@ func (imp *importRun) applyChunk(ctx context.Context, tx roster.Tx, rows []*impo
 	if err := s.writeUsers(ctx, tx, writes); err != nil {
 		return err
 	}
-	if org.Usage != stored {
-		return tx.UpdateOrgUsage(ctx, org.ID, org.Usage)
+	if err := groups.write(ctx, tx); err != nil {
+		return err
 	}
-	return nil
+	return s.saveUsage(ctx, tx, imp.actor, org, stored)
 }
 
 // screen checks what a row says on its own: its format problems, its email, and whether an
@@ -261,16 +265,12 @@ func (imp *importRun) screen(row *csvfile.UserRow) *importRow {
 // decide applies one row to the user that holds its email (nil when none) through every rule,
 // and returns the checked change, or nil when nothing changes or the row is refused. It sets
 // the row's report.
-func (imp *importRun) decide(ctx context.Context, tx roster.Tx, org *roster.Org, d *importRow, owner *roster.User, summary *ImportSummary) (*userWrite, error) {
+func (imp *importRun) decide(ctx context.Context, tx roster.Tx, org *roster.Org, d *importRow, owner *roster.User, groups *importGroups, summary *ImportSummary) (*userWrite, error) {
 	row := d.row
-	if len(row.Groups) > 0 {
-		// Groups come with automatic license assignment; until then a Groups cell is read
-		// and reported, never silently dropped.
-		d.warnings = append(d.warnings, csvfile.Problem{Severity: csvfile.SeverityWarning, Code: codeGroupsNotApplied,
-			Message: "Groups are not available yet, so the groups of this row (" + strings.Join(row.Groups, ", ") + ") were not applied."})
-	}
 	var w *userWrite
 	var err error
+	var gp *groupsPlan
+	var user *roster.User // the user the row applies to, once checked
 	outcome := csvfile.OutcomeUnchanged
 	if owner == nil || owner.OrgID != org.ID {
 		lic, _, _ := importLicense(imp.mode, "", roster.RoleAgent, row.Standard, row.Premium)
@@ -279,9 +279,11 @@ func (imp *importRun) decide(ctx context.Context, tx roster.Tx, org *roster.Org,
 		} else {
 			u := newUser(org, NewUser{Email: d.email, FirstName: row.FirstName, LastName: row.LastName,
 				DisplayName: row.DisplayName, PhoneNumber: row.PhoneNumber, Title: row.Title, Department: row.Department,
-				PreferredLanguage: importLanguage(row.PreferredLanguage), License: lic})
-			w, err = imp.s.checkUser(ctx, tx, imp.actor, org, nil, u, owner)
-			outcome = csvfile.OutcomeCreated
+				PreferredLanguage: importLanguage(row.PreferredLanguage), License: lic}, imp.s.clock())
+			if gp, err = groups.plan(org, u, row.Groups, imp.mode, imp.s.clock()); err == nil {
+				w, err = imp.s.checkUser(ctx, tx, imp.actor, org, nil, u, owner)
+			}
+			outcome, user = csvfile.OutcomeCreated, u
 		}
 	} else {
 		next := *owner
@@ -306,9 +308,9 @@ func (imp *importRun) decide(ctx context.Context, tx roster.Tx, org *roster.Org,
 		}
 		if imp.canCreate != nil && profileChanged(owner, &next) {
 			err = rowForbidden(imp.canCreate, "this row changes more than licenses")
-		} else {
+		} else if gp, err = groups.plan(org, &next, row.Groups, imp.mode, imp.s.clock()); err == nil {
 			w, err = imp.s.checkUser(ctx, tx, imp.actor, org, owner, &next, nil)
-			outcome = csvfile.OutcomeUpdated
+			outcome, user = csvfile.OutcomeUpdated, &next
 		}
 	}
 	if err != nil {
@@ -322,13 +324,14 @@ func (imp *importRun) decide(ctx context.Context, tx roster.Tx, org *roster.Org,
 		d.report = errorRow(r.Code, r.Message)
 		return nil, nil
 	}
-	if w == nil {
+	if w == nil && !gp.changes() {
 		outcome = csvfile.OutcomeUnchanged
 	}
+	groups.record(imp.s, imp.actor, org, user, gp, w)
 	d.applied = outcome
 	d.report = &roster.TaskRow{Outcome: string(outcome)}
-	if w != nil && !imp.dryRun {
-		d.report.UserID = w.after.ID
+	if outcome != csvfile.OutcomeUnchanged && !imp.dryRun {
+		d.report.UserID = user.ID
 	}
 	if len(d.warnings) > 0 {
 		msgs := make([]string, len(d.warnings))
@@ -340,9 +343,6 @@ func (imp *importRun) decide(ctx context.Context, tx roster.Tx, org *roster.Org,
 	}
 	return w, nil
 }
-
-// codeGroupsNotApplied marks a row whose Groups cell was not applied.
-const codeGroupsNotApplied roster.Code = "groups_not_applied"
 
 // importLicense returns the license and contact-center role a row gives a user that holds cur
 // with role (cur is "" for a new user; then a returned "" means no explicit choice, and the

@@ -508,6 +508,12 @@ func TestImportSpreadsheetFiles(t *testing.T) {
 			svc := provision.New(store)
 			startWorker(t, store, svc, 0)
 			o := newOrg(t, svc, "Acme", orgSpec{})
+			// The groups the files name: an import never creates one.
+			for _, name := range []string{"Team A", "Team B", "Ventas", "Soporte"} {
+				if _, err := svc.CreateGroup(context.Background(), admin(o, roster.AdminFull), o.ID, provision.GroupInput{Name: &name}); err != nil {
+					t.Fatal(err)
+				}
+			}
 			b, err := os.ReadFile(filepath.Join("..", "csvfile", "testdata", tt.file))
 			if err != nil {
 				t.Fatal(err)

@@ -87,7 +87,7 @@ func (s *Service) ResendInvitation(ctx context.Context, a roster.Actor, orgID, u
 		return nil, err
 	}
 	var e *roster.Email
-	err := s.writeOrg(ctx, orgID, func(tx roster.Tx, org *roster.Org) error {
+	err := s.writeOrg(ctx, a, orgID, func(tx roster.Tx, org *roster.Org) error {
 		u, err := tx.FindUserByID(ctx, orgID, userID)
 		if err != nil {
 			return err
@@ -247,7 +247,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, token, password string) 
 		}
 		who.User = &next
 		if org.Usage != usage {
-			return tx.UpdateOrgUsage(ctx, org.ID, org.Usage)
+			return s.saveUsage(ctx, tx, a, org, usage)
 		}
 		return nil
 	})

@@ -103,7 +103,18 @@ func (s *Service) UpdateOrg(ctx context.Context, a roster.Actor, id string, c Or
 		if err := tx.UpdateOrg(ctx, o); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, a, o.ID, "org.update", "org", o.ID, o.Name, b, af)
+		if err := s.audit(ctx, tx, a, o.ID, "org.update", "org", o.ID, o.Name, b, af); err != nil {
+			return err
+		}
+		// More seats go first to the users waiting for one.
+		usage := o.Usage
+		if err := s.grantWaiting(ctx, tx, a, o); err != nil {
+			return err
+		}
+		if o.Usage != usage {
+			return tx.UpdateOrgUsage(ctx, o.ID, o.Usage)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"time"
 
 	"roster"
 )
@@ -37,6 +38,9 @@ type UserChange struct {
 	License           *roster.License
 	CCRole            *roster.CCRole
 	AdminRole         *roster.AdminRole
+	// UserProfileID is a custom user profile of the user's profile type, or "" for the
+	// default profile of its type.
+	UserProfileID *string
 }
 
 // User returns one user of an organization.
@@ -79,7 +83,7 @@ func (s *Service) CreateUser(ctx context.Context, a roster.Actor, orgID string, 
 		return nil, err
 	}
 	var u *roster.User
-	err := s.writeOrg(ctx, orgID, func(tx roster.Tx, org *roster.Org) error {
+	err := s.writeOrg(ctx, a, orgID, func(tx roster.Tx, org *roster.Org) error {
 		var err error
 		u, err = s.createUser(ctx, tx, a, org, in)
 		return err
@@ -115,6 +119,7 @@ func (s *Service) UpdateUser(ctx context.Context, a roster.Actor, orgID, id stri
 		set(&u.License, c.License)
 		set(&u.CCRole, c.CCRole)
 		set(&u.AdminRole, c.AdminRole)
+		set(&u.UserProfileID, c.UserProfileID)
 	})
 }
 
@@ -149,7 +154,7 @@ func (s *Service) DeleteUser(ctx context.Context, a roster.Actor, orgID, id stri
 	if err := authorize(a, orgID, permUsers); err != nil {
 		return err
 	}
-	return s.writeOrg(ctx, orgID, func(tx roster.Tx, org *roster.Org) error {
+	return s.writeOrg(ctx, a, orgID, func(tx roster.Tx, org *roster.Org) error {
 		u, err := tx.FindUserByID(ctx, orgID, id)
 		if err != nil {
 			return err
@@ -175,7 +180,7 @@ func (s *Service) deleteUser(ctx context.Context, tx roster.Tx, a roster.Actor, 
 // changeUser runs one read-modify-write of a user through every rule.
 func (s *Service) changeUser(ctx context.Context, a roster.Actor, orgID, id string, expectVersion int64, change func(*roster.User)) (*roster.User, error) {
 	var after *roster.User
-	err := s.writeOrg(ctx, orgID, func(tx roster.Tx, org *roster.Org) error {
+	err := s.writeOrg(ctx, a, orgID, func(tx roster.Tx, org *roster.Org) error {
 		before, err := tx.FindUserByID(ctx, orgID, id)
 		if err != nil {
 			return err
@@ -196,7 +201,7 @@ func (s *Service) changeUser(ctx context.Context, a roster.Actor, orgID, id stri
 // write takes the organization first, so transactions never wait on each other in a cycle,
 // and seat counts stay exact when several nodes write at once. The usage counters fn moved are
 // written at the end.
-func (s *Service) writeOrg(ctx context.Context, orgID string, fn func(tx roster.Tx, org *roster.Org) error) error {
+func (s *Service) writeOrg(ctx context.Context, a roster.Actor, orgID string, fn func(tx roster.Tx, org *roster.Org) error) error {
 	return s.store.Write(ctx, func(tx roster.Tx) error {
 		org, err := tx.FindOrgByID(ctx, orgID)
 		if err != nil {
@@ -206,16 +211,27 @@ func (s *Service) writeOrg(ctx context.Context, orgID string, fn func(tx roster.
 		if err := fn(tx, org); err != nil {
 			return err
 		}
-		if org.Usage != usage {
-			return tx.UpdateOrgUsage(ctx, org.ID, org.Usage)
-		}
-		return nil
+		return s.saveUsage(ctx, tx, a, org, usage)
 	})
+}
+
+// saveUsage ends a transaction that changed users of org: seats it freed go to users waiting
+// for one, and the usage counters are written when they moved from stored.
+func (s *Service) saveUsage(ctx context.Context, tx roster.Tx, a roster.Actor, org *roster.Org, stored roster.Usage) error {
+	if org.Usage.Standard < stored.Standard || org.Usage.Premium < stored.Premium {
+		if err := s.grantWaiting(ctx, tx, a, org); err != nil {
+			return err
+		}
+	}
+	if org.Usage != stored {
+		return tx.UpdateOrgUsage(ctx, org.ID, org.Usage)
+	}
+	return nil
 }
 
 // createUser builds a user from in and saves it through every rule.
 func (s *Service) createUser(ctx context.Context, tx roster.Tx, a roster.Actor, org *roster.Org, in NewUser) (*roster.User, error) {
-	u := newUser(org, in)
+	u := newUser(org, in, s.clock())
 	if _, err := s.saveUser(ctx, tx, a, org, nil, u); err != nil {
 		return nil, err
 	}
@@ -223,7 +239,7 @@ func (s *Service) createUser(ctx context.Context, tx roster.Tx, a roster.Actor, 
 }
 
 // newUser builds the user in describes, with the defaults of a new user.
-func newUser(org *roster.Org, in NewUser) *roster.User {
+func newUser(org *roster.Org, in NewUser, now time.Time) *roster.User {
 	u := &roster.User{
 		ID: roster.NewID(), OrgID: org.ID, Email: roster.NormalizeEmail(in.Email),
 		FirstName: in.FirstName, LastName: in.LastName, DisplayName: in.DisplayName,
@@ -231,8 +247,14 @@ func newUser(org *roster.Org, in NewUser) *roster.User {
 		PreferredLanguage: in.PreferredLanguage, Status: roster.StatusPending,
 		License: in.License, CCRole: in.CCRole, AdminRole: in.AdminRole,
 	}
-	if u.License == "" {
-		u.License = defaultLicense(org)
+	// The license follows from the sources (resolveLicense): the administrator's choice when
+	// one was made, else the organization template in org mode. Groups the user joins while
+	// being created add theirs (GroupLicense).
+	u.License, u.GroupLicense = "", roster.LicenseNone
+	if in.License != "" {
+		u.DirectLicense = roster.LicenseGrant{License: in.License, Since: now}
+	} else if org.Assignment.Mode == roster.AssignOrg {
+		u.TemplateLicense = roster.LicenseGrant{License: org.Assignment.License, Since: now}
 	}
 	if u.CCRole == "" {
 		u.CCRole = roster.RoleAgent
@@ -242,10 +264,6 @@ func newUser(org *roster.Org, in NewUser) *roster.User {
 	}
 	return u
 }
-
-// defaultLicense is the license of a new user created without an explicit choice. Automatic
-// license assignment (templates and groups) decides it; without a template it is none.
-func defaultLicense(*roster.Org) roster.License { return roster.LicenseNone }
 
 // saveUser checks a change of one user through every rule and writes it with its audit entry.
 // before is nil when creating. It reports whether anything changed; a rule that refuses leaves
@@ -285,29 +303,28 @@ func (s *Service) checkUser(ctx context.Context, tx roster.Tx, a roster.Actor, o
 		// exported before, decided without validating or comparing field by field.
 		return nil, nil
 	}
-	if err := validateProfile(after); err != nil {
+	now := s.clock()
+	recompute, err := s.checkLicense(ctx, tx, org, before, after, now)
+	if err != nil {
 		return nil, err
-	}
-	if err := checkRules(org, before, after); err != nil {
-		return nil, err
-	}
-	var from roster.License
-	var changedBefore, changedAfter map[string]any
-	if before != nil {
-		from = before.License
-		changedBefore, changedAfter = diff(userFields(before), userFields(after))
-		if len(changedAfter) == 0 {
-			return nil, nil
-		}
 	}
 	if owner != nil && owner.ID != after.ID {
 		return nil, emailTakenError(ctx, tx, a, org, owner)
 	}
-	if err := takeSeat(org, from, after.License); err != nil {
+	usage := org.Usage
+	if err := seatLicense(org, before, after, recompute, now); err != nil {
 		return nil, err
 	}
+	var changedBefore, changedAfter map[string]any
+	if before != nil {
+		changedBefore, changedAfter = diff(userFields(before), userFields(after))
+		if len(changedAfter) == 0 {
+			org.Usage = usage
+			return nil, nil
+		}
+	}
 	after.SyncStatus = nextSyncStatus(before, after)
-	after.UpdatedAt = s.clock()
+	after.UpdatedAt = now
 	if before == nil {
 		after.CreatedAt = after.UpdatedAt
 		after.Version = 1
@@ -328,9 +345,11 @@ func (s *Service) checkUser(ctx context.Context, tx roster.Tx, a roster.Actor, o
 // random emails took a quarter less time).
 func (s *Service) writeUsers(ctx context.Context, tx roster.Tx, ws []*userWrite) error {
 	var created []*roster.User
-	audits := make([]*roster.AuditEntry, len(ws))
-	for i, w := range ws {
-		audits[i] = w.audit
+	audits := make([]*roster.AuditEntry, 0, len(ws))
+	for _, w := range ws {
+		if w.audit != nil { // nil when the caller records the change itself
+			audits = append(audits, w.audit)
+		}
 	}
 	ws = slices.SortedFunc(slices.Values(ws), func(a, b *userWrite) int { return strings.Compare(a.after.Email, b.after.Email) })
 	for _, w := range ws {
@@ -391,7 +410,7 @@ func nextSyncStatus(before, after *roster.User) roster.SyncStatus {
 // contactCenterChange reports whether a change touches what the contact center keeps of a user.
 func contactCenterChange(before, after *roster.User) bool {
 	return before.Email != after.Email || before.FirstName != after.FirstName || before.LastName != after.LastName ||
-		before.Status != after.Status || before.ProfileType() != after.ProfileType()
+		before.Status != after.Status || before.ProfileType() != after.ProfileType() || before.UserProfileID != after.UserProfileID
 }
 
 // userFields is how a user is recorded in the audit log, with the names of the API.
@@ -401,6 +420,9 @@ func userFields(u *roster.User) map[string]any {
 		"phoneNumber": u.PhoneNumber, "title": u.Title, "department": u.Department,
 		"preferredLanguage": string(u.PreferredLanguage), "status": string(u.Status),
 		"license": string(u.License), "ccRole": string(u.CCRole), "adminRole": string(u.AdminRole),
+		"userProfile": u.UserProfileID, "directLicense": string(u.DirectLicense.License),
+		"templateLicense": string(u.TemplateLicense.License), "groupLicense": string(u.GroupLicense),
+		"waitingLicense": string(u.WaitingLicense.License),
 	}
 }
 
