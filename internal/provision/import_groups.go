@@ -145,5 +145,3 @@ func (ig *importGroups) write(ctx context.Context, tx roster.Tx) error {
 	}
 	return tx.CreateAuditEntries(ctx, ig.audits)
 }
-
-

@@ -38,6 +38,7 @@ func handlers(svc *provision.Service) map[string]worker.Handler {
 		provision.KindImport:            worker.HandlerFunc(svc.RunImport),
 		provision.KindImportRevert:      worker.HandlerFunc(svc.RunRevert),
 		provision.KindResendInvitations: worker.HandlerFunc(svc.RunResendInvitations),
+		provision.KindApplyTemplate:     worker.HandlerFunc(svc.RunApplyTemplate),
 	}
 }
 

@@ -38,7 +38,7 @@ func inGroups(n, size int, fn func(start, end int) error) error {
 	return nil
 }
 
-const userInsertColumns = 20 // userColumns plus first_name_key and last_name_key
+const userInsertColumns = 28 // userColumns plus first_name_key and last_name_key
 
 // CreateUsers inserts users, several rows a statement where the engine gains by it. An email taken by any user, in the
 // database or earlier in users, fails the call with CodeConflict; the caller's transaction is
@@ -51,11 +51,7 @@ func (t *tx) CreateUsers(ctx context.Context, users []*roster.User) error {
 			if u.Version == 0 {
 				u.Version = 1
 			}
-			u.CreatedAt, u.UpdatedAt = dbTime(u.CreatedAt), dbTime(u.UpdatedAt)
-			args = append(args, u.ID, u.OrgID, u.Email, u.FirstName, u.LastName, u.DisplayName,
-				u.PhoneNumber, u.Title, u.Department, u.PreferredLanguage, u.Status, u.License,
-				u.CCRole, u.AdminRole, u.SyncStatus, u.CreatedAt, u.UpdatedAt, u.Version,
-				nameKey(u.FirstName), nameKey(u.LastName))
+			args = append(userArgs(u, args), nameKey(u.FirstName), nameKey(u.LastName))
 		}
 		res, err := t.run.exec(ctx, `INSERT INTO users (`+userColumns+`, first_name_key, last_name_key)
 			VALUES `+placeholders(len(group), userInsertColumns)+` ON CONFLICT DO NOTHING`, args...)

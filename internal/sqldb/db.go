@@ -330,6 +330,14 @@ func nullTime(t time.Time) any {
 	return t
 }
 
+// timeOf returns the time of a nullable column, in UTC; the zero time for NULL.
+func timeOf(n sql.NullTime) time.Time {
+	if !n.Valid {
+		return time.Time{}
+	}
+	return n.Time.UTC()
+}
+
 // nullString binds "" as NULL, for the optional organization of tokens and audit entries.
 func nullString(s string) any {
 	if s == "" {

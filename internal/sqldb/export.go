@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	"roster"
 )
@@ -75,8 +74,10 @@ func (r *reader) FindUsersForExport(ctx context.Context, orgID, afterID string, 
 			return nil, fmt.Errorf("find users of organization %s for export: %w", orgID, err)
 		}
 		// The same user as the other rows give: what the export does not read is left zero.
-		u.AdminRole, u.CreatedAt, u.UpdatedAt, u.Version = "", time.Time{}, time.Time{}, 0
-		users[i] = *u
+		users[i] = roster.User{ID: u.ID, OrgID: u.OrgID, Email: u.Email, FirstName: u.FirstName,
+			LastName: u.LastName, DisplayName: u.DisplayName, PhoneNumber: u.PhoneNumber,
+			Title: u.Title, Department: u.Department, PreferredLanguage: u.PreferredLanguage,
+			Status: u.Status, License: u.License, CCRole: u.CCRole, SyncStatus: u.SyncStatus}
 	}
 	page := make([]*roster.User, len(users))
 	for i := range users {

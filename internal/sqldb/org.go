@@ -8,13 +8,15 @@ import (
 )
 
 const orgColumns = `id, name, platform, send_welcome_email, default_language, seats_standard,
-	seats_premium, users_count, standard_used, premium_used, created_at, updated_at, version`
+	seats_premium, users_count, standard_used, premium_used, assignment_mode, template_license,
+	created_at, updated_at, version`
 
 func scanOrg(s rowScanner) (*roster.Org, error) {
 	var o roster.Org
 	err := s.Scan(&o.ID, &o.Name, &o.Platform, &o.Settings.SendWelcomeEmail,
 		&o.Settings.DefaultLanguage, &o.Seats.Standard, &o.Seats.Premium, &o.Usage.Users,
-		&o.Usage.Standard, &o.Usage.Premium, &o.CreatedAt, &o.UpdatedAt, &o.Version)
+		&o.Usage.Standard, &o.Usage.Premium, &o.Assignment.Mode, &o.Assignment.License,
+		&o.CreatedAt, &o.UpdatedAt, &o.Version)
 	if err != nil {
 		return nil, err
 	}
@@ -61,12 +63,12 @@ func (t *tx) CreateOrg(ctx context.Context, o *roster.Org) error {
 	if o.Version == 0 {
 		o.Version = 1
 	}
-	o.CreatedAt, o.UpdatedAt = dbTime(o.CreatedAt), dbTime(o.UpdatedAt)
+	normalizeOrg(o)
 	res, err := t.run.exec(ctx, `INSERT INTO orgs (`+orgColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		VALUES `+placeholders(1, 15)+` ON CONFLICT DO NOTHING`,
 		o.ID, o.Name, o.Platform, o.Settings.SendWelcomeEmail, o.Settings.DefaultLanguage,
 		o.Seats.Standard, o.Seats.Premium, o.Usage.Users, o.Usage.Standard, o.Usage.Premium,
-		o.CreatedAt, o.UpdatedAt, o.Version)
+		o.Assignment.Mode, o.Assignment.License, o.CreatedAt, o.UpdatedAt, o.Version)
 	if err == nil {
 		err = inserted(res, "An organization with this id already exists.")
 	}
@@ -76,13 +78,14 @@ func (t *tx) CreateOrg(ctx context.Context, o *roster.Org) error {
 // UpdateOrg writes every field of o but Usage when o.Version is the stored version, and then
 // sets o.Version to the new version.
 func (t *tx) UpdateOrg(ctx context.Context, o *roster.Org) error {
-	o.CreatedAt, o.UpdatedAt = dbTime(o.CreatedAt), dbTime(o.UpdatedAt)
+	normalizeOrg(o)
 	res, err := t.run.exec(ctx, `UPDATE orgs SET name = ?, platform = ?, send_welcome_email = ?,
-		default_language = ?, seats_standard = ?, seats_premium = ?, created_at = ?,
-		updated_at = ?, version = version + 1
+		default_language = ?, seats_standard = ?, seats_premium = ?, assignment_mode = ?,
+		template_license = ?, created_at = ?, updated_at = ?, version = version + 1
 		WHERE id = ? AND version = ?`,
 		o.Name, o.Platform, o.Settings.SendWelcomeEmail, o.Settings.DefaultLanguage,
-		o.Seats.Standard, o.Seats.Premium, o.CreatedAt, o.UpdatedAt, o.ID, o.Version)
+		o.Seats.Standard, o.Seats.Premium, o.Assignment.Mode, o.Assignment.License,
+		o.CreatedAt, o.UpdatedAt, o.ID, o.Version)
 	if err == nil {
 		err = t.checkVersion(ctx, res, `SELECT version FROM orgs WHERE id = ?`, []any{o.ID}, o.Version,
 			"Organization not found.", "The organization has changed since it was read.", "")
@@ -92,6 +95,18 @@ func (t *tx) UpdateOrg(ctx context.Context, o *roster.Org) error {
 	}
 	o.Version++
 	return nil
+}
+
+// normalizeOrg sets o to what the orgs table stores: times in UTC to the microsecond, and the
+// columns' defaults for an assignment left empty by callers that predate it.
+func normalizeOrg(o *roster.Org) {
+	o.CreatedAt, o.UpdatedAt = dbTime(o.CreatedAt), dbTime(o.UpdatedAt)
+	if o.Assignment.Mode == "" {
+		o.Assignment.Mode = roster.AssignOff
+	}
+	if o.Assignment.License == "" {
+		o.Assignment.License = roster.LicenseNone
+	}
 }
 
 // UpdateOrgUsage writes the usage counters of an organization, and nothing else: not its

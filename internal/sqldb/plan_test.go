@@ -113,6 +113,43 @@ func TestAuditTaskPlan(t *testing.T) {
 	}
 }
 
+// TestGroupPlans: the queries of groups, memberships and the users' license sources read the
+// indexes made for them, in page order, and the group filter of the user list keeps the plan
+// of the other filters, probing the group's members for each user.
+func TestGroupPlans(t *testing.T) {
+	t.Parallel()
+	db := newPlanDB(t)
+	profileOne, oneArgs := db.d.profileQuery("org", "p", "")
+	profileAny, anyArgs := db.d.profileQuery("org", "", "")
+	ofGroup, groupArgs := membershipPageQuery(roster.MembershipFilter{OrgID: "org", GroupID: "g", After: "u"})
+	ofUser, userArgs := membershipPageQuery(roster.MembershipFilter{OrgID: "org", UserID: "u", After: "g"})
+	probe := "SEARCH gm EXISTS USING PRIMARY KEY (group_id=? AND user_id=?)"
+	pageOf := func(f roster.UserFilter) (string, []any) { return db.d.pageQuery(f, f.Query, false) }
+	groupPage, groupPageArgs := pageOf(roster.UserFilter{OrgID: "org", GroupID: "g", After: "b"})
+	statusPage, statusPageArgs := pageOf(roster.UserFilter{OrgID: "org", GroupID: "g", Status: roster.StatusActive})
+	tests := []struct {
+		name string
+		q    string
+		args []any
+		want []string // in the plan, in this order
+	}{
+		{"waiting", waitingQuery, []any{"org"}, []string{"SEARCH users USING INDEX users_org_waiting (org_id=?)"}},
+		{"one profile", profileOne, oneArgs, []string{"SEARCH users USING INDEX users_org_user_profile (org_id=? AND user_profile_id=? AND id>?)"}},
+		{"any profile", profileAny, anyArgs, []string{"SEARCH users USING INDEX users_org_user_profile (org_id=?)"}},
+		{"members of a group", ofGroup, groupArgs, []string{"SEARCH gm USING PRIMARY KEY (group_id=? AND user_id>?)"}},
+		{"groups of a user", ofUser, userArgs, []string{"SEARCH gm USING INDEX group_members_user (user_id=? AND group_id>?)"}},
+		{"users of a group", groupPage, groupPageArgs, []string{"SEARCH users USING INDEX users_org_email (org_id=? AND email>?)", probe}},
+		{"users of a group by status", statusPage, statusPageArgs, []string{"SEARCH users USING INDEX users_org_status (org_id=? AND status=?)", probe}},
+	}
+	for _, tt := range tests {
+		plan := explain(t, db, tt.q, append(tt.args, 101))
+		if strings.Contains(plan, "TEMP B-TREE") != (tt.name == "any profile") {
+			t.Errorf("%s: the sort is not as expected:\n%s", tt.name, plan)
+		}
+		wantInOrder(t, roster.UserFilter{Query: tt.name}, plan, tt.want)
+	}
+}
+
 // newPlanDB opens a new, migrated SQLite database for reading query plans.
 func newPlanDB(t *testing.T) *DB {
 	t.Helper()

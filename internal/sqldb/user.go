@@ -2,27 +2,65 @@ package sqldb
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
+	"time"
 
 	"roster"
 )
 
 const userColumns = `id, org_id, email, first_name, last_name, display_name, phone_number,
 	title, department, preferred_language, status, license, cc_role, admin_role, sync_status,
-	created_at, updated_at, version`
+	user_profile_id, direct_license, direct_since, template_license, template_since,
+	group_license, waiting_license, waiting_since, created_at, updated_at, version`
 
 func scanUser(s rowScanner) (*roster.User, error) {
 	var u roster.User
+	var direct, template, waiting sql.NullTime
 	err := s.Scan(&u.ID, &u.OrgID, &u.Email, &u.FirstName, &u.LastName, &u.DisplayName,
 		&u.PhoneNumber, &u.Title, &u.Department, &u.PreferredLanguage, &u.Status, &u.License,
-		&u.CCRole, &u.AdminRole, &u.SyncStatus, &u.CreatedAt, &u.UpdatedAt, &u.Version)
+		&u.CCRole, &u.AdminRole, &u.SyncStatus, &u.UserProfileID, &u.DirectLicense.License,
+		&direct, &u.TemplateLicense.License, &template, &u.GroupLicense,
+		&u.WaitingLicense.License, &waiting, &u.CreatedAt, &u.UpdatedAt, &u.Version)
 	if err != nil {
 		return nil, err
 	}
+	u.DirectLicense.Since = timeOf(direct)
+	u.TemplateLicense.Since = timeOf(template)
+	u.WaitingLicense.Since = timeOf(waiting)
 	u.CreatedAt = u.CreatedAt.UTC()
 	u.UpdatedAt = u.UpdatedAt.UTC()
 	return &u, nil
+}
+
+// userArgs normalizes u to what the users table stores, and returns the arguments of its
+// columns, in the order of userColumns.
+func userArgs(u *roster.User, args []any) []any {
+	u.CreatedAt, u.UpdatedAt = dbTime(u.CreatedAt), dbTime(u.UpdatedAt)
+	// The column's default: callers that predate groups leave the field empty.
+	if u.GroupLicense == "" {
+		u.GroupLicense = roster.LicenseNone
+	}
+	return append(args, u.ID, u.OrgID, u.Email, u.FirstName, u.LastName, u.DisplayName,
+		u.PhoneNumber, u.Title, u.Department, u.PreferredLanguage, u.Status, u.License,
+		u.CCRole, u.AdminRole, u.SyncStatus, u.UserProfileID,
+		u.DirectLicense.License, grantSince(&u.DirectLicense),
+		u.TemplateLicense.License, grantSince(&u.TemplateLicense), u.GroupLicense,
+		u.WaitingLicense.License, grantSince(&u.WaitingLicense),
+		u.CreatedAt, u.UpdatedAt, u.Version)
+}
+
+// grantSince normalizes g to what is stored, a time only with a license, and returns the
+// argument of its time column: NULL for no grant, so that no grant reads back as the zero
+// LicenseGrant on both engines.
+func grantSince(g *roster.LicenseGrant) any {
+	if g.License == "" {
+		g.Since = time.Time{}
+		return nil
+	}
+	g.Since = dbTime(g.Since)
+	return nullTime(g.Since)
 }
 
 // nameKey is the searchable form of a name. It is computed here rather than with SQL lower(),
@@ -62,21 +100,23 @@ func (t *tx) CreateUser(ctx context.Context, u *roster.User) error {
 // version, and then sets u.Version to the new version. An email taken by another user fails
 // with CodeConflict.
 func (t *tx) UpdateUser(ctx context.Context, u *roster.User) error {
-	u.CreatedAt, u.UpdatedAt = dbTime(u.CreatedAt), dbTime(u.UpdatedAt)
+	args := userArgs(u, make([]any, 0, userInsertColumns+3))
+	// Less the id and organization, which the WHERE clause binds, and the version, which moves.
+	args = args[2 : len(args)-1]
 	// The NOT EXISTS guard reports a taken email as "no row matched" rather than as a unique
 	// violation, which would abort the whole transaction on PostgreSQL (see inserted). The
 	// unique index still decides when another transaction takes the email at the same moment.
 	res, err := t.run.exec(ctx, `UPDATE users SET email = ?, first_name = ?, last_name = ?,
 		display_name = ?, phone_number = ?, title = ?, department = ?, preferred_language = ?,
 		status = ?, license = ?, cc_role = ?, admin_role = ?, sync_status = ?,
-		first_name_key = ?, last_name_key = ?, created_at = ?, updated_at = ?,
+		user_profile_id = ?, direct_license = ?, direct_since = ?, template_license = ?,
+		template_since = ?, group_license = ?, waiting_license = ?, waiting_since = ?,
+		created_at = ?, updated_at = ?, first_name_key = ?, last_name_key = ?,
 		version = version + 1
 		WHERE id = ? AND org_id = ? AND version = ?
 		AND NOT EXISTS (SELECT 1 FROM users AS other WHERE other.email = ? AND other.id <> ?)`,
-		u.Email, u.FirstName, u.LastName, u.DisplayName, u.PhoneNumber, u.Title, u.Department,
-		u.PreferredLanguage, u.Status, u.License, u.CCRole, u.AdminRole, u.SyncStatus,
-		nameKey(u.FirstName), nameKey(u.LastName), u.CreatedAt, u.UpdatedAt,
-		u.ID, u.OrgID, u.Version, u.Email, u.ID)
+		append(args, nameKey(u.FirstName), nameKey(u.LastName),
+			u.ID, u.OrgID, u.Version, u.Email, u.ID)...)
 	if err == nil {
 		err = t.checkVersion(ctx, res, `SELECT version FROM users WHERE id = ? AND org_id = ?`,
 			[]any{u.ID, u.OrgID}, u.Version, "User not found.",
@@ -93,11 +133,87 @@ func emailTaken(email string) string {
 	return fmt.Sprintf("A user with the email address %s already exists.", email)
 }
 
-// DeleteUser deletes the user of organization orgID with this id.
+// DeleteUser deletes the user of organization orgID with this id, and its memberships, which
+// its groups stop counting.
 func (t *tx) DeleteUser(ctx context.Context, orgID, id string) error {
 	res, err := t.run.exec(ctx, `DELETE FROM users WHERE id = ? AND org_id = ?`, id, orgID)
 	if err == nil {
 		err = affected(res, "User not found.")
 	}
+	if err == nil {
+		_, err = t.run.exec(ctx, `UPDATE groups SET member_count = member_count - 1
+			WHERE id IN (SELECT group_id FROM group_members WHERE user_id = ? AND org_id = ?)`, id, orgID)
+	}
+	if err == nil {
+		_, err = t.run.exec(ctx, `DELETE FROM group_members WHERE user_id = ? AND org_id = ?`, id, orgID)
+	}
 	return t.d.translate(err, errs{op: "delete user " + id})
+}
+
+// waitingQuery is the query of FindWaitingUsers. It repeats the predicate of the partial index
+// of the waiting users as a literal, which SQLite needs to choose that index.
+const waitingQuery = `SELECT ` + userColumns + ` FROM users
+	WHERE org_id = ? AND waiting_license <> '' ORDER BY waiting_since, id LIMIT ?`
+
+// FindWaitingUsers returns up to limit users of the organization that wait for a seat, longest
+// waiting first.
+func (r *reader) FindWaitingUsers(ctx context.Context, orgID string, limit int) ([]*roster.User, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	users, err := r.findUsers(ctx, waitingQuery, orgID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("find waiting users of organization %s: %w", orgID, err)
+	}
+	return users, nil
+}
+
+// FindUsersByProfile returns up to limit users of the organization with the custom user profile
+// profileID, or with any custom profile when profileID is "", in id order after afterID.
+func (r *reader) FindUsersByProfile(ctx context.Context, orgID, profileID, afterID string, limit int) ([]*roster.User, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	q, args := r.d.profileQuery(orgID, profileID, afterID)
+	users, err := r.findUsers(ctx, q, append(args, limit)...)
+	if err != nil {
+		return nil, fmt.Errorf("find users of organization %s by profile: %w", orgID, err)
+	}
+	return users, nil
+}
+
+// profileQuery returns the query of FindUsersByProfile but for its last argument, the LIMIT.
+// Both read the partial index of the users with a custom profile, whose predicate the query
+// repeats (see waitingQuery). One profile's users are in id order there. Any profile's users
+// are sorted, which costs little as long as few users have one; the hints keep SQLite from
+// walking the whole organization in id order instead, to spare the sort.
+func (d *dialect) profileQuery(orgID, profileID, afterID string) (string, []any) {
+	w := &where{}
+	w.add("org_id = ?", orgID)
+	w.add("user_profile_id <> ''")
+	id := d.unindexed + "id"
+	if profileID != "" {
+		w.add("user_profile_id = ?", profileID)
+		id = "id"
+	}
+	w.add(id+" > ?", afterID)
+	return `SELECT ` + userColumns + ` FROM users` + w.String() + ` ORDER BY ` + id + ` LIMIT ?`, w.args
+}
+
+// findUsers runs a query of userColumns.
+func (r *reader) findUsers(ctx context.Context, q string, args ...any) ([]*roster.User, error) {
+	rows, err := r.run.query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var users []*roster.User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, err
+		}
+		users = append(users, u)
+	}
+	return users, rows.Err()
 }

@@ -20,17 +20,23 @@ import (
 
 // FindUsers returns one page of an organization's users ordered by email, after the email
 // f.After, and the number of users matching f: exact from the organization's counters when f
-// filters on nothing but the license, otherwise counted up to roster.TotalCap.
+// filters on nothing but the license, or from the group's when on nothing but the group,
+// otherwise counted up to roster.TotalCap.
 func (r *reader) FindUsers(ctx context.Context, f roster.UserFilter) (*roster.UserPage, error) {
 	limit := pageLimit(f.Limit)
 	prefix := strings.ToLower(strings.ToValidUTF8(f.Query, ""))
 
 	page := &roster.UserPage{}
 	var err error
-	if prefix == "" && f.Email == "" && f.CCRole == "" && f.AdminRole == "" && f.Status == "" && f.SyncStatus == "" {
+	unfiltered := prefix == "" && f.Email == "" && f.CCRole == "" && f.AdminRole == "" && f.Status == "" && f.SyncStatus == ""
+	switch {
+	case unfiltered && f.GroupID == "":
 		page.Total, err = r.countFromOrg(ctx, f.OrgID, f.License)
 		page.TotalExact = true
-	} else {
+	case unfiltered && f.License == "":
+		page.Total, err = r.countFromGroup(ctx, f.OrgID, f.GroupID)
+		page.TotalExact = true
+	default:
 		page.Total, page.TotalExact, err = r.countCapped(ctx, f, prefix)
 	}
 	if err != nil {
@@ -133,8 +139,8 @@ func (d *dialect) denseSearchQuery(f roster.UserFilter, prefix string) (string, 
 	return `SELECT ` + userColumns + ` FROM users` + w.String() + ` ORDER BY email LIMIT ?`, w.args
 }
 
-// userFilters returns the conditions of f on the license, status, sync status and roles. hint
-// is written before the columns whose values are common (see searchQuery).
+// userFilters returns the conditions of f on the license, status, sync status, roles and group.
+// hint is written before the columns whose values are common (see searchQuery).
 //
 // The roles have partial indexes that leave out the common values. A query uses them only when
 // it names the role as a literal and repeats the index's predicate, which SQLite's planner
@@ -171,6 +177,13 @@ func userFilters(f roster.UserFilter, hint string) *where {
 		w.add(hint + "cc_role = 'agent'")
 	default:
 		w.add(hint+"cc_role = ?", f.CCRole)
+	}
+	if f.GroupID != "" {
+		// A probe of the primary key of group_members per user, so that the page keeps the
+		// order of the index the other filters chose and stops after one page; reading the
+		// group's members first would sort them all by email for every page.
+		w.add(`EXISTS (SELECT 1 FROM group_members AS gm
+			WHERE gm.group_id = ? AND gm.user_id = users.id)`, f.GroupID)
 	}
 	return w
 }
@@ -227,6 +240,18 @@ func (r *reader) countFromOrg(ctx context.Context, orgID string, l roster.Licens
 		return u.Used(l), nil
 	}
 	return 0, nil // an unknown license matches no user
+}
+
+// countFromGroup returns the exact number of members of the organization's group, from the
+// counter kept in step with its memberships.
+func (r *reader) countFromGroup(ctx context.Context, orgID, groupID string) (int, error) {
+	var n int
+	err := r.run.queryRow(ctx, `SELECT member_count FROM groups WHERE id = ? AND org_id = ?`,
+		groupID, orgID).Scan(&n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil // no group, no members
+	}
+	return n, err
 }
 
 // countCapped counts the users of the organization that match the prefix (if any) and the
