@@ -8,6 +8,7 @@
 //	go run ./bench -only import-invite # the same, with an invitation for every new user
 //	go run ./bench -only import-big    # a CSV import of a million users, for peak memory
 //	go run ./bench -only invite        # 10,000 invitations from an import, delivered over SMTP
+//	go run ./bench -only groups        # 100,000 members joining a premium group; one user in 50 groups
 //
 // The million-user database of the list, HTTP and export benchmarks is built once under bench/out and
 // reused by later runs (delete the folder to rebuild it).
@@ -73,6 +74,9 @@ func main() {
 			b.imports(ctx, *runs, *users, true)
 		case "invite":
 			b.invite(ctx, *runs, 10_000)
+		case "groups":
+			b.groupMembers(ctx, *runs, *users)
+			b.groupRecompute(ctx)
 		case "import-big":
 			b.importBig(ctx, *big)
 		default:

@@ -39,7 +39,7 @@ func (s *Service) ExportUsers(ctx context.Context, a roster.Actor, orgID string,
 			return fmt.Errorf("export users of organization %s: %w", orgID, p.err)
 		}
 		for _, u := range p.users {
-			if err := uw.Write(userRecord(u)); err != nil {
+			if err := uw.Write(userRecord(u, p.groups[u.ID])); err != nil {
 				return fmt.Errorf("export users of organization %s: %w", orgID, err)
 			}
 		}
@@ -52,8 +52,9 @@ func (s *Service) ExportUsers(ctx context.Context, a roster.Actor, orgID string,
 
 // exportPage is a page of users read for an export, or the error that ended the reading.
 type exportPage struct {
-	users []*roster.User
-	err   error
+	users  []*roster.User
+	groups map[string][]string // names of the users' groups, by user id
+	err    error
 }
 
 // readExportPages reads the organization's users in creation order, exportPageSize at a time,
@@ -68,10 +69,24 @@ func (s *Service) readExportPages(ctx context.Context, orgID string) (pages <-ch
 	ch := make(chan exportPage, 1)
 	go func() {
 		defer close(ch)
+		// An organization without groups spares every page its query of memberships.
+		groups, err := s.store.FindGroups(ctx, roster.GroupFilter{OrgID: orgID, Limit: 1})
+		if err != nil {
+			ch <- exportPage{err: err}
+			return
+		}
 		after := ""
 		for {
 			users, err := s.store.FindUsersForExport(ctx, orgID, after, exportPageSize)
-			ch <- exportPage{users: users, err: err}
+			var names map[string][]string
+			if err == nil && len(groups.Groups) > 0 && len(users) > 0 {
+				ids := make([]string, len(users))
+				for i, u := range users {
+					ids[i] = u.ID
+				}
+				names, err = s.store.FindGroupNames(ctx, orgID, ids)
+			}
+			ch <- exportPage{users: users, groups: names, err: err}
 			if err != nil || len(users) < exportPageSize {
 				return
 			}
@@ -87,9 +102,9 @@ func (s *Service) readExportPages(ctx context.Context, orgID string) (pages <-ch
 	}
 }
 
-// userRecord is a user as the export writes it. Groups stay empty until groups exist.
-func userRecord(u *roster.User) csvfile.UserRecord {
-	r := csvfile.UserRecord{
+// userRecord is a user as the export writes it, with the names of its groups.
+func userRecord(u *roster.User, groups []string) csvfile.UserRecord {
+	r := csvfile.UserRecord{Groups: groups,
 		FirstName: u.FirstName, LastName: u.LastName, DisplayName: u.DisplayName, Email: u.Email,
 		Status: u.Status, PhoneNumber: u.PhoneNumber, Title: u.Title, Department: u.Department,
 		PreferredLanguage: u.PreferredLanguage,

@@ -304,6 +304,19 @@ func TestTemplateForNewUsers(t *testing.T) {
 		if got := f.license(auto); got != "standard [template=standard, Standard agents=standard]" {
 			t.Errorf("auto after add_remove: %s", got)
 		}
+		// The export writes the groups, for a file that imports back unchanged.
+		var out strings.Builder
+		if err := f.svc.ExportUsers(f.ctx, f.full, f.org.ID, &out); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(out.String(), ",auto@example.com,pending,,,,,Standard agents,TRUE,FALSE,") ||
+			!strings.Contains(out.String(), ",new@example.com,pending,,,,,Premium agents,FALSE,TRUE,") {
+			t.Errorf("export:\n%s", out.String())
+		}
+		again := importFile(t, f.svc, f.full, f.org, provision.ImportAddRemove, false, out.String())
+		if again.Counts.Unchanged != again.Progress.Total || again.Counts.Errors != 0 {
+			t.Errorf("the export imported back: %s\n%s", counts(again.Counts), report(t, f.svc, f.org, again.ID))
+		}
 	})
 }
 

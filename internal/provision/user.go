@@ -355,7 +355,7 @@ func (s *Service) writeUsers(ctx context.Context, tx roster.Tx, ws []*userWrite)
 	for _, w := range ws {
 		if w.before == nil {
 			created = append(created, w.after)
-		} else if err := tx.UpdateUser(ctx, w.after); err != nil {
+		} else if err := tx.UpdateUserChanges(ctx, w.before, w.after); err != nil {
 			return err
 		}
 	}

@@ -129,6 +129,70 @@ func (t *tx) UpdateUser(ctx context.Context, u *roster.User) error {
 	return nil
 }
 
+// userSetColumns are the columns UpdateUserChanges may set, in the order of userArgs less the
+// id, the organization and the version.
+var userSetColumns = strings.Fields(`email first_name last_name display_name phone_number
+	title department preferred_language status license cc_role admin_role sync_status
+	user_profile_id direct_license direct_since template_license template_since
+	group_license waiting_license waiting_since created_at updated_at`)
+
+// UpdateUserChanges writes the columns of after that differ from before. SQLite rewrites every
+// index that has a column the statement sets, changed or not, so a statement that sets only
+// what changed leaves the other indexes alone.
+func (t *tx) UpdateUserChanges(ctx context.Context, before, after *roster.User) error {
+	old := *before
+	was := userArgs(&old, make([]any, 0, userInsertColumns))
+	now := userArgs(after, make([]any, 0, userInsertColumns))
+	was, now = was[2:len(was)-1], now[2:len(now)-1]
+	var q strings.Builder
+	q.WriteString("UPDATE users SET ")
+	args := make([]any, 0, 8)
+	for i, col := range userSetColumns {
+		if sameArg(was[i], now[i]) {
+			continue
+		}
+		q.WriteString(col + " = ?, ")
+		args = append(args, now[i])
+		switch col {
+		case "first_name":
+			q.WriteString("first_name_key = ?, ")
+			args = append(args, nameKey(after.FirstName))
+		case "last_name":
+			q.WriteString("last_name_key = ?, ")
+			args = append(args, nameKey(after.LastName))
+		}
+	}
+	q.WriteString("version = version + 1 WHERE id = ? AND org_id = ? AND version = ?")
+	args = append(args, after.ID, after.OrgID, before.Version)
+	guard := ""
+	if after.Email != before.Email {
+		// As in UpdateUser: a taken email matches no row instead of aborting the transaction.
+		q.WriteString(" AND NOT EXISTS (SELECT 1 FROM users AS other WHERE other.email = ? AND other.id <> ?)")
+		args = append(args, after.Email, after.ID)
+		guard = emailTaken(after.Email)
+	}
+	res, err := t.run.exec(ctx, q.String(), args...)
+	if err == nil {
+		err = t.checkVersion(ctx, res, `SELECT version FROM users WHERE id = ? AND org_id = ?`,
+			[]any{after.ID, after.OrgID}, before.Version, "User not found.",
+			"The user has changed since it was read.", guard)
+	}
+	if err != nil {
+		return t.d.translate(err, errs{op: "update user " + after.ID, conflict: emailTaken(after.Email)})
+	}
+	after.Version = before.Version + 1
+	return nil
+}
+
+// sameArg reports whether two column arguments of userArgs store the same value.
+func sameArg(a, b any) bool {
+	if ta, ok := a.(time.Time); ok {
+		tb, ok := b.(time.Time)
+		return ok && ta.Equal(tb)
+	}
+	return a == b
+}
+
 func emailTaken(email string) string {
 	return fmt.Sprintf("A user with the email address %s already exists.", email)
 }
