@@ -267,10 +267,10 @@ func TestTemplateForNewUsers(t *testing.T) {
 		importFile(t, f.svc, f.full, f.org, provision.ImportAdd, false,
 			"User ID/Email (Required),Contact Center Standard Agent,Contact Center Premium Agent\ncsv@example.com,,\ncsvnone@example.com,FALSE,FALSE\n")
 		for email, want := range map[string]string{
-			"chosen@example.com":  "none []",
-			"auto@example.com":    "standard [template=standard]",
-			"batch@example.com":   "standard [template=standard]",
-			"csv@example.com":     "standard [template=standard]",
+			"chosen@example.com": "none []",
+			"auto@example.com":   "standard [template=standard]",
+			"batch@example.com":  "standard [template=standard]",
+			"csv@example.com":    "standard [template=standard]",
 			// FALSE in add mode adds nothing: no explicit choice either.
 			"csvnone@example.com": "standard [template=standard]",
 		} {

@@ -109,6 +109,30 @@ func TestUsers(t *testing.T) {
 			t.Fatalf("the user created after a conflict: %v", err)
 		}
 
+		// UpdateUserChanges writes what differs, with the same version and email guards.
+		now, err := db.FindUserByID(ctx, acme.ID, ann.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		next := *now
+		next.License, next.LastName, next.Email = roster.LicenseStandard, "Lind", "ann.lind@example.com"
+		next.DirectLicense = roster.LicenseGrant{License: roster.LicenseStandard, Since: at.Add(time.Hour)}
+		write(t, db, func(tx roster.Tx) error { return tx.UpdateUserChanges(ctx, now, &next) })
+		if next.Version != now.Version+1 {
+			t.Fatalf("Version after UpdateUserChanges = %d, want %d", next.Version, now.Version+1)
+		}
+		if got, err = db.FindUserByID(ctx, acme.ID, ann.ID); err != nil {
+			t.Fatal(err)
+		}
+		wantEqual(t, got, &next)
+		if page, err := db.FindUsers(ctx, roster.UserFilter{OrgID: acme.ID, Query: "lind"}); err != nil || len(page.Users) != 1 {
+			t.Fatalf("search by the changed last name: %v, %+v", err, page)
+		}
+		takenToo := next
+		takenToo.Email = bob.Email
+		wantCode(t, db.Write(ctx, func(tx roster.Tx) error { return tx.UpdateUserChanges(ctx, &next, &takenToo) }), roster.CodeConflict)
+		wantCode(t, db.Write(ctx, func(tx roster.Tx) error { return tx.UpdateUserChanges(ctx, now, &next) }), roster.CodeConflict)
+
 		write(t, db, func(tx roster.Tx) error { return tx.DeleteUser(ctx, acme.ID, ann.ID) })
 		_, err = db.FindUserByID(ctx, acme.ID, ann.ID)
 		wantCode(t, err, roster.CodeNotFound)
