@@ -165,6 +165,9 @@ func TestGoldenFiles(t *testing.T) {
 	for _, sc := range importScenarios {
 		add(sc.name)
 	}
+	for _, sc := range groupScenarios {
+		add(sc.name)
+	}
 	files, err := filepath.Glob(filepath.Join("testdata", "*.golden"))
 	if err != nil {
 		t.Fatal(err)

@@ -65,6 +65,11 @@ func (c *importCommand) run(ctx context.Context, args []string) error {
 // follow waits for a task to end, showing its progress, then prints its outcome. A task that
 // failed or was canceled is an error, so that scripts can tell.
 func (c *orgRemote) follow(ctx context.Context, cl *httpapi.Client, t *httpapi.Task) error {
+	return c.followThen(ctx, cl, t, c.printOutcome)
+}
+
+// followThen is follow with outcome printing the outcome of the finished task.
+func (c *orgRemote) followThen(ctx context.Context, cl *httpapi.Client, t *httpapi.Task, outcome func(*httpapi.Task)) error {
 	out, tty := c.stdout, isTerminal(c.stdout) && c.env("TERM") != "dumb"
 	if c.json {
 		out = io.Discard
@@ -84,7 +89,7 @@ func (c *orgRemote) follow(ctx context.Context, cl *httpapi.Client, t *httpapi.T
 			return err
 		}
 	} else {
-		c.printOutcome(t)
+		outcome(t)
 	}
 	switch t.State {
 	case roster.TaskFailed:
@@ -107,6 +112,10 @@ func (c *orgRemote) printOutcome(t *httpapi.Task) {
 	n := t.Counts
 	dry := t.Input != nil && t.Input.DryRun
 	switch {
+	case t.Kind == provision.KindApplyTemplate:
+		// The task does not say whether it is a dry run; apply --wait prints its own outcome.
+		c.printApplyOutcome(t, false)
+		return
 	case t.Kind == provision.KindResendInvitations:
 		fmt.Fprintf(c.stdout, "Resend finished (%s):\n  %s invited again, %s not (no longer pending), %s\n",
 			t.State, plural(n.Updated, "user"), thousands(n.Unchanged), plural(n.Errors, "error"))

@@ -45,6 +45,8 @@ Server:
 Remote (talk to a running server; --server, --token or ROSTER_SERVER, ROSTER_TOKEN):
   orgs        list, show, create and change organizations
   users       list, show, add, update and delete users
+  groups      list, show, create, change and delete groups; add and remove their members
+  templates   automatic license assignment: show and set the template, apply it to existing users
   import      import users from a CSV file (add or add and remove licenses; dry run)
   export      download the users of an organization as a CSV file
   tasks       list, show, cancel and revert background tasks; download their reports
@@ -73,6 +75,10 @@ func run(ctx context.Context, args []string, getenv env, stdout, stderr io.Write
 		cmd = &orgsCommand{remote: remote{env: getenv, stdout: stdout}}
 	case "users":
 		cmd = &usersCommand{orgRemote: orgRemote{remote: remote{env: getenv, stdout: stdout}}}
+	case "groups":
+		cmd = &groupsCommand{orgRemote: orgRemote{remote: remote{env: getenv, stdout: stdout}}}
+	case "templates":
+		cmd = &templatesCommand{orgRemote: orgRemote{remote: remote{env: getenv, stdout: stdout}}}
 	case "import":
 		cmd = &importCommand{orgRemote: orgRemote{remote: remote{env: getenv, stdout: stdout}}}
 	case "export":

@@ -21,9 +21,9 @@ const tasksUsage = `roster tasks <list|get|cancel|revert|report> --org ID [flags
   list               list tasks, newest first (filters: --kind --state)
   get TASK           show one task
   cancel TASK        ask a queued or running task to stop at its next checkpoint
-  revert TASK        undo a finished import: users it changed get their values back,
-                     users it created are deleted, users changed since are left alone
-                     (--wait follows the revert to its end)
+  revert TASK        undo a finished import or template application: users it changed
+                     get their values back, users it created are deleted, users changed
+                     since are left alone (--wait follows the revert to its end)
   report TASK        download the per-row report as CSV (-o FILE, or standard output)`
 
 func (c *tasksCommand) run(ctx context.Context, args []string) error {
@@ -141,7 +141,7 @@ func (c *tasksCommand) cancel(ctx context.Context, fs *flag.FlagSet, args []stri
 func (c *tasksCommand) revert(ctx context.Context, fs *flag.FlagSet, args []string) error {
 	var wait bool
 	fs.BoolVar(&wait, "wait", false, "follow the revert until it ends, then show its outcome")
-	cl, pos, err := c.prepare(fs, args, 1, 1, "one task id (of an import)")
+	cl, pos, err := c.prepare(fs, args, 1, 1, "one task id (of an import or a template application)")
 	if err != nil {
 		return err
 	}

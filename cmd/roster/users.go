@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -18,7 +19,7 @@ type usersCommand struct {
 }
 
 const usersUsage = `roster users <list|get|add|batch|update|delete|deactivate|reactivate> --org ID [flags]
-  list                         list users (filters: --q --license --cc-role --admin-role --status --sync-status)
+  list                         list users (filters: --q --license --cc-role --admin-role --status --sync-status --group)
   get USER                     show one user (USER is an id or an email address)
   add EMAIL                    create one user
   batch EMAIL... --license L   add or modify up to 25 people with one license choice
@@ -60,6 +61,7 @@ func (c *usersCommand) list(ctx context.Context, fs *flag.FlagSet, args []string
 	fs.StringVar((*string)(&q.AdminRole), "admin-role", "", "none, full, cc_service or read_only")
 	fs.StringVar((*string)(&q.Status), "status", "", "pending, active or inactive")
 	fs.StringVar((*string)(&q.SyncStatus), "sync-status", "", "none, pending, valid or invalid")
+	fs.StringVar(&q.Group, "group", "", "members of this group (a group id)")
 	fs.IntVar(&q.Limit, "limit", 100, "users per page (at most 1000)")
 	fs.StringVar(&q.Cursor, "cursor", "", "cursor of the page to read, from the previous page")
 	fs.BoolVar(&all, "all", false, "read every page")
@@ -138,21 +140,48 @@ func (c *usersCommand) printUser(u *httpapi.User) error {
 	if u.UserProfile != nil {
 		profile = *u.UserProfile
 	}
-	c.details([][2]string{
+	if u.UserProfileID != "" {
+		profile += " (custom, " + u.UserProfileID + ")"
+	}
+	license := string(u.License)
+	if e := u.LicenseError; e != nil {
+		license += fmt.Sprintf(" (waiting for %s since %s: no free seat)", e.License, e.Since.Format(timeLayout))
+	}
+	pairs := [][2]string{
 		{"ID", u.ID}, {"Email", u.Email}, {"First name", u.FirstName}, {"Last name", u.LastName},
 		{"Display name", u.DisplayName}, {"Phone number", u.PhoneNumber}, {"Title", u.Title},
 		{"Department", u.Department}, {"Preferred language", string(u.PreferredLanguage)},
-		{"Status", string(u.Status)}, {"License", string(u.License)}, {"Contact center role", string(u.CCRole)},
+		{"Status", string(u.Status)}, {"License", license}, {"Contact center role", string(u.CCRole)},
 		{"Administrator role", string(u.AdminRole)}, {"User profile", profile}, {"Sync status", string(u.SyncStatus)},
 		{"Created", u.CreatedAt.Format("2006-01-02 15:04:05 MST")}, {"Updated", u.UpdatedAt.Format("2006-01-02 15:04:05 MST")},
 		{"Version", strconv.FormatInt(u.Version, 10)},
-	})
+	}
+	if u.LicenseSources != nil {
+		// Only a read of one user has the sources; after a change they are not shown.
+		pairs = slices.Insert(pairs, 11, [2]string{"License sources", licenseSourcesText(u.LicenseSources)})
+	}
+	c.details(pairs)
 	return nil
+}
+
+// licenseSourcesText lists where a license comes from: "direct standard, group Sales premium".
+func licenseSourcesText(sources []httpapi.LicenseSource) string {
+	if len(sources) == 0 {
+		return "none"
+	}
+	parts := make([]string, len(sources))
+	for i, s := range sources {
+		parts[i] = string(s.Kind) + " " + string(s.License)
+		if s.Kind == roster.SourceGroup {
+			parts[i] = fmt.Sprintf("group %s %s", s.GroupName, s.License)
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 // userFlags are the fields add and update take.
 type userFlags struct {
-	first, last, display, phone, title, department, language, license, ccRole, adminRole string
+	first, last, display, phone, title, department, language, license, ccRole, adminRole, profile string
 }
 
 func (f *userFlags) register(fs *flag.FlagSet, withAdmin bool) {
@@ -167,6 +196,7 @@ func (f *userFlags) register(fs *flag.FlagSet, withAdmin bool) {
 	fs.StringVar(&f.ccRole, "cc-role", "", "contact-center role: agent or supervisor (premium only)")
 	if withAdmin {
 		fs.StringVar(&f.adminRole, "admin-role", "", "administrator role: none, full, cc_service or read_only")
+		fs.StringVar(&f.profile, "user-profile", "", `custom user profile id of the user's profile type, a built-in profile's type, or "" for the default`)
 	}
 }
 
@@ -261,6 +291,9 @@ func (c *usersCommand) update(ctx context.Context, fs *flag.FlagSet, args []stri
 	if set["admin-role"] {
 		p.AdminRole = httpapi.Some(roster.AdminRole(f.adminRole))
 	}
+	if set["user-profile"] {
+		p.UserProfileID = httpapi.Some(f.profile)
+	}
 	if !anyField(set) {
 		return usageErrorf("nothing to change: give the fields as flags, like --license premium")
 	}
@@ -278,7 +311,7 @@ func (c *usersCommand) update(ctx context.Context, fs *flag.FlagSet, args []stri
 }
 
 func anyField(set map[string]bool) bool {
-	for _, name := range []string{"email", "first-name", "last-name", "display-name", "phone", "title", "department", "language", "license", "cc-role", "admin-role"} {
+	for _, name := range []string{"email", "first-name", "last-name", "display-name", "phone", "title", "department", "language", "license", "cc-role", "admin-role", "user-profile"} {
 		if set[name] {
 			return true
 		}

@@ -90,6 +90,7 @@ func (c *Client) Users(ctx context.Context, orgID string, q UserQuery) (*UserLis
 	add("adminRole", string(q.AdminRole))
 	add("status", string(q.Status))
 	add("syncStatus", string(q.SyncStatus))
+	add("group", q.Group)
 	if q.Limit > 0 {
 		v.Set("limit", strconv.Itoa(q.Limit))
 	}
@@ -271,6 +272,103 @@ func (c *Client) RevertTask(ctx context.Context, orgID, taskID string) (*Task, e
 	return &t, c.do(ctx, "POST", taskPath(orgID, taskID)+"/revert", nil, "", nil, &t)
 }
 
+// Groups reads one page of an organization's groups, by name.
+func (c *Client) Groups(ctx context.Context, orgID string, q GroupQuery) (*GroupList, error) {
+	v := pageValues(q.Limit, q.Cursor)
+	if q.Q != "" {
+		v.Set("q", q.Q)
+	}
+	var l GroupList
+	return &l, c.do(ctx, "GET", orgPath(orgID)+"/groups", v, "", nil, &l)
+}
+
+// Group reads one group; its Version is its ETag.
+func (c *Client) Group(ctx context.Context, orgID, groupID string) (*Group, error) {
+	var g Group
+	return &g, c.do(ctx, "GET", groupPath(orgID, groupID), nil, "", nil, &g)
+}
+
+// CreateGroup creates a group.
+func (c *Client) CreateGroup(ctx context.Context, orgID string, in GroupInput) (*Group, error) {
+	var g Group
+	return &g, c.do(ctx, "POST", orgPath(orgID)+"/groups", nil, "", in, &g)
+}
+
+// UpdateGroup renames a group or changes its license. ifMatch is "" (no precondition),
+// AnyVersion, or ETag(version).
+func (c *Client) UpdateGroup(ctx context.Context, orgID, groupID string, in GroupInput, ifMatch string) (*Group, error) {
+	var g Group
+	return &g, c.do(ctx, "PATCH", groupPath(orgID, groupID), nil, ifMatch, in, &g)
+}
+
+// DeleteGroup removes every member from a group and deletes it. ifMatch is as for UpdateGroup.
+func (c *Client) DeleteGroup(ctx context.Context, orgID, groupID, ifMatch string) error {
+	return c.do(ctx, "DELETE", groupPath(orgID, groupID), nil, ifMatch, nil, nil)
+}
+
+// Members reads one page of the members of a group, by user id.
+func (c *Client) Members(ctx context.Context, orgID, groupID string, limit int, cursor string) (*MemberList, error) {
+	var l MemberList
+	return &l, c.do(ctx, "GET", groupPath(orgID, groupID)+"/members", pageValues(limit, cursor), "", nil, &l)
+}
+
+// AddMembers adds users, by id or email, to a group. Users that could not be added are
+// listed in the answer's Failed; that is not an error.
+func (c *Client) AddMembers(ctx context.Context, orgID, groupID string, in MembersRequest) (*MembersResponse, error) {
+	var r MembersResponse
+	return &r, c.do(ctx, "POST", groupPath(orgID, groupID)+"/members", nil, "", in, &r)
+}
+
+// RemoveMembers removes users, by id or email, from a group, like AddMembers.
+func (c *Client) RemoveMembers(ctx context.Context, orgID, groupID string, in MembersRequest) (*MembersResponse, error) {
+	var r MembersResponse
+	return &r, c.do(ctx, "POST", groupPath(orgID, groupID)+"/members/remove", nil, "", in, &r)
+}
+
+// UserGroups reads one page of the groups of a user.
+func (c *Client) UserGroups(ctx context.Context, orgID, userID string, limit int, cursor string) (*UserGroupList, error) {
+	var l UserGroupList
+	return &l, c.do(ctx, "GET", userPath(orgID, userID)+"/groups", pageValues(limit, cursor), "", nil, &l)
+}
+
+// LicenseSources explains where a user's license comes from.
+func (c *Client) LicenseSources(ctx context.Context, orgID, userID string) (*LicenseSources, error) {
+	var s LicenseSources
+	return &s, c.do(ctx, "GET", userPath(orgID, userID)+"/license-sources", nil, "", nil, &s)
+}
+
+// LicenseAssignment reads how an organization gives licenses to new users.
+func (c *Client) LicenseAssignment(ctx context.Context, orgID string) (*LicenseAssignment, error) {
+	var l LicenseAssignment
+	return &l, c.do(ctx, "GET", orgPath(orgID)+"/license-assignment", nil, "", nil, &l)
+}
+
+// SetLicenseAssignment changes how an organization gives licenses to new users. ifMatch is ""
+// (no precondition), AnyVersion, or ETag(version) of the assignment as read.
+func (c *Client) SetLicenseAssignment(ctx context.Context, orgID string, in LicenseAssignmentInput, ifMatch string) (*LicenseAssignment, error) {
+	var l LicenseAssignment
+	return &l, c.do(ctx, "PUT", orgPath(orgID)+"/license-assignment", nil, ifMatch, in, &l)
+}
+
+// ApplyTemplate queues the application of the license template to the existing users and
+// returns the task; its summary is a provision.ApplySummary.
+func (c *Client) ApplyTemplate(ctx context.Context, orgID string, in ApplyRequest) (*Task, error) {
+	var t Task
+	return &t, c.do(ctx, "POST", orgPath(orgID)+"/license-assignment/apply", nil, "", in, &t)
+}
+
+// UserProfiles lists the built-in user profiles, then the organization's custom ones.
+func (c *Client) UserProfiles(ctx context.Context, orgID string) ([]UserProfile, error) {
+	var l UserProfileList
+	return l.Items, c.do(ctx, "GET", orgPath(orgID)+"/contact-center/user-profiles", nil, "", nil, &l)
+}
+
+// CreateUserProfile creates a custom user profile of a profile type.
+func (c *Client) CreateUserProfile(ctx context.Context, orgID string, in NewUserProfile) (*UserProfile, error) {
+	var p UserProfile
+	return &p, c.do(ctx, "POST", orgPath(orgID)+"/contact-center/user-profiles", nil, "", in, &p)
+}
+
 // ImportUpload is a CSV file to import.
 type ImportUpload struct {
 	Mode     provision.ImportMode
@@ -326,6 +424,22 @@ func orgPath(orgID string) string { return "/api/v1/orgs/" + url.PathEscape(orgI
 
 func userPath(orgID, userID string) string {
 	return orgPath(orgID) + "/users/" + url.PathEscape(userID)
+}
+
+func groupPath(orgID, groupID string) string {
+	return orgPath(orgID) + "/groups/" + url.PathEscape(groupID)
+}
+
+// pageValues are the query parameters of a page: limit (0: the default) and cursor.
+func pageValues(limit int, cursor string) url.Values {
+	v := url.Values{}
+	if limit > 0 {
+		v.Set("limit", strconv.Itoa(limit))
+	}
+	if cursor != "" {
+		v.Set("cursor", cursor)
+	}
+	return v
 }
 
 func taskPath(orgID, taskID string) string {

@@ -164,3 +164,75 @@ func TestClientTransportErrors(t *testing.T) {
 		t.Error("an ftp base URL was accepted")
 	}
 }
+
+// TestClientGroups drives the routes of groups, license assignment and user profiles through
+// the Go client.
+func TestClientGroups(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	cl := httpapi.NewClient(f.srv.URL, f.tokens["A.full"], f.srv.Client())
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	la, err := cl.LicenseAssignment(ctx, f.a.ID)
+	must(err)
+	la, err = cl.SetLicenseAssignment(ctx, f.a.ID, httpapi.LicenseAssignmentInput{Mode: roster.AssignGroup}, httpapi.ETag(la.Version))
+	must(err)
+	if la.Mode != roster.AssignGroup {
+		t.Errorf("SetLicenseAssignment: %+v", la)
+	}
+	g, err := cl.CreateGroup(ctx, f.a.ID, httpapi.GroupInput{Name: httpapi.Some("Premium"), License: httpapi.Some(roster.LicensePremium)})
+	must(err)
+	res, err := cl.AddMembers(ctx, f.a.ID, g.ID, httpapi.MembersRequest{Emails: []string{"agent@a.example", "nobody@a.example"}})
+	must(err)
+	if res.Changed != 1 || len(res.Failed) != 1 || res.Failed[0].Code != roster.CodeNotFound {
+		t.Errorf("AddMembers: %+v", res)
+	}
+	agent := f.users["A.agent"].ID
+	groups, err := cl.UserGroups(ctx, f.a.ID, agent, 0, "")
+	must(err)
+	if len(groups.Items) != 1 || groups.Items[0].Name != "Premium" || groups.Items[0].License != roster.LicensePremium {
+		t.Errorf("UserGroups: %+v", groups)
+	}
+	src, err := cl.LicenseSources(ctx, f.a.ID, agent)
+	must(err)
+	if src.License != roster.LicensePremium || len(src.Sources) != 2 || src.Waiting != nil {
+		t.Errorf("LicenseSources: %+v", src)
+	}
+	page, err := cl.Users(ctx, f.a.ID, httpapi.UserQuery{Group: g.ID})
+	must(err)
+	if len(page.Items) != 1 || page.Items[0].ID != agent {
+		t.Errorf("Users of the group: %+v", page.Items)
+	}
+	p, err := cl.CreateUserProfile(ctx, f.a.ID, httpapi.NewUserProfile{Name: "Night", Type: roster.ProfilePremiumAgent})
+	must(err)
+	u, err := cl.UpdateUser(ctx, f.a.ID, agent, httpapi.UserPatch{UserProfileID: httpapi.Some(p.ID)}, httpapi.AnyVersion)
+	must(err)
+	if u.UserProfileID != p.ID || u.UserProfile == nil || *u.UserProfile != "Night" {
+		t.Errorf("UpdateUser with a profile: %+v", u)
+	}
+	ps, err := cl.UserProfiles(ctx, f.a.ID)
+	must(err)
+	if len(ps) != 6 || ps[5].ID != p.ID || !ps[0].BuiltIn {
+		t.Errorf("UserProfiles: %+v", ps)
+	}
+	res, err = cl.RemoveMembers(ctx, f.a.ID, g.ID, httpapi.MembersRequest{UserIDs: []string{agent}})
+	must(err)
+	if res.Changed != 1 {
+		t.Errorf("RemoveMembers: %+v", res)
+	}
+	// Back to standard, a change of profile type: the custom profile is reset.
+	u, err = cl.User(ctx, f.a.ID, agent)
+	must(err)
+	if u.License != roster.LicenseStandard || u.UserProfileID != "" {
+		t.Errorf("after leaving: %+v", u)
+	}
+	must(cl.DeleteGroup(ctx, f.a.ID, g.ID, httpapi.ETag(g.Version)))
+	if _, err := cl.Group(ctx, f.a.ID, g.ID); roster.ErrorCode(err) != roster.CodeNotFound {
+		t.Errorf("Group after delete: %v", err)
+	}
+}

@@ -11,12 +11,14 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"roster"
 	"roster/internal/provision"
 	"roster/internal/server"
 	"roster/internal/sqldb"
 	"roster/internal/sqldb/sqldbtest"
+	"roster/internal/worker"
 )
 
 // env is a real server on a random port over a real, migrated SQLite store.
@@ -74,6 +76,54 @@ func (e *env) createUser(orgID string, in provision.NewUser) *roster.User {
 		e.t.Fatalf("create user %s: %v", in.Email, err)
 	}
 	return u
+}
+
+func (e *env) createGroup(orgID, name string, license roster.License) *roster.Group {
+	e.t.Helper()
+	g, err := e.svc.CreateGroup(context.Background(), actor, orgID, provision.GroupInput{Name: &name, License: &license})
+	if err != nil {
+		e.t.Fatalf("create group %s: %v", name, err)
+	}
+	return g
+}
+
+func (e *env) addMembers(orgID, groupID string, userIDs ...string) {
+	e.t.Helper()
+	res, err := e.svc.AddMembers(context.Background(), actor, orgID, groupID, provision.MemberRefs{UserIDs: userIDs})
+	if err != nil || len(res.Failed) > 0 {
+		e.t.Fatalf("add members: %v %+v", err, res)
+	}
+}
+
+func (e *env) createUserProfile(orgID, name string, pt roster.ProfileType) *roster.UserProfile {
+	e.t.Helper()
+	p, err := e.svc.CreateUserProfile(context.Background(), actor, orgID, name, pt)
+	if err != nil {
+		e.t.Fatalf("create user profile %s: %v", name, err)
+	}
+	return p
+}
+
+func (e *env) setAssignment(orgID string, mode roster.AssignmentMode, license roster.License) {
+	e.t.Helper()
+	if _, err := e.svc.SetLicenseAssignment(context.Background(), actor, orgID, roster.LicenseAssignment{Mode: mode, License: license}, 0); err != nil {
+		e.t.Fatalf("set license assignment: %v", err)
+	}
+}
+
+// runWorker runs the tasks that change licenses, as roster serve does, until the test ends.
+func (e *env) runWorker() {
+	ctx, cancel := context.WithCancel(context.Background())
+	handlers := map[string]worker.Handler{
+		provision.KindImport:        worker.HandlerFunc(e.svc.RunImport),
+		provision.KindImportRevert:  worker.HandlerFunc(e.svc.RunRevert),
+		provision.KindApplyTemplate: worker.HandlerFunc(e.svc.RunApplyTemplate),
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		_ = worker.New(e.store, handlers, worker.Options{Poll: 10 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)}).Run(ctx)
+	})
+	e.t.Cleanup(func() { cancel(); wg.Wait() })
 }
 
 // createTask stores a task and its report rows directly, as the import will; ids are given

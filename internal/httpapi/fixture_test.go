@@ -29,13 +29,16 @@ type fixture struct {
 	tokenIDs map[string]string // name → id
 	users    map[string]*roster.User
 	tasks    map[string]*roster.Task
+	groups   map[string]*roster.Group       // made by scenarios' setup, by name
+	profiles map[string]*roster.UserProfile // made by scenarios' setup, by name
 }
 
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	e := newEnv(t)
 	f := &fixture{env: e, tokens: map[string]string{"sys": e.sys, "bogus": "rst_bogusbogusbogusbogusbogusbogusbogusbogusbog"},
-		tokenIDs: map[string]string{}, users: map[string]*roster.User{}, tasks: map[string]*roster.Task{}}
+		tokenIDs: map[string]string{}, users: map[string]*roster.User{}, tasks: map[string]*roster.Task{},
+		groups: map[string]*roster.Group{}, profiles: map[string]*roster.UserProfile{}}
 	f.a = e.createOrg("Alpha Corp", roster.PlatformNew, roster.Seats{})
 	f.b = e.createOrg("Bravo Secret Trial", roster.Platform10, roster.Seats{Standard: 1, Premium: 1})
 	for _, tk := range []struct {
@@ -64,8 +67,29 @@ func newFixture(t testing.TB) *fixture {
 	return f
 }
 
+// group creates a group of organization A (or B, for a name starting with "B.") for a
+// scenario, to name as {group:NAME}.
+func (f *fixture) group(name string, license roster.License) *roster.Group {
+	org := f.a.ID
+	if strings.HasPrefix(name, "B.") {
+		org = f.b.ID
+	}
+	g := f.createGroup(org, name, license)
+	f.groups[name] = g
+	return g
+}
+
+// profile creates a custom user profile of organization A for a scenario, to name as
+// {profile:NAME}.
+func (f *fixture) profile(name string, pt roster.ProfileType) *roster.UserProfile {
+	p := f.createUserProfile(f.a.ID, name, pt)
+	f.profiles[name] = p
+	return p
+}
+
 // expand replaces the placeholders of a path: {A}, {B} (organization ids), {A.agent} and the
-// other user names (user ids), {tok:A.ro} (token ids) and {task:A.done} (task ids).
+// other user names (user ids), {tok:A.ro} (token ids), {task:A.done} (task ids), {group:NAME}
+// and {profile:NAME}.
 func (f *fixture) expand(s string) string {
 	s = strings.ReplaceAll(s, "{A}", f.a.ID)
 	s = strings.ReplaceAll(s, "{B}", f.b.ID)
@@ -77,6 +101,12 @@ func (f *fixture) expand(s string) string {
 	}
 	for name, id := range f.tokenIDs {
 		s = strings.ReplaceAll(s, "{tok:"+name+"}", id)
+	}
+	for name, g := range f.groups {
+		s = strings.ReplaceAll(s, "{group:"+name+"}", g.ID)
+	}
+	for name, p := range f.profiles {
+		s = strings.ReplaceAll(s, "{profile:"+name+"}", p.ID)
 	}
 	return s
 }

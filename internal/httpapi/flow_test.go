@@ -255,6 +255,8 @@ func TestEveryCodeHasStatus(t *testing.T) {
 		roster.CodeNoSeatsAvailable: 409, roster.CodeImportInProgress: 409, roster.CodePreconditionFailed: 412,
 		roster.CodeRoleRequiresPremium: 422, roster.CodeAdminRoleOnCreate: 422, roster.CodeSupervisorAdminExclusive: 422,
 		roster.CodePreconditionRequired: 428, roster.CodeInternal: 500,
+		roster.CodeNameExists: 409, roster.CodeInUse: 409, roster.CodeLicenseInherited: 409, roster.CodeProfileResetUnconfirmed: 409,
+		roster.CodeTemplateOff: 409, roster.CodeProfileMismatch: 422,
 	}
 	for _, code := range roster.Codes {
 		if _, ok := want[code]; !ok {

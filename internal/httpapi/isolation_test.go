@@ -18,6 +18,9 @@ import (
 func TestIsolation(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
+	f.setAssignment(f.a.ID, roster.AssignGroup, "")
+	f.addMembers(f.a.ID, f.group("Sales", roster.LicensePremium).ID, f.users["A.agent"].ID)
+	f.profile("Night", roster.ProfileSupervisor)
 	before := snapshot(t, f)
 	intruder := f.tokens["B.full"]
 	for _, rt := range httpapi.RouteTable() {
@@ -39,6 +42,10 @@ func TestIsolation(t *testing.T) {
 			case strings.Contains(path, "/tasks/"):
 				// Active, so that a cancel that got through would change it.
 				id = f.tasks["A.queued"].ID
+			case strings.Contains(path, "/groups/"):
+				id = f.groups["Sales"].ID
+			case strings.Contains(path, "/user-profiles/"):
+				id = f.profiles["Night"].ID
 			}
 			p := strings.ReplaceAll(strings.ReplaceAll(path, "{org}", f.a.ID), "{id}", id)
 			h := ifMatch("*")
@@ -76,7 +83,8 @@ func snapshot(t *testing.T, f *fixture) string {
 	t.Helper()
 	var b strings.Builder
 	for _, path := range []string{"/api/v1/orgs/{A}", "/api/v1/orgs/{A}/users", "/api/v1/orgs/{A}/tokens", "/api/v1/orgs/{A}/audit", "/api/v1/orgs",
-		"/api/v1/orgs/{A}/tasks", "/api/v1/orgs/{A}/tasks/{task:A.done}/report.csv"} {
+		"/api/v1/orgs/{A}/tasks", "/api/v1/orgs/{A}/tasks/{task:A.done}/report.csv", "/api/v1/orgs/{A}/groups",
+		"/api/v1/orgs/{A}/groups/{group:Sales}/members", "/api/v1/orgs/{A}/license-assignment", "/api/v1/orgs/{A}/contact-center/user-profiles"} {
 		r := f.do(req{method: "GET", path: f.expand(path), token: f.tokens["sys"]})
 		if r.status != 200 {
 			t.Fatalf("GET %s: %d", path, r.status)

@@ -45,14 +45,20 @@ func ok(w http.ResponseWriter, status int, v any) error {
 // malformed JSON, a body that is not JSON and a body over maxBodyBytes are refused with an
 // error that says what and where, so a client can fix its request without guessing.
 func decodeJSON(w http.ResponseWriter, r *http.Request, dst any) error {
+	return decodeJSONLimit(w, r, dst, maxBodyBytes)
+}
+
+// decodeJSONLimit is decodeJSON for an endpoint whose bodies may be larger than maxBodyBytes,
+// up to limit bytes (a whole number of MiB).
+func decodeJSONLimit(w http.ResponseWriter, r *http.Request, dst any, limit int64) error {
 	if !isJSON(r.Header.Get("Content-Type")) {
 		return roster.Errorf(codeUnsupportedMediaType,
 			"The request body must be JSON: send it with Content-Type: application/json.")
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
 		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-			return roster.Errorf(codeRequestTooLarge, "The request body is larger than 1 MiB.")
+			return roster.Errorf(codeRequestTooLarge, "The request body is larger than %d MiB.", limit>>20)
 		}
 		return roster.Errorf(roster.CodeInvalid, "The request body could not be read.")
 	}

@@ -12,7 +12,9 @@ import (
 	"strings"
 	"testing"
 
+	"roster"
 	"roster/internal/httpapi"
+	"roster/internal/provision"
 )
 
 // TestOpenAPIRoutes proves the document and routes.go describe the same API: every route of
@@ -86,6 +88,15 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		"TokenList": httpapi.TokenList{}, "NewToken": httpapi.NewToken{}, "AuditEntry": httpapi.AuditEntry{},
 		"AuditList": httpapi.AuditList{}, "Problem": httpapi.Problem{},
 		"Task": httpapi.Task{}, "TaskList": httpapi.TaskList{},
+		"Group": httpapi.Group{}, "GroupList": httpapi.GroupList{}, "GroupInput": httpapi.GroupInput{}, "GroupCreate": httpapi.GroupInput{},
+		"Member": httpapi.Member{}, "MemberList": httpapi.MemberList{}, "MembersRequest": httpapi.MembersRequest{},
+		"MembersResponse": httpapi.MembersResponse{}, "MemberFailure": httpapi.MemberFailure{},
+		"UserGroup": httpapi.UserGroup{}, "UserGroupList": httpapi.UserGroupList{},
+		"LicenseAssignment": httpapi.LicenseAssignment{}, "LicenseAssignmentInput": httpapi.LicenseAssignmentInput{},
+		"ApplyRequest": httpapi.ApplyRequest{}, "ApplySummary": provision.ApplySummary{},
+		"LicenseSources": httpapi.LicenseSources{}, "LicenseSource": httpapi.LicenseSource{}, "LicenseGrant": httpapi.LicenseGrant{},
+		"LicenseError": httpapi.LicenseError{}, "UserProfile": httpapi.UserProfile{}, "UserProfileList": httpapi.UserProfileList{},
+		"NewUserProfile": httpapi.NewUserProfile{}, "UserProfilePatch": httpapi.UserProfilePatch{},
 	}
 	for name, v := range types {
 		schema := doc.resolve("#/components/schemas/" + name)
@@ -162,14 +173,25 @@ func TestOpenAPIExamples(t *testing.T) {
 func TestOpenAPIResponsesMatch(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
+	g := f.createGroup(f.a.ID, "Supervisors", roster.LicensePremium)
+	f.addMembers(f.a.ID, g.ID, f.users["A.sup"].ID)
+	f.createUserProfile(f.a.ID, "Night shift", roster.ProfileSupervisor)
 	for path, schema := range map[string]string{
-		"/api/v1/orgs/{A}/users/{A.sup}":       "User",
-		"/api/v1/orgs/{A}":                     "Org",
-		"/api/v1/orgs/{A}/users":               "UserList",
-		"/api/v1/orgs/{A}/audit":               "AuditList",
-		"/api/v1/orgs/{A}/tokens":              "TokenList",
-		"/api/v1/orgs/{A}/tasks":               "TaskList",
-		"/api/v1/orgs/{A}/tasks/{task:A.done}": "Task",
+		"/api/v1/orgs/{A}/groups":                                  "GroupList",
+		"/api/v1/orgs/{A}/groups/" + g.ID:                          "Group",
+		"/api/v1/orgs/{A}/groups/" + g.ID + "/members":             "MemberList",
+		"/api/v1/orgs/{A}/users/{A.sup}/groups":                    "UserGroupList",
+		"/api/v1/orgs/{A}/users/{A.sup}/license-sources":           "LicenseSources",
+		"/api/v1/orgs/{A}/license-assignment":                      "LicenseAssignment",
+		"/api/v1/orgs/{A}/contact-center/user-profiles":            "UserProfileList",
+		"/api/v1/orgs/{A}/contact-center/user-profiles/supervisor": "UserProfile",
+		"/api/v1/orgs/{A}/users/{A.sup}":                           "User",
+		"/api/v1/orgs/{A}":                                         "Org",
+		"/api/v1/orgs/{A}/users":                                   "UserList",
+		"/api/v1/orgs/{A}/audit":                                   "AuditList",
+		"/api/v1/orgs/{A}/tokens":                                  "TokenList",
+		"/api/v1/orgs/{A}/tasks":                                   "TaskList",
+		"/api/v1/orgs/{A}/tasks/{task:A.done}":                     "Task",
 	} {
 		r := f.do(req{method: "GET", path: f.expand(path), token: f.tokens["A.full"]})
 		var keys []string
@@ -188,6 +210,11 @@ func TestOpenAPIResponsesMatch(t *testing.T) {
 func TestOpenAPIRequestExamples(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
+	group, profile := f.createGroup(f.a.ID, "Examples", roster.LicenseNone), f.createUserProfile(f.a.ID, "Examples", roster.ProfileSupervisor)
+	// A has imports queued, and B gets one below: one task that changes licenses runs at a
+	// time, so the template is applied in an organization of its own.
+	c := f.createOrg("Charlie", roster.PlatformNew, roster.Seats{})
+	f.setAssignment(c.ID, roster.AssignGroup, "")
 	for _, rt := range httpapi.RouteTable() {
 		method, path := rt[0], rt[1]
 		ex, contentType, hasBody, found := requestExample(f.doc, method, path)
@@ -199,11 +226,21 @@ func TestOpenAPIRequestExamples(t *testing.T) {
 			continue
 		}
 		org := f.a.ID
-		if strings.HasSuffix(path, "/imports") {
+		switch {
+		case strings.HasSuffix(path, "/imports"):
 			org = f.b.ID // A has imports queued, and one import runs at a time
+		case strings.HasSuffix(path, "/apply"):
+			org = c.ID
+		}
+		id := f.users["A.sup"].ID
+		switch {
+		case strings.Contains(path, "/groups/"):
+			id = group.ID
+		case strings.Contains(path, "/user-profiles/"):
+			id = profile.ID
 		}
 		p := strings.ReplaceAll(path, "{org}", org)
-		p = strings.ReplaceAll(p, "{id}", f.users["A.sup"].ID)
+		p = strings.ReplaceAll(p, "{id}", id)
 		h := ifMatch("*")
 		h["Content-Type"] = contentType
 		r := f.do(req{method: method, path: p, token: f.tokens["sys"], body: ex, header: h})

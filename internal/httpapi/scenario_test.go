@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -21,6 +22,9 @@ type scenario struct {
 	field  string         // a field that must be among the problem's field errors
 	want   map[string]any // dotted path → value the JSON answer must hold
 	check  func(t *testing.T, f *fixture, r resp)
+	// setup, when set, prepares the fixture before the request, such as groups to name with
+	// {group:NAME}.
+	setup func(f *fixture)
 }
 
 func runScenarios(t *testing.T, scenarios []scenario) {
@@ -29,7 +33,21 @@ func runScenarios(t *testing.T, scenarios []scenario) {
 		t.Run(sc.name, func(t *testing.T) {
 			t.Parallel()
 			f := newFixture(t)
-			r := f.do(req{method: sc.method, path: f.expand(sc.path), token: f.tokens[sc.token], body: sc.body, header: sc.header})
+			if sc.setup != nil {
+				sc.setup(f)
+			}
+			body := sc.body
+			switch b := body.(type) {
+			case nil, string, []byte:
+			default:
+				// Placeholders in a JSON body are expanded like those of the path.
+				j, err := json.Marshal(b)
+				if err != nil {
+					t.Fatal(err)
+				}
+				body = []byte(f.expand(string(j)))
+			}
+			r := f.do(req{method: sc.method, path: f.expand(sc.path), token: f.tokens[sc.token], body: body, header: sc.header})
 			if r.status != sc.status {
 				t.Fatalf("status %d, want %d\n%s", r.status, sc.status, r.raw)
 			}

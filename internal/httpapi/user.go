@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -25,13 +27,22 @@ type User struct {
 	CCRole            roster.CCRole      `json:"ccRole"`
 	AdminRole         roster.AdminRole   `json:"adminRole"`
 	ProfileType       roster.ProfileType `json:"profileType"`
-	// UserProfile is the name of the user's contact-center user profile; nil when the user
-	// needs no agent.
-	UserProfile *string           `json:"userProfile"`
-	SyncStatus  roster.SyncStatus `json:"syncStatus"`
-	CreatedAt   time.Time         `json:"createdAt"`
-	UpdatedAt   time.Time         `json:"updatedAt"`
-	Version     int64             `json:"version"`
+	// UserProfile is the name of the user's contact-center user profile: its custom profile,
+	// or the default profile of its type; nil when the user needs no agent.
+	UserProfile *string `json:"userProfile"`
+	// UserProfileID is the id of the user's custom user profile; "" for the default profile of
+	// its type.
+	UserProfileID string            `json:"userProfileId"`
+	SyncStatus    roster.SyncStatus `json:"syncStatus"`
+	// LicenseError says why the user does not have the license its template or groups give
+	// it: no seat was free; nil when the user waits for nothing.
+	LicenseError *LicenseError `json:"licenseError"`
+	// LicenseSources lists where the user's license comes from; only a read of one user
+	// has it (GET /api/v1/orgs/{org}/users/{id}), lists leave it out.
+	LicenseSources []LicenseSource `json:"licenseSources,omitzero"`
+	CreatedAt      time.Time       `json:"createdAt"`
+	UpdatedAt      time.Time       `json:"updatedAt"`
+	Version        int64           `json:"version"`
 }
 
 // UserList is one page of GET /api/v1/orgs/{org}/users.
@@ -53,6 +64,7 @@ type UserQuery struct {
 	Status     roster.UserStatus
 	SyncStatus roster.SyncStatus
 	Email      string // exactly this email
+	Group      string // members of this group (an id)
 	Limit      int
 	Cursor     string
 }
@@ -76,7 +88,8 @@ type NewUser struct {
 
 // UserPatch is the body of PATCH /api/v1/orgs/{org}/users/{id}, a JSON merge patch: present
 // fields change, absent ones stay. Null empties a text field, resets preferredLanguage to the
-// organization's, ccRole to agent, license to none and adminRole to none.
+// organization's, ccRole to agent, license to none, adminRole to none and userProfileId to the
+// default profile.
 type UserPatch struct {
 	Email             Optional[string]           `json:"email,omitzero"`
 	FirstName         Optional[string]           `json:"firstName,omitzero"`
@@ -89,6 +102,9 @@ type UserPatch struct {
 	License           Optional[roster.License]   `json:"license,omitzero"`
 	CCRole            Optional[roster.CCRole]    `json:"ccRole,omitzero"`
 	AdminRole         Optional[roster.AdminRole] `json:"adminRole,omitzero"`
+	// UserProfileID is a custom user profile of the user's profile type, the id of a built-in
+	// profile (its type), or "" for the default profile of the user's type.
+	UserProfileID Optional[string] `json:"userProfileId,omitzero"`
 }
 
 // BatchRequest is the body of POST /api/v1/orgs/{org}/users/batch: up to 25 people and one
@@ -121,20 +137,64 @@ type BatchResult struct {
 	UserID  string            `json:"userId,omitempty"`
 }
 
-// userJSON converts a user to its API form.
-func userJSON(u *roster.User) User {
+// userJSON converts a user to its API form. profiles names the organization's custom user
+// profiles by id; it may be nil when the user holds none.
+func userJSON(u *roster.User, profiles map[string]string) User {
 	pt := u.ProfileType()
 	var profile *string
 	if name, found := roster.DefaultProfileName[pt]; found {
 		profile = &name
 	}
-	return User{
+	if name, found := profiles[u.UserProfileID]; found && u.UserProfileID != "" {
+		profile = &name
+	}
+	out := User{
 		ID: u.ID, OrgID: u.OrgID, Email: u.Email, FirstName: u.FirstName, LastName: u.LastName,
 		DisplayName: u.DisplayName, PhoneNumber: u.PhoneNumber, Title: u.Title, Department: u.Department,
 		PreferredLanguage: u.PreferredLanguage, Status: u.Status, License: u.License, CCRole: u.CCRole,
-		AdminRole: u.AdminRole, ProfileType: pt, UserProfile: profile, SyncStatus: u.SyncStatus,
-		CreatedAt: u.CreatedAt.UTC(), UpdatedAt: u.UpdatedAt.UTC(), Version: u.Version,
+		AdminRole: u.AdminRole, ProfileType: pt, UserProfile: profile, UserProfileID: u.UserProfileID,
+		SyncStatus: u.SyncStatus, CreatedAt: u.CreatedAt.UTC(), UpdatedAt: u.UpdatedAt.UTC(), Version: u.Version,
 	}
+	if w := u.WaitingLicense; w.Granted() {
+		out.LicenseError = &LicenseError{Code: roster.CodeNoSeatsAvailable, License: w.License, Since: w.Since.UTC(),
+			Message: waitingMessage(w.License, u.License)}
+	}
+	return out
+}
+
+// waitingMessage explains a user's wait for a seat of the license its template or groups give.
+func waitingMessage(want, has roster.License) string {
+	keeps := "it has no contact-center license"
+	if has != roster.LicenseNone {
+		keeps = "it keeps the " + string(has) + " license"
+	}
+	return fmt.Sprintf("Waiting for a %s seat: the organization has none free. The user gets the %s license as soon as one frees up; until then %s.",
+		want, want, keeps)
+}
+
+// usersJSON converts users of one organization to their API form, with the names of the
+// custom user profiles they hold, read once.
+func (api *API) usersJSON(ctx context.Context, a roster.Actor, orgID string, users ...*roster.User) ([]User, error) {
+	var profiles map[string]string
+	for _, u := range users {
+		if u.UserProfileID == "" {
+			continue
+		}
+		ps, err := api.svc.UserProfiles(ctx, a, orgID)
+		if err != nil {
+			return nil, err
+		}
+		profiles = make(map[string]string, len(ps))
+		for _, p := range ps {
+			profiles[p.ID] = p.Name
+		}
+		break
+	}
+	out := make([]User, len(users))
+	for i, u := range users {
+		out[i] = userJSON(u, profiles)
+	}
+	return out, nil
 }
 
 func (p UserPatch) change() provision.UserChange {
@@ -146,6 +206,7 @@ func (p UserPatch) change() provision.UserChange {
 		License:           orNull(p.License, roster.LicenseNone),
 		CCRole:            orNull(p.CCRole, roster.RoleAgent),
 		AdminRole:         orNull(p.AdminRole, roster.AdminNone),
+		UserProfileID:     orNull(p.UserProfileID, ""),
 	}
 }
 
@@ -153,7 +214,7 @@ func (p UserPatch) change() provision.UserChange {
 func userLocation(u *roster.User) string { return "/api/v1/orgs/" + u.OrgID + "/users/" + u.ID }
 
 func (api *API) listUsers(w http.ResponseWriter, r *http.Request, a roster.Actor) error {
-	q, err := query(r, "q", "email", "license", "ccRole", "adminRole", "status", "syncStatus", "limit", "cursor")
+	q, err := query(r, "q", "email", "license", "ccRole", "adminRole", "status", "syncStatus", "group", "limit", "cursor")
 	if err != nil {
 		return err
 	}
@@ -161,7 +222,7 @@ func (api *API) listUsers(w http.ResponseWriter, r *http.Request, a roster.Actor
 		OrgID: r.PathValue("org"), Query: q.Get("q"), Email: q.Get("email"),
 		License: roster.License(q.Get("license")), CCRole: roster.CCRole(q.Get("ccRole")),
 		AdminRole: roster.AdminRole(q.Get("adminRole")), Status: roster.UserStatus(q.Get("status")),
-		SyncStatus: roster.SyncStatus(q.Get("syncStatus")),
+		SyncStatus: roster.SyncStatus(q.Get("syncStatus")), GroupID: q.Get("group"),
 	}
 	if f.Limit, err = limitParam(q); err != nil {
 		return err
@@ -173,12 +234,11 @@ func (api *API) listUsers(w http.ResponseWriter, r *http.Request, a roster.Actor
 	if err != nil {
 		return err
 	}
-	list := UserList{Items: make([]User, len(page.Users)), NextCursor: encodeCursor(page.Next),
-		Total: page.Total, TotalExact: page.TotalExact}
-	for i, u := range page.Users {
-		list.Items[i] = userJSON(u)
+	items, err := api.usersJSON(r.Context(), a, f.OrgID, page.Users...)
+	if err != nil {
+		return err
 	}
-	return ok(w, http.StatusOK, list)
+	return ok(w, http.StatusOK, UserList{Items: items, NextCursor: encodeCursor(page.Next), Total: page.Total, TotalExact: page.TotalExact})
 }
 
 func (api *API) createUser(w http.ResponseWriter, r *http.Request, a roster.Actor) error {
@@ -195,8 +255,7 @@ func (api *API) createUser(w http.ResponseWriter, r *http.Request, a roster.Acto
 		return err
 	}
 	w.Header().Set("Location", userLocation(u))
-	setETag(w, u.Version)
-	return ok(w, http.StatusCreated, userJSON(u))
+	return api.userAnswer(w, r, a, http.StatusCreated, u, nil)
 }
 
 func (api *API) batchUsers(w http.ResponseWriter, r *http.Request, a roster.Actor) error {
@@ -223,13 +282,17 @@ func (api *API) batchUsers(w http.ResponseWriter, r *http.Request, a roster.Acto
 	return ok(w, status, resp)
 }
 
+// getUser answers one user with where its license comes from, which lists leave out.
 func (api *API) getUser(w http.ResponseWriter, r *http.Request, a roster.Actor) error {
 	u, err := api.svc.User(r.Context(), a, r.PathValue("org"), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	setETag(w, u.Version)
-	return ok(w, http.StatusOK, userJSON(u))
+	e, err := api.svc.LicenseSources(r.Context(), a, u.OrgID, u.ID)
+	if err != nil {
+		return err
+	}
+	return api.userAnswer(w, r, a, http.StatusOK, u, licenseSourcesJSON(e.Sources))
 }
 
 func (api *API) patchUser(w http.ResponseWriter, r *http.Request, a roster.Actor) error {
@@ -242,7 +305,7 @@ func (api *API) patchUser(w http.ResponseWriter, r *http.Request, a roster.Actor
 		return err
 	}
 	u, err := api.svc.UpdateUser(r.Context(), a, r.PathValue("org"), r.PathValue("id"), p.change(), version)
-	return userChanged(w, u, err)
+	return api.userChanged(w, r, a, u, err)
 }
 
 func (api *API) deleteUser(w http.ResponseWriter, r *http.Request, a roster.Actor) error {
@@ -263,7 +326,7 @@ func (api *API) deactivateUser(w http.ResponseWriter, r *http.Request, a roster.
 		return err
 	}
 	u, err := api.svc.DeactivateUser(r.Context(), a, r.PathValue("org"), r.PathValue("id"), version)
-	return userChanged(w, u, err)
+	return api.userChanged(w, r, a, u, err)
 }
 
 func (api *API) reactivateUser(w http.ResponseWriter, r *http.Request, a roster.Actor) error {
@@ -272,14 +335,24 @@ func (api *API) reactivateUser(w http.ResponseWriter, r *http.Request, a roster.
 		return err
 	}
 	u, err := api.svc.ReactivateUser(r.Context(), a, r.PathValue("org"), r.PathValue("id"), version)
-	return userChanged(w, u, err)
+	return api.userChanged(w, r, a, u, err)
 }
 
 // userChanged answers a change of one user with the user as it is now and its new ETag.
-func userChanged(w http.ResponseWriter, u *roster.User, err error) error {
+func (api *API) userChanged(w http.ResponseWriter, r *http.Request, a roster.Actor, u *roster.User, err error) error {
 	if err != nil {
 		return err
 	}
+	return api.userAnswer(w, r, a, http.StatusOK, u, nil)
+}
+
+// userAnswer answers one user with its ETag; sources, when not nil, are its license sources.
+func (api *API) userAnswer(w http.ResponseWriter, r *http.Request, a roster.Actor, status int, u *roster.User, sources []LicenseSource) error {
+	out, err := api.usersJSON(r.Context(), a, u.OrgID, u)
+	if err != nil {
+		return err
+	}
+	out[0].LicenseSources = sources
 	setETag(w, u.Version)
-	return ok(w, http.StatusOK, userJSON(u))
+	return ok(w, status, out[0])
 }

@@ -17,13 +17,13 @@ const KindApplyTemplate = "licenses.apply"
 
 // ApplyOptions are the choices of an application of the template to existing users.
 type ApplyOptions struct {
-	DryRun bool
+	DryRun bool `json:"dryRun"`
 	// PreserveLicenses never removes a license: the template's grants are added to what users
 	// have. Without it, a user's license becomes exactly what the template gives it.
-	PreserveLicenses bool
+	PreserveLicenses bool `json:"preserveLicenses"`
 	// ConfirmProfileReset accepts that users whose license changes their profile type lose
 	// their custom user profile. Without it the real run refuses when any would.
-	ConfirmProfileReset bool
+	ConfirmProfileReset bool `json:"confirmProfileReset"`
 }
 
 type applyParams struct {

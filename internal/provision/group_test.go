@@ -210,7 +210,8 @@ func TestInheritedLicensesWaitForSeats(t *testing.T) {
 		for u, want := range map[*roster.User]string{
 			a: "premium [Premium agents=premium]",
 			b: "standard+waiting premium [direct=standard, Premium agents=premium]",
-			c: "none+waiting premium [Premium agents=premium]",
+			// Premium includes standard: a standard seat is free, so c holds standard meanwhile.
+			c: "standard+waiting premium [Premium agents=premium]",
 		} {
 			if got := f.license(u); got != want {
 				t.Errorf("%s: %s, want %s", u.Email, got, want)
@@ -235,12 +236,12 @@ func TestInheritedLicensesWaitForSeats(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if org.Usage.Premium != 2 || org.Usage.Standard != 0 {
+		if org.Usage.Premium != 2 || org.Usage.Standard != 0 || org.Usage.Users != 3 {
 			t.Errorf("usage %+v", org.Usage)
 		}
 		// Deleting a premium user frees a seat for the waiting one.
 		f.join(f.prem, a)
-		if got := f.license(a); got != "none+waiting premium [Premium agents=premium]" {
+		if got := f.license(a); got != "standard+waiting premium [Premium agents=premium]" {
 			t.Errorf("a rejoined: %s", got)
 		}
 		if err := f.svc.DeleteUser(f.ctx, f.full, f.org.ID, c.ID, 0); err != nil {
@@ -293,7 +294,7 @@ func TestTemplateForNewUsers(t *testing.T) {
 		if got := f.license(userByEmail(t, f.store, "new@example.com")); got != "premium [Premium agents=premium]" {
 			t.Errorf("new: %s", got)
 		}
-		if got := f.license(auto); got != "premium [template=standard, Standard agents=standard, Premium agents=premium]" {
+		if got := f.license(auto); got != "premium [template=standard, Premium agents=premium, Standard agents=standard]" {
 			t.Errorf("auto: %s", got)
 		}
 		if userByEmail(t, f.store, "bad@example.com") != nil {
@@ -452,13 +453,13 @@ func TestUserProfiles(t *testing.T) {
 		if err != nil || u.UserProfileID != p.ID {
 			t.Fatalf("premium with the profile: %+v %v", u, err)
 		}
-		wantCode(t, f.svc.DeleteUserProfile(f.ctx, f.full, f.org.ID, p.ID), roster.CodeInUse)
+		wantCode(t, f.svc.DeleteUserProfile(f.ctx, f.full, f.org.ID, p.ID, 0), roster.CodeInUse)
 		// A direct change of the profile type resets the custom profile.
 		u, err = f.svc.UpdateUser(f.ctx, f.full, f.org.ID, u.ID, provision.UserChange{License: ptr(roster.LicenseStandard)}, 0)
 		if err != nil || u.UserProfileID != "" {
 			t.Fatalf("back to standard: %+v %v", u, err)
 		}
-		if err := f.svc.DeleteUserProfile(f.ctx, f.full, f.org.ID, p.ID); err != nil {
+		if err := f.svc.DeleteUserProfile(f.ctx, f.full, f.org.ID, p.ID, 0); err != nil {
 			t.Fatal(err)
 		}
 	})

@@ -75,9 +75,13 @@ type ImportInput struct {
 	FileName      string     `json:"fileName,omitempty"`
 	FileSize      int64      `json:"fileSize"`
 	RevertsTaskID string     `json:"revertsTaskId,omitempty"`
+	// Of an application of the template (licenses.apply).
+	PreserveLicenses    bool `json:"preserveLicenses,omitempty"`
+	ConfirmProfileReset bool `json:"confirmProfileReset,omitempty"`
 }
 
-// TaskInput returns what a task of an import kind was asked to do, and false for other kinds.
+// TaskInput returns what an import, a revert or a template application was asked to do, and
+// false for other kinds.
 func TaskInput(t *roster.Task) (ImportInput, bool) {
 	switch t.Kind {
 	case KindImport:
@@ -92,6 +96,12 @@ func TaskInput(t *roster.Task) (ImportInput, bool) {
 			return ImportInput{}, false
 		}
 		return ImportInput{RevertsTaskID: p.ImportTaskID}, true
+	case KindApplyTemplate:
+		var p applyParams
+		if json.Unmarshal(t.Params, &p) != nil {
+			return ImportInput{}, false
+		}
+		return ImportInput{DryRun: p.DryRun, PreserveLicenses: p.PreserveLicenses, ConfirmProfileReset: p.ConfirmProfileReset}, true
 	}
 	return ImportInput{}, false
 }

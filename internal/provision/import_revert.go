@@ -40,7 +40,7 @@ func (s *Service) StartRevert(ctx context.Context, a roster.Actor, orgID, import
 	case json.Unmarshal(imp.Params, &ip) != nil:
 		return nil, fmt.Errorf("revert task %s: parameters of the task", imp.ID)
 	case !imp.State.Final():
-		return nil, roster.Errorf(roster.CodeImportInProgress, "The import %s has not finished; wait for it or cancel it, then revert it.", imp.ID)
+		return nil, roster.Errorf(roster.CodeImportInProgress, "The task %s has not finished; wait for it or cancel it, then revert it.", imp.ID)
 	case ip.DryRun:
 		return nil, roster.Errorf(roster.CodeInvalid, "Task %s is a dry run: it changed nothing, so there is nothing to revert.", imp.ID)
 	}

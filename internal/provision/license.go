@@ -1,8 +1,11 @@
 package provision
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"roster"
@@ -52,7 +55,7 @@ func (s *Service) checkLicense(ctx context.Context, tx roster.Tx, org *roster.Or
 		p, err = tx.FindUserProfileByID(ctx, org.ID, after.UserProfileID)
 	}
 	if roster.ErrorCode(err) == roster.CodeNotFound {
-		return false, roster.InvalidFields(roster.FieldError{Field: "userProfile", Code: roster.CodeInvalid,
+		return false, roster.InvalidFields(roster.FieldError{Field: "userProfileId", Code: roster.CodeInvalid,
 			Message: "No user profile of this organization has the id " + quote(after.UserProfileID) + "."})
 	}
 	if err != nil {
@@ -118,14 +121,21 @@ func seatLicense(org *roster.Org, before, after *roster.User, recompute bool, no
 	}
 	want := after.License
 	if err := takeSeat(org, from, want); err != nil {
-		keep := roster.Best(roster.LicenseNone, after.DirectLicense.License)
-		if before != nil && below(before.License, want) {
-			keep = roster.Best(keep, before.License)
-		}
-		if !recompute || keep == want || roster.ErrorCode(err) != roster.CodeNoSeatsAvailable {
+		// The best license below that a seat allows, but never below the direct choice
+		// (premium includes standard, so a user waiting for premium may hold standard).
+		floor := roster.Best(roster.LicenseNone, after.DirectLicense.License)
+		if !recompute || floor == want || roster.ErrorCode(err) != roster.CodeNoSeatsAvailable {
 			return err
 		}
-		if err := takeSeat(org, from, keep); err != nil {
+		keep := floor
+		for _, l := range []roster.License{roster.LicenseStandard, roster.LicenseNone} {
+			if below(l, want) && !below(l, floor) && takeSeat(org, from, l) == nil {
+				keep = l
+				break
+			}
+			keep = ""
+		}
+		if keep == "" {
 			return err
 		}
 		after.License = keep
@@ -239,7 +249,8 @@ func (s *Service) LicenseSources(ctx context.Context, a roster.Actor, orgID, use
 }
 
 // explain lists the sources of u's license given its memberships: its direct choice and its
-// template when they grant a license, and each group whose membership grants one.
+// template when they grant a license, and each group whose membership grants one, oldest
+// first.
 func explain(u *roster.User, ms []*roster.Membership) *LicenseExplanation {
 	e := &LicenseExplanation{UserID: u.ID, License: u.License, Waiting: u.WaitingLicense, Sources: []roster.LicenseSource{}}
 	if g := u.DirectLicense; g.Granted() && g.License != roster.LicenseNone {
@@ -248,6 +259,9 @@ func explain(u *roster.User, ms []*roster.Membership) *LicenseExplanation {
 	if g := u.TemplateLicense; g.Granted() && g.License != roster.LicenseNone {
 		e.Sources = append(e.Sources, roster.LicenseSource{Kind: roster.SourceTemplate, License: g.License, Since: g.Since})
 	}
+	ms = slices.SortedFunc(slices.Values(ms), func(a, b *roster.Membership) int {
+		return cmp.Or(a.Since.Compare(b.Since), strings.Compare(a.GroupName, b.GroupName))
+	})
 	for _, m := range ms {
 		if m.License != roster.LicenseNone {
 			e.Sources = append(e.Sources, roster.LicenseSource{Kind: roster.SourceGroup, License: m.License,

@@ -103,8 +103,8 @@ func (s *Service) RenameUserProfile(ctx context.Context, a roster.Actor, orgID, 
 }
 
 // DeleteUserProfile deletes a custom user profile that no user holds; otherwise it names some
-// of the users that do.
-func (s *Service) DeleteUserProfile(ctx context.Context, a roster.Actor, orgID, id string) error {
+// of the users that do. expectVersion, when not 0, must be the current version.
+func (s *Service) DeleteUserProfile(ctx context.Context, a roster.Actor, orgID, id string, expectVersion int64) error {
 	if err := authorize(a, orgID, permLicenses); err != nil {
 		return err
 	}
@@ -112,6 +112,9 @@ func (s *Service) DeleteUserProfile(ctx context.Context, a roster.Actor, orgID, 
 		p, err := tx.FindUserProfileByID(ctx, orgID, id)
 		if err != nil {
 			return err
+		}
+		if expectVersion != 0 && p.Version != expectVersion {
+			return staleVersion()
 		}
 		users, err := tx.FindUsersByProfile(ctx, orgID, id, "", 6)
 		if err != nil {

@@ -121,7 +121,7 @@ func TestFindWaitingUsers(t *testing.T) {
 			}
 			users = append(users, u)
 		}
-		elsewhere := newUser(other, "other@example.com", "O", "Ther")
+		elsewhere := newUser(other, "other@example.com", "Otto", "Other")
 		elsewhere.WaitingLicense = roster.LicenseGrant{License: roster.LicenseStandard, Since: at.Add(-time.Hour)}
 		write(t, db, func(tx roster.Tx) error { return tx.CreateUsers(ctx, append(users, elsewhere)) })
 		waiting := slices.DeleteFunc(slices.Clone(users), func(u *roster.User) bool { return !u.WaitingLicense.Granted() })
@@ -175,7 +175,7 @@ func TestFindUsersByProfile(t *testing.T) {
 			u.UserProfileID = p
 			users = append(users, u)
 		}
-		elsewhere := newUser(other, "other@example.com", "O", "Ther")
+		elsewhere := newUser(other, "other@example.com", "Otto", "Other")
 		elsewhere.UserProfileID = p1
 		write(t, db, func(tx roster.Tx) error { return tx.CreateUsers(ctx, append(users, elsewhere)) })
 
