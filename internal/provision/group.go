@@ -2,7 +2,6 @@ package provision
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -163,8 +162,10 @@ type MembersResult struct {
 	Failed  []Result
 }
 
-// memberChunk is how many members one transaction adds or removes.
-const memberChunk = DefaultChunk
+// memberChunk is how many members one transaction adds or removes: 100,000 members joining a
+// premium group took 6.5 s at 10,000 a transaction and 7.1 s at 5,000 (bench/README.md), each
+// transaction holding the writer about half a second.
+const memberChunk = 10_000
 
 // AddMembers adds users to a group. In group mode a new member gets the group's license
 // template on top of what it has; without a free seat it waits for one (MembersResult.Waiting).
@@ -320,7 +321,8 @@ func (s *Service) changeMembersChunk(ctx context.Context, tx roster.Tx, a roster
 		audit := s.auditEntry(a, org.ID, action, "user", u.ID, u.Email, nil, map[string]any{"group": g.Name})
 		if w != nil {
 			// The member's own change is recorded in the same entry.
-			audit.Before, audit.After = w.audit.Before, withGroup(w.audit.After, g.Name)
+			w.changed["group"] = g.Name
+			audit.Before, audit.After = w.audit.Before, rawJSON(w.changed)
 			writes = append(writes, w)
 		}
 		audits = append(audits, audit)
@@ -361,16 +363,6 @@ func joinLicense(org *roster.Org, g *roster.Group) roster.License {
 		return g.License
 	}
 	return roster.LicenseNone
-}
-
-// withGroup adds the group's name to an audit entry's after values.
-func withGroup(after json.RawMessage, group string) json.RawMessage {
-	var m map[string]any
-	if err := json.Unmarshal(after, &m); err != nil || m == nil {
-		m = map[string]any{}
-	}
-	m["group"] = group
-	return rawJSON(m)
 }
 
 // Memberships returns a page of the members of a group or of the groups of a user.

@@ -288,8 +288,11 @@ func (s *Service) saveUser(ctx context.Context, tx roster.Tx, a roster.Actor, or
 type userWrite struct {
 	before, after *roster.User
 	audit         *roster.AuditEntry
-	invitation    *roster.Invitation
-	email         *roster.Email
+	// changed holds the after values of the audit entry of an update, for callers that record
+	// more with it (the group of a membership).
+	changed    map[string]any
+	invitation *roster.Invitation
+	email      *roster.Email
 }
 
 // checkUser is where every rule about one user is enforced: it validates after, checks the
@@ -335,7 +338,7 @@ func (s *Service) checkUser(ctx context.Context, tx roster.Tx, a roster.Actor, o
 		}
 		return w, nil
 	}
-	return &userWrite{before: before, after: after,
+	return &userWrite{before: before, after: after, changed: changedAfter,
 		audit: s.auditEntry(a, org.ID, userAction(before, after), "user", after.ID, after.Email, changedBefore, changedAfter)}, nil
 }
 
