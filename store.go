@@ -67,6 +67,30 @@ type Reader interface {
 	// FindUserProfiles returns the custom user profiles of the organization, by name.
 	FindUserProfiles(ctx context.Context, orgID string) ([]*UserProfile, error)
 
+	FindSites(ctx context.Context, orgID string) ([]*Site, error)
+	FindSiteByID(ctx context.Context, orgID, id string) (*Site, error)
+	// FindTeams returns the teams of the organization, of one site when siteID is not "".
+	FindTeams(ctx context.Context, orgID, siteID string) ([]*Team, error)
+	FindTeamByID(ctx context.Context, orgID, id string) (*Team, error)
+	FindPortalProfiles(ctx context.Context, orgID string, kind PortalProfileKind) ([]*PortalProfile, error)
+	FindPortalProfileByID(ctx context.Context, orgID string, kind PortalProfileKind, id string) (*PortalProfile, error)
+
+	FindAgent(ctx context.Context, orgID, userID string) (*Agent, error)
+	// FindAgentsByUserIDs returns the agents of these users of the organization, in no
+	// particular order; users without an agent are left out.
+	FindAgentsByUserIDs(ctx context.Context, orgID string, userIDs []string) ([]*Agent, error)
+	FindAgents(ctx context.Context, f AgentFilter) (*AgentPage, error)
+	// FindAgentsUsing returns up to limit agents of the organization that hold a site, team
+	// or portal profile (by its id), for naming them when it cannot be deleted.
+	FindAgentsUsing(ctx context.Context, orgID, entityID string, limit int) ([]*Agent, error)
+	// CountAgents counts the organization's active agents by profile type.
+	CountAgents(ctx context.Context, orgID string) (map[ProfileType]int, error)
+	// CountUsersBySyncStatus counts the organization's users by sync status.
+	CountUsersBySyncStatus(ctx context.Context, orgID string) (map[SyncStatus]int, error)
+	// FindSyncJob returns the pending or failed delivery of a user; CodeNotFound when there is
+	// none (the user is in sync, or has never needed one).
+	FindSyncJob(ctx context.Context, userID string) (*SyncJob, error)
+
 	FindTokenByHash(ctx context.Context, hash []byte) (*APIToken, error)
 	// FindTokens lists the tokens of an organization, or the system tokens when orgID is "".
 	FindTokens(ctx context.Context, orgID string) ([]*APIToken, error)
@@ -143,6 +167,47 @@ type Tx interface {
 	// UpdateUserProfile writes the name of p, like UpdateGroup.
 	UpdateUserProfile(ctx context.Context, p *UserProfile) error
 	DeleteUserProfile(ctx context.Context, orgID, id string) error
+
+	CreateSite(ctx context.Context, s *Site) error
+	// UpdateSite writes the name of s, like UpdateGroup.
+	UpdateSite(ctx context.Context, s *Site) error
+	DeleteSite(ctx context.Context, orgID, id string) error
+	CreateTeam(ctx context.Context, t *Team) error
+	// UpdateTeam writes the name and site of t, like UpdateGroup.
+	UpdateTeam(ctx context.Context, t *Team) error
+	DeleteTeam(ctx context.Context, orgID, id string) error
+	CreatePortalProfile(ctx context.Context, p *PortalProfile) error
+	// UpdatePortalProfile writes the name of p, like UpdateGroup.
+	UpdatePortalProfile(ctx context.Context, p *PortalProfile) error
+	DeletePortalProfile(ctx context.Context, orgID string, kind PortalProfileKind, id string) error
+
+	// CreateAgents inserts agents with their teams.
+	CreateAgents(ctx context.Context, agents []*Agent) error
+	// UpdateAgent writes every field of a and its teams when a.Version is the stored version,
+	// and sets a.Version to the new version; CodeConflict otherwise.
+	UpdateAgent(ctx context.Context, a *Agent) error
+	// DeleteAgents deletes the agents of these users and their team memberships.
+	DeleteAgents(ctx context.Context, orgID string, userIDs []string) error
+
+	// EnqueueSync records that these users of the organization changed in a way the contact
+	// center must hear of: each gets a due job, or its waiting job a new generation (and its
+	// retries start over). Written in the transaction of the change.
+	EnqueueSync(ctx context.Context, orgID string, userIDs []string, now time.Time) error
+	// ClaimSyncJobs leases up to limit due jobs, oldest due first, to owner until now+lease.
+	// Two workers never hold one job while its lease holds.
+	ClaimSyncJobs(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]*SyncJob, error)
+	// CompleteSyncJob ends a delivered job: it is deleted when no change came since it was
+	// claimed (its generation is the stored one), and released, due at once, otherwise; it
+	// reports whether it was deleted. CodeConflict when owner no longer holds it.
+	CompleteSyncJob(ctx context.Context, j *SyncJob, owner string) (bool, error)
+	// SaveSyncJob records a failed attempt of a job owner holds (Attempts, DueAt, Failed,
+	// LastError, LastAttemptAt) and releases it. A change enqueued since it was claimed wins:
+	// the job is then due at once with its retries started over. CodeConflict when owner no
+	// longer holds it.
+	SaveSyncJob(ctx context.Context, j *SyncJob, owner string) error
+	// SetSyncStatuses writes the sync status of users of the organization, leaving their
+	// version and update time alone: sync is not an edit an administrator could conflict with.
+	SetSyncStatuses(ctx context.Context, orgID string, statuses map[string]SyncStatus) error
 
 	CreateToken(ctx context.Context, t *APIToken) error
 	// TouchToken records that a token was used at at, when its last recorded use is before

@@ -9,6 +9,7 @@
 //	go run ./bench -only import-big    # a CSV import of a million users, for peak memory
 //	go run ./bench -only invite        # 10,000 invitations from an import, delivered over SMTP
 //	go run ./bench -only groups        # 100,000 members joining a premium group; one user in 50 groups
+//	go run ./bench -only sync          # Synchronize Users of 100,000 users; sync latency
 //
 // The million-user database of the list, HTTP and export benchmarks is built once under bench/out and
 // reused by later runs (delete the folder to rebuild it).
@@ -77,6 +78,9 @@ func main() {
 		case "groups":
 			b.groupMembers(ctx, *runs, *users)
 			b.groupRecompute(ctx)
+		case "sync":
+			b.synchronize(ctx, *runs, *users)
+			b.syncLatency(ctx, 100)
 		case "import-big":
 			b.importBig(ctx, *big)
 		default:

@@ -9,10 +9,11 @@ import (
 	"sync"
 	"time"
 
+	"roster"
+	"roster/internal/contactcenter"
 	"roster/internal/csvfile"
 	"roster/internal/mail"
 	"roster/internal/outbox"
-
 	"roster/internal/provision"
 	"roster/internal/server"
 	"roster/internal/worker"
@@ -85,8 +86,11 @@ func (c *serveCommand) run(ctx context.Context, args []string) error {
 	if baseURL == "" {
 		baseURL = "http://" + ln.Addr().String()
 	}
+	var conn roster.Connector = contactcenter.NewBuiltin(store)
 	svc := provision.New(store, provision.WithLogger(log), provision.WithBaseURL(baseURL),
-		provision.WithImportLimits(csvfile.Limits{MaxRows: maxRows, MaxBytes: int64(maxMiB) << 20}))
+		provision.WithImportLimits(csvfile.Limits{MaxRows: maxRows, MaxBytes: int64(maxMiB) << 20}),
+		provision.WithConnectorName(conn.Name()))
+	engine := contactcenter.New(store, conn, contactcenter.Options{Logger: log})
 
 	fmt.Fprintf(c.stdout, "Roster %s listening on http://%s\n", version, ln.Addr())
 	fmt.Fprintf(c.stdout, "Data: %s\n", db.describe())
@@ -117,6 +121,7 @@ func (c *serveCommand) run(ctx context.Context, args []string) error {
 		provision.KindImportRevert:      worker.HandlerFunc(svc.RunRevert),
 		provision.KindResendInvitations: worker.HandlerFunc(svc.RunResendInvitations),
 		provision.KindApplyTemplate:     worker.HandlerFunc(svc.RunApplyTemplate),
+		provision.KindSynchronize:       worker.HandlerFunc(engine.RunSynchronize),
 	}
 	for range workersPerProcess {
 		r := worker.New(store, handlers, worker.Options{Logger: log, Lease: lease})
@@ -126,6 +131,8 @@ func (c *serveCommand) run(ctx context.Context, args []string) error {
 		d := outbox.New(store, sender, outbox.Options{Logger: log})
 		workers.Go(func() { _ = d.Run(wctx) })
 	}
+	// Every node delivers the sync queue; jobs are leased, so nodes share it.
+	workers.Go(func() { _ = engine.Run(wctx) })
 	srv := server.New(server.Config{Service: svc, Store: store, Logger: log})
 	return srv.Serve(ctx, ln)
 }

@@ -26,6 +26,8 @@ type Service struct {
 	chunk int
 	// baseURL starts the absolute links of messages, such as invitations.
 	baseURL string
+	// connector names the contact-center connector sync pushes to, for Service Details.
+	connector string
 }
 
 // Option configures a Service.
@@ -48,6 +50,9 @@ func WithImportChunk(n int) Option { return func(s *Service) { s.chunk = n } }
 // https://roster.example.com; default http://127.0.0.1:8080.
 func WithBaseURL(u string) Option { return func(s *Service) { s.baseURL = strings.TrimRight(u, "/") } }
 
+// WithConnectorName names the contact-center connector (default "builtin").
+func WithConnectorName(n string) Option { return func(s *Service) { s.connector = n } }
+
 // New returns a Service on store.
 func New(store roster.Store, opts ...Option) *Service {
 	s := &Service{store: store, now: time.Now, log: slog.Default()}
@@ -57,6 +62,9 @@ func New(store roster.Store, opts ...Option) *Service {
 	s.limits = s.limits.WithDefaults()
 	if s.chunk <= 0 {
 		s.chunk = DefaultChunk
+	}
+	if s.connector == "" {
+		s.connector = "builtin"
 	}
 	if s.baseURL == "" {
 		s.baseURL = "http://127.0.0.1:8080"

@@ -174,6 +174,12 @@ func (s *Service) deleteUser(ctx context.Context, tx roster.Tx, a roster.Actor, 
 	if err := tx.DeleteUser(ctx, org.ID, u.ID); err != nil {
 		return err
 	}
+	if u.NeedsAgent() || u.SyncStatus != roster.SyncNone {
+		// The job of a deleted user deletes its agent.
+		if err := tx.EnqueueSync(ctx, org.ID, []string{u.ID}, s.clock()); err != nil {
+			return err
+		}
+	}
 	return s.audit(ctx, tx, a, org.ID, "user.delete", "user", u.ID, u.Email, userFields(u), nil)
 }
 
@@ -364,6 +370,19 @@ func (s *Service) writeUsers(ctx context.Context, tx roster.Tx, ws []*userWrite)
 	}
 	if err := tx.CreateUsers(ctx, created); err != nil {
 		return err
+	}
+	// The contact center hears of every change it keeps, through the sync queue, in the
+	// transaction of the change: nothing is lost and nothing is sent that did not happen.
+	var changed []string
+	for _, w := range ws {
+		if w.after.SyncStatus == roster.SyncPending && (w.before == nil || contactCenterChange(w.before, w.after)) {
+			changed = append(changed, w.after.ID)
+		}
+	}
+	if len(changed) > 0 {
+		if err := tx.EnqueueSync(ctx, ws[0].after.OrgID, changed, s.clock()); err != nil {
+			return err
+		}
 	}
 	var invs []*roster.Invitation
 	var emails []*roster.Email

@@ -1,0 +1,161 @@
+package roster
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Site is a contact-center location of an organization; teams belong to one.
+type Site struct {
+	ID        string
+	OrgID     string
+	Name      string // unique in the organization, ignoring case
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	Version   int64
+}
+
+// Team is a group of agents at one site.
+type Team struct {
+	ID        string
+	OrgID     string
+	SiteID    string
+	Name      string // unique in the organization, ignoring case
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	Version   int64
+}
+
+// PortalProfileKind is a kind of contact-center profile an agent holds one of.
+type PortalProfileKind string
+
+// Kinds of portal profiles.
+const (
+	SkillProfile      PortalProfileKind = "skill"
+	AgentProfile      PortalProfileKind = "agent"
+	MultimediaProfile PortalProfileKind = "multimedia"
+)
+
+// Valid reports whether k is a known kind.
+func (k PortalProfileKind) Valid() bool {
+	return k == SkillProfile || k == AgentProfile || k == MultimediaProfile
+}
+
+// PortalProfile is a skill, agent or multimedia profile of an organization.
+type PortalProfile struct {
+	ID        string
+	OrgID     string
+	Kind      PortalProfileKind
+	Name      string // unique per kind in the organization, ignoring case
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	Version   int64
+}
+
+// Agent is the contact-center record of a user: one per user that has a contact-center
+// license or a full or contact center service administrator role. Sync owns the fields that
+// come from the directory (AgentState); administrators edit the agent-side ones.
+type Agent struct {
+	UserID string
+	OrgID  string
+	// From the directory, read-only here.
+	Email         string
+	FirstName     string
+	LastName      string
+	ProfileType   ProfileType
+	UserProfileID string // "" for the default profile of ProfileType
+	Active        bool   // false once the user no longer needs an agent, or is inactive
+	// Agent-side fields.
+	ContactCenterEnabled bool
+	SiteID               string
+	TeamIDs              []string // teams of SiteID only
+	SkillProfileID       string
+	AgentProfileID       string
+	MultimediaProfileID  string
+	ExternalID           string
+	DefaultDialNumber    string
+	CreatedAt            time.Time
+	UpdatedAt            time.Time
+	Version              int64
+}
+
+// AgentState is what the directory says the contact center must hold for one user: the fields
+// of its agent that sync owns.
+type AgentState struct {
+	OrgID         string
+	UserID        string
+	Email         string
+	FirstName     string
+	LastName      string
+	ProfileType   ProfileType // ProfileNone: the user needs no agent; an existing one is deactivated
+	UserProfileID string
+	Active        bool // the user is not inactive
+	// Deleted says the user was deleted: its agent is deleted.
+	Deleted bool
+}
+
+// AgentStateOf returns what the contact center must hold for u.
+func AgentStateOf(u *User) AgentState {
+	return AgentState{OrgID: u.OrgID, UserID: u.ID, Email: u.Email, FirstName: u.FirstName, LastName: u.LastName,
+		ProfileType: u.ProfileType(), UserProfileID: u.UserProfileID, Active: u.Status != StatusInactive}
+}
+
+// Connector is the contact-center side that sync pushes the directory to: the built-in portal
+// tables, or an external system. Push is idempotent: pushing a state the contact center
+// already holds changes nothing.
+type Connector interface {
+	// Name names the connector in logs and on Service Details ("builtin", "scim").
+	Name() string
+	// Push makes the agents of these users match their states, and returns one error per
+	// state, nil where it succeeded. A *SyncError says whether to retry; any other error is
+	// retried.
+	Push(ctx context.Context, states []AgentState) []error
+}
+
+// SyncError is a connector's failure to apply one state.
+type SyncError struct {
+	// Retryable failures (timeouts, 5xx, 429) are tried again with backoff; the others
+	// (a refusal of the contact center, 4xx) make the user's sync status invalid at once.
+	Retryable  bool
+	RetryAfter time.Duration // the contact center's wish, 0 when it said nothing
+	Message    string        // safe to show administrators
+}
+
+func (e *SyncError) Error() string {
+	if e.Retryable {
+		return fmt.Sprintf("retryable: %s", e.Message)
+	}
+	return e.Message
+}
+
+// SyncJob is a user whose contact-center side must catch up with the directory. There is at
+// most one per user: changes made while it waits are delivered together, as the user's state
+// at delivery, so deliveries are ordered per user and delivering twice changes nothing.
+type SyncJob struct {
+	UserID     string
+	OrgID      string
+	Generation int64 // grows with every change enqueued; a delivery completes its generation only
+	DueAt      time.Time
+	Attempts   int
+	// Failed jobs have exhausted their retries or been refused: they wait for a synchronize.
+	Failed        bool
+	LastError     string
+	LastAttemptAt time.Time
+	LeaseOwner    string
+	LeaseUntil    time.Time
+}
+
+// AgentFilter selects a page of an organization's agents, by email.
+type AgentFilter struct {
+	OrgID string
+	Query string // prefix of the email
+	Limit int
+	After string
+}
+
+// AgentPage is one page of agents.
+type AgentPage struct {
+	Agents []*Agent
+	Next   string
+}

@@ -1,0 +1,236 @@
+// Package contactcenter keeps the contact center in step with the directory (SPEC §3): the sync
+// engine that delivers the sync queue to a connector, the Synchronize Users task, and the
+// connectors (builtin: the portal tables of this installation; scim: an external SCIM 2.0
+// service; a fault injector for tests and benchmarks).
+//
+// Sync is state based. A change of a user that the contact center keeps enqueues a job for the
+// user in the transaction of the change (one job per user; changes made while it waits raise
+// its generation). A delivery reads the user as it is then and makes the connector hold that
+// state. So deliveries of one user are ordered, a delivery repeated after a crash changes
+// nothing, and no change is lost: the job stays until a delivery of its latest generation
+// succeeded.
+package contactcenter
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"roster"
+)
+
+// Options configures an Engine; zero fields take the defaults.
+type Options struct {
+	Owner string        // names this engine in leases; default hostname, pid and a random suffix
+	Lease time.Duration // how long claimed jobs stay with this engine; default 1 minute
+	Poll  time.Duration // how long to wait when nothing is due; default 50 ms
+	Batch int           // jobs claimed and pushed at a time; default 200
+	// Backoff is the wait before the first retry of a retryable failure; each next one waits
+	// twice as long, up to MaxBackoff. Defaults 1 s and 5 minutes.
+	Backoff    time.Duration
+	MaxBackoff time.Duration
+	// Attempts is the retry budget: after so many failed deliveries the user's sync status is
+	// invalid until the next synchronize. Default 12.
+	Attempts int
+	Logger   *slog.Logger
+	Clock    func() time.Time
+}
+
+// Engine delivers the sync queue of a store to a connector. Every roster serve process runs
+// one; jobs are leased, so engines of several nodes share the queue.
+type Engine struct {
+	store roster.Store
+	conn  roster.Connector
+	opts  Options
+	log   *slog.Logger
+}
+
+// New returns an Engine that delivers the queue of store to conn.
+func New(store roster.Store, conn roster.Connector, opts Options) *Engine {
+	if opts.Owner == "" {
+		host, _ := os.Hostname()
+		var b [4]byte
+		_, _ = rand.Read(b[:])
+		opts.Owner = fmt.Sprintf("%s:%d:%s", host, os.Getpid(), hex.EncodeToString(b[:]))
+	}
+	if opts.Lease <= 0 {
+		opts.Lease = time.Minute
+	}
+	if opts.Poll <= 0 {
+		opts.Poll = 50 * time.Millisecond
+	}
+	if opts.Batch <= 0 {
+		opts.Batch = 200
+	}
+	if opts.Backoff <= 0 {
+		opts.Backoff = time.Second
+	}
+	if opts.MaxBackoff <= 0 {
+		opts.MaxBackoff = 5 * time.Minute
+	}
+	if opts.Attempts <= 0 {
+		opts.Attempts = 12
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Clock == nil {
+		opts.Clock = time.Now
+	}
+	return &Engine{store: store, conn: conn, opts: opts, log: opts.Logger.With("sync", opts.Owner)}
+}
+
+func (e *Engine) now() time.Time { return e.opts.Clock().UTC().Truncate(time.Microsecond) }
+
+// Run delivers until ctx is done, then returns nil. Jobs it holds when it stops are left to
+// their lease, and delivered again (harmlessly) once it expires.
+func (e *Engine) Run(ctx context.Context) error {
+	for ctx.Err() == nil {
+		n, err := e.DeliverDue(ctx)
+		if err != nil && ctx.Err() == nil {
+			e.log.Error("deliver sync jobs", "err", err)
+		}
+		if n == e.opts.Batch && err == nil {
+			continue // more may be due
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(e.opts.Poll):
+		}
+	}
+	return nil
+}
+
+// DeliverDue claims one batch of due jobs, pushes the users' states to the connector, and
+// records each outcome with the users' sync status. It returns how many jobs it claimed.
+func (e *Engine) DeliverDue(ctx context.Context) (int, error) {
+	var jobs []*roster.SyncJob
+	err := e.store.Write(ctx, func(tx roster.Tx) error {
+		var err error
+		jobs, err = tx.ClaimSyncJobs(ctx, e.opts.Owner, e.now(), e.opts.Lease, e.opts.Batch)
+		return err
+	})
+	if err != nil || len(jobs) == 0 {
+		return 0, err
+	}
+	states, err := e.states(ctx, jobs)
+	if err != nil {
+		return len(jobs), err
+	}
+	errs := e.conn.Push(ctx, states)
+	if len(errs) != len(states) {
+		return len(jobs), fmt.Errorf("connector %s: %d results for %d states", e.conn.Name(), len(errs), len(states))
+	}
+	return len(jobs), e.record(ctx, jobs, states, errs)
+}
+
+// states reads what the contact center must hold for the users of jobs: their state now, or a
+// deletion for users deleted since.
+func (e *Engine) states(ctx context.Context, jobs []*roster.SyncJob) ([]roster.AgentState, error) {
+	byOrg := map[string][]string{}
+	for _, j := range jobs {
+		byOrg[j.OrgID] = append(byOrg[j.OrgID], j.UserID)
+	}
+	users := make(map[string]*roster.User, len(jobs))
+	for orgID, ids := range byOrg {
+		found, err := e.store.FindUsersByIDs(ctx, orgID, ids)
+		if err != nil {
+			return nil, err
+		}
+		for _, u := range found {
+			users[u.ID] = u
+		}
+	}
+	states := make([]roster.AgentState, len(jobs))
+	for i, j := range jobs {
+		if u := users[j.UserID]; u != nil {
+			states[i] = roster.AgentStateOf(u)
+		} else {
+			states[i] = roster.AgentState{OrgID: j.OrgID, UserID: j.UserID, Deleted: true}
+		}
+	}
+	return states, nil
+}
+
+// record writes the outcome of each job in one transaction: a delivered job ends and its user
+// becomes valid (none when it needs no agent), unless a change came meanwhile; a failed one is
+// retried later, or fails for good, making its user invalid.
+func (e *Engine) record(ctx context.Context, jobs []*roster.SyncJob, states []roster.AgentState, errs []error) error {
+	now := e.now()
+	return e.store.Write(ctx, func(tx roster.Tx) error {
+		statuses := map[string]map[string]roster.SyncStatus{}
+		set := func(j *roster.SyncJob, s roster.SyncStatus) {
+			if statuses[j.OrgID] == nil {
+				statuses[j.OrgID] = map[string]roster.SyncStatus{}
+			}
+			statuses[j.OrgID][j.UserID] = s
+		}
+		for i, j := range jobs {
+			if errs[i] == nil {
+				done, err := tx.CompleteSyncJob(ctx, j, e.opts.Owner)
+				if err != nil {
+					if roster.ErrorCode(err) == roster.CodeConflict {
+						continue // the lease passed to another engine, which delivers it again
+					}
+					return err
+				}
+				if done && !states[i].Deleted {
+					set(j, syncedStatus(states[i]))
+				}
+				continue
+			}
+			e.fail(j, errs[i], now)
+			if j.Failed {
+				set(j, roster.SyncInvalid)
+				e.log.Warn("sync failed", "org", j.OrgID, "user", j.UserID, "attempts", j.Attempts, "err", j.LastError)
+			}
+			if err := tx.SaveSyncJob(ctx, j, e.opts.Owner); err != nil && roster.ErrorCode(err) != roster.CodeConflict {
+				return err
+			}
+		}
+		for orgID, s := range statuses {
+			if err := tx.SetSyncStatuses(ctx, orgID, s); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// fail records a failed attempt on j: when to retry it, or that it failed for good.
+func (e *Engine) fail(j *roster.SyncJob, err error, now time.Time) {
+	j.Attempts++
+	j.LastAttemptAt = now
+	var se *roster.SyncError
+	retry := true
+	if errors.As(err, &se) {
+		j.LastError, retry = se.Message, se.Retryable
+	} else {
+		j.LastError = "The contact center could not be reached: " + err.Error()
+	}
+	if !retry || j.Attempts >= e.opts.Attempts {
+		j.Failed = true
+		return
+	}
+	wait := e.opts.Backoff << min(j.Attempts-1, 20)
+	if wait > e.opts.MaxBackoff || wait <= 0 {
+		wait = e.opts.MaxBackoff
+	}
+	if se != nil && se.RetryAfter > wait {
+		wait = se.RetryAfter
+	}
+	j.DueAt = now.Add(wait)
+}
+
+// syncedStatus is the sync status of a user whose state the contact center holds.
+func syncedStatus(s roster.AgentState) roster.SyncStatus {
+	if s.ProfileType == roster.ProfileNone {
+		return roster.SyncNone
+	}
+	return roster.SyncValid
+}

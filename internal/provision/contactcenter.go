@@ -1,0 +1,87 @@
+package provision
+
+import (
+	"context"
+	"encoding/json"
+
+	"roster"
+)
+
+// KindSynchronize is the Synchronize Users task: it reconciles every user of an organization
+// with the contact center and retries the failed ones. Its handler lives with the sync engine
+// (internal/contactcenter).
+const KindSynchronize = "contactcenter.synchronize"
+
+// SynchronizeParams is the input of a synchronize task.
+type SynchronizeParams struct {
+	Actor taskActor `json:"actor"`
+}
+
+// StartSynchronize queues Synchronize Users for an organization; one runs at a time.
+func (s *Service) StartSynchronize(ctx context.Context, a roster.Actor, orgID string) (*roster.Task, error) {
+	if err := authorize(a, orgID, permLicenses); err != nil {
+		return nil, err
+	}
+	params, err := json.Marshal(SynchronizeParams{Actor: newTaskActor(a)})
+	if err != nil {
+		return nil, err
+	}
+	task := &roster.Task{ID: roster.NewID(), OrgID: orgID, Kind: KindSynchronize, Params: params,
+		CreatedBy: a.Label(), CreatedAt: s.clock()}
+	err = s.createTaskAlone(ctx, task, []string{KindSynchronize}, func(active *roster.Task) error {
+		return roster.Errorf(roster.CodeConflict, "Users are already being synchronized (task %s); wait for it to finish.", active.ID)
+	}, func(tx roster.Tx) error {
+		org, err := tx.FindOrgByID(ctx, orgID)
+		if err == nil {
+			task.Progress.Total = org.Usage.Users
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return task, nil
+}
+
+// ServiceDetails is the contact center's Service Details page: the platform, the connector,
+// the agents per profile type and the users per sync status.
+type ServiceDetails struct {
+	OrgID     string
+	Platform  roster.Platform
+	Connector string
+	Agents    map[roster.ProfileType]int
+	Users     map[roster.SyncStatus]int
+}
+
+// ContactCenter returns an organization's Service Details.
+func (s *Service) ContactCenter(ctx context.Context, a roster.Actor, orgID string) (*ServiceDetails, error) {
+	if err := authorize(a, orgID, permRead); err != nil {
+		return nil, err
+	}
+	org, err := s.store.FindOrgByID(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	agents, err := s.store.CountAgents(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	users, err := s.store.CountUsersBySyncStatus(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	return &ServiceDetails{OrgID: orgID, Platform: org.Platform, Connector: s.connector, Agents: agents, Users: users}, nil
+}
+
+// SyncState returns the pending or failed delivery of a user to the contact center, or nil
+// when there is none: what the user's sync status is about.
+func (s *Service) SyncState(ctx context.Context, a roster.Actor, orgID, userID string) (*roster.SyncJob, error) {
+	if err := authorize(a, orgID, permRead); err != nil {
+		return nil, err
+	}
+	j, err := s.store.FindSyncJob(ctx, userID)
+	if roster.ErrorCode(err) == roster.CodeNotFound || err == nil && j.OrgID != orgID {
+		return nil, nil
+	}
+	return j, err
+}

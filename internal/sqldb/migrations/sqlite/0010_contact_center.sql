@@ -1,0 +1,90 @@
+-- The contact center (SPEC §3): portal entities, agents, and the sync queue that feeds them.
+
+CREATE TABLE sites (
+	id         TEXT PRIMARY KEY,
+	org_id     TEXT NOT NULL REFERENCES orgs (id),
+	name       TEXT NOT NULL,
+	name_key   TEXT NOT NULL,
+	created_at TIMESTAMP NOT NULL,
+	updated_at TIMESTAMP NOT NULL,
+	version    BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX sites_org_name ON sites (org_id, name_key);
+
+CREATE TABLE teams (
+	id         TEXT PRIMARY KEY,
+	org_id     TEXT NOT NULL REFERENCES orgs (id),
+	site_id    TEXT NOT NULL REFERENCES sites (id),
+	name       TEXT NOT NULL,
+	name_key   TEXT NOT NULL,
+	created_at TIMESTAMP NOT NULL,
+	updated_at TIMESTAMP NOT NULL,
+	version    BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX teams_org_name ON teams (org_id, name_key);
+CREATE INDEX teams_site ON teams (site_id);
+
+-- Skill, agent and multimedia profiles: one table, names unique per kind.
+CREATE TABLE portal_profiles (
+	id         TEXT PRIMARY KEY,
+	org_id     TEXT NOT NULL REFERENCES orgs (id),
+	kind       TEXT NOT NULL,
+	name       TEXT NOT NULL,
+	name_key   TEXT NOT NULL,
+	created_at TIMESTAMP NOT NULL,
+	updated_at TIMESTAMP NOT NULL,
+	version    BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX portal_profiles_org_kind_name ON portal_profiles (org_id, kind, name_key);
+
+-- One agent per user that needs one; keyed by the user. '' for no site or profile.
+CREATE TABLE agents (
+	user_id                TEXT PRIMARY KEY,
+	org_id                 TEXT NOT NULL,
+	email                  TEXT NOT NULL,
+	first_name             TEXT NOT NULL,
+	last_name              TEXT NOT NULL,
+	profile_type           TEXT NOT NULL,
+	user_profile_id        TEXT NOT NULL,
+	active                 BOOLEAN NOT NULL,
+	contact_center_enabled BOOLEAN NOT NULL,
+	site_id                TEXT NOT NULL,
+	skill_profile_id       TEXT NOT NULL,
+	agent_profile_id       TEXT NOT NULL,
+	multimedia_profile_id  TEXT NOT NULL,
+	external_id            TEXT NOT NULL,
+	default_dial_number    TEXT NOT NULL,
+	created_at             TIMESTAMP NOT NULL,
+	updated_at             TIMESTAMP NOT NULL,
+	version                BIGINT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX agents_org_email ON agents (org_id, email);
+-- An entity in use cannot be deleted: these find its agents.
+CREATE INDEX agents_site ON agents (site_id) WHERE site_id <> '';
+CREATE INDEX agents_skill_profile ON agents (skill_profile_id) WHERE skill_profile_id <> '';
+CREATE INDEX agents_agent_profile ON agents (agent_profile_id) WHERE agent_profile_id <> '';
+CREATE INDEX agents_multimedia_profile ON agents (multimedia_profile_id) WHERE multimedia_profile_id <> '';
+
+CREATE TABLE agent_teams (
+	user_id TEXT NOT NULL,
+	team_id TEXT NOT NULL,
+	PRIMARY KEY (user_id, team_id)
+) WITHOUT ROWID;
+CREATE INDEX agent_teams_team ON agent_teams (team_id);
+
+-- At most one job per user: changes made while it waits raise its generation and are
+-- delivered together, as the user's state at delivery (SyncJob).
+CREATE TABLE sync_jobs (
+	user_id         TEXT PRIMARY KEY,
+	org_id          TEXT NOT NULL,
+	generation      BIGINT NOT NULL,
+	due_at          TIMESTAMP NOT NULL,
+	attempts        INTEGER NOT NULL,
+	failed          BOOLEAN NOT NULL,
+	last_error      TEXT NOT NULL,
+	last_attempt_at TIMESTAMP,
+	lease_owner     TEXT NOT NULL,
+	lease_until     TIMESTAMP
+);
+-- Workers claim due jobs oldest first; failed ones wait for a synchronize.
+CREATE INDEX sync_jobs_due ON sync_jobs (due_at) WHERE NOT failed;
