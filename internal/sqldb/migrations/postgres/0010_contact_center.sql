@@ -59,6 +59,9 @@ CREATE TABLE agents (
 	version                BIGINT NOT NULL
 );
 CREATE INDEX agents_org_email ON agents (org_id, email);
+-- Service Details counts the active agents by profile type from this index alone (SQLite reads
+-- the condition's column from the index too, hence active among the columns).
+CREATE INDEX agents_org_active_profile ON agents (org_id, profile_type, active) WHERE active;
 -- An entity in use cannot be deleted: these find its agents.
 CREATE INDEX agents_site ON agents (site_id) WHERE site_id <> '';
 CREATE INDEX agents_skill_profile ON agents (skill_profile_id) WHERE skill_profile_id <> '';
@@ -86,5 +89,6 @@ CREATE TABLE sync_jobs (
 	lease_owner     TEXT NOT NULL,
 	lease_until     TIMESTAMPTZ
 );
--- Workers claim due jobs oldest first; failed ones wait for a synchronize.
-CREATE INDEX sync_jobs_due ON sync_jobs (due_at) WHERE NOT failed;
+-- Workers claim due jobs oldest first, in the order of this index, ties included (a bulk change
+-- makes thousands due at one instant); failed ones wait for a synchronize.
+CREATE INDEX sync_jobs_due ON sync_jobs (due_at, user_id) WHERE NOT failed;

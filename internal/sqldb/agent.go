@@ -1,0 +1,314 @@
+package sqldb
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"roster"
+)
+
+// An agent is one row of agents, keyed by its user, and one row of agent_teams per team it is
+// in. Sites, teams and profiles are referenced by id, '' for none, without foreign keys: the
+// caller checks them, and FindAgentsUsing finds the agents that hold one before it goes.
+
+const agentColumns = `user_id, org_id, email, first_name, last_name, profile_type, user_profile_id,
+	active, contact_center_enabled, site_id, skill_profile_id, agent_profile_id,
+	multimedia_profile_id, external_id, default_dial_number, created_at, updated_at, version`
+
+const agentCols = 18 // the columns of agentColumns
+
+const agentNotFound = "Agent not found."
+
+func scanAgent(s rowScanner) (*roster.Agent, error) {
+	var a roster.Agent
+	err := s.Scan(&a.UserID, &a.OrgID, &a.Email, &a.FirstName, &a.LastName, &a.ProfileType,
+		&a.UserProfileID, &a.Active, &a.ContactCenterEnabled, &a.SiteID, &a.SkillProfileID,
+		&a.AgentProfileID, &a.MultimediaProfileID, &a.ExternalID, &a.DefaultDialNumber,
+		&a.CreatedAt, &a.UpdatedAt, &a.Version)
+	if err != nil {
+		return nil, err
+	}
+	a.CreatedAt, a.UpdatedAt = a.CreatedAt.UTC(), a.UpdatedAt.UTC()
+	return &a, nil
+}
+
+// agentArgs normalizes a to what is stored, and returns the arguments of agentColumns.
+func agentArgs(a *roster.Agent, args []any) []any {
+	a.CreatedAt, a.UpdatedAt = dbTime(a.CreatedAt), dbTime(a.UpdatedAt)
+	a.TeamIDs = teamSet(a.TeamIDs)
+	return append(args, a.UserID, a.OrgID, a.Email, a.FirstName, a.LastName, a.ProfileType,
+		a.UserProfileID, a.Active, a.ContactCenterEnabled, a.SiteID, a.SkillProfileID,
+		a.AgentProfileID, a.MultimediaProfileID, a.ExternalID, a.DefaultDialNumber,
+		a.CreatedAt, a.UpdatedAt, a.Version)
+}
+
+// teamSet returns the team ids as they read back: sorted, once each, nil for none.
+func teamSet(ids []string) []string {
+	if len(ids) == 0 {
+		return nil
+	}
+	return slices.Compact(slices.Sorted(slices.Values(ids)))
+}
+
+// FindAgent returns the agent of a user of the organization. Inside Write it locks the row on
+// PostgreSQL.
+func (r *reader) FindAgent(ctx context.Context, orgID, userID string) (*roster.Agent, error) {
+	q := r.d.lock(`SELECT `+agentColumns+` FROM agents WHERE user_id = ? AND org_id = ?`, r.lock)
+	a, err := scanAgent(r.run.queryRow(ctx, q, userID, orgID))
+	if err == nil {
+		err = r.findAgentTeams(ctx, []*roster.Agent{a})
+	}
+	if err != nil {
+		return nil, r.d.translate(err, errs{op: "find agent " + userID, notFound: agentNotFound})
+	}
+	return a, nil
+}
+
+// FindAgentsByUserIDs returns the agents of these users of the organization, in no particular
+// order, a few hundred users a query. Inside Write it locks the rows on PostgreSQL.
+func (r *reader) FindAgentsByUserIDs(ctx context.Context, orgID string, userIDs []string) ([]*roster.Agent, error) {
+	agents := make([]*roster.Agent, 0, len(userIDs))
+	err := eachUserGroup(orgID, userIDs, func(start, end int, args []any) error {
+		// The hint keeps SQLite, which has no statistics, from walking the organization's
+		// agents in email order instead of looking the ids up.
+		q := r.d.lock(`SELECT `+agentColumns+` FROM agents WHERE `+r.d.unindexed+`org_id = ? AND user_id IN `+placeholders(1, end-start), r.lock)
+		found, err := findAll(ctx, r, scanAgent, q, args...)
+		agents = append(agents, found...)
+		return err
+	})
+	if err == nil {
+		err = r.findAgentTeams(ctx, agents)
+	}
+	if err != nil {
+		return nil, r.d.translate(err, errs{op: "find agents of organization " + orgID})
+	}
+	return agents, nil
+}
+
+// FindAgents returns a page of the organization's agents ordered by email, after the email
+// f.After, from the index (org_id, email). Agents copy the emails of their users, which are
+// unique, so the last email of a page is the cursor.
+func (r *reader) FindAgents(ctx context.Context, f roster.AgentFilter) (*roster.AgentPage, error) {
+	limit := pageLimit(f.Limit)
+	w := &where{}
+	w.add("org_id = ?", f.OrgID)
+	if prefix := strings.ToLower(strings.ToValidUTF8(f.Query, "")); prefix != "" {
+		cond, args := prefixRange("email", prefix)
+		w.add(cond, args...)
+	}
+	if f.After != "" {
+		w.add("email > ?", f.After)
+	}
+	// One row more than the page tells whether there is a next page.
+	agents, err := findAll(ctx, r, scanAgent, `SELECT `+agentColumns+` FROM agents`+w.String()+`
+		ORDER BY email LIMIT ?`, append(w.args, limit+1)...)
+	page := &roster.AgentPage{Agents: agents}
+	if len(agents) > limit {
+		page.Agents = agents[:limit]
+		page.Next = agents[limit-1].Email
+	}
+	if err == nil {
+		err = r.findAgentTeams(ctx, page.Agents)
+	}
+	if err != nil {
+		return nil, r.d.translate(err, errs{op: "find agents of organization " + f.OrgID})
+	}
+	return page, nil
+}
+
+// agentsUsingQuery selects the agents of an organization (first argument) that hold an entity
+// (the next five), up to a limit (the last). The few agents found are read by their user ids,
+// then sorted: on SQLite, which has no statistics, the hint on org_id keeps the planner from
+// walking every agent of the organization in email order instead.
+func (d *dialect) agentsUsingQuery() string {
+	return `SELECT ` + agentColumns + ` FROM agents
+	WHERE ` + d.unindexed + `org_id = ? AND user_id IN (
+		SELECT user_id FROM agents WHERE site_id <> '' AND site_id = ?
+		UNION SELECT user_id FROM agents WHERE skill_profile_id <> '' AND skill_profile_id = ?
+		UNION SELECT user_id FROM agents WHERE agent_profile_id <> '' AND agent_profile_id = ?
+		UNION SELECT user_id FROM agents WHERE multimedia_profile_id <> '' AND multimedia_profile_id = ?
+		UNION SELECT user_id FROM agent_teams WHERE team_id = ?)
+	ORDER BY email LIMIT ?`
+}
+
+// FindAgentsUsing returns up to limit agents of the organization, by email, that hold the
+// site, team or portal profile entityID. Each arm of the union reads its own index: the
+// partial indexes of the columns, whose condition the arm repeats so that the planners see
+// that they apply, and agent_teams_team.
+func (r *reader) FindAgentsUsing(ctx context.Context, orgID, entityID string, limit int) ([]*roster.Agent, error) {
+	agents, err := findAll(ctx, r, scanAgent, r.d.agentsUsingQuery(),
+		orgID, entityID, entityID, entityID, entityID, entityID, max(limit, 0))
+	if err == nil {
+		err = r.findAgentTeams(ctx, agents)
+	}
+	if err != nil {
+		return nil, r.d.translate(err, errs{op: "find agents using " + entityID})
+	}
+	return agents, nil
+}
+
+// findAgentTeams fills in the teams of agents.
+func (r *reader) findAgentTeams(ctx context.Context, agents []*roster.Agent) error {
+	byUser := make(map[string]*roster.Agent, len(agents))
+	for _, a := range agents {
+		a.TeamIDs = nil
+		byUser[a.UserID] = a
+	}
+	return inGroups(len(agents), rowsPerStatement, func(start, end int) error {
+		args := make([]any, 0, end-start)
+		for _, a := range agents[start:end] {
+			args = append(args, a.UserID)
+		}
+		rows, err := r.run.query(ctx, `SELECT user_id, team_id FROM agent_teams
+			WHERE user_id IN `+placeholders(1, end-start)+` ORDER BY user_id, team_id`, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var userID, teamID string
+			if err := rows.Scan(&userID, &teamID); err != nil {
+				return err
+			}
+			if a := byUser[userID]; a != nil {
+				a.TeamIDs = append(a.TeamIDs, teamID)
+			}
+		}
+		return rows.Err()
+	})
+}
+
+// countAgentsQuery names active as the partial index agents_org_active_profile does, for SQLite
+// to see that the index applies.
+const countAgentsQuery = `SELECT profile_type, COUNT(*) FROM agents WHERE org_id = ? AND active GROUP BY profile_type`
+
+// CountAgents counts the organization's active agents by profile type, from the index
+// agents_org_active_profile alone.
+func (r *reader) CountAgents(ctx context.Context, orgID string) (map[roster.ProfileType]int, error) {
+	counts, err := countBy[roster.ProfileType](ctx, r, countAgentsQuery, orgID)
+	if err != nil {
+		return nil, r.d.translate(err, errs{op: "count agents of organization " + orgID})
+	}
+	return counts, nil
+}
+
+const countSyncStatusQuery = `SELECT sync_status, COUNT(*) FROM users WHERE org_id = ? GROUP BY sync_status`
+
+// CountUsersBySyncStatus counts the organization's users by sync status, from the index
+// (org_id, sync_status, email) alone.
+func (r *reader) CountUsersBySyncStatus(ctx context.Context, orgID string) (map[roster.SyncStatus]int, error) {
+	counts, err := countBy[roster.SyncStatus](ctx, r, countSyncStatusQuery, orgID)
+	if err != nil {
+		return nil, r.d.translate(err, errs{op: "count users of organization " + orgID + " by sync status"})
+	}
+	return counts, nil
+}
+
+// countBy runs a query of (key, count) rows.
+func countBy[K ~string](ctx context.Context, r *reader, q string, args ...any) (map[K]int, error) {
+	rows, err := r.run.query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	counts := make(map[K]int)
+	for rows.Next() {
+		var k K
+		var n int
+		if err := rows.Scan(&k, &n); err != nil {
+			return nil, err
+		}
+		counts[k] = n
+	}
+	return counts, rows.Err()
+}
+
+// CreateAgents inserts agents, several rows a statement where the engine gains by it, with
+// Version 1 where it is zero, and their teams. Times are stored in UTC to the microsecond and
+// the teams sorted, and the agents are updated to hold what was stored. A user that already
+// has an agent fails the call with CodeConflict.
+func (t *tx) CreateAgents(ctx context.Context, agents []*roster.Agent) error {
+	err := inGroups(len(agents), t.d.rowsPerInsert, func(start, end int) error {
+		group := agents[start:end]
+		args := make([]any, 0, len(group)*agentCols)
+		for _, a := range group {
+			if a.Version == 0 {
+				a.Version = 1
+			}
+			args = agentArgs(a, args)
+		}
+		res, err := t.run.exec(ctx, `INSERT INTO agents (`+agentColumns+`)
+			VALUES `+placeholders(len(group), agentCols)+` ON CONFLICT DO NOTHING`, args...)
+		if err == nil {
+			err = insertedAll(res, len(group), "A user of this group already has an agent.")
+		}
+		return err
+	})
+	if err == nil {
+		err = t.createAgentTeams(ctx, agents)
+	}
+	return t.d.translate(err, errs{op: "create agents"})
+}
+
+// createAgentTeams inserts the team rows of agents.
+func (t *tx) createAgentTeams(ctx context.Context, agents []*roster.Agent) error {
+	var args []any
+	for _, a := range agents {
+		for _, team := range a.TeamIDs {
+			args = append(args, a.UserID, team)
+		}
+	}
+	return inGroups(len(args)/2, t.d.rowsPerInsert, func(start, end int) error {
+		_, err := t.run.exec(ctx, `INSERT INTO agent_teams (user_id, team_id) VALUES `+placeholders(end-start, 2),
+			args[2*start:2*end]...)
+		return err
+	})
+}
+
+// UpdateAgent writes every field of a but its user, organization and creation time, and
+// replaces its teams, when a.Version is the stored version; then it sets a.Version to the new
+// version.
+func (t *tx) UpdateAgent(ctx context.Context, a *roster.Agent) error {
+	a.UpdatedAt = dbTime(a.UpdatedAt)
+	a.TeamIDs = teamSet(a.TeamIDs)
+	res, err := t.run.exec(ctx, `UPDATE agents SET email = ?, first_name = ?, last_name = ?,
+			profile_type = ?, user_profile_id = ?, active = ?, contact_center_enabled = ?, site_id = ?,
+			skill_profile_id = ?, agent_profile_id = ?, multimedia_profile_id = ?, external_id = ?,
+			default_dial_number = ?, updated_at = ?, version = version + 1
+		WHERE user_id = ? AND org_id = ? AND version = ?`,
+		a.Email, a.FirstName, a.LastName, a.ProfileType, a.UserProfileID, a.Active,
+		a.ContactCenterEnabled, a.SiteID, a.SkillProfileID, a.AgentProfileID, a.MultimediaProfileID,
+		a.ExternalID, a.DefaultDialNumber, a.UpdatedAt, a.UserID, a.OrgID, a.Version)
+	if err == nil {
+		err = t.checkVersion(ctx, res, `SELECT version FROM agents WHERE user_id = ? AND org_id = ?`,
+			[]any{a.UserID, a.OrgID}, a.Version, agentNotFound, "The agent has changed since it was read.", "")
+	}
+	if err == nil {
+		_, err = t.run.exec(ctx, `DELETE FROM agent_teams WHERE user_id = ?`, a.UserID)
+	}
+	if err == nil {
+		err = t.createAgentTeams(ctx, []*roster.Agent{a})
+	}
+	if err != nil {
+		return t.d.translate(err, errs{op: "update agent " + a.UserID})
+	}
+	a.Version++
+	return nil
+}
+
+// DeleteAgents deletes the agents of these users of the organization and their teams; users
+// without an agent are skipped.
+func (t *tx) DeleteAgents(ctx context.Context, orgID string, userIDs []string) error {
+	err := eachUserGroup(orgID, userIDs, func(start, end int, args []any) error {
+		in := placeholders(1, end-start)
+		// The teams first: agent_teams has no organization, the agents row tells it.
+		_, err := t.run.exec(ctx, `DELETE FROM agent_teams WHERE user_id IN (
+			SELECT user_id FROM agents WHERE `+t.d.unindexed+`org_id = ? AND user_id IN `+in+`)`, args...)
+		if err == nil {
+			_, err = t.run.exec(ctx, `DELETE FROM agents WHERE `+t.d.unindexed+`org_id = ? AND user_id IN `+in, args...)
+		}
+		return err
+	})
+	return t.d.translate(err, errs{op: "delete agents of organization " + orgID})
+}

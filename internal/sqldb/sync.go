@@ -1,0 +1,214 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"roster"
+)
+
+// The sync queue: at most one row of sync_jobs per user. A change raises the generation of the
+// user's row; a worker leases due rows, delivers each user's state as it is then, and deletes
+// the row only when its generation is still the one it claimed.
+
+const syncJobColumns = `user_id, org_id, generation, due_at, attempts, failed, last_error,
+	last_attempt_at, lease_owner, lease_until`
+
+const syncJobLost = "This worker no longer holds the sync job."
+
+func scanSyncJob(s rowScanner) (*roster.SyncJob, error) {
+	var j roster.SyncJob
+	var lastAttempt, leaseUntil sql.NullTime
+	err := s.Scan(&j.UserID, &j.OrgID, &j.Generation, &j.DueAt, &j.Attempts, &j.Failed, &j.LastError,
+		&lastAttempt, &j.LeaseOwner, &leaseUntil)
+	if err != nil {
+		return nil, err
+	}
+	j.DueAt = j.DueAt.UTC()
+	j.LastAttemptAt, j.LeaseUntil = timeOf(lastAttempt), timeOf(leaseUntil)
+	return &j, nil
+}
+
+// FindSyncJob returns the job of a user; CodeNotFound when it has none. Inside Write it locks
+// the row on PostgreSQL (claimers skip it meanwhile).
+func (r *reader) FindSyncJob(ctx context.Context, userID string) (*roster.SyncJob, error) {
+	q := r.d.lock(`SELECT `+syncJobColumns+` FROM sync_jobs WHERE user_id = ?`, r.lock)
+	j, err := scanSyncJob(r.run.queryRow(ctx, q, userID))
+	if err != nil {
+		return nil, r.d.translate(err, errs{op: "find sync job of user " + userID, notFound: "The user has no pending sync."})
+	}
+	return j, nil
+}
+
+// EnqueueSync gives each of these users a job due at now, generation 1, or raises the
+// generation of its job and makes it due at now with its retries started over, failed or not.
+// A lease held on the job stays: its worker finds the generation moved when it completes, and
+// releases the job for the next claim. The last error stays until an attempt replaces it.
+//
+// It runs inside bulk writes of thousands of users, so it writes rowsPerStatement users a
+// statement on both engines: on SQLite too, where it measured no slower than a row a statement
+// (2 × 10,000 users in 0.1 to 0.3 s either way; the statement journal of dialect.rowsPerInsert
+// stays small on this narrow table, written at its end). The users go in id order, so that
+// concurrent writers lock the rows of PostgreSQL in one order rather than deadlock on them.
+func (t *tx) EnqueueSync(ctx context.Context, orgID string, userIDs []string, now time.Time) error {
+	now = dbTime(now)
+	userIDs = slices.Sorted(slices.Values(userIDs))
+	// eachUserGroup drops duplicates: PostgreSQL refuses an upsert that meets one row twice.
+	err := eachUserGroup(orgID, userIDs, func(start, end int, ids []any) error {
+		const cols = 3
+		args := make([]any, 0, (end-start)*cols)
+		for _, id := range ids[1:] {
+			args = append(args, id, orgID, now)
+		}
+		_, err := t.run.exec(ctx, `INSERT INTO sync_jobs (user_id, org_id, due_at, generation, attempts, failed,
+				last_error, last_attempt_at, lease_owner, lease_until)
+			VALUES `+enqueueRows(end-start)+`
+			ON CONFLICT (user_id) DO UPDATE SET generation = sync_jobs.generation + 1,
+				due_at = excluded.due_at, attempts = 0, failed = FALSE`, args...)
+		return err
+	})
+	return t.d.translate(err, errs{op: "enqueue sync of users of organization " + orgID})
+}
+
+// enqueueRows returns the VALUES of n new jobs, each bound by its user, organization and due
+// time.
+func enqueueRows(n int) string {
+	key := [2]int{n, -1}
+	if s, ok := placeholderCache.Load(key); ok {
+		return s.(string)
+	}
+	const row = `(?, ?, ?, 1, 0, FALSE, '', NULL, '', NULL)`
+	s := row
+	for range n - 1 {
+		s += ", " + row
+	}
+	placeholderCache.Store(key, s)
+	return s
+}
+
+// claimSyncJobsQuery leases to an owner (first argument) until a time (the second) the due jobs
+// at a time (the next two), up to a limit (the last). The partial index sync_jobs_due serves
+// it: its NOT failed is repeated word for word, for SQLite to see that the index applies.
+func (d *dialect) claimSyncJobsQuery() string {
+	return `UPDATE sync_jobs SET lease_owner = ?, lease_until = ?
+		WHERE user_id IN (SELECT user_id FROM sync_jobs
+			WHERE NOT failed AND due_at <= ? AND (lease_until IS NULL OR lease_until < ?)
+			ORDER BY due_at, user_id LIMIT ?` + d.claimLock + `)
+		RETURNING ` + syncJobColumns
+}
+
+// ClaimSyncJobs leases up to limit due jobs to owner until now+lease, oldest due first: jobs
+// not failed, due at or before now, and not leased or whose lease expired before now. One
+// statement picks and updates them (see ClaimTask and dialect.claimLock).
+func (t *tx) ClaimSyncJobs(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]*roster.SyncJob, error) {
+	now = dbTime(now)
+	jobs, err := findAll(ctx, &t.reader, scanSyncJob, t.d.claimSyncJobsQuery(),
+		owner, now.Add(lease), now, now, max(limit, 0))
+	if err != nil {
+		return nil, t.d.translate(err, errs{op: "claim sync jobs"})
+	}
+	// RETURNING comes in no promised order.
+	slices.SortFunc(jobs, func(a, b *roster.SyncJob) int {
+		if c := a.DueAt.Compare(b.DueAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.UserID, b.UserID)
+	})
+	return jobs, nil
+}
+
+// CompleteSyncJob deletes a job owner holds when its generation is still j.Generation, and
+// reports true. When a change came since the claim, it only releases the job, which the change
+// made due already, and reports false. CodeConflict when owner no longer holds the job.
+func (t *tx) CompleteSyncJob(ctx context.Context, j *roster.SyncJob, owner string) (bool, error) {
+	res, err := t.run.exec(ctx, `DELETE FROM sync_jobs WHERE user_id = ? AND lease_owner = ? AND generation = ?`,
+		j.UserID, owner, j.Generation)
+	var deleted bool
+	if err == nil {
+		deleted, err = rowsMatched(res)
+	}
+	if err == nil && !deleted {
+		res, err = t.run.exec(ctx, `UPDATE sync_jobs SET lease_owner = '', lease_until = NULL
+			WHERE user_id = ? AND lease_owner = ?`, j.UserID, owner)
+		if err == nil {
+			err = leaseKept(res)
+		}
+	}
+	if err != nil {
+		return false, t.d.translate(err, errs{op: "complete sync job of user " + j.UserID})
+	}
+	return deleted, nil
+}
+
+// SaveSyncJob records a failed attempt of a job owner holds and releases it. When its
+// generation is still j.Generation, it writes Attempts, DueAt, Failed, LastError and
+// LastAttemptAt. When a change came since the claim, the change wins: only LastError and
+// LastAttemptAt are written, the retries start over and the job stays due when the change made
+// it due. CodeConflict when owner no longer holds the job.
+func (t *tx) SaveSyncJob(ctx context.Context, j *roster.SyncJob, owner string) error {
+	j.DueAt, j.LastAttemptAt = dbTime(j.DueAt), zeroOrDBTime(j.LastAttemptAt)
+	res, err := t.run.exec(ctx, `UPDATE sync_jobs SET attempts = ?, due_at = ?, failed = ?, last_error = ?,
+			last_attempt_at = ?, lease_owner = '', lease_until = NULL
+		WHERE user_id = ? AND lease_owner = ? AND generation = ?`,
+		j.Attempts, j.DueAt, j.Failed, j.LastError, nullTime(j.LastAttemptAt), j.UserID, owner, j.Generation)
+	var saved bool
+	if err == nil {
+		saved, err = rowsMatched(res)
+	}
+	if err == nil && !saved {
+		res, err = t.run.exec(ctx, `UPDATE sync_jobs SET attempts = 0, failed = FALSE, last_error = ?,
+				last_attempt_at = ?, lease_owner = '', lease_until = NULL
+			WHERE user_id = ? AND lease_owner = ?`,
+			j.LastError, nullTime(j.LastAttemptAt), j.UserID, owner)
+		if err == nil {
+			err = leaseKept(res)
+		}
+	}
+	return t.d.translate(err, errs{op: "save sync job of user " + j.UserID})
+}
+
+// rowsMatched reports whether a statement changed a row.
+func rowsMatched(res sql.Result) (bool, error) {
+	n, err := res.RowsAffected()
+	return n > 0, err
+}
+
+// leaseKept turns a statement guarded by the lease that matched no row into CodeConflict.
+func leaseKept(res sql.Result) error {
+	ok, err := rowsMatched(res)
+	if err == nil && !ok {
+		err = roster.Errorf(roster.CodeConflict, syncJobLost)
+	}
+	return err
+}
+
+// SetSyncStatuses writes the sync status of users of the organization, one statement per
+// status and rowsPerStatement users, in a stable order so that concurrent writers lock rows
+// in the same order. Versions and update times stay as they are.
+func (t *tx) SetSyncStatuses(ctx context.Context, orgID string, statuses map[string]roster.SyncStatus) error {
+	byStatus := make(map[roster.SyncStatus][]string)
+	for id, s := range statuses {
+		byStatus[s] = append(byStatus[s], id)
+	}
+	for _, s := range slices.Sorted(maps.Keys(byStatus)) {
+		ids := slices.Sorted(slices.Values(byStatus[s]))
+		err := inGroups(len(ids), rowsPerStatement, func(start, end int) error {
+			args := make([]any, 0, end-start+2)
+			args = append(args, s, orgID)
+			for _, id := range ids[start:end] {
+				args = append(args, id)
+			}
+			_, err := t.run.exec(ctx, `UPDATE users SET sync_status = ? WHERE `+t.d.unindexed+`org_id = ? AND id IN `+
+				placeholders(1, end-start), args...)
+			return err
+		})
+		if err != nil {
+			return t.d.translate(err, errs{op: "set sync statuses of users of organization " + orgID})
+		}
+	}
+	return nil
+}
