@@ -80,6 +80,9 @@ type Reader interface {
 	// particular order; users without an agent are left out.
 	FindAgentsByUserIDs(ctx context.Context, orgID string, userIDs []string) ([]*Agent, error)
 	FindAgents(ctx context.Context, f AgentFilter) (*AgentPage, error)
+	// FindOrphanAgents returns up to limit agents of the organization whose user no longer
+	// exists, in no particular order.
+	FindOrphanAgents(ctx context.Context, orgID string, limit int) ([]*Agent, error)
 	// FindAgentsUsing returns up to limit agents of the organization that hold a site, team
 	// or portal profile (by its id), for naming them when it cannot be deleted.
 	FindAgentsUsing(ctx context.Context, orgID, entityID string, limit int) ([]*Agent, error)

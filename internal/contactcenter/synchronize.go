@@ -31,11 +31,8 @@ func (e *Engine) RunSynchronize(ctx context.Context, r *worker.Run) error {
 		return nil // finished before a takeover
 	}
 	cursor, rows := task.Cursor, int(task.Checkpoint)
-	phase, after := "users", cursor
-	if strings.HasPrefix(cursor, "agents:") {
-		phase, after = "agents", strings.TrimPrefix(cursor, "agents:")
-	}
-	if phase == "users" {
+	if !strings.HasPrefix(cursor, "agents:") {
+		after := cursor
 		for {
 			page, err := e.store.FindUsers(ctx, roster.UserFilter{OrgID: task.OrgID, Limit: synchronizePage, After: after})
 			if err != nil {
@@ -55,25 +52,23 @@ func (e *Engine) RunSynchronize(ctx context.Context, r *worker.Run) error {
 			}
 			after = page.Next
 		}
-		after = ""
 	}
 	if _, builtin := e.conn.(*Builtin); !builtin {
 		return r.Commit(ctx, nil, &worker.Commit{Checkpoint: -1})
 	}
 	for {
-		page, err := e.store.FindAgents(ctx, roster.AgentFilter{OrgID: task.OrgID, Limit: synchronizePage, After: after})
+		orphans, err := e.store.FindOrphanAgents(ctx, task.OrgID, synchronizePage)
 		if err != nil {
 			return err
 		}
-		n, err := e.deleteOrphans(ctx, r, page.Agents, rows, page.Next)
+		n, err := e.deleteOrphans(ctx, r, orphans, rows, len(orphans) == synchronizePage)
 		if err != nil {
 			return err
 		}
 		rows += n
-		if page.Next == "" {
+		if len(orphans) < synchronizePage {
 			return nil
 		}
-		after = page.Next
 	}
 }
 
@@ -149,43 +144,27 @@ func (e *Engine) synchronizeUsers(ctx context.Context, r *worker.Run, users []*r
 	return len(c.Rows), err
 }
 
-// deleteOrphans deletes the agents of a page whose user no longer exists, and commits the
-// page with its report rows and the cursor next ("" ends the task).
-func (e *Engine) deleteOrphans(ctx context.Context, r *worker.Run, agents []*roster.Agent, rows int, next string) (int, error) {
+// deleteOrphans deletes agents whose user no longer exists, and commits them with their
+// report rows; more says whether more may follow (else the task ends).
+func (e *Engine) deleteOrphans(ctx context.Context, r *worker.Run, agents []*roster.Agent, rows int, more bool) (int, error) {
 	c := &worker.Commit{}
 	err := r.Commit(ctx, func(tx roster.Tx) error {
 		*c = worker.Commit{Checkpoint: -1}
-		if next != "" {
-			c.Cursor = "agents:" + next
-		}
-		if len(agents) == 0 {
-			return nil
+		if more {
+			c.Cursor, c.Checkpoint = "agents:", int64(rows+len(agents))
 		}
 		ids := make([]string, len(agents))
 		for i, a := range agents {
 			ids[i] = a.UserID
+			c.Rows = append(c.Rows, &roster.TaskRow{Row: rows + i + 1, Email: a.Email, UserID: a.UserID,
+				Outcome: string(csvfile.OutcomeUpdated), Message: "Agent deleted: its user no longer exists."})
+			c.Counts.Updated++
 		}
-		users, err := tx.FindUsersByIDs(ctx, agents[0].OrgID, ids)
-		if err != nil {
-			return err
+		if len(agents) == 0 {
+			return nil
 		}
-		exists := make(map[string]bool, len(users))
-		for _, u := range users {
-			exists[u.ID] = true
-		}
-		var orphans []string
-		for _, a := range agents {
-			if !exists[a.UserID] {
-				orphans = append(orphans, a.UserID)
-				c.Rows = append(c.Rows, &roster.TaskRow{Row: rows + len(c.Rows) + 1, Email: a.Email, UserID: a.UserID,
-					Outcome: string(csvfile.OutcomeUpdated), Message: "Agent deleted: its user no longer exists."})
-				c.Counts.Updated++
-			}
-		}
-		if next != "" {
-			c.Checkpoint = int64(rows + len(c.Rows))
-		}
-		return tx.DeleteAgents(ctx, agents[0].OrgID, orphans)
+		// Deleted in this transaction, so a page read again after a takeover finds others.
+		return tx.DeleteAgents(ctx, agents[0].OrgID, ids)
 	}, c)
 	return len(c.Rows), err
 }
