@@ -168,6 +168,9 @@ func TestGoldenFiles(t *testing.T) {
 	for _, sc := range groupScenarios {
 		add(sc.name)
 	}
+	for _, sc := range ccScenarios {
+		add(sc.name)
+	}
 	files, err := filepath.Glob(filepath.Join("testdata", "*.golden"))
 	if err != nil {
 		t.Fatal(err)

@@ -51,6 +51,8 @@ Remote (talk to a running server; --server, --token or ROSTER_SERVER, ROSTER_TOK
   export      download the users of an organization as a CSV file
   tasks       list, show, cancel and revert background tasks; download their reports
   invitations list the outbox of invitations; resend one
+  cc          contact center: Service Details, agents and their CSV template, sites, teams, profiles
+  sync        Synchronize Users: reconcile the contact center with the directory (--wait)
 
   version     print the version
 
@@ -87,6 +89,10 @@ func run(ctx context.Context, args []string, getenv env, stdout, stderr io.Write
 		cmd = &invitationsCommand{orgRemote: orgRemote{remote: remote{env: getenv, stdout: stdout}}}
 	case "tasks":
 		cmd = &tasksCommand{orgRemote: orgRemote{remote: remote{env: getenv, stdout: stdout}}}
+	case "cc":
+		cmd = &ccCommand{orgRemote: orgRemote{remote: remote{env: getenv, stdout: stdout}}}
+	case "sync":
+		cmd = &syncCommand{orgRemote: orgRemote{remote: remote{env: getenv, stdout: stdout}}}
 	case "version", "--version", "-version":
 		fmt.Fprintf(stdout, "roster %s\n", version)
 		return 0

@@ -36,6 +36,8 @@ func (c *serveCommand) run(ctx context.Context, args []string) error {
 		baseURL  string
 		smtpURL  string
 		mailFrom string
+		scimURL  string
+		scimTok  string
 	)
 	fs := newFlagSet("serve", "serve [flags]", c.stdout)
 	db.register(fs, c.env)
@@ -48,6 +50,12 @@ func (c *serveCommand) run(ctx context.Context, args []string) error {
 	fs.StringVar(&smtpURL, "smtp-url", c.env("ROSTER_SMTP_URL"),
 		"smtp://user:pass@host:587 (STARTTLS; ?tls=required to insist) or smtps://…; empty keeps mail in the outbox (env ROSTER_SMTP_URL)")
 	fs.StringVar(&mailFrom, "mail-from", envOr(c.env, "ROSTER_MAIL_FROM", "Roster <roster@localhost>"), "sender of emails (env ROSTER_MAIL_FROM)")
+	fs.StringVar(&scimURL, "cc-scim-url", c.env("ROSTER_CC_SCIM_URL"),
+		"push agents to this SCIM 2.0 service (its root, …/scim/v2) instead of the builtin contact center (env ROSTER_CC_SCIM_URL)")
+	fs.StringVar(&scimTok, "cc-scim-token", c.env("ROSTER_CC_SCIM_TOKEN"), "bearer token of --cc-scim-url (env ROSTER_CC_SCIM_TOKEN)")
+	if scimTok != "" {
+		fs.Lookup("cc-scim-token").DefValue = "(set)"
+	}
 	// The URL may hold a password: -h shows it without.
 	fs.Lookup("smtp-url").DefValue = redactURL(smtpURL)
 	if err := envDefaults(fs, c.env, map[string]string{"import-max-rows": "ROSTER_IMPORT_MAX_ROWS",
@@ -87,6 +95,11 @@ func (c *serveCommand) run(ctx context.Context, args []string) error {
 		baseURL = "http://" + ln.Addr().String()
 	}
 	var conn roster.Connector = contactcenter.NewBuiltin(store)
+	if scimURL != "" {
+		if conn, err = contactcenter.NewSCIM(contactcenter.SCIMConfig{BaseURL: scimURL, Token: scimTok}); err != nil {
+			return usageErrorf("--cc-scim-url: %v", err)
+		}
+	}
 	svc := provision.New(store, provision.WithLogger(log), provision.WithBaseURL(baseURL),
 		provision.WithImportLimits(csvfile.Limits{MaxRows: maxRows, MaxBytes: int64(maxMiB) << 20}),
 		provision.WithConnectorName(conn.Name()))
@@ -95,6 +108,7 @@ func (c *serveCommand) run(ctx context.Context, args []string) error {
 	fmt.Fprintf(c.stdout, "Roster %s listening on http://%s\n", version, ln.Addr())
 	fmt.Fprintf(c.stdout, "Data: %s\n", db.describe())
 	fmt.Fprintf(c.stdout, "API: http://%s/api/v1 (description at /api/v1/openapi.json)\n", ln.Addr())
+	fmt.Fprintf(c.stdout, "Contact center: %s connector\n", conn.Name())
 	if sender != nil {
 		fmt.Fprintf(c.stdout, "Mail: sent through %s, links to %s\n", redactURL(smtpURL), baseURL)
 	} else {
@@ -122,6 +136,7 @@ func (c *serveCommand) run(ctx context.Context, args []string) error {
 		provision.KindResendInvitations: worker.HandlerFunc(svc.RunResendInvitations),
 		provision.KindApplyTemplate:     worker.HandlerFunc(svc.RunApplyTemplate),
 		provision.KindSynchronize:       worker.HandlerFunc(engine.RunSynchronize),
+		provision.KindAgentUpload:       worker.HandlerFunc(svc.RunAgentUpload),
 	}
 	for range workersPerProcess {
 		r := worker.New(store, handlers, worker.Options{Logger: log, Lease: lease})

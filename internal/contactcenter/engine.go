@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"time"
 
 	"roster"
@@ -162,7 +163,22 @@ func (e *Engine) states(ctx context.Context, jobs []*roster.SyncJob) ([]roster.A
 // retried later, or fails for good, making its user invalid.
 func (e *Engine) record(ctx context.Context, jobs []*roster.SyncJob, states []roster.AgentState, errs []error) error {
 	now := e.now()
+	orgs := make([]string, 0, 1)
+	for _, j := range jobs {
+		if !slices.Contains(orgs, j.OrgID) {
+			orgs = append(orgs, j.OrgID)
+		}
+	}
+	slices.Sort(orgs)
 	return e.store.Write(ctx, func(tx roster.Tx) error {
+		// The organizations first, as every directory write takes them (on PostgreSQL a
+		// lock): a user write holds its users and then enqueues, while this holds jobs and
+		// then writes users, and the two would otherwise deadlock.
+		for _, id := range orgs {
+			if _, err := tx.FindOrgByID(ctx, id); err != nil && roster.ErrorCode(err) != roster.CodeNotFound {
+				return err
+			}
+		}
 		statuses := map[string]map[string]roster.SyncStatus{}
 		set := func(j *roster.SyncJob, s roster.SyncStatus) {
 			if statuses[j.OrgID] == nil {

@@ -87,6 +87,10 @@ func (e *Engine) synchronizeUsers(ctx context.Context, r *worker.Run, users []*r
 	c := &worker.Commit{}
 	err := r.Commit(ctx, func(tx roster.Tx) error {
 		*c = worker.Commit{Done: len(users), Checkpoint: int64(rows), Cursor: next}
+		// The organization first, as every directory write takes it (see Engine.record).
+		if _, err := tx.FindOrgByID(ctx, r.Task().OrgID); err != nil {
+			return err
+		}
 		changes := make([]Change, len(users))
 		if isBuiltin {
 			var err error

@@ -1,6 +1,6 @@
 // Package csvfile reads and writes the CSV files of Roster: the directory users file of SPEC §2
-// (import and export), the per-row task report, and, through the generic Table and Writer, the
-// agent update template of SPEC §3.
+// (import and export), the per-row task report, and the agent update template of SPEC §3
+// (AgentReader, AgentWriter), all on the generic Table and Writer.
 //
 // It reads files faithfully and reports format-level problems; it does not apply rules. Emails,
 // phone numbers, languages and licenses are validated by the application layer

@@ -380,23 +380,32 @@ type ImportUpload struct {
 // StartImport uploads a CSV file and returns the queued import task. The file is streamed
 // as it is read, never held whole in memory.
 func (c *Client) StartImport(ctx context.Context, orgID string, in ImportUpload) (*Task, error) {
+	return c.uploadFile(ctx, orgPath(orgID)+"/imports", [][2]string{{"mode", string(in.Mode)}, {"dryRun", strconv.FormatBool(in.DryRun)}},
+		in.FileName, in.File)
+}
+
+// uploadFile posts fields and a file as multipart/form-data, streaming the file, and decodes
+// the task the server queued.
+func (c *Client) uploadFile(ctx context.Context, path string, fields [][2]string, fileName string, file io.Reader) (*Task, error) {
 	pr, pw := io.Pipe()
 	mw := multipart.NewWriter(pw)
 	go func() {
-		err := mw.WriteField("mode", string(in.Mode))
-		if err == nil {
-			err = mw.WriteField("dryRun", strconv.FormatBool(in.DryRun))
+		var err error
+		for _, f := range fields {
+			if err == nil {
+				err = mw.WriteField(f[0], f[1])
+			}
 		}
 		var fw io.Writer
 		if err == nil {
-			name := in.FileName
+			name := fileName
 			if name == "" {
 				name = "upload.csv" // without a name, the part would be a form value
 			}
 			fw, err = mw.CreateFormFile("file", name)
 		}
 		if err == nil {
-			_, err = io.Copy(fw, in.File)
+			_, err = io.Copy(fw, file)
 		}
 		if err == nil {
 			err = mw.Close()
@@ -405,7 +414,7 @@ func (c *Client) StartImport(ctx context.Context, orgID string, in ImportUpload)
 	}()
 	defer func() { _ = pr.Close() }() // ends the writer when the request stops early
 	var t Task
-	return &t, c.do(ctx, "POST", orgPath(orgID)+"/imports", nil, "", upload{contentType: mw.FormDataContentType(), r: pr}, &t)
+	return &t, c.do(ctx, "POST", path, nil, "", upload{contentType: mw.FormDataContentType(), r: pr}, &t)
 }
 
 // upload is a request body sent as it is, instead of encoded as JSON.

@@ -118,6 +118,7 @@ func (e *env) runWorker() {
 		provision.KindImport:        worker.HandlerFunc(e.svc.RunImport),
 		provision.KindImportRevert:  worker.HandlerFunc(e.svc.RunRevert),
 		provision.KindApplyTemplate: worker.HandlerFunc(e.svc.RunApplyTemplate),
+		provision.KindAgentUpload:   worker.HandlerFunc(e.svc.RunAgentUpload),
 	}
 	var wg sync.WaitGroup
 	wg.Go(func() {

@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -31,6 +32,10 @@ type fixture struct {
 	tasks    map[string]*roster.Task
 	groups   map[string]*roster.Group       // made by scenarios' setup, by name
 	profiles map[string]*roster.UserProfile // made by scenarios' setup, by name
+	// The contact center of A, made by portal: by name, and profiles by "kind:name".
+	sites          map[string]*roster.Site
+	teams          map[string]*roster.Team
+	portalProfiles map[string]*roster.PortalProfile
 }
 
 func newFixture(t testing.TB) *fixture {
@@ -38,7 +43,8 @@ func newFixture(t testing.TB) *fixture {
 	e := newEnv(t)
 	f := &fixture{env: e, tokens: map[string]string{"sys": e.sys, "bogus": "rst_bogusbogusbogusbogusbogusbogusbogusbogusbog"},
 		tokenIDs: map[string]string{}, users: map[string]*roster.User{}, tasks: map[string]*roster.Task{},
-		groups: map[string]*roster.Group{}, profiles: map[string]*roster.UserProfile{}}
+		groups: map[string]*roster.Group{}, profiles: map[string]*roster.UserProfile{},
+		sites: map[string]*roster.Site{}, teams: map[string]*roster.Team{}, portalProfiles: map[string]*roster.PortalProfile{}}
 	f.a = e.createOrg("Alpha Corp", roster.PlatformNew, roster.Seats{})
 	f.b = e.createOrg("Bravo Secret Trial", roster.Platform10, roster.Seats{Standard: 1, Premium: 1})
 	for _, tk := range []struct {
@@ -87,6 +93,57 @@ func (f *fixture) profile(name string, pt roster.ProfileType) *roster.UserProfil
 	return p
 }
 
+// exampleSiteID is the site id of the document's examples.
+const exampleSiteID = "0193a4f5-0000-7a10-8c3d-5e6f7a8b9c0d"
+
+// portal makes the contact center of A: the site Malmö with the team Support, the skill,
+// agent and multimedia profiles "Examples", and agents for A.agent and A.sup (made directly in
+// the store, as sync will), A.sup at Malmö in Support with the skill profile. Their
+// placeholders are {site:NAME}, {team:NAME}, {skill:NAME}, {agent:NAME} and {multimedia:NAME}.
+func (f *fixture) portal() {
+	f.t.Helper()
+	ctx := context.Background()
+	site, err := f.svc.CreateSite(ctx, actor, f.a.ID, "Malmö")
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	f.sites[site.Name] = site
+	team, err := f.svc.CreateTeam(ctx, actor, f.a.ID, provision.TeamInput{Name: ptr("Support"), SiteID: &site.ID})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	f.teams[team.Name] = team
+	for _, k := range []roster.PortalProfileKind{roster.SkillProfile, roster.AgentProfile, roster.MultimediaProfile} {
+		p, err := f.svc.CreatePortalProfile(ctx, actor, f.a.ID, k, "Examples")
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		f.portalProfiles[string(k)+":"+p.Name] = p
+	}
+	f.makeAgents(f.users["A.agent"], f.users["A.sup"])
+	if _, err := f.svc.UpdateAgent(ctx, actor, f.a.ID, f.users["A.sup"].ID, provision.AgentChange{SiteID: &site.ID,
+		TeamIDs: &[]string{team.ID}, SkillProfileID: &f.portalProfiles["skill:Examples"].ID}, 0); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+// makeAgents gives users agents directly in the store, as sync will.
+func (f *fixture) makeAgents(users ...*roster.User) {
+	f.t.Helper()
+	now := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+	agents := make([]*roster.Agent, len(users))
+	for i, u := range users {
+		agents[i] = &roster.Agent{UserID: u.ID, OrgID: u.OrgID, Email: u.Email, FirstName: u.FirstName, LastName: u.LastName,
+			ProfileType: u.ProfileType(), UserProfileID: u.UserProfileID, Active: true, ContactCenterEnabled: true,
+			CreatedAt: now, UpdatedAt: now, Version: 1}
+	}
+	if err := f.store.Write(context.Background(), func(tx roster.Tx) error { return tx.CreateAgents(context.Background(), agents) }); err != nil {
+		f.t.Fatalf("create agents: %v", err)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
 // expand replaces the placeholders of a path: {A}, {B} (organization ids), {A.agent} and the
 // other user names (user ids), {tok:A.ro} (token ids), {task:A.done} (task ids), {group:NAME}
 // and {profile:NAME}.
@@ -107,6 +164,15 @@ func (f *fixture) expand(s string) string {
 	}
 	for name, p := range f.profiles {
 		s = strings.ReplaceAll(s, "{profile:"+name+"}", p.ID)
+	}
+	for name, x := range f.sites {
+		s = strings.ReplaceAll(s, "{site:"+name+"}", x.ID)
+	}
+	for name, x := range f.teams {
+		s = strings.ReplaceAll(s, "{team:"+name+"}", x.ID)
+	}
+	for name, x := range f.portalProfiles {
+		s = strings.ReplaceAll(s, "{"+name+"}", x.ID)
 	}
 	return s
 }

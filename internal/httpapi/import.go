@@ -7,6 +7,7 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -22,51 +23,80 @@ const formMemory = 1 << 20
 // the queued task. A file that cannot be imported at all is refused at once; its rows are the
 // task's to report.
 func (api *API) startImport(w http.ResponseWriter, r *http.Request, a roster.Actor) error {
-	if _, err := query(r); err != nil {
-		return err
-	}
-	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "multipart/form-data" {
-		return roster.Errorf(codeUnsupportedMediaType,
-			"Send the file as multipart/form-data, with the fields file, mode (add or add_remove) and dryRun (true or false).")
-	}
-	maxBytes := api.svc.ImportLimits().MaxBytes
-	r.Body = http.MaxBytesReader(w, r.Body, maxBytes+formMemory)
-	if err := r.ParseMultipartForm(formMemory); err != nil {
-		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-			return roster.Errorf(roster.CodeFileTooLarge,
-				"The file is larger than %d MiB, the most one import takes. Split it into smaller files.", maxBytes>>20)
-		}
-		return roster.Errorf(roster.CodeInvalid, "The upload is not a valid multipart/form-data body.")
-	}
-	defer func() { _ = r.MultipartForm.RemoveAll() }()
-	for name := range r.MultipartForm.Value {
-		if name != "mode" && name != "dryRun" && name != "file" {
-			return roster.InvalidFields(roster.FieldError{Field: name, Code: roster.CodeInvalid,
-				Message: "Unknown field " + strconv.Quote(name) + "; the fields are file, mode and dryRun."})
-		}
-	}
-	file, name, err := formFile(r.MultipartForm)
+	form, err := api.parseUpload(w, r, "Send the file as multipart/form-data, with the fields file, mode (add or add_remove) and dryRun (true or false).",
+		"file", "mode", "dryRun")
 	if err != nil {
 		return err
 	}
-	defer func() { _ = file.Close() }()
-	req := provision.ImportRequest{Mode: provision.ImportMode(r.FormValue("mode")), FileName: name, File: file}
+	defer form.close()
+	req := provision.ImportRequest{Mode: provision.ImportMode(r.FormValue("mode")), FileName: form.name, File: form.file, DryRun: form.dryRun}
 	if req.Mode == "" {
 		req.Mode = provision.ImportAdd
-	}
-	switch dry := strings.ToLower(r.FormValue("dryRun")); dry {
-	case "", "false":
-	case "true":
-		req.DryRun = true
-	default:
-		return roster.InvalidFields(roster.FieldError{Field: "dryRun", Code: roster.CodeInvalid,
-			Message: "dryRun must be true or false, not " + strconv.Quote(dry) + "."})
 	}
 	t, err := api.svc.StartImport(r.Context(), a, r.PathValue("org"), req)
 	if err != nil {
 		return err
 	}
 	return acceptedTask(w, t)
+}
+
+// uploadForm is a CSV file uploaded as multipart/form-data, with its dryRun field.
+type uploadForm struct {
+	r      *http.Request
+	file   io.ReadCloser
+	name   string
+	dryRun bool
+}
+
+func (f *uploadForm) close() {
+	_ = f.file.Close()
+	_ = f.r.MultipartForm.RemoveAll()
+}
+
+// parseUpload reads a multipart/form-data upload of a CSV file (the field file) within the
+// import limits, refusing fields not in fields; hint says how to send it. The caller closes
+// the form.
+func (api *API) parseUpload(w http.ResponseWriter, r *http.Request, hint string, fields ...string) (*uploadForm, error) {
+	if _, err := query(r); err != nil {
+		return nil, err
+	}
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "multipart/form-data" {
+		return nil, roster.Errorf(codeUnsupportedMediaType, "%s", hint)
+	}
+	maxBytes := api.svc.ImportLimits().MaxBytes
+	r.Body = http.MaxBytesReader(w, r.Body, maxBytes+formMemory)
+	if err := r.ParseMultipartForm(formMemory); err != nil {
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			return nil, roster.Errorf(roster.CodeFileTooLarge,
+				"The file is larger than %d MiB, the most one import takes. Split it into smaller files.", maxBytes>>20)
+		}
+		return nil, roster.Errorf(roster.CodeInvalid, "The upload is not a valid multipart/form-data body.")
+	}
+	fail := func(err error) (*uploadForm, error) {
+		_ = r.MultipartForm.RemoveAll()
+		return nil, err
+	}
+	for name := range r.MultipartForm.Value {
+		if !slices.Contains(fields, name) {
+			return fail(roster.InvalidFields(roster.FieldError{Field: name, Code: roster.CodeInvalid,
+				Message: "Unknown field " + strconv.Quote(name) + "; the fields are " + strings.Join(fields, ", ") + "."}))
+		}
+	}
+	form := &uploadForm{r: r}
+	switch dry := strings.ToLower(r.FormValue("dryRun")); dry {
+	case "", "false":
+	case "true":
+		form.dryRun = true
+	default:
+		return fail(roster.InvalidFields(roster.FieldError{Field: "dryRun", Code: roster.CodeInvalid,
+			Message: "dryRun must be true or false, not " + strconv.Quote(dry) + "."}))
+	}
+	file, name, err := formFile(r.MultipartForm)
+	if err != nil {
+		return fail(err)
+	}
+	form.file, form.name = file, name
+	return form, nil
 }
 
 // formFile returns the one file of the form's field "file": an attached file, or the value of

@@ -21,6 +21,7 @@ func TestIsolation(t *testing.T) {
 	f.setAssignment(f.a.ID, roster.AssignGroup, "")
 	f.addMembers(f.a.ID, f.group("Sales", roster.LicensePremium).ID, f.users["A.agent"].ID)
 	f.profile("Night", roster.ProfileSupervisor)
+	f.portal()
 	before := snapshot(t, f)
 	intruder := f.tokens["B.full"]
 	for _, rt := range httpapi.RouteTable() {
@@ -46,6 +47,16 @@ func TestIsolation(t *testing.T) {
 				id = f.groups["Sales"].ID
 			case strings.Contains(path, "/user-profiles/"):
 				id = f.profiles["Night"].ID
+			case strings.Contains(path, "/sites/"):
+				id = f.sites["Malmö"].ID
+			case strings.Contains(path, "/teams/"):
+				id = f.teams["Support"].ID
+			case strings.Contains(path, "/skill-profiles/"):
+				id = f.portalProfiles["skill:Examples"].ID
+			case strings.Contains(path, "/agent-profiles/"):
+				id = f.portalProfiles["agent:Examples"].ID
+			case strings.Contains(path, "/multimedia-profiles/"):
+				id = f.portalProfiles["multimedia:Examples"].ID
 			}
 			p := strings.ReplaceAll(strings.ReplaceAll(path, "{org}", f.a.ID), "{id}", id)
 			h := ifMatch("*")
@@ -84,7 +95,10 @@ func snapshot(t *testing.T, f *fixture) string {
 	var b strings.Builder
 	for _, path := range []string{"/api/v1/orgs/{A}", "/api/v1/orgs/{A}/users", "/api/v1/orgs/{A}/tokens", "/api/v1/orgs/{A}/audit", "/api/v1/orgs",
 		"/api/v1/orgs/{A}/tasks", "/api/v1/orgs/{A}/tasks/{task:A.done}/report.csv", "/api/v1/orgs/{A}/groups",
-		"/api/v1/orgs/{A}/groups/{group:Sales}/members", "/api/v1/orgs/{A}/license-assignment", "/api/v1/orgs/{A}/contact-center/user-profiles"} {
+		"/api/v1/orgs/{A}/groups/{group:Sales}/members", "/api/v1/orgs/{A}/license-assignment", "/api/v1/orgs/{A}/contact-center/user-profiles",
+		"/api/v1/orgs/{A}/contact-center/agents", "/api/v1/orgs/{A}/contact-center/sites", "/api/v1/orgs/{A}/contact-center/teams",
+		"/api/v1/orgs/{A}/contact-center/skill-profiles", "/api/v1/orgs/{A}/contact-center/agent-profiles",
+		"/api/v1/orgs/{A}/contact-center/multimedia-profiles"} {
 		r := f.do(req{method: "GET", path: f.expand(path), token: f.tokens["sys"]})
 		if r.status != 200 {
 			t.Fatalf("GET %s: %d", path, r.status)

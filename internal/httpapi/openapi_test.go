@@ -97,6 +97,11 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		"LicenseSources": httpapi.LicenseSources{}, "LicenseSource": httpapi.LicenseSource{}, "LicenseGrant": httpapi.LicenseGrant{},
 		"LicenseError": httpapi.LicenseError{}, "UserProfile": httpapi.UserProfile{}, "UserProfileList": httpapi.UserProfileList{},
 		"NewUserProfile": httpapi.NewUserProfile{}, "UserProfilePatch": httpapi.UserProfilePatch{},
+		"Site": httpapi.Site{}, "SiteList": httpapi.SiteList{}, "SiteInput": httpapi.NameInput{},
+		"Team": httpapi.Team{}, "TeamList": httpapi.TeamList{}, "TeamInput": httpapi.TeamInput{}, "TeamCreate": httpapi.TeamInput{},
+		"PortalProfile": httpapi.PortalProfile{}, "PortalProfileList": httpapi.PortalProfileList{}, "PortalProfileInput": httpapi.NameInput{},
+		"Agent": httpapi.Agent{}, "AgentList": httpapi.AgentList{}, "AgentPatch": httpapi.AgentPatch{},
+		"ServiceDetails": httpapi.ServiceDetails{}, "SyncError": httpapi.SyncError{},
 	}
 	for name, v := range types {
 		schema := doc.resolve("#/components/schemas/" + name)
@@ -113,6 +118,12 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 	for field, v := range map[string]any{"progress": httpapi.TaskProgress{}, "counts": httpapi.TaskCounts{}} {
 		if got, want := doc.properties(taskProps[field].(map[string]any)), jsonNames(reflect.TypeOf(v)); !slices.Equal(got, want) {
 			t.Errorf("Task.%s has properties %v; the Go type has %v", field, got, want)
+		}
+	}
+	details := doc.resolve("#/components/schemas/ServiceDetails")["properties"].(map[string]any)
+	for field, v := range map[string]any{"agents": httpapi.AgentCounts{}, "users": httpapi.SyncCounts{}} {
+		if got, want := doc.properties(details[field].(map[string]any)), jsonNames(reflect.TypeOf(v)); !slices.Equal(got, want) {
+			t.Errorf("ServiceDetails.%s has properties %v; the Go type has %v", field, got, want)
 		}
 	}
 	nested := doc.resolve("#/components/schemas/OrgInput")["properties"].(map[string]any)
@@ -176,22 +187,32 @@ func TestOpenAPIResponsesMatch(t *testing.T) {
 	g := f.createGroup(f.a.ID, "Supervisors", roster.LicensePremium)
 	f.addMembers(f.a.ID, g.ID, f.users["A.sup"].ID)
 	f.createUserProfile(f.a.ID, "Night shift", roster.ProfileSupervisor)
+	f.portal()
 	for path, schema := range map[string]string{
-		"/api/v1/orgs/{A}/groups":                                  "GroupList",
-		"/api/v1/orgs/{A}/groups/" + g.ID:                          "Group",
-		"/api/v1/orgs/{A}/groups/" + g.ID + "/members":             "MemberList",
-		"/api/v1/orgs/{A}/users/{A.sup}/groups":                    "UserGroupList",
-		"/api/v1/orgs/{A}/users/{A.sup}/license-sources":           "LicenseSources",
-		"/api/v1/orgs/{A}/license-assignment":                      "LicenseAssignment",
-		"/api/v1/orgs/{A}/contact-center/user-profiles":            "UserProfileList",
-		"/api/v1/orgs/{A}/contact-center/user-profiles/supervisor": "UserProfile",
-		"/api/v1/orgs/{A}/users/{A.sup}":                           "User",
-		"/api/v1/orgs/{A}":                                         "Org",
-		"/api/v1/orgs/{A}/users":                                   "UserList",
-		"/api/v1/orgs/{A}/audit":                                   "AuditList",
-		"/api/v1/orgs/{A}/tokens":                                  "TokenList",
-		"/api/v1/orgs/{A}/tasks":                                   "TaskList",
-		"/api/v1/orgs/{A}/tasks/{task:A.done}":                     "Task",
+		"/api/v1/orgs/{A}/contact-center":                                 "ServiceDetails",
+		"/api/v1/orgs/{A}/contact-center/agents":                          "AgentList",
+		"/api/v1/orgs/{A}/contact-center/agents/{A.sup}":                  "Agent",
+		"/api/v1/orgs/{A}/contact-center/sites":                           "SiteList",
+		"/api/v1/orgs/{A}/contact-center/sites/{site:Malmö}":              "Site",
+		"/api/v1/orgs/{A}/contact-center/teams":                           "TeamList",
+		"/api/v1/orgs/{A}/contact-center/teams/{team:Support}":            "Team",
+		"/api/v1/orgs/{A}/contact-center/skill-profiles":                  "PortalProfileList",
+		"/api/v1/orgs/{A}/contact-center/skill-profiles/{skill:Examples}": "PortalProfile",
+		"/api/v1/orgs/{A}/groups":                                         "GroupList",
+		"/api/v1/orgs/{A}/groups/" + g.ID:                                 "Group",
+		"/api/v1/orgs/{A}/groups/" + g.ID + "/members":                    "MemberList",
+		"/api/v1/orgs/{A}/users/{A.sup}/groups":                           "UserGroupList",
+		"/api/v1/orgs/{A}/users/{A.sup}/license-sources":                  "LicenseSources",
+		"/api/v1/orgs/{A}/license-assignment":                             "LicenseAssignment",
+		"/api/v1/orgs/{A}/contact-center/user-profiles":                   "UserProfileList",
+		"/api/v1/orgs/{A}/contact-center/user-profiles/supervisor":        "UserProfile",
+		"/api/v1/orgs/{A}/users/{A.sup}":                                  "User",
+		"/api/v1/orgs/{A}":                                                "Org",
+		"/api/v1/orgs/{A}/users":                                          "UserList",
+		"/api/v1/orgs/{A}/audit":                                          "AuditList",
+		"/api/v1/orgs/{A}/tokens":                                         "TokenList",
+		"/api/v1/orgs/{A}/tasks":                                          "TaskList",
+		"/api/v1/orgs/{A}/tasks/{task:A.done}":                            "Task",
 	} {
 		r := f.do(req{method: "GET", path: f.expand(path), token: f.tokens["A.full"]})
 		var keys []string
@@ -213,6 +234,7 @@ func TestOpenAPIRequestExamples(t *testing.T) {
 	group, profile := f.createGroup(f.a.ID, "Examples", roster.LicenseNone), f.createUserProfile(f.a.ID, "Examples", roster.ProfileSupervisor)
 	// A has imports queued, and B gets one below: one task that changes licenses runs at a
 	// time, so the template is applied in an organization of its own.
+	f.portal()
 	c := f.createOrg("Charlie", roster.PlatformNew, roster.Seats{})
 	f.setAssignment(c.ID, roster.AssignGroup, "")
 	for _, rt := range httpapi.RouteTable() {
@@ -238,9 +260,17 @@ func TestOpenAPIRequestExamples(t *testing.T) {
 			id = group.ID
 		case strings.Contains(path, "/user-profiles/"):
 			id = profile.ID
+		case strings.Contains(path, "/sites/"):
+			id = f.sites["Malmö"].ID
+		case strings.Contains(path, "/teams/"):
+			id = f.teams["Support"].ID
+		case strings.Contains(path, "-profiles/"):
+			id = f.portalProfiles[strings.SplitN(strings.TrimPrefix(path[strings.Index(path, "contact-center/"):], "contact-center/"), "-", 2)[0]+":Examples"].ID
 		}
 		p := strings.ReplaceAll(path, "{org}", org)
 		p = strings.ReplaceAll(p, "{id}", id)
+		// The example team is at the example site: send it to a site of A.
+		ex = bytes.ReplaceAll(ex, []byte(exampleSiteID), []byte(f.sites["Malmö"].ID))
 		h := ifMatch("*")
 		h["Content-Type"] = contentType
 		r := f.do(req{method: method, path: p, token: f.tokens["sys"], body: ex, header: h})

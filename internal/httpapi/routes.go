@@ -41,7 +41,7 @@ type route struct {
 // routes lists every endpoint of the API. Handler registers exactly this table, and the tests
 // compare it with the OpenAPI document, so the two cannot drift apart.
 func (api *API) routes() []route {
-	return []route{
+	routes := []route{
 		{method: "GET", path: "/api/v1/openapi.json", public: true, handler: api.openAPI},
 
 		{method: "POST", path: "/api/v1/orgs", handler: api.createOrg},
@@ -83,6 +83,28 @@ func (api *API) routes() []route {
 		{method: "PATCH", path: "/api/v1/orgs/{org}/contact-center/user-profiles/{id}", handler: api.patchUserProfile},
 		{method: "DELETE", path: "/api/v1/orgs/{org}/contact-center/user-profiles/{id}", handler: api.deleteUserProfile},
 
+		{method: "GET", path: "/api/v1/orgs/{org}/contact-center", handler: api.getContactCenter},
+		{method: "POST", path: "/api/v1/orgs/{org}/contact-center/synchronize", handler: api.synchronize},
+		{method: "GET", path: "/api/v1/orgs/{org}/contact-center/agents", handler: api.listAgents},
+		{method: "GET", path: "/api/v1/orgs/{org}/contact-center/agents.csv", handler: api.exportAgents},
+		{method: "POST", path: "/api/v1/orgs/{org}/contact-center/agents/upload", handler: api.uploadAgents},
+		{method: "GET", path: "/api/v1/orgs/{org}/contact-center/agents/{id}", handler: api.getAgent},
+		{method: "PATCH", path: "/api/v1/orgs/{org}/contact-center/agents/{id}", handler: api.patchAgent},
+		{method: "GET", path: "/api/v1/orgs/{org}/contact-center/sites", handler: api.listSites},
+		{method: "POST", path: "/api/v1/orgs/{org}/contact-center/sites", handler: api.createSite},
+		{method: "GET", path: "/api/v1/orgs/{org}/contact-center/sites/{id}", handler: api.getSite},
+		{method: "PATCH", path: "/api/v1/orgs/{org}/contact-center/sites/{id}", handler: api.patchSite},
+		{method: "DELETE", path: "/api/v1/orgs/{org}/contact-center/sites/{id}", handler: api.deleteSite},
+		{method: "GET", path: "/api/v1/orgs/{org}/contact-center/teams", handler: api.listTeams},
+		{method: "POST", path: "/api/v1/orgs/{org}/contact-center/teams", handler: api.createTeam},
+		{method: "GET", path: "/api/v1/orgs/{org}/contact-center/teams/{id}", handler: api.getTeam},
+		{method: "PATCH", path: "/api/v1/orgs/{org}/contact-center/teams/{id}", handler: api.patchTeam},
+		{method: "DELETE", path: "/api/v1/orgs/{org}/contact-center/teams/{id}", handler: api.deleteTeam},
+	}
+	routes = append(routes, api.profileRoutes("skill-profiles", roster.SkillProfile)...)
+	routes = append(routes, api.profileRoutes("agent-profiles", roster.AgentProfile)...)
+	routes = append(routes, api.profileRoutes("multimedia-profiles", roster.MultimediaProfile)...)
+	return append(routes, []route{
 		{method: "GET", path: "/api/v1/orgs/{org}/tokens", handler: api.listOrgTokens},
 		{method: "POST", path: "/api/v1/orgs/{org}/tokens", handler: api.createOrgToken},
 		{method: "DELETE", path: "/api/v1/orgs/{org}/tokens/{id}", handler: api.deleteOrgToken},
@@ -98,7 +120,7 @@ func (api *API) routes() []route {
 		{method: "POST", path: "/api/v1/orgs/{org}/tasks/{id}/revert", handler: api.revertTask},
 
 		{method: "GET", path: "/api/v1/orgs/{org}/audit", handler: api.listAudit},
-	}
+	}...)
 }
 
 // Handler returns the http.Handler of the API. It expects full request paths (/api/v1/...),

@@ -82,6 +82,8 @@ func taskJSON(t *roster.Task) Task {
 	}
 	if in, ok := provision.TaskInput(t); ok {
 		out.Input = &in
+	} else if in, ok := provision.AgentUploadInput(t); ok {
+		out.Input = &in
 	}
 	out.Summary = t.Summary
 	return out

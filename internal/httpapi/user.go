@@ -40,9 +40,12 @@ type User struct {
 	// LicenseSources lists where the user's license comes from; only a read of one user
 	// has it (GET /api/v1/orgs/{org}/users/{id}), lists leave it out.
 	LicenseSources []LicenseSource `json:"licenseSources,omitzero"`
-	CreatedAt      time.Time       `json:"createdAt"`
-	UpdatedAt      time.Time       `json:"updatedAt"`
-	Version        int64           `json:"version"`
+	// SyncError says why the user's contact-center side is not in sync: the last failed
+	// delivery, or null when nothing failed. Only a read of one user has it.
+	SyncError Optional[SyncError] `json:"syncError,omitzero"`
+	CreatedAt time.Time           `json:"createdAt"`
+	UpdatedAt time.Time           `json:"updatedAt"`
+	Version   int64               `json:"version"`
 }
 
 // UserList is one page of GET /api/v1/orgs/{org}/users.
@@ -282,7 +285,8 @@ func (api *API) batchUsers(w http.ResponseWriter, r *http.Request, a roster.Acto
 	return ok(w, status, resp)
 }
 
-// getUser answers one user with where its license comes from, which lists leave out.
+// getUser answers one user with where its license comes from and why it is not in sync,
+// which lists leave out.
 func (api *API) getUser(w http.ResponseWriter, r *http.Request, a roster.Actor) error {
 	u, err := api.svc.User(r.Context(), a, r.PathValue("org"), r.PathValue("id"))
 	if err != nil {
@@ -292,7 +296,17 @@ func (api *API) getUser(w http.ResponseWriter, r *http.Request, a roster.Actor) 
 	if err != nil {
 		return err
 	}
-	return api.userAnswer(w, r, a, http.StatusOK, u, licenseSourcesJSON(e.Sources))
+	se, err := api.syncErrorJSON(r.Context(), a, u)
+	if err != nil {
+		return err
+	}
+	out, err := api.usersJSON(r.Context(), a, u.OrgID, u)
+	if err != nil {
+		return err
+	}
+	out[0].LicenseSources, out[0].SyncError = licenseSourcesJSON(e.Sources), se
+	setETag(w, u.Version)
+	return ok(w, http.StatusOK, out[0])
 }
 
 func (api *API) patchUser(w http.ResponseWriter, r *http.Request, a roster.Actor) error {

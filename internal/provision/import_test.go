@@ -39,6 +39,7 @@ func handlers(svc *provision.Service) map[string]worker.Handler {
 		provision.KindImportRevert:      worker.HandlerFunc(svc.RunRevert),
 		provision.KindResendInvitations: worker.HandlerFunc(svc.RunResendInvitations),
 		provision.KindApplyTemplate:     worker.HandlerFunc(svc.RunApplyTemplate),
+		provision.KindAgentUpload:       worker.HandlerFunc(svc.RunAgentUpload),
 	}
 }
 

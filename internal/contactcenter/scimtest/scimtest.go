@@ -265,7 +265,7 @@ func fromWire(r *http.Request) (*User, string, error) {
 		u.GivenName, u.FamilyName = w.Name.GivenName, w.Name.FamilyName
 	}
 	for _, e := range w.Emails {
-		u.Emails = append(u.Emails, Email{Value: e.Value, Primary: e.Primary})
+		u.Emails = append(u.Emails, Email(e))
 	}
 	if w.Extension != nil {
 		u.ProfileType, u.UserProfileID = w.Extension.ProfileType, w.Extension.UserProfileID

@@ -61,7 +61,7 @@ func TestUnauthorized(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	if resp.StatusCode != http.StatusUnauthorized || srv.Count("GET") != 1 {
 		t.Errorf("status %d, GET count %d; want 401 and 1", resp.StatusCode, srv.Count("GET"))
 	}
