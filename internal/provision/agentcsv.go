@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/maphash"
 	"io"
 	"os"
 	"slices"
@@ -194,23 +193,20 @@ func (s *Service) RunAgentUpload(ctx context.Context, r *worker.Run) error {
 	if err := json.Unmarshal(task.Params, &p); err != nil {
 		return fmt.Errorf("agent upload task %s: parameters: %w", task.ID, err)
 	}
-	file, _, err := spoolFile(&taskFile{ctx: ctx, store: s.store, taskID: task.ID}, s.limits.MaxBytes)
+	file, done, err := s.spoolTaskFile(ctx, task.ID)
 	if err != nil {
 		return err
 	}
-	defer func() {
-		_ = file.Close()
-		_ = os.Remove(file.Name())
-	}()
+	defer done()
 	ar, err := openAgentFile(file, s.limits)
 	if err != nil {
 		return err
 	}
-	up := &agentUpload{s: s, run: r, dryRun: p.DryRun, actor: p.Actor.actor(task.ID), seed: maphash.MakeSeed(), seen: map[uint64]int32{}}
+	up := &agentUpload{s: s, run: r, dryRun: p.DryRun, actor: p.Actor.actor(task.ID), seen: newEmailLines()}
 	resume := int(task.Checkpoint)
 	var notices *roster.TaskRow
 	if resume == 0 {
-		notices = agentFileNotices(ar)
+		notices = fileNotices(ar)
 	}
 	rows := make([]*agentRow, 0, s.chunk)
 	for {
@@ -238,29 +234,13 @@ func (s *Service) RunAgentUpload(ctx context.Context, r *worker.Run) error {
 	return nil
 }
 
-// agentFileNotices is what the administrator should know about the whole file, as one report
-// row on the header's line.
-func agentFileNotices(ar *csvfile.AgentReader) *roster.TaskRow {
-	ps := ar.Notices()
-	if len(ps) == 0 {
-		return nil
-	}
-	msgs := make([]string, len(ps))
-	for i, p := range ps {
-		msgs[i] = p.Message
-	}
-	return &roster.TaskRow{Row: ar.HeaderLine(), Outcome: string(csvfile.OutcomeWarning), Code: ps[0].Code, Message: strings.Join(msgs, " ")}
-}
-
 // agentUpload is the state of one run of an agent upload.
 type agentUpload struct {
 	s      *Service
 	run    *worker.Run
 	dryRun bool
 	actor  roster.Actor
-	// seen holds a hash of every email read so far and its line, as importRun.seen.
-	seed maphash.Seed
-	seen map[uint64]int32
+	seen   *emailLines // the emails of the file read so far
 }
 
 // agentRow is what an upload decided for one row.
@@ -293,12 +273,9 @@ func (up *agentUpload) screen(row *csvfile.AgentRow) *agentRow {
 	case d.email == "":
 		d.report = errorRow(roster.CodeInvalid, "The email address is empty; it is the one required cell of a row.")
 	default:
-		h := maphash.String(up.seed, d.email)
-		if first, dup := up.seen[h]; dup {
-			d.report = errorRow(csvfile.CodeDuplicateEmail, "This email address is also on line "+strconv.Itoa(int(first))+
+		if first, dup := up.seen.duplicate(row.Line, d.email); dup {
+			d.report = errorRow(csvfile.CodeDuplicateEmail, "This email address is also on line "+strconv.Itoa(first)+
 				" of the file; a file names each agent once, so this row is skipped.")
-		} else {
-			up.seen[h] = int32(row.Line)
 		}
 	}
 	return d

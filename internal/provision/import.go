@@ -204,6 +204,21 @@ func (s *Service) createTaskAlone(ctx context.Context, task *roster.Task, kinds 
 	})
 }
 
+// spoolTaskFile copies the input file of a task from the database to a temporary file, to read
+// it from there: read from the database, its pages would stay mapped into the process until the
+// end of the task (55 MB of a million-row file), and count in its memory. done closes and
+// removes the copy.
+func (s *Service) spoolTaskFile(ctx context.Context, taskID string) (f *os.File, done func(), err error) {
+	f, _, err = spoolFile(&taskFile{ctx: ctx, store: s.store, taskID: taskID}, s.limits.MaxBytes)
+	if err != nil {
+		return nil, nil, err
+	}
+	return f, func() {
+		_ = f.Close()
+		_ = os.Remove(f.Name())
+	}, nil
+}
+
 // spoolFile copies r to a temporary file, refusing it once it passes max bytes.
 func spoolFile(r io.Reader, maxBytes int64) (*os.File, int64, error) {
 	f, err := os.CreateTemp("", "roster-import-*.csv")

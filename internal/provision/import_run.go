@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"hash/maphash"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 
@@ -27,23 +26,16 @@ func (s *Service) RunImport(ctx context.Context, r *worker.Run) error {
 	if err := json.Unmarshal(task.Params, &p); err != nil {
 		return fmt.Errorf("import task %s: parameters: %w", task.ID, err)
 	}
-	// The stored file is copied to a temporary file first and read from there: read from the
-	// database, its pages would stay mapped into the process until the end of the import (55
-	// MB of a million-row file), and count in its memory.
-	file, _, err := spoolFile(&taskFile{ctx: ctx, store: s.store, taskID: task.ID}, s.limits.MaxBytes)
+	file, done, err := s.spoolTaskFile(ctx, task.ID)
 	if err != nil {
 		return err
 	}
-	defer func() {
-		_ = file.Close()
-		_ = os.Remove(file.Name())
-	}()
+	defer done()
 	ur, err := openUserFile(file, s.limits)
 	if err != nil {
 		return err
 	}
-	imp := &importRun{s: s, run: r, mode: p.Mode, dryRun: p.DryRun, actor: p.Actor.actor(task.ID),
-		seed: maphash.MakeSeed(), seen: make(map[uint64]int32)}
+	imp := &importRun{s: s, run: r, mode: p.Mode, dryRun: p.DryRun, actor: p.Actor.actor(task.ID), seen: newEmailLines()}
 	imp.canCreate = authorize(imp.actor, task.OrgID, permUsers)
 	if len(task.Summary) > 0 {
 		if err := json.Unmarshal(task.Summary, &imp.summary); err != nil {
@@ -84,7 +76,10 @@ func (s *Service) RunImport(ctx context.Context, r *worker.Run) error {
 
 // fileNotices is what the administrator should know about the whole file (its encoding,
 // ignored columns), as one report row on the header's line.
-func fileNotices(ur *csvfile.UserReader) *roster.TaskRow {
+func fileNotices(ur interface {
+	Notices() []csvfile.Problem
+	HeaderLine() int
+}) *roster.TaskRow {
 	ps := ur.Notices()
 	if len(ps) == 0 {
 		return nil
@@ -107,21 +102,29 @@ type importRun struct {
 	canCreate error // nil when the actor may add users and change their profiles
 	summary   ImportSummary
 	notices   *roster.TaskRow // reported with the first chunk
-	// seen holds a hash of every email of the file read so far and the line it was on. Hashes
-	// keep a million emails in a few tens of megabytes; a collision of two 64-bit hashes in one
-	// file is too unlikely to matter, and would only report a row as a duplicate.
+	seen      *emailLines     // the emails of the file read so far
+}
+
+// emailLines remembers a hash of every email of a file read so far and the line it was on.
+// Hashes keep a million emails in a few tens of megabytes; a collision of two 64-bit hashes in
+// one file is too unlikely to matter, and would only report a row as a duplicate.
+type emailLines struct {
 	seed maphash.Seed
-	seen map[uint64]int32
+	line map[uint64]int32
+}
+
+func newEmailLines() *emailLines {
+	return &emailLines{seed: maphash.MakeSeed(), line: make(map[uint64]int32)}
 }
 
 // duplicate remembers the email of the row on line, and returns the line it was first seen on
 // when it was seen before.
-func (imp *importRun) duplicate(line int, email string) (first int, dup bool) {
-	h := maphash.String(imp.seed, email)
-	if first, ok := imp.seen[h]; ok {
+func (e *emailLines) duplicate(line int, email string) (first int, dup bool) {
+	h := maphash.String(e.seed, email)
+	if first, ok := e.line[h]; ok {
 		return int(first), true
 	}
-	imp.seen[h] = int32(line)
+	e.line[h] = int32(line)
 	return 0, false
 }
 
@@ -255,7 +258,7 @@ func (imp *importRun) screen(row *csvfile.UserRow) *importRow {
 		d.report = errorRow(roster.CodeInvalid, "The email address is empty; it is the one required cell of a row.")
 	} else if fe := validateEmail("email", d.email); fe != nil {
 		d.report = errorRow(fe.Code, fe.Message)
-	} else if first, dup := imp.duplicate(row.Line, d.email); dup {
+	} else if first, dup := imp.seen.duplicate(row.Line, d.email); dup {
 		d.report = errorRow(csvfile.CodeDuplicateEmail, "This email address is also on line "+strconv.Itoa(first)+
 			" of the file; a file names each person once, so this row is skipped.")
 	}
