@@ -101,6 +101,16 @@ func AgentStateOf(u *User) AgentState {
 		ProfileType: u.ProfileType(), UserProfileID: u.UserProfileID, Active: u.Status != StatusInactive}
 }
 
+// SyncEntry is one user as Synchronize Users reconciles it.
+type SyncEntry struct {
+	State  AgentState // what the contact center must hold
+	Status SyncStatus // the user's sync status
+	// Agent has the directory fields of the user's agent in the builtin contact center
+	// (those of AgentState), nil when there is none. Its other fields are not read: it tells
+	// whether the agent must change, not what else it holds.
+	Agent *Agent
+}
+
 // Connector is the contact-center side that sync pushes the directory to: the built-in portal
 // tables, or an external system. Push is idempotent: pushing a state the contact center
 // already holds changes nothing.

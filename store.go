@@ -86,6 +86,9 @@ type Reader interface {
 	// FindAgentsUsing returns up to limit agents of the organization that hold a site, team
 	// or portal profile (by its id), for naming them when it cannot be deleted.
 	FindAgentsUsing(ctx context.Context, orgID, entityID string, limit int) ([]*Agent, error)
+	// FindSyncEntries returns up to limit users of the organization after the id after, in id
+	// order, each with the directory fields of its agent.
+	FindSyncEntries(ctx context.Context, orgID, after string, limit int) ([]*SyncEntry, error)
 	// CountAgents counts the organization's active agents by profile type.
 	CountAgents(ctx context.Context, orgID string) (map[ProfileType]int, error)
 	// CountUsersBySyncStatus counts the organization's users by sync status.

@@ -2,6 +2,7 @@ package contactcenter
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
 	"roster"
@@ -26,7 +27,7 @@ func (b *Builtin) Name() string { return "builtin" }
 // administrators' and stay as they are.
 func (b *Builtin) Push(ctx context.Context, states []roster.AgentState) []error {
 	err := b.store.Write(ctx, func(tx roster.Tx) error {
-		_, err := b.apply(ctx, tx, states)
+		_, err := b.apply(ctx, tx, states, nil, "")
 		return err
 	})
 	errs := make([]error, len(states))
@@ -50,10 +51,22 @@ const (
 	Deleted     Change = "deleted"
 )
 
-// apply writes states in tx and returns what it did to each.
-func (b *Builtin) apply(ctx context.Context, tx roster.Tx, states []roster.AgentState) ([]Change, error) {
+// apply writes states in tx, with an audit entry for each agent it changes, part of the task
+// taskID when not empty, and returns what it did to each. held, when not nil, has for each
+// state the directory fields of the agent the table holds, nil for none (SyncEntry.Agent), read
+// with the users: then only the agents that change are read in full, for the fields the
+// directory does not own.
+func (b *Builtin) apply(ctx context.Context, tx roster.Tx, states []roster.AgentState, held []*roster.Agent, taskID string) ([]Change, error) {
+	now := b.clock().UTC()
 	byOrg := map[string][]string{}
-	for _, s := range states {
+	decided := make([]bool, len(states)) // by the directory fields alone
+	for i, s := range states {
+		if held != nil {
+			_, change := AgentFor(held[i], s, now)
+			if decided[i] = change == Unchanged || change == Created; decided[i] {
+				continue
+			}
+		}
 		byOrg[s.OrgID] = append(byOrg[s.OrgID], s.UserID)
 	}
 	agents := make(map[string]*roster.Agent, len(states))
@@ -66,14 +79,20 @@ func (b *Builtin) apply(ctx context.Context, tx roster.Tx, states []roster.Agent
 			agents[a.UserID] = a
 		}
 	}
-	now := b.clock().UTC()
 	changes := make([]Change, len(states))
 	var create []*roster.Agent
 	deletes := map[string][]string{}
+	var audit []*roster.AuditEntry
 	for i, s := range states {
 		a := agents[s.UserID]
+		if decided[i] {
+			a = held[i]
+		}
 		next, change := AgentFor(a, s, now)
 		changes[i] = change
+		if change != Unchanged {
+			audit = append(audit, agentAuditEntry(a, next, change, taskID, now))
+		}
 		switch change {
 		case Created:
 			create = append(create, next)
@@ -93,7 +112,32 @@ func (b *Builtin) apply(ctx context.Context, tx roster.Tx, states []roster.Agent
 			return nil, err
 		}
 	}
-	return changes, nil
+	return changes, tx.CreateAuditEntries(ctx, audit)
+}
+
+// agentAuditEntry is the audit entry of a change sync made to an agent, from before to after
+// (nil when there was none, or is none), part of the task taskID when not empty. It shows the
+// directory fields, as they were and became: those that changed, all of them when the agent
+// was created or deleted.
+func agentAuditEntry(before, after *roster.Agent, change Change, taskID string, now time.Time) *roster.AuditEntry {
+	e := &roster.AuditEntry{ID: roster.NewID(), At: now, ActorKind: "system", ActorName: "sync", Interface: roster.ViaSync,
+		Action: agentActions[change], TargetKind: "agent", TaskID: taskID}
+	var was, is *agentFields
+	for _, a := range []*roster.Agent{after, before} { // the agent's own fields as it is, else as it was
+		if a != nil {
+			e.OrgID, e.TargetID, e.Target = a.OrgID, a.UserID, a.Email
+		}
+	}
+	switch {
+	case before == nil:
+		is = fieldsOf(after)
+	case after == nil:
+		was = fieldsOf(before)
+	default:
+		was, is = diffFields(before, after)
+	}
+	e.Before, e.After = was.json(), is.json()
+	return e
 }
 
 // AgentFor returns the agent that holds state s, given the agent the contact center has (nil
@@ -129,4 +173,55 @@ func AgentFor(a *roster.Agent, s roster.AgentState, now time.Time) (*roster.Agen
 	}
 	next.UpdatedAt = now
 	return &next, Updated
+}
+
+var agentActions = map[Change]string{Created: "agent.create", Updated: "agent.update", Deactivated: "agent.deactivate", Deleted: "agent.delete"}
+
+// agentFields are the directory fields of an agent in the audit log; nil ones are left out.
+type agentFields struct {
+	Email         *string             `json:"email,omitempty"`
+	FirstName     *string             `json:"firstName,omitempty"`
+	LastName      *string             `json:"lastName,omitempty"`
+	ProfileType   *roster.ProfileType `json:"profileType,omitempty"`
+	UserProfileID *string             `json:"userProfileId,omitempty"`
+	Active        *bool               `json:"active,omitempty"`
+}
+
+func fieldsOf(a *roster.Agent) *agentFields {
+	return &agentFields{&a.Email, &a.FirstName, &a.LastName, &a.ProfileType, &a.UserProfileID, &a.Active}
+}
+
+// diffFields returns the fields of a and b that differ, as in a and as in b.
+func diffFields(a, b *roster.Agent) (was, is *agentFields) {
+	was, is = &agentFields{}, &agentFields{}
+	if a.Email != b.Email {
+		was.Email, is.Email = &a.Email, &b.Email
+	}
+	if a.FirstName != b.FirstName {
+		was.FirstName, is.FirstName = &a.FirstName, &b.FirstName
+	}
+	if a.LastName != b.LastName {
+		was.LastName, is.LastName = &a.LastName, &b.LastName
+	}
+	if a.ProfileType != b.ProfileType {
+		was.ProfileType, is.ProfileType = &a.ProfileType, &b.ProfileType
+	}
+	if a.UserProfileID != b.UserProfileID {
+		was.UserProfileID, is.UserProfileID = &a.UserProfileID, &b.UserProfileID
+	}
+	if a.Active != b.Active {
+		was.Active, is.Active = &a.Active, &b.Active
+	}
+	return was, is
+}
+
+func (f *agentFields) json() json.RawMessage {
+	if f == nil {
+		return nil
+	}
+	b, err := json.Marshal(f)
+	if err != nil {
+		panic("contactcenter: audit fields: " + err.Error()) // plain strings and a bool cannot fail
+	}
+	return b
 }

@@ -3,8 +3,10 @@ package contactcenter_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -171,6 +173,14 @@ func TestSyncFollowsTheDirectory(t *testing.T) {
 			a := f.agent(u.ID)
 			return a != nil && !a.Active && f.user(u.ID).SyncStatus == roster.SyncNone
 		})
+		// Each change of the agent is in the audit log, made by sync.
+		if got, want := f.audit(roster.AuditFilter{Interface: roster.ViaSync, TargetID: u.ID}), []string{
+			`agent.deactivate ada@example.com {"active":true} → {"active":false}`,
+			`agent.update ada@example.com {"profileType":"standard_agent"} → {"profileType":"premium_agent"}`,
+			`agent.create ada@example.com  → {"active":true,"email":"ada@example.com","firstName":"Ada","lastName":"","profileType":"standard_agent","userProfileId":""}`,
+		}; !slices.Equal(got, want) {
+			t.Errorf("audit of sync:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
 		// Deleting the user deletes its agent.
 		if _, err := f.svc.UpdateUser(f.ctx, f.full, f.org.ID, u.ID, provision.UserChange{License: ptr(roster.LicenseStandard)}, 0); err != nil {
 			t.Fatal(err)
@@ -203,6 +213,7 @@ func TestSynchronizeUsers(t *testing.T) {
 				return err
 			}
 			a.ProfileType, a.FirstName = roster.ProfileSupervisor, "Drifted"
+			a.ExternalID = "ext-0" // the contact center's own field, which synchronize keeps
 			if err := tx.UpdateAgent(f.ctx, a); err != nil {
 				return err
 			}
@@ -216,14 +227,49 @@ func TestSynchronizeUsers(t *testing.T) {
 		if got, want := f.report(task.ID), "u0@example.com updated \nghost@example.com updated "; got != want {
 			t.Errorf("report:\n%s\nwant\n%s", got, want)
 		}
-		if a := f.agent(ids[0]); a.ProfileType != roster.ProfileStandardAgent || a.FirstName != "" {
+		if a := f.agent(ids[0]); a.ProfileType != roster.ProfileStandardAgent || a.FirstName != "" || a.ExternalID != "ext-0" {
 			t.Errorf("drift not fixed: %+v", a)
+		}
+		if got, want := f.audit(roster.AuditFilter{TaskID: task.ID}), []string{
+			`agent.delete ghost@example.com {"active":true,"email":"ghost@example.com","firstName":"","lastName":"","profileType":"standard_agent","userProfileId":""} → `,
+			`agent.update u0@example.com {"firstName":"Drifted","profileType":"supervisor"} → {"firstName":"","profileType":"standard_agent"}`,
+		}; !slices.Equal(got, want) {
+			t.Errorf("audit of the synchronize:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 		}
 		again := f.synchronize()
 		if again.Counts.Updated+again.Counts.Created+again.Counts.Errors != 0 || again.Counts.Unchanged != 3 {
 			t.Errorf("second synchronize: %+v\n%s", again.Counts, f.report(again.ID))
 		}
 	})
+}
+
+// audit returns the organization's audit entries that f selects, newest first, as
+// "action target before → after".
+func (f *fixture) audit(filter roster.AuditFilter) []string {
+	f.t.Helper()
+	filter.OrgID, filter.Limit = f.org.ID, 100
+	page, err := f.store.FindAuditEntries(f.ctx, filter)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	var out []string
+	for _, e := range page.Entries {
+		out = append(out, fmt.Sprintf("%s %s %s → %s", e.Action, e.Target, sortedJSON(f.t, e.Before), sortedJSON(f.t, e.After)))
+	}
+	return out
+}
+
+// sortedJSON writes an object with its keys sorted, as PostgreSQL's jsonb does not keep them.
+func sortedJSON(t *testing.T, raw json.RawMessage) string {
+	if raw == nil {
+		return ""
+	}
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(m)
+	return string(b)
 }
 
 func ptr[T any](v T) *T { return &v }

