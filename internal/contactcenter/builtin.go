@@ -3,6 +3,7 @@ package contactcenter
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"time"
 
 	"roster"
@@ -27,6 +28,16 @@ func (b *Builtin) Name() string { return "builtin" }
 // administrators' and stay as they are.
 func (b *Builtin) Push(ctx context.Context, states []roster.AgentState) []error {
 	err := b.store.Write(ctx, func(tx roster.Tx) error {
+		// The organizations first, as every directory write and each page of Synchronize
+		// Users take them (on PostgreSQL a lock): else a push and a page in flight both
+		// insert the agent of a user, and the page fails on the push's row.
+		orgs := make([]string, len(states))
+		for i, s := range states {
+			orgs[i] = s.OrgID
+		}
+		if err := lockOrgs(ctx, tx, orgs); err != nil {
+			return err
+		}
 		_, err := b.apply(ctx, tx, states, nil, "")
 		return err
 	})
@@ -37,6 +48,18 @@ func (b *Builtin) Push(ctx context.Context, states []roster.AgentState) []error 
 		}
 	}
 	return errs
+}
+
+// lockOrgs reads, and on PostgreSQL locks, the organizations of these ids, once each, in id
+// order, as every directory write takes its organization first. An organization deleted
+// meanwhile is skipped.
+func lockOrgs(ctx context.Context, tx roster.Tx, ids []string) error {
+	for _, id := range slices.Compact(slices.Sorted(slices.Values(ids))) {
+		if _, err := tx.FindOrgByID(ctx, id); err != nil && roster.ErrorCode(err) != roster.CodeNotFound {
+			return err
+		}
+	}
+	return nil
 }
 
 // Change is what a push did to one agent.

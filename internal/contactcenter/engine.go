@@ -19,7 +19,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"slices"
 	"time"
 
 	"roster"
@@ -163,21 +162,16 @@ func (e *Engine) states(ctx context.Context, jobs []*roster.SyncJob) ([]roster.A
 // retried later, or fails for good, making its user invalid.
 func (e *Engine) record(ctx context.Context, jobs []*roster.SyncJob, states []roster.AgentState, errs []error) error {
 	now := e.now()
-	orgs := make([]string, 0, 1)
-	for _, j := range jobs {
-		if !slices.Contains(orgs, j.OrgID) {
-			orgs = append(orgs, j.OrgID)
-		}
+	orgs := make([]string, len(jobs))
+	for i, j := range jobs {
+		orgs[i] = j.OrgID
 	}
-	slices.Sort(orgs)
 	return e.store.Write(ctx, func(tx roster.Tx) error {
 		// The organizations first, as every directory write takes them (on PostgreSQL a
 		// lock): a user write holds its users and then enqueues, while this holds jobs and
 		// then writes users, and the two would otherwise deadlock.
-		for _, id := range orgs {
-			if _, err := tx.FindOrgByID(ctx, id); err != nil && roster.ErrorCode(err) != roster.CodeNotFound {
-				return err
-			}
+		if err := lockOrgs(ctx, tx, orgs); err != nil {
+			return err
 		}
 		statuses := map[string]map[string]roster.SyncStatus{}
 		set := func(j *roster.SyncJob, s roster.SyncStatus) {

@@ -78,6 +78,41 @@ type SCIM struct {
 	// straight to PUT. The remote can change behind our back; a stale entry is noticed
 	// when a PUT or DELETE answers 404.
 	cache map[string]cachedUser
+
+	// users serializes the pushes of one user across Push calls (the engine's and Synchronize
+	// Users' run at once), so that the cache holds what the remote holds: two writes of one
+	// user in flight at once could land in one order and be remembered in the other.
+	usersMu sync.Mutex
+	users   map[string]*userLock
+}
+
+type userLock struct {
+	mu sync.Mutex
+	n  int // holders and waiters
+}
+
+// lockUser waits until no other push of the user is under way, and returns the unlock.
+func (c *SCIM) lockUser(userID string) func() {
+	c.usersMu.Lock()
+	if c.users == nil {
+		c.users = make(map[string]*userLock)
+	}
+	l := c.users[userID]
+	if l == nil {
+		l = &userLock{}
+		c.users[userID] = l
+	}
+	l.n++
+	c.usersMu.Unlock()
+	l.mu.Lock()
+	return func() {
+		l.mu.Unlock()
+		c.usersMu.Lock()
+		if l.n--; l.n == 0 {
+			delete(c.users, userID)
+		}
+		c.usersMu.Unlock()
+	}
 }
 
 type cachedUser struct {
@@ -180,6 +215,7 @@ func (c *SCIM) Push(ctx context.Context, states []roster.AgentState) []error {
 
 // push applies one state.
 func (c *SCIM) push(ctx context.Context, st roster.AgentState) error {
+	defer c.lockUser(st.UserID)()
 	if st.Deleted {
 		return c.delete(ctx, st.UserID)
 	}

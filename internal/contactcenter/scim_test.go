@@ -194,7 +194,9 @@ func TestSCIMPushErrors(t *testing.T) {
 	}{
 		{name: "429 with seconds", fail: failAll(429, "7"), retryable: true, retryAfter: 7 * time.Second,
 			message: "SCIM 429: injected failure"},
-		{name: "429 with an HTTP date", fail: failAll(429, time.Now().Add(2*time.Minute).UTC().Format(http.TimeFormat)),
+		{name: "429 with an HTTP date", fail: func(*http.Request) (int, string) { // dated when it answers, as a server would
+			return 429, time.Now().Add(2 * time.Minute).UTC().Format(http.TimeFormat)
+		},
 			retryable: true, retryAfter: 2 * time.Minute, message: "SCIM 429"},
 		{name: "429 without Retry-After", fail: failAll(429, ""), retryable: true, message: "SCIM 429"},
 		{name: "500", fail: failAll(500, ""), retryable: true, message: "SCIM 500: injected failure"},

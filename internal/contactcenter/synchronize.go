@@ -101,6 +101,16 @@ func (e *Engine) synchronizeUsers(ctx context.Context, r *worker.Run, after stri
 			}
 			errs = make([]error, len(entries))
 		}
+		again := map[string]bool{}
+		if !isBuiltin {
+			// Pushed before this transaction, from users read before it: a user changed or
+			// deleted since, whose delivery the engine may have made already, is delivered
+			// again once this commits. With the organization held, none changes until then.
+			var err error
+			if again, err = changedSince(ctx, tx, orgID, entries); err != nil {
+				return err
+			}
+		}
 		*c = worker.Commit{Done: len(entries), Cursor: orphansPhase}
 		if len(entries) == synchronizePage {
 			c.Cursor = entries[len(entries)-1].State.UserID
@@ -109,6 +119,17 @@ func (e *Engine) synchronizeUsers(ctx context.Context, r *worker.Run, after stri
 		var retry []string
 		for i, en := range entries {
 			s := en.State
+			if deleted, ok := again[s.UserID]; ok {
+				retry = append(retry, s.UserID)
+				if !deleted {
+					statuses[s.UserID] = roster.SyncPending
+				}
+				c.Rows = append(c.Rows, &roster.TaskRow{Row: rows + len(c.Rows) + 1, Email: s.Email, UserID: s.UserID,
+					Outcome: string(csvfile.OutcomeWarning), Code: "changed_during_sync",
+					Message: "Changed while Synchronize Users ran: its latest state goes out through the sync queue."})
+				c.Counts.Warnings++
+				continue
+			}
 			if errs[i] != nil {
 				msg := errs[i].Error()
 				if se := (*roster.SyncError)(nil); errors.As(errs[i], &se) {
@@ -148,6 +169,33 @@ func (e *Engine) synchronizeUsers(ctx context.Context, r *worker.Run, after stri
 		return tx.SetSyncStatuses(ctx, orgID, statuses)
 	}, c)
 	return len(c.Rows), c.Cursor, err
+}
+
+// changedSince returns the users of entries whose state is no longer the one of their entry,
+// each with whether it was deleted.
+func changedSince(ctx context.Context, tx roster.Tx, orgID string, entries []*roster.SyncEntry) (map[string]bool, error) {
+	ids := make([]string, len(entries))
+	for i, en := range entries {
+		ids[i] = en.State.UserID
+	}
+	users, err := tx.FindUsersByIDs(ctx, orgID, ids)
+	if err != nil {
+		return nil, err
+	}
+	now := make(map[string]roster.AgentState, len(users))
+	for _, u := range users {
+		now[u.ID] = roster.AgentStateOf(u)
+	}
+	changed := map[string]bool{}
+	for _, en := range entries {
+		switch s, ok := now[en.State.UserID]; {
+		case !ok:
+			changed[en.State.UserID] = true
+		case s != en.State:
+			changed[en.State.UserID] = false
+		}
+	}
+	return changed, nil
 }
 
 func statesOf(entries []*roster.SyncEntry) []roster.AgentState {

@@ -39,6 +39,8 @@ type DB struct {
 	d     *dialect
 	write *sql.DB
 	read  *sql.DB // the same pool as write on PostgreSQL
+	// checkpoint copies SQLite's write-ahead log into the database file; nil on PostgreSQL.
+	checkpoint *checkpointer
 
 	closeOnce sync.Once
 	closeErr  error
@@ -105,7 +107,12 @@ func openSQLite(dir string) (*DB, error) {
 	read.SetMaxIdleConns(n)
 	read.SetConnMaxIdleTime(0)
 	read.SetConnMaxLifetime(0)
-	return newDB(sqliteDialect, write, read), nil
+	db := newDB(sqliteDialect, write, read)
+	// Its connection opens at its first checkpoint, after Open has made the file.
+	if db.checkpoint, err = startCheckpointer(path); err != nil {
+		return nil, errors.Join(fmt.Errorf("open sqlite database: %w", err), db.Close())
+	}
+	return db, nil
 }
 
 func openPostgres(url string) (*DB, error) {
@@ -152,6 +159,9 @@ func (db *DB) Ping(ctx context.Context) error {
 func (db *DB) Close() error {
 	db.closeOnce.Do(func() {
 		var errs []error
+		if db.checkpoint != nil {
+			errs = append(errs, db.checkpoint.close())
+		}
 		if db.read != db.write {
 			errs = append(errs, db.read.Close())
 		}

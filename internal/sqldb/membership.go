@@ -189,15 +189,17 @@ func (t *tx) CreateMemberships(ctx context.Context, ms []*roster.Membership) err
 	// The groups first: a missing one fails before any row is written.
 	err := t.countMembers(ctx, ms, +1)
 	if err == nil {
-		err = inGroups(len(ms), t.d.rowsPerInsert, func(start, end int) error {
+		// rowsPerStatement a statement on SQLite too: with OR IGNORE, and no foreign key, a
+		// statement cannot abort half-way and needs no statement journal.
+		err = inGroups(len(ms), rowsPerStatement, func(start, end int) error {
 			group := ms[start:end]
 			args := make([]any, 0, len(group)*cols)
 			for _, m := range group {
 				m.Since = dbTime(m.Since)
 				args = append(args, m.GroupID, m.UserID, m.OrgID, m.License, m.Since)
 			}
-			res, err := t.run.exec(ctx, `INSERT INTO group_members (group_id, user_id, org_id, license, since)
-				VALUES `+placeholders(len(group), cols)+` ON CONFLICT DO NOTHING`, args...)
+			res, err := t.run.exec(ctx, t.d.insertIgnore+` INTO group_members (group_id, user_id, org_id, license, since)
+				VALUES `+placeholders(len(group), cols)+t.d.onConflictIgnore, args...)
 			if err == nil {
 				err = insertedAll(res, len(group), "A user is already a member of this group.")
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"roster"
 )
@@ -223,7 +224,7 @@ func TestSQLiteSettings(t *testing.T) {
 		{"write", "foreign_keys", "1"},
 		{"write", "synchronous", "1"},
 		{"write", "busy_timeout", "10000"},
-		{"write", "wal_autocheckpoint", "10000"},
+		{"write", "wal_autocheckpoint", "50000"},
 		{"write", "mmap_size", "0"},
 		{"read", "query_only", "1"},
 		{"read", "foreign_keys", "1"},
@@ -242,5 +243,28 @@ func TestSQLiteSettings(t *testing.T) {
 		if got != tt.want {
 			t.Errorf("%s: %s = %s, want %s", tt.pool, tt.pragma, got, tt.want)
 		}
+	}
+}
+
+// TestCheckpointer checks that the write-ahead log is copied into the database file in the
+// background, while the writer's own threshold is far away.
+func TestCheckpointer(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, err := Open(ctx, Config{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for db.checkpoint.frames.Load() == 0 || db.checkpoint.copied.Load() != db.checkpoint.frames.Load() {
+		if time.Now().After(deadline) {
+			t.Fatalf("after 10 s the checkpointer copied %d of %d pages of the log",
+				db.checkpoint.copied.Load(), db.checkpoint.frames.Load())
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
