@@ -10,8 +10,11 @@ import (
 	"roster/internal/worker"
 )
 
-// synchronizePage is how many users Synchronize Users reconciles a transaction.
-const synchronizePage = 5000
+// synchronizePage is how many users Synchronize Users reconciles a transaction: about half a
+// second of the writer on SQLite, as many as a transaction of group members. 100,000 users
+// from nothing took 5.7 s at 5,000 a page, 5.1 s at 10,000 and the same at 20,000, which holds
+// other writers back twice as long.
+const synchronizePage = 10000
 
 // orphansPhase is the cursor of Synchronize Users once every user is done: no user id.
 const orphansPhase = "agents:"
