@@ -165,6 +165,7 @@ func checkAudit(t *testing.T, cli *cli, orgID string, want []string) {
 // build compiles the roster command into a temporary directory and returns its path.
 func build(t *testing.T) string {
 	t.Helper()
+	watchSources(t)
 	bin := filepath.Join(t.TempDir(), "roster")
 	cmd := exec.Command("go", "build", "-ldflags", "-X main.version=e2e", "-o", bin, "roster/cmd/roster")
 	if out, err := cmd.CombinedOutput(); err != nil {
@@ -174,6 +175,29 @@ func build(t *testing.T) string {
 		t.Fatalf("roster version: %q, %v", out, err)
 	}
 	return bin
+}
+
+// watchSources stats every source file of the module. The binary is built by a child process,
+// whose reads go test's cache does not see: without this, a change to the product left these
+// tests reporting a cached pass. Stats made here are in the cache's key, so a change to any
+// source (or a file added to a folder) runs them again.
+func watchSources(t *testing.T) {
+	t.Helper()
+	err := filepath.WalkDir("..", func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && path != ".." && (strings.HasPrefix(d.Name(), ".") || d.Name() == "node_modules" || path == filepath.Join("..", "bench", "out")) {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || slices.Contains([]string{".go", ".sql", ".html", ".txt", ".json", ".mod", ".sum"}, filepath.Ext(path)) {
+			_, err = os.Stat(path)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatalf("stat the module's sources: %v", err)
+	}
 }
 
 // freeAddr returns a loopback address with a port that was free a moment ago. The server

@@ -87,12 +87,11 @@ func (r *reader) FindAgentsByUserIDs(ctx context.Context, orgID string, userIDs 
 }
 
 // FindOrphanAgents returns agents of the organization whose user is gone: one walk of the
-// organization's agents, each checked against the users' primary key, without reading either
-// row (Synchronize Users once read both, a page at a time: 8 s of 100,000).
+// organization's agents in user id order, from the index (org_id, user_id), each checked
+// against the users' primary key in the same order, without reading either row (Synchronize
+// Users once read both, a page at a time: 8 s of 100,000).
 func (r *reader) FindOrphanAgents(ctx context.Context, orgID string, limit int) ([]*roster.Agent, error) {
-	agents, err := findAll(ctx, r, scanAgent, `SELECT `+agentColumns+` FROM agents
-		WHERE org_id = ? AND NOT EXISTS (SELECT 1 FROM users WHERE users.id = agents.user_id)
-		LIMIT ?`, orgID, limit)
+	agents, err := findAll(ctx, r, scanAgent, orphanAgentsQuery, orgID, limit)
 	if err == nil {
 		err = r.findAgentTeams(ctx, agents)
 	}
@@ -101,6 +100,10 @@ func (r *reader) FindOrphanAgents(ctx context.Context, orgID string, limit int) 
 	}
 	return agents, nil
 }
+
+const orphanAgentsQuery = `SELECT ` + agentColumns + ` FROM agents
+	WHERE org_id = ? AND NOT EXISTS (SELECT 1 FROM users WHERE users.id = agents.user_id)
+	ORDER BY user_id LIMIT ?`
 
 // FindAgents returns a page of the organization's agents ordered by email, after the email
 // f.After, from the index (org_id, email). Agents copy the emails of their users, which are

@@ -8,7 +8,8 @@ import (
 // TestSQLiteContactCenterPlans pins the plans of the contact-center queries that must not walk
 // a whole organization or queue on SQLite: FindAgentsUsing reads the few agents found by their
 // ids, a claim reads due jobs in claim order from the partial index without sorting them (a
-// bulk change makes thousands due at one instant), and the counts read one index alone.
+// bulk change makes thousands due at one instant), the counts read one index alone, and
+// Synchronize Users walks users and agents in user id order.
 func TestSQLiteContactCenterPlans(t *testing.T) {
 	t.Parallel()
 	db := newPlanDB(t)
@@ -30,6 +31,12 @@ func TestSQLiteContactCenterPlans(t *testing.T) {
 			"SEARCH agents USING COVERING INDEX agents_org_active_profile (org_id=?)"}},
 		{"count sync statuses", countSyncStatusQuery, []any{"org"}, []string{
 			"SEARCH users USING COVERING INDEX users_org_sync_status (org_id=?)"}},
+		{"synchronize entries", syncEntriesQuery, []any{"org", "id", 10}, []string{
+			"SEARCH u USING INDEX users_org_id (org_id=? AND id>?)",
+			"SEARCH a USING PRIMARY KEY (user_id=?)"}},
+		{"orphan agents", orphanAgentsQuery, []any{"org", 10}, []string{
+			"SEARCH agents USING INDEX agents_org_user (org_id=?)",
+			"SEARCH users USING COVERING INDEX sqlite_autoindex_users_1 (id=?)"}},
 	}
 	for _, tt := range tests {
 		plan := explain(t, db, tt.q, tt.args)

@@ -220,11 +220,7 @@ func (t *tx) SetSyncStatuses(ctx context.Context, orgID string, statuses map[str
 // of the agents' primary key, reading a dozen columns. Reading every user and then its agent
 // in full took Synchronize Users three times as long.
 func (r *reader) FindSyncEntries(ctx context.Context, orgID, after string, limit int) ([]*roster.SyncEntry, error) {
-	entries, err := findAll(ctx, r, scanSyncEntry, `SELECT u.id, u.email, u.first_name, u.last_name,
-			u.status, u.license, u.cc_role, u.admin_role, u.sync_status, u.user_profile_id,
-			a.email, a.first_name, a.last_name, a.profile_type, a.user_profile_id, a.active
-		FROM users u LEFT JOIN agents a ON a.user_id = u.id
-		WHERE u.org_id = ? AND u.id > ? ORDER BY u.id LIMIT ?`, orgID, after, limit)
+	entries, err := findAll(ctx, r, scanSyncEntry, syncEntriesQuery, orgID, after, limit)
 	for _, e := range entries {
 		e.State.OrgID = orgID
 		if e.Agent != nil {
@@ -236,6 +232,12 @@ func (r *reader) FindSyncEntries(ctx context.Context, orgID, after string, limit
 	}
 	return entries, nil
 }
+
+const syncEntriesQuery = `SELECT u.id, u.email, u.first_name, u.last_name,
+		u.status, u.license, u.cc_role, u.admin_role, u.sync_status, u.user_profile_id,
+		a.email, a.first_name, a.last_name, a.profile_type, a.user_profile_id, a.active
+	FROM users u LEFT JOIN agents a ON a.user_id = u.id
+	WHERE u.org_id = ? AND u.id > ? ORDER BY u.id LIMIT ?`
 
 func scanSyncEntry(s rowScanner) (*roster.SyncEntry, error) {
 	var u roster.User
