@@ -107,14 +107,20 @@ func writeAgentFile(t *testing.T, e *cliEnv) {
 }
 
 // TestCCCommand runs the cc and sync commands against a server with a worker for agent
-// uploads, and compares their outputs with the golden files. No worker synchronizes: the
-// synchronization stays queued.
+// uploads, and compares their outputs with the golden files. The synchronization the worker
+// takes runs until the test ends, so that a second one is refused whenever it comes.
 func TestCCCommand(t *testing.T) {
 	t.Parallel()
 	e := newCLIEnv(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	handlers := map[string]worker.Handler{provision.KindAgentUpload: worker.HandlerFunc(e.svc.RunAgentUpload)}
+	handlers := map[string]worker.Handler{
+		provision.KindAgentUpload: worker.HandlerFunc(e.svc.RunAgentUpload),
+		provision.KindSynchronize: worker.HandlerFunc(func(ctx context.Context, _ *worker.Run) error {
+			<-ctx.Done()
+			return ctx.Err()
+		}),
+	}
 	wg.Go(func() {
 		_ = worker.New(e.store, handlers, worker.Options{Poll: 10 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)}).Run(ctx)
 	})

@@ -67,7 +67,8 @@ type Runner struct {
 	log      *slog.Logger
 }
 
-// New returns a Runner of the tasks of store whose kinds have a handler in handlers.
+// New returns a Runner of the tasks of store, each run by the handler of its kind in handlers.
+// It claims every task: one whose kind has no handler fails, as no node could run it.
 func New(store roster.Store, handlers map[string]Handler, opts Options) *Runner {
 	if opts.Owner == "" {
 		opts.Owner = defaultOwner()
