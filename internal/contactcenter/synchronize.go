@@ -29,7 +29,8 @@ const orphansPhase = "agents:"
 // With the builtin connector the agents, the statuses, the report rows and the cursor of a
 // page are written in one transaction, so a task taken over after a crash neither loses nor
 // repeats a change. Another connector is pushed to before the page's transaction; a page
-// pushed again after a crash changes nothing there, pushes being idempotent.
+// pushed again after a crash changes nothing there, pushes being idempotent, and a user changed
+// between its push and the transaction is queued for delivery again.
 //
 // Id order, not email order: the agents table is keyed by user id, and agents inserted in key
 // order took half the time of the same agents in email order.
