@@ -177,6 +177,31 @@ func build(t *testing.T) string {
 	return bin
 }
 
+// readPages reads a list of the API page by page to its end, a request at most 30 s, and hands
+// each item to each. It fails the test on an error, or after maxPages pages.
+func readPages[T any](t *testing.T, what string, maxPages int, page func(ctx context.Context, cursor string) ([]T, *string, error), each func(T)) {
+	t.Helper()
+	cursor := ""
+	for n := 0; ; n++ {
+		if n > maxPages {
+			t.Fatalf("%s: more than %d pages", what, maxPages)
+		}
+		ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+		items, next, err := page(ctx, cursor)
+		cancel()
+		if err != nil {
+			t.Fatalf("read the %s: %v", what, err)
+		}
+		for _, item := range items {
+			each(item)
+		}
+		if next == nil {
+			return
+		}
+		cursor = *next
+	}
+}
+
 // watchSources stats every source file of the module. The binary is built by a child process,
 // whose reads go test's cache does not see: without this, a change to the product left these
 // tests reporting a cached pass. Stats made here are in the cache's key, so a change to any

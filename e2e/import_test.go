@@ -335,29 +335,19 @@ func (imp *importer) checkUsers(f *usersFile) map[string]string {
 	t.Helper()
 	emails := make(map[string]string, len(f.licenses)) // by id
 	seen := make(map[string]int, len(f.licenses))
-	q := httpapi.UserQuery{Limit: roster.MaxPageSize}
-	for page := 0; ; page++ {
-		if page > 2*len(f.licenses)/q.Limit+10 {
-			t.Fatalf("users: more than %d pages", page)
-		}
-		ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
-		list, err := imp.client.Users(ctx, imp.orgID, q)
-		cancel()
+	readPages(t, "users", 2*len(f.licenses)/roster.MaxPageSize+10, func(ctx context.Context, cursor string) ([]httpapi.User, *string, error) {
+		list, err := imp.client.Users(ctx, imp.orgID, httpapi.UserQuery{Limit: roster.MaxPageSize, Cursor: cursor})
 		if err != nil {
-			t.Fatalf("list users: %v", err)
+			return nil, nil, err
 		}
-		for _, u := range list.Items {
-			seen[u.Email]++
-			emails[u.ID] = u.Email
-			if lic, ok := f.licenses[u.Email]; ok && u.License != lic {
-				t.Errorf("user %s: license %s, want %s", u.Email, u.License, lic)
-			}
+		return list.Items, list.NextCursor, nil
+	}, func(u httpapi.User) {
+		seen[u.Email]++
+		emails[u.ID] = u.Email
+		if lic, ok := f.licenses[u.Email]; ok && u.License != lic {
+			t.Errorf("user %s: license %s, want %s", u.Email, u.License, lic)
 		}
-		if list.NextCursor == nil {
-			break
-		}
-		q.Cursor = *list.NextCursor
-	}
+	})
 	var missing, doubled, unknown int
 	for email := range f.licenses {
 		switch seen[email] {
@@ -393,35 +383,25 @@ func (imp *importer) checkAudit(id string, users map[string]string) {
 	t.Helper()
 	created := make(map[string]int, len(users)) // by target id
 	var strangers, foreign int
-	q := httpapi.AuditQuery{Action: "user.create", Limit: roster.MaxPageSize}
-	for page := 0; ; page++ {
-		if page > 2*len(users)/q.Limit+10 {
-			t.Fatalf("audit log: more than %d pages", page)
-		}
-		ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
-		list, err := imp.client.AuditEntries(ctx, imp.orgID, q)
-		cancel()
+	readPages(t, "audit log", 2*len(users)/roster.MaxPageSize+10, func(ctx context.Context, cursor string) ([]httpapi.AuditEntry, *string, error) {
+		list, err := imp.client.AuditEntries(ctx, imp.orgID, httpapi.AuditQuery{Action: "user.create", Limit: roster.MaxPageSize, Cursor: cursor})
 		if err != nil {
-			t.Fatalf("read the audit log: %v", err)
+			return nil, nil, err
 		}
-		for _, e := range list.Items {
-			created[e.TargetID]++
-			if e.TaskID != id {
-				if foreign++; foreign <= 10 {
-					t.Errorf("user.create of %s by task %q, want %s", e.Target, e.TaskID, id)
-				}
-			}
-			if email, ok := users[e.TargetID]; !ok || email != e.Target {
-				if strangers++; strangers <= 10 {
-					t.Errorf("user.create of %s (%s), who is not that user", e.Target, e.TargetID)
-				}
+		return list.Items, list.NextCursor, nil
+	}, func(e httpapi.AuditEntry) {
+		created[e.TargetID]++
+		if e.TaskID != id {
+			if foreign++; foreign <= 10 {
+				t.Errorf("user.create of %s by task %q, want %s", e.Target, e.TaskID, id)
 			}
 		}
-		if list.NextCursor == nil {
-			break
+		if email, ok := users[e.TargetID]; !ok || email != e.Target {
+			if strangers++; strangers <= 10 {
+				t.Errorf("user.create of %s (%s), who is not that user", e.Target, e.TargetID)
+			}
 		}
-		q.Cursor = *list.NextCursor
-	}
+	})
 	var missing, doubled, entries int
 	for userID := range users {
 		switch created[userID] {

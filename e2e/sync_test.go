@@ -826,53 +826,33 @@ func agentCount(t *testing.T, imp *importer) int {
 func listAgents(t *testing.T, imp *importer) map[string][]httpapi.Agent {
 	t.Helper()
 	agents := map[string][]httpapi.Agent{}
-	q := httpapi.AgentQuery{Limit: roster.MaxPageSize}
-	for page := 0; ; page++ {
-		if page > 1000 {
-			t.Fatalf("agents: more than %d pages", page)
-		}
-		ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
-		list, err := imp.client.Agents(ctx, imp.orgID, q)
-		cancel()
+	readPages(t, "agents", 1000, func(ctx context.Context, cursor string) ([]httpapi.Agent, *string, error) {
+		list, err := imp.client.Agents(ctx, imp.orgID, httpapi.AgentQuery{Limit: roster.MaxPageSize, Cursor: cursor})
 		if err != nil {
-			t.Fatalf("list agents: %v", err)
+			return nil, nil, err
 		}
-		for _, a := range list.Items {
-			agents[a.Email] = append(agents[a.Email], a)
-		}
-		if list.NextCursor == nil {
-			return agents
-		}
-		q.Cursor = *list.NextCursor
-	}
+		return list.Items, list.NextCursor, nil
+	}, func(a httpapi.Agent) { agents[a.Email] = append(agents[a.Email], a) })
+	return agents
 }
 
 // listUsers reads every user of the organization through the API, by email.
 func listUsers(t *testing.T, imp *importer) map[string]httpapi.User {
 	t.Helper()
 	users := map[string]httpapi.User{}
-	q := httpapi.UserQuery{Limit: roster.MaxPageSize}
-	for page := 0; ; page++ {
-		if page > 1000 {
-			t.Fatalf("users: more than %d pages", page)
-		}
-		ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
-		list, err := imp.client.Users(ctx, imp.orgID, q)
-		cancel()
+	readPages(t, "users", 1000, func(ctx context.Context, cursor string) ([]httpapi.User, *string, error) {
+		list, err := imp.client.Users(ctx, imp.orgID, httpapi.UserQuery{Limit: roster.MaxPageSize, Cursor: cursor})
 		if err != nil {
-			t.Fatalf("list users: %v", err)
+			return nil, nil, err
 		}
-		for _, u := range list.Items {
-			if _, ok := users[u.Email]; ok {
-				t.Errorf("user %s listed twice", u.Email)
-			}
-			users[u.Email] = u
+		return list.Items, list.NextCursor, nil
+	}, func(u httpapi.User) {
+		if _, ok := users[u.Email]; ok {
+			t.Errorf("user %s listed twice", u.Email)
 		}
-		if list.NextCursor == nil {
-			return users
-		}
-		q.Cursor = *list.NextCursor
-	}
+		users[u.Email] = u
+	})
+	return users
 }
 
 // reportRow is one row of a task report.
