@@ -100,19 +100,9 @@ func (r *reader) FindUsersByEmails(ctx context.Context, emails []string) ([]*ros
 		for i, e := range emails[start:end] {
 			args[i] = e
 		}
-		rows, err := r.run.query(ctx, `SELECT `+userColumns+` FROM users WHERE email IN `+placeholders(1, len(args)), args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			u, err := scanUser(rows)
-			if err != nil {
-				return err
-			}
-			users = append(users, u)
-		}
-		return rows.Err()
+		found, err := r.findUsers(ctx, `SELECT `+userColumns+` FROM users WHERE email IN `+placeholders(1, len(args)), args...)
+		users = append(users, found...)
+		return err
 	})
 	if err != nil {
 		return nil, r.d.translate(err, errs{op: "find users by email"})

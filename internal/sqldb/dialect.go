@@ -61,6 +61,9 @@ type dialect struct {
 	// that term. SQLite's planner has no statistics and needs the hint (a unary plus); PostgreSQL
 	// has no unary plus for text and no need of it.
 	unindexed string
+	// joinRows says that findUsers reads each row as one string (rows.go): modernc pays for
+	// every column it reads, pgx hardly.
+	joinRows bool
 
 	rebound sync.Map // query with ? → query with $n
 }
@@ -69,6 +72,7 @@ var (
 	sqliteDialect = &dialect{
 		engine:        EngineSQLite,
 		unindexed:     "+",
+		joinRows:      true,
 		rowsPerInsert: 1,
 		insertIgnore:  "INSERT OR IGNORE",
 		updateIgnore:  "UPDATE OR IGNORE",

@@ -3,7 +3,9 @@ package sqldb
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -264,8 +266,46 @@ func (d *dialect) profileQuery(orgID, profileID, afterID string) (string, []any)
 	return `SELECT ` + userColumns + ` FROM users` + w.String() + ` ORDER BY ` + id + ` LIMIT ?`, w.args
 }
 
-// findUsers runs a query of userColumns.
+// findUsers runs q, a query of userColumns ("SELECT " + userColumns + " FROM users …"), and
+// returns its users in the query's order. On SQLite it selects each row as one string instead
+// (userRow); a row that does not split or parse is read again by FindUserByID.
 func (r *reader) findUsers(ctx context.Context, q string, args ...any) ([]*roster.User, error) {
+	if !r.d.joinRows {
+		return r.scanUsers(ctx, q, args...)
+	}
+	rows, err := r.run.query(ctx, strings.Replace(q, userColumns, userRow, 1), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var users []*roster.User
+	var odd []int // indexes of the users to read again
+	for rows.Next() {
+		var row string
+		if err := rows.Scan(&row); err != nil {
+			return nil, err
+		}
+		u, ok := scanUserRow(row)
+		if !ok {
+			odd = append(odd, len(users))
+		}
+		users = append(users, u)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	// After rows.Close: inside Write, the transaction has one connection, busy until then.
+	rows.Close()
+	for _, i := range odd {
+		if users[i], err = r.FindUserByID(ctx, users[i].OrgID, users[i].ID); err != nil {
+			return nil, err
+		}
+	}
+	return users, nil
+}
+
+// scanUsers runs q, a query of userColumns, and scans its users column by column.
+func (r *reader) scanUsers(ctx context.Context, q string, args ...any) ([]*roster.User, error) {
 	rows, err := r.run.query(ctx, q, args...)
 	if err != nil {
 		return nil, err
@@ -280,4 +320,61 @@ func (r *reader) findUsers(ctx context.Context, q string, args ...any) ([]*roste
 		users = append(users, u)
 	}
 	return users, rows.Err()
+}
+
+// userRow is userColumns as one string (rows.go). The times of the license sources are NULL
+// when the source grants nothing, and read as an empty string.
+var userRow = func() string {
+	cols := strings.Fields(strings.ReplaceAll(userColumns, ",", " "))
+	for i, c := range cols {
+		if strings.HasSuffix(c, "_since") {
+			cols[i] = "COALESCE(" + c + ", '')"
+		}
+	}
+	return joinColumns(cols)
+}()
+
+// userFields is the number of columns of userColumns.
+const userFields = 26
+
+// sqliteTime is the layout in which the driver writes times (_time_format=sqlite).
+const sqliteTime = "2006-01-02 15:04:05.999999999-07:00"
+
+// scanUserRow returns the user of row, a row of userRow. It reports false when row does not
+// split into the columns or a time or the version does not parse; the user then holds only its
+// id and organization, which are never amiss.
+func scanUserRow(row string) (*roster.User, bool) {
+	var f [userFields]string
+	ok := cutFields(row, f[:])
+	u := &roster.User{ID: f[0], OrgID: f[1]}
+	if !ok {
+		return u, false
+	}
+	u.Email, u.FirstName, u.LastName, u.DisplayName, u.PhoneNumber = f[2], f[3], f[4], f[5], f[6]
+	u.Title, u.Department, u.PreferredLanguage = f[7], f[8], roster.Language(f[9])
+	u.Status, u.License, u.CCRole = roster.UserStatus(f[10]), roster.License(f[11]), roster.CCRole(f[12])
+	u.AdminRole, u.SyncStatus, u.UserProfileID = roster.AdminRole(f[13]), roster.SyncStatus(f[14]), f[15]
+	u.DirectLicense.License, u.TemplateLicense.License = roster.License(f[16]), roster.License(f[18])
+	u.GroupLicense, u.WaitingLicense.License = roster.License(f[20]), roster.License(f[21])
+	var errs [6]error
+	u.DirectLicense.Since, errs[0] = parseSQLiteTime(f[17], true)
+	u.TemplateLicense.Since, errs[1] = parseSQLiteTime(f[19], true)
+	u.WaitingLicense.Since, errs[2] = parseSQLiteTime(f[22], true)
+	u.CreatedAt, errs[3] = parseSQLiteTime(f[23], false)
+	u.UpdatedAt, errs[4] = parseSQLiteTime(f[24], false)
+	u.Version, errs[5] = strconv.ParseInt(f[25], 10, 64)
+	if errors.Join(errs[:]...) != nil {
+		return &roster.User{ID: f[0], OrgID: f[1]}, false
+	}
+	return u, true
+}
+
+// parseSQLiteTime parses a time as the driver writes it, in UTC; "" is the zero time where
+// nullable says the column may be NULL.
+func parseSQLiteTime(s string, nullable bool) (time.Time, error) {
+	if s == "" && nullable {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(sqliteTime, s)
+	return t.UTC(), err
 }

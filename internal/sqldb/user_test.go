@@ -10,6 +10,7 @@ import (
 
 	"roster"
 	"roster/internal/sqldb"
+	"roster/internal/sqldb/sqldbtest"
 )
 
 func TestUsers(t *testing.T) {
@@ -379,4 +380,84 @@ func TestFindUsersTotalCap(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestBulkUserReadsOddRows: the bulk reads of users read each row as one string on SQLite.
+// A row that does not split (a field holds the separator, which the application refuses) or
+// whose time is written in a layout of its own (by hand, or by an older driver) is read again
+// column by column, in its place: the reads return the users all the same, in order.
+func TestBulkUserReadsOddRows(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for _, engine := range sqldbtest.Engines(t) {
+		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
+			cfg := sqldbtest.Config(t, engine)
+			db := sqldbtest.OpenConfig(t, cfg)
+			if err := db.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			org := mustCreateOrg(t, db, "Acme")
+			var users []*roster.User
+			for i := range 5 {
+				users = append(users, newUser(org, fmt.Sprintf("u%d@example.com", i), "First", "Last"))
+			}
+			users[1].Title, users[1].Department = "Team\x1fLead", "\x1f"
+			users[3].WaitingLicense = roster.LicenseGrant{License: roster.LicensePremium, Since: at}
+			mustCreateUsers(t, db, users...)
+			// Seconds only, no zone: a layout the driver reads but does not write.
+			if _, err := rawDB(t, cfg).ExecContext(ctx, rebind(engine, `UPDATE users SET created_at = '2025-03-14 14:09:26', waiting_since = '2025-03-14 14:09:26' WHERE id = ?`), users[3].ID); err != nil {
+				t.Fatal(err)
+			}
+			stored, err := db.FindUserByID(ctx, org.ID, users[3].ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := at.Truncate(time.Second).UTC(); !stored.CreatedAt.Equal(want) || !stored.WaitingLicense.Since.Equal(want) {
+				t.Fatalf("created %v, waiting since %v, want %v", stored.CreatedAt, stored.WaitingLicense.Since, want)
+			}
+			users[3] = stored
+
+			ids, emails := make([]string, len(users)), make([]string, len(users))
+			for i, u := range users {
+				ids[i], emails[i] = u.ID, u.Email
+			}
+			byID, err := db.FindUsersByIDs(ctx, org.ID, ids)
+			if err != nil {
+				t.Fatal(err)
+			}
+			byEmail, err := db.FindUsersByEmails(ctx, emails)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, got := range [][]*roster.User{byID, byEmail} {
+				slices.SortFunc(got, func(a, b *roster.User) int { return strings.Compare(a.Email, b.Email) })
+				wantEqual(t, got, users)
+			}
+			// In the query's order: the users waiting for a seat, longest waiting first.
+			users[1].WaitingLicense = roster.LicenseGrant{License: roster.LicenseStandard, Since: at.Add(time.Hour)}
+			users[4].WaitingLicense = roster.LicenseGrant{License: roster.LicenseStandard, Since: at.Add(-time.Hour)}
+			write(t, db, func(tx roster.Tx) error {
+				for _, u := range []*roster.User{users[1], users[4]} {
+					if err := tx.UpdateUser(ctx, u); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			waiting, err := db.FindWaitingUsers(ctx, org.ID, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantEqual(t, waiting, []*roster.User{users[4], users[3], users[1]})
+		})
+	}
+}
+
+// rebind writes the ? placeholders of q as PostgreSQL's $n on PostgreSQL.
+func rebind(engine, q string) string {
+	if engine == sqldb.EnginePostgres {
+		return strings.Replace(q, "?", "$1", 1)
+	}
+	return q
 }

@@ -19,19 +19,9 @@ func (r *reader) FindUsersByIDs(ctx context.Context, orgID string, ids []string)
 		// The hint keeps SQLite, which has no statistics, from choosing an index that starts
 		// with the organization over the primary key.
 		q := r.d.lock(`SELECT `+userColumns+` FROM users WHERE `+r.d.unindexed+`org_id = ? AND id IN `+placeholders(1, end-start), r.lock)
-		rows, err := r.run.query(ctx, q, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			u, err := scanUser(rows)
-			if err != nil {
-				return err
-			}
-			users = append(users, u)
-		}
-		return rows.Err()
+		found, err := r.findUsers(ctx, q, args...)
+		users = append(users, found...)
+		return err
 	})
 	if err != nil {
 		return nil, r.d.translate(err, errs{op: "find users by id"})
