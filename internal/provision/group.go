@@ -318,17 +318,14 @@ func (s *Service) changeMembersChunk(ctx context.Context, tx roster.Tx, a roster
 			res.Waiting++
 		}
 		changed = append(changed, member)
-		audit := s.auditEntry(a, org.ID, action, "user", u.ID, u.Email, nil, map[string]any{"group": g.Name})
-		if w != nil {
-			// The member's own change is recorded in the same entry.
-			w.changed["group"] = g.Name
-			audit.Before, audit.After = w.audit.Before, rawJSON(w.changed)
-			writes = append(writes, w)
+		if w == nil {
+			audits = append(audits, s.auditEntry(a, org.ID, action, "user", u.ID, u.Email, nil, map[string]any{"group": g.Name}))
+			continue
 		}
-		audits = append(audits, audit)
-	}
-	for _, w := range writes {
-		w.audit = nil
+		// The member's own change is recorded in the same entry.
+		w.changed["group"] = g.Name
+		w.audit.Action, w.audit.After = action, rawJSON(w.changed)
+		writes = append(writes, w)
 	}
 	if err := s.writeUsers(ctx, tx, writes); err != nil {
 		return err

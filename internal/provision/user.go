@@ -326,7 +326,7 @@ func (s *Service) checkUser(ctx context.Context, tx roster.Tx, a roster.Actor, o
 	}
 	var changedBefore, changedAfter map[string]any
 	if before != nil {
-		changedBefore, changedAfter = diff(userFields(before), userFields(after))
+		changedBefore, changedAfter = userChanges(before, after)
 		if len(changedAfter) == 0 {
 			org.Usage = usage
 			return nil, nil
@@ -446,6 +446,36 @@ func userFields(u *roster.User) map[string]any {
 		"templateLicense": string(u.TemplateLicense.License), "groupLicense": string(u.GroupLicense),
 		"waitingLicense": string(u.WaitingLicense.License),
 	}
+}
+
+// userChanges returns the fields of userFields that differ between before and after, as
+// diff(userFields(before), userFields(after)) does, without the two maps of every field: bulk
+// changes (a group's new members, an import) check one user at a time.
+func userChanges(before, after *roster.User) (map[string]any, map[string]any) {
+	b, a := map[string]any{}, map[string]any{}
+	field := func(key, was, now string) {
+		if was != now {
+			b[key], a[key] = was, now
+		}
+	}
+	field("email", before.Email, after.Email)
+	field("firstName", before.FirstName, after.FirstName)
+	field("lastName", before.LastName, after.LastName)
+	field("displayName", before.DisplayName, after.DisplayName)
+	field("phoneNumber", before.PhoneNumber, after.PhoneNumber)
+	field("title", before.Title, after.Title)
+	field("department", before.Department, after.Department)
+	field("preferredLanguage", string(before.PreferredLanguage), string(after.PreferredLanguage))
+	field("status", string(before.Status), string(after.Status))
+	field("license", string(before.License), string(after.License))
+	field("ccRole", string(before.CCRole), string(after.CCRole))
+	field("adminRole", string(before.AdminRole), string(after.AdminRole))
+	field("userProfile", before.UserProfileID, after.UserProfileID)
+	field("directLicense", string(before.DirectLicense.License), string(after.DirectLicense.License))
+	field("templateLicense", string(before.TemplateLicense.License), string(after.TemplateLicense.License))
+	field("groupLicense", string(before.GroupLicense), string(after.GroupLicense))
+	field("waitingLicense", string(before.WaitingLicense.License), string(after.WaitingLicense.License))
+	return b, a
 }
 
 func userAction(before, after *roster.User) string {
