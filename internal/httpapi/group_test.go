@@ -152,6 +152,8 @@ func TestGroupMembers(t *testing.T) {
 			status: 400, code: roster.CodeInvalid, field: "userIds"},
 		{name: "add to an unknown group", method: "POST", path: "/api/v1/orgs/{A}/groups/nope/members", token: "A.full",
 			body: map[string]any{"userIds": []string{"{A.agent}"}}, status: 404, code: roster.CodeNotFound},
+		{name: "add unknown emails to an unknown group", method: "POST", path: "/api/v1/orgs/{A}/groups/nope/members", token: "A.full",
+			body: map[string]any{"emails": []string{"ghost@a.example"}}, status: 404, code: roster.CodeNotFound},
 		{name: "add by read_only", method: "POST", path: members, token: "A.ro", setup: sales,
 			body: map[string]any{"userIds": []string{"{A.agent}"}}, status: 403, code: roster.CodeForbidden},
 		{name: "add B's user", method: "POST", path: members, token: "A.full", setup: sales,

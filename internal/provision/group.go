@@ -189,13 +189,17 @@ func (s *Service) changeMembers(ctx context.Context, a roster.Actor, orgID, grou
 		return nil, roster.InvalidFields(roster.FieldError{Field: "userIds", Code: roster.CodeInvalid,
 			Message: fmt.Sprintf("Up to %d users can be added or removed at a time; this request names %d.", maxMembersPerCall, n)})
 	}
-	if _, err := s.store.FindGroupByID(ctx, orgID, groupID); err != nil {
-		return nil, err
-	}
 	res := &MembersResult{}
 	ids, err := s.memberIDs(ctx, orgID, refs, res)
 	if err != nil {
 		return nil, err
+	}
+	if len(ids) == 0 {
+		// Each transaction finds the group (or that there is none); with no user to change no
+		// transaction runs, so look here.
+		if _, err := s.store.FindGroupByID(ctx, orgID, groupID); err != nil {
+			return nil, err
+		}
 	}
 	for start := 0; start < len(ids); start += memberChunk {
 		chunk := ids[start:min(start+memberChunk, len(ids))]
