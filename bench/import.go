@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -38,8 +39,13 @@ func (b *bench) imports(ctx context.Context, runs, n int, invite bool) {
 		if !invite {
 			noWelcome(ctx, svc, o)
 		}
-		created = append(created, b.importFile(ctx, db, svc, o, path, roster.TaskCounts{Created: n}))
-		unchanged = append(unchanged, b.importFile(ctx, db, svc, o, path, roster.TaskCounts{Unchanged: n}))
+		// Labeled, so that a profile (-cpuprofile) can show one of them: go tool pprof -tagfocus phase=again
+		pprof.Do(ctx, pprof.Labels("phase", "new"), func(ctx context.Context) {
+			created = append(created, b.importFile(ctx, db, svc, o, path, roster.TaskCounts{Created: n}))
+		})
+		pprof.Do(ctx, pprof.Labels("phase", "again"), func(ctx context.Context) {
+			unchanged = append(unchanged, b.importFile(ctx, db, svc, o, path, roster.TaskCounts{Unchanged: n}))
+		})
 		_ = db.Close()
 	}
 	target := "target < 4s"

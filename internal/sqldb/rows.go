@@ -17,10 +17,11 @@ import "strings"
 const rowSep = "\x1f"
 
 // joinColumns returns the SQL expression of one row of cols joined with rowSep. Both engines
-// read the separator from a string literal. A NULL column would make the whole row NULL: cols
-// must be NOT NULL or wrapped in COALESCE.
+// have concat_ws, which builds the string once; a chain of || copied it at every step, which
+// was a third of the cost of reading users by email. concat_ws skips NULL arguments, which
+// would shift the fields: cols must be NOT NULL or wrapped in COALESCE.
 func joinColumns(cols []string) string {
-	return strings.Join(cols, " || '"+rowSep+"' || ")
+	return "concat_ws('" + rowSep + "', " + strings.Join(cols, ", ") + ")"
 }
 
 // cutFields sets fields to the fields of row, in order. It reports false when row holds more
