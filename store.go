@@ -145,11 +145,12 @@ type Tx interface {
 	// UpdateUser writes every field of u and sets u.Version to the stored version plus one. It
 	// fails with CodeConflict when u.Version is not the stored version.
 	UpdateUser(ctx context.Context, u *User) error
-	// UpdateUserChanges writes the fields of after that differ from before, when before's
-	// version is the stored version, and sets after.Version to the stored version plus one;
-	// like UpdateUser otherwise. Writing only what changed spares the database the indexes of
-	// the other fields: a bulk license change rewrites two indexes instead of all of them.
-	UpdateUserChanges(ctx context.Context, before, after *User) error
+	// UpdateUsersChanges writes, for each update, the fields of After that differ from Before,
+	// when Before's version is the stored version, and sets After.Version to the stored
+	// version plus one. Writing only what changed spares the database the indexes of the other
+	// fields: a bulk license change rewrites two indexes instead of all of them. An update that
+	// fails fails the call: CodeConflict for a stale version or a taken email.
+	UpdateUsersChanges(ctx context.Context, updates []UserUpdate) error
 	// DeleteUser deletes a user and its memberships.
 	DeleteUser(ctx context.Context, orgID, id string) error
 

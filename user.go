@@ -192,6 +192,12 @@ func NormalizeEmail(s string) string {
 	return strings.ToLower(strings.TrimSpace(s))
 }
 
+// UserUpdate is the change of one user for Tx.UpdateUsersChanges: the user as it was read,
+// and as it is to be.
+type UserUpdate struct {
+	Before, After *User
+}
+
 // UserFilter selects a page of an organization's users, ordered by email.
 type UserFilter struct {
 	OrgID      string

@@ -361,12 +361,16 @@ func (s *Service) writeUsers(ctx context.Context, tx roster.Tx, ws []*userWrite)
 		}
 	}
 	ws = slices.SortedFunc(slices.Values(ws), func(a, b *userWrite) int { return strings.Compare(a.after.Email, b.after.Email) })
+	var updated []roster.UserUpdate
 	for _, w := range ws {
 		if w.before == nil {
 			created = append(created, w.after)
-		} else if err := tx.UpdateUserChanges(ctx, w.before, w.after); err != nil {
-			return err
+		} else {
+			updated = append(updated, roster.UserUpdate{Before: w.before, After: w.after})
 		}
+	}
+	if err := tx.UpdateUsersChanges(ctx, updated); err != nil {
+		return err
 	}
 	if err := tx.CreateUsers(ctx, created); err != nil {
 		return err

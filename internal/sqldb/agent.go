@@ -263,7 +263,7 @@ func (t *tx) CreateAgents(ctx context.Context, agents []*roster.Agent) error {
 		res, err := t.run.exec(ctx, t.d.insertIgnore+` INTO agents (`+agentColumns+`)
 			VALUES `+placeholders(len(group), agentCols)+t.d.onConflictIgnore, args...)
 		if err == nil {
-			err = insertedAll(res, len(group), "A user of this group already has an agent.")
+			err = allAffected(res, len(group), "A user of this group already has an agent.")
 		}
 		return err
 	})
@@ -281,7 +281,7 @@ func (t *tx) createAgentTeams(ctx context.Context, agents []*roster.Agent) error
 			args = append(args, a.UserID, team)
 		}
 	}
-	return inGroups(len(args)/2, t.d.rowsPerInsert, func(start, end int) error {
+	return inGroups(len(args)/2, t.d.rowsPerWrite, func(start, end int) error {
 		_, err := t.run.exec(ctx, `INSERT INTO agent_teams (user_id, team_id) VALUES `+placeholders(end-start, 2),
 			args[2*start:2*end]...)
 		return err

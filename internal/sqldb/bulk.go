@@ -9,7 +9,7 @@ import (
 )
 
 // rowsPerStatement bounds an IN list, and a multi-row INSERT where the dialect wants them
-// (dialect.rowsPerInsert). 100 rows of 20 columns stay far below the parameter limits of both
+// (dialect.rowsPerWrite). 100 rows of 20 columns stay far below the parameter limits of both
 // engines (SQLite 32,766; PostgreSQL 65,535), and full groups share one statement text, so each
 // transaction prepares it once.
 const rowsPerStatement = 100
@@ -44,7 +44,7 @@ const userInsertColumns = 28 // userColumns plus first_name_key and last_name_ke
 // database or earlier in users, fails the call with CodeConflict; the caller's transaction is
 // still usable (the insert skips conflicts instead of raising them, see inserted).
 func (t *tx) CreateUsers(ctx context.Context, users []*roster.User) error {
-	return inGroups(len(users), t.d.rowsPerInsert, func(start, end int) error {
+	return inGroups(len(users), t.d.rowsPerWrite, func(start, end int) error {
 		group := users[start:end]
 		args := make([]any, 0, len(group)*userInsertColumns)
 		for _, u := range group {
@@ -60,7 +60,7 @@ func (t *tx) CreateUsers(ctx context.Context, users []*roster.User) error {
 			if len(group) == 1 {
 				conflict = emailTaken(group[0].Email)
 			}
-			err = insertedAll(res, len(group), conflict)
+			err = allAffected(res, len(group), conflict)
 		}
 		return t.d.translate(err, errs{op: "create users"})
 	})
@@ -84,7 +84,7 @@ func (t *tx) CreateAuditEntries(ctx context.Context, entries []*roster.AuditEntr
 		res, err := t.run.exec(ctx, t.d.insertIgnore+` INTO audit_entries (`+auditColumns+`)
 			VALUES `+placeholders(len(group), cols)+t.d.onConflictIgnore, args...)
 		if err == nil {
-			err = insertedAll(res, len(group), "An audit entry with this id already exists.")
+			err = allAffected(res, len(group), "An audit entry with this id already exists.")
 		}
 		return t.d.translate(err, errs{op: "create audit entries"})
 	})
@@ -110,8 +110,8 @@ func (r *reader) FindUsersByEmails(ctx context.Context, emails []string) ([]*ros
 	return users, nil
 }
 
-// insertedAll turns a multi-row insert that skipped a row into CodeConflict.
-func insertedAll(res interface{ RowsAffected() (int64, error) }, want int, conflict string) error {
+// allAffected turns a multi-row insert or update that skipped a row into CodeConflict.
+func allAffected(res interface{ RowsAffected() (int64, error) }, want int, conflict string) error {
 	n, err := res.RowsAffected()
 	if err == nil && n != int64(want) {
 		return roster.Errorf(roster.CodeConflict, "%s", conflict)

@@ -80,7 +80,7 @@ func (r *reader) FindInvitation(ctx context.Context, id string) (*roster.Invitat
 // CreateEmails inserts messages into the outbox, several a statement where the engine gains.
 func (t *tx) CreateEmails(ctx context.Context, emails []*roster.Email) error {
 	const cols = 17
-	return inGroups(len(emails), t.d.rowsPerInsert, func(start, end int) error {
+	return inGroups(len(emails), t.d.rowsPerWrite, func(start, end int) error {
 		group := emails[start:end]
 		args := make([]any, 0, len(group)*cols)
 		for _, e := range group {
@@ -97,7 +97,7 @@ func (t *tx) CreateEmails(ctx context.Context, emails []*roster.Email) error {
 // CreateInvitations inserts invitations.
 func (t *tx) CreateInvitations(ctx context.Context, invs []*roster.Invitation) error {
 	const cols = 6
-	return inGroups(len(invs), t.d.rowsPerInsert, func(start, end int) error {
+	return inGroups(len(invs), t.d.rowsPerWrite, func(start, end int) error {
 		group := invs[start:end]
 		args := make([]any, 0, len(group)*cols)
 		for _, inv := range group {

@@ -110,7 +110,7 @@ func TestUsers(t *testing.T) {
 			t.Fatalf("the user created after a conflict: %v", err)
 		}
 
-		// UpdateUserChanges writes what differs, with the same version and email guards.
+		// UpdateUsersChanges writes what differs, with the same version and email guards.
 		now, err := db.FindUserByID(ctx, acme.ID, ann.ID)
 		if err != nil {
 			t.Fatal(err)
@@ -118,9 +118,11 @@ func TestUsers(t *testing.T) {
 		next := *now
 		next.License, next.LastName, next.Email = roster.LicenseStandard, "Lind", "ann.lind@example.com"
 		next.DirectLicense = roster.LicenseGrant{License: roster.LicenseStandard, Since: at.Add(time.Hour)}
-		write(t, db, func(tx roster.Tx) error { return tx.UpdateUserChanges(ctx, now, &next) })
+		write(t, db, func(tx roster.Tx) error {
+			return tx.UpdateUsersChanges(ctx, []roster.UserUpdate{{Before: now, After: &next}})
+		})
 		if next.Version != now.Version+1 {
-			t.Fatalf("Version after UpdateUserChanges = %d, want %d", next.Version, now.Version+1)
+			t.Fatalf("Version after UpdateUsersChanges = %d, want %d", next.Version, now.Version+1)
 		}
 		if got, err = db.FindUserByID(ctx, acme.ID, ann.ID); err != nil {
 			t.Fatal(err)
@@ -131,8 +133,12 @@ func TestUsers(t *testing.T) {
 		}
 		takenToo := next
 		takenToo.Email = bob.Email
-		wantCode(t, db.Write(ctx, func(tx roster.Tx) error { return tx.UpdateUserChanges(ctx, &next, &takenToo) }), roster.CodeConflict)
-		wantCode(t, db.Write(ctx, func(tx roster.Tx) error { return tx.UpdateUserChanges(ctx, now, &next) }), roster.CodeConflict)
+		wantCode(t, db.Write(ctx, func(tx roster.Tx) error {
+			return tx.UpdateUsersChanges(ctx, []roster.UserUpdate{{Before: &next, After: &takenToo}})
+		}), roster.CodeConflict)
+		wantCode(t, db.Write(ctx, func(tx roster.Tx) error {
+			return tx.UpdateUsersChanges(ctx, []roster.UserUpdate{{Before: now, After: &next}})
+		}), roster.CodeConflict)
 
 		write(t, db, func(tx roster.Tx) error { return tx.DeleteUser(ctx, acme.ID, ann.ID) })
 		_, err = db.FindUserByID(ctx, acme.ID, ann.ID)
@@ -460,4 +466,74 @@ func rebind(engine, q string) string {
 		return strings.Replace(q, "?", "$1", 1)
 	}
 	return q
+}
+
+// TestUpdateUsersChanges changes many users in one call, more than a statement carries on
+// PostgreSQL, with different sets of columns: licenses and their times (set and cleared),
+// names (found again by their search keys), a status. A stale version fails the whole call.
+func TestUpdateUsersChanges(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	eachEngine(t, func(t *testing.T, db *sqldb.DB) {
+		org := mustCreateOrg(t, db, "Acme")
+		var users []*roster.User
+		for i := range 250 {
+			u := newUser(org, fmt.Sprintf("u%03d@example.com", i), "First", "Last")
+			if i%5 == 0 {
+				u.WaitingLicense = roster.LicenseGrant{License: roster.LicensePremium, Since: at}
+			}
+			users = append(users, u)
+		}
+		write(t, db, func(tx roster.Tx) error { return tx.CreateUsers(ctx, users) })
+
+		updates := make([]roster.UserUpdate, len(users))
+		for i, u := range users {
+			next := *u
+			next.UpdatedAt = at.Add(time.Duration(i) * time.Minute)
+			switch i % 3 {
+			case 0:
+				next.License, next.GroupLicense = roster.LicensePremium, roster.LicensePremium
+				next.WaitingLicense = roster.LicenseGrant{}
+			case 1:
+				next.FirstName, next.LastName = "Renamed", fmt.Sprintf("Lind%03d", i)
+			case 2:
+				next.Status = roster.StatusInactive
+				next.DirectLicense = roster.LicenseGrant{License: roster.LicenseStandard, Since: at.Add(time.Hour)}
+			}
+			updates[i] = roster.UserUpdate{Before: u, After: &next}
+		}
+		write(t, db, func(tx roster.Tx) error { return tx.UpdateUsersChanges(ctx, updates) })
+		for _, u := range updates {
+			if u.After.Version != u.Before.Version+1 {
+				t.Fatalf("version %d after %d", u.After.Version, u.Before.Version)
+			}
+			got, err := db.FindUserByID(ctx, org.ID, u.After.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantEqual(t, got, u.After)
+		}
+		page, err := db.FindUsers(ctx, roster.UserFilter{OrgID: org.ID, Query: "lind00"})
+		if err != nil || len(page.Users) != 3 { // Lind001, Lind004, Lind007
+			t.Fatalf("search by the new last names: %v, %d users", err, len(page.Users))
+		}
+
+		// Again, one of them from the version read before the first call: it is stale, and the
+		// whole call changes nothing.
+		again := make([]roster.UserUpdate, 0, len(updates))
+		for _, u := range updates[1:] {
+			next := *u.After
+			next.Title = "Stale"
+			again = append(again, roster.UserUpdate{Before: u.After, After: &next})
+		}
+		stale := *updates[0].Before
+		staleNext := stale
+		staleNext.Title = "Stale"
+		again = append(again, roster.UserUpdate{Before: &stale, After: &staleNext})
+		wantCode(t, db.Write(ctx, func(tx roster.Tx) error { return tx.UpdateUsersChanges(ctx, again) }), roster.CodeConflict)
+		got, err := db.FindUserByID(ctx, org.ID, updates[1].After.ID)
+		if err != nil || got.Title == "Stale" {
+			t.Fatalf("a failed call changed a user: %v %+v", err, got)
+		}
+	})
 }
