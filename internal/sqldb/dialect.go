@@ -37,13 +37,14 @@ type dialect struct {
 	// instead of waiting for it and then finding it taken. SQLite needs nothing: the IMMEDIATE
 	// write transaction already runs one claim at a time.
 	claimLock string
-	// rowsPerWrite is how many rows one INSERT or UPDATE statement of a bulk write carries. PostgreSQL
-	// pays a network round trip a statement, so many rows a statement pay off. SQLite runs
-	// in-process, and a statement that writes several rows must be able to roll back alone:
-	// SQLite copies every page it touches into a statement journal first, which cost more
-	// (4 of 11 s of a bulk create, and 39 s with the journal in memory) than it saved. Audit
-	// entries are the exception (see CreateAuditEntries). An UPDATE of users spends its time
-	// in the B-trees of their indexes either way.
+	// rowsPerWrite is how many rows one INSERT or UPDATE statement of a bulk write carries.
+	// PostgreSQL pays a network round trip a statement, so many rows a statement pay off.
+	// SQLite runs in-process, and a statement that writes several rows must be able to roll
+	// back alone: SQLite copies every page it touches into a statement journal first, which
+	// cost more (4 of 11 s of a bulk create, and 39 s with the journal in memory) than it
+	// saved. Tables without a foreign key are the exception: with OR IGNORE their statements
+	// cannot abort (see CreateAuditEntries). An UPDATE of users spends its time in the B-trees
+	// of their indexes either way.
 	rowsPerWrite int
 	// insertIgnore and onConflictIgnore frame an INSERT that skips the rows that conflict.
 	// SQLite's OR IGNORE also skips rows that break NOT NULL, so that a statement of several

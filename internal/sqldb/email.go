@@ -80,7 +80,8 @@ func (r *reader) FindInvitation(ctx context.Context, id string) (*roster.Invitat
 // CreateEmails inserts messages into the outbox, several a statement where the engine gains.
 func (t *tx) CreateEmails(ctx context.Context, emails []*roster.Email) error {
 	const cols = 17
-	return inGroups(len(emails), t.d.rowsPerWrite, func(start, end int) error {
+	// rowsPerStatement a statement on SQLite too, as audit entries (CreateAuditEntries).
+	return inGroups(len(emails), rowsPerStatement, func(start, end int) error {
 		group := emails[start:end]
 		args := make([]any, 0, len(group)*cols)
 		for _, e := range group {
@@ -89,24 +90,31 @@ func (t *tx) CreateEmails(ctx context.Context, emails []*roster.Email) error {
 				e.Attempts, e.NextAttemptAt, e.LastError, e.CreatedAt, nullTime(zeroOrDBTime(e.SentAt)),
 				nullTime(zeroOrDBTime(e.ExpiresAt)), e.LeaseOwner, nullTime(zeroOrDBTime(e.LeaseUntil)))
 		}
-		_, err := t.run.exec(ctx, `INSERT INTO emails (`+emailColumns+`) VALUES `+placeholders(len(group), cols), args...)
-		return t.d.translate(err, errs{op: "create emails", conflict: "A message with this id already exists."})
+		res, err := t.run.exec(ctx, t.d.insertIgnore+` INTO emails (`+emailColumns+`) VALUES `+placeholders(len(group), cols)+t.d.onConflictIgnore, args...)
+		if err == nil {
+			err = allAffected(res, len(group), "A message with this id already exists.")
+		}
+		return t.d.translate(err, errs{op: "create emails"})
 	})
 }
 
 // CreateInvitations inserts invitations.
 func (t *tx) CreateInvitations(ctx context.Context, invs []*roster.Invitation) error {
 	const cols = 6
-	return inGroups(len(invs), t.d.rowsPerWrite, func(start, end int) error {
+	// rowsPerStatement a statement on SQLite too, as audit entries (CreateAuditEntries).
+	return inGroups(len(invs), rowsPerStatement, func(start, end int) error {
 		group := invs[start:end]
 		args := make([]any, 0, len(group)*cols)
 		for _, inv := range group {
 			inv.CreatedAt, inv.ExpiresAt = dbTime(inv.CreatedAt), dbTime(inv.ExpiresAt)
 			args = append(args, inv.ID, inv.SecretHash, inv.OrgID, inv.UserID, inv.CreatedAt, inv.ExpiresAt)
 		}
-		_, err := t.run.exec(ctx, `INSERT INTO invitations (id, secret_hash, org_id, user_id, created_at, expires_at)
-			VALUES `+placeholders(len(group), cols), args...)
-		return t.d.translate(err, errs{op: "create invitations", conflict: "An invitation with this id already exists."})
+		res, err := t.run.exec(ctx, t.d.insertIgnore+` INTO invitations (id, secret_hash, org_id, user_id, created_at, expires_at)
+			VALUES `+placeholders(len(group), cols)+t.d.onConflictIgnore, args...)
+		if err == nil {
+			err = allAffected(res, len(group), "An invitation with this id already exists.")
+		}
+		return t.d.translate(err, errs{op: "create invitations"})
 	})
 }
 
