@@ -131,7 +131,7 @@ func (t *tx) UpdateUser(ctx context.Context, u *roster.User) error {
 	return nil
 }
 
-// userSetColumns are the columns UpdateUserChanges may set, in the order of userArgs less the
+// userSetColumns are the columns UpdateUsersChanges may set, in the order of userArgs less the
 // id, the organization and the version.
 var userSetColumns = strings.Fields(`email first_name last_name display_name phone_number
 	title department preferred_language status license cc_role admin_role sync_status
