@@ -113,3 +113,22 @@ func (b *bench) syncLatency(ctx context.Context, samples int) {
 	}
 	report("sync latency, license change to valid (builtin connector, %s)", []any{b.engine}, times, "target median < 200ms")
 }
+
+// deliverAll runs the sync engine on the builtin connector until no user of o is pending.
+func deliverAll(ctx context.Context, db *sqldb.DB, o *roster.Org) {
+	engine := contactcenter.New(db, contactcenter.NewBuiltin(db), contactcenter.Options{Logger: slog.New(slog.DiscardHandler)})
+	ectx, stop := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = engine.Run(ectx) })
+	defer func() { stop(); wg.Wait() }()
+	for {
+		page, err := db.FindUsers(ctx, roster.UserFilter{OrgID: o.ID, SyncStatus: roster.SyncPending, Limit: 1})
+		if err != nil {
+			log.Fatal(err)
+		}
+		if len(page.Users) == 0 {
+			return
+		}
+		time.Sleep(time.Second)
+	}
+}
