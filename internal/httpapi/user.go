@@ -292,7 +292,7 @@ func (api *API) getUser(w http.ResponseWriter, r *http.Request, a roster.Actor) 
 	if err != nil {
 		return err
 	}
-	e, err := api.svc.LicenseSources(r.Context(), a, u.OrgID, u.ID)
+	e, err := api.svc.UserLicenseSources(r.Context(), a, u)
 	if err != nil {
 		return err
 	}

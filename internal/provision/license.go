@@ -241,7 +241,16 @@ func (s *Service) LicenseSources(ctx context.Context, a roster.Actor, orgID, use
 	if err != nil {
 		return nil, err
 	}
-	ms, err := s.store.FindMembershipsOfUsers(ctx, orgID, []string{userID})
+	return s.UserLicenseSources(ctx, a, u)
+}
+
+// UserLicenseSources explains where the license of u, a user just read, comes from: a read of
+// one user shows it without reading the user twice.
+func (s *Service) UserLicenseSources(ctx context.Context, a roster.Actor, u *roster.User) (*LicenseExplanation, error) {
+	if err := authorize(a, u.OrgID, permRead); err != nil {
+		return nil, err
+	}
+	ms, err := s.store.FindMembershipsOfUsers(ctx, u.OrgID, []string{u.ID})
 	if err != nil {
 		return nil, err
 	}

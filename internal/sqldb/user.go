@@ -218,7 +218,7 @@ func updateUsersQuery(cols []string, rows int) string {
 		}
 		q.WriteString(row)
 	}
-	q.WriteString(") AS v (id, org_id, version, " + strings.Join(cols, ", ") + ")")
+	q.WriteString(") AS v (" + strings.Join(append([]string{"id", "org_id", "version"}, cols...), ", ") + ")")
 	q.WriteString(" WHERE u.id = v.id AND u.org_id = v.org_id AND u.version = v.version")
 	return q.String()
 }

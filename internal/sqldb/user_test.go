@@ -518,6 +518,18 @@ func TestUpdateUsersChanges(t *testing.T) {
 			t.Fatalf("search by the new last names: %v, %d users", err, len(page.Users))
 		}
 
+		// An update that changes nothing still moves the version, as UpdateUser does.
+		same := *updates[0].After
+		write(t, db, func(tx roster.Tx) error {
+			return tx.UpdateUsersChanges(ctx, []roster.UserUpdate{{Before: updates[0].After, After: &same}})
+		})
+		if got, err := db.FindUserByID(ctx, org.ID, same.ID); err != nil {
+			t.Fatal(err)
+		} else if got.Version != updates[0].After.Version+1 || same.Version != got.Version {
+			t.Fatalf("after an update of nothing: version %d (%d), was %d", got.Version, same.Version, updates[0].After.Version)
+		}
+		updates[0].After = &same
+
 		// Again, one of them from the version read before the first call: it is stale, and the
 		// whole call changes nothing.
 		again := make([]roster.UserUpdate, 0, len(updates))
