@@ -283,6 +283,9 @@ var remoteScenarios = []scenario{
 	{name: "users-no-subcommand", code: 2, args: []string{"users"}},
 	{name: "users-unknown-flag", code: 2, args: []string{"users", "list", "--org", "{acme}", "--colour"}},
 	{name: "users-help", args: []string{"users", "list", "-h"}},
+	// A subcommand's help names its arguments, from the command's usage table.
+	{name: "users-add-help", args: []string{"users", "add", "-h"}},
+	{name: "users-reactivate-help", args: []string{"users", "reactivate", "-h"}},
 	{name: "missing-org", code: 2, args: []string{"users", "list"}},
 	{name: "missing-token", token: "none", code: 2, args: []string{"users", "list", "--org", "{acme}"}},
 	{name: "wrong-token", token: "bad", code: 1, args: []string{"users", "list", "--org", "{acme}"}},

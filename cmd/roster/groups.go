@@ -38,7 +38,7 @@ func (c *groupsCommand) run(ctx context.Context, args []string) error {
 		return usageErrorf("%s", groupsUsage)
 	}
 	sub, args := args[0], args[1:]
-	fs := newFlagSet("groups "+sub, "groups "+sub+" [flags]", c.stdout)
+	fs := newFlagSet("groups "+sub, subcommandSynopsis("groups", sub, groupsUsage), c.stdout)
 	c.register(fs)
 	c.registerOrg(fs)
 	switch sub {

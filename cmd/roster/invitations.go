@@ -23,7 +23,7 @@ func (c *invitationsCommand) run(ctx context.Context, args []string) error {
 		return usageErrorf("%s", invitationsUsage)
 	}
 	sub, args := args[0], args[1:]
-	fs := newFlagSet("invitations "+sub, "invitations "+sub+" [flags]", c.stdout)
+	fs := newFlagSet("invitations "+sub, subcommandSynopsis("invitations", sub, invitationsUsage), c.stdout)
 	c.registerOrg(fs)
 	c.register(fs)
 	switch sub {

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"roster"
@@ -150,6 +151,22 @@ func newFlagSet(name, synopsis string, stdout io.Writer) *flag.FlagSet {
 		fs.PrintDefaults()
 	}
 	return fs
+}
+
+// subcommandSynopsis returns the synopsis of subcommand sub of a command family, from the
+// family's usage table (its first line is the family's synopsis, then a line a subcommand):
+// the line's first column, such as "add EMAIL", so that "roster users add -h" names the
+// arguments as well as the flags.
+func subcommandSynopsis(family, sub, usage string) string {
+	for _, line := range strings.Split(usage, "\n")[1:] {
+		col, _, _ := strings.Cut(strings.TrimSpace(line), "  ")
+		for _, form := range strings.Split(col, ", ") { // "deactivate USER, reactivate USER"
+			if form == sub || strings.HasPrefix(form, sub+" ") {
+				return family + " " + form + " [flags]"
+			}
+		}
+	}
+	return family + " " + sub + " [flags]"
 }
 
 // flagOutput holds what the flag package prints while parsing: the usage, after a mistake too.

@@ -25,7 +25,7 @@ func (c *orgsCommand) run(ctx context.Context, args []string) error {
 		return usageErrorf("%s", orgsUsage)
 	}
 	sub, args := args[0], args[1:]
-	fs := newFlagSet("orgs "+sub, "orgs "+sub+" [flags]", c.stdout)
+	fs := newFlagSet("orgs "+sub, subcommandSynopsis("orgs", sub, orgsUsage), c.stdout)
 	c.register(fs)
 	switch sub {
 	case "list":

@@ -31,7 +31,7 @@ func (c *tasksCommand) run(ctx context.Context, args []string) error {
 		return usageErrorf("%s", tasksUsage)
 	}
 	sub, args := args[0], args[1:]
-	fs := newFlagSet("tasks "+sub, "tasks "+sub+" [flags]", c.stdout)
+	fs := newFlagSet("tasks "+sub, subcommandSynopsis("tasks", sub, tasksUsage), c.stdout)
 	c.registerOrg(fs)
 	switch sub {
 	case "list":

@@ -32,7 +32,7 @@ func (c *templatesCommand) run(ctx context.Context, args []string) error {
 		return usageErrorf("%s", templatesUsage)
 	}
 	sub, args := args[0], args[1:]
-	fs := newFlagSet("templates "+sub, "templates "+sub+" [flags]", c.stdout)
+	fs := newFlagSet("templates "+sub, subcommandSynopsis("templates", sub, templatesUsage), c.stdout)
 	c.register(fs)
 	c.registerOrg(fs)
 	switch sub {

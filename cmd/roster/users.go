@@ -32,7 +32,7 @@ func (c *usersCommand) run(ctx context.Context, args []string) error {
 		return usageErrorf("%s", usersUsage)
 	}
 	sub, args := args[0], args[1:]
-	fs := newFlagSet("users "+sub, "users "+sub+" [flags]", c.stdout)
+	fs := newFlagSet("users "+sub, subcommandSynopsis("users", sub, usersUsage), c.stdout)
 	c.register(fs)
 	c.registerOrg(fs)
 	switch sub {
