@@ -26,16 +26,17 @@ type AuditEntry struct {
 
 // AuditFilter selects a page of audit entries, newest first.
 type AuditFilter struct {
-	OrgID     string
-	Action    string
-	TargetID  string
-	ActorID   string
-	TaskID    string // only the changes of this task
-	Interface Interface
-	Since     time.Time // inclusive; zero means no bound
-	Until     time.Time // exclusive; zero means no bound
-	Limit     int
-	Before    string // id of the last entry of the previous page
+	OrgID      string
+	Action     string
+	TargetID   string
+	TargetKind string // only entries of this kind of target, for example "user"
+	ActorID    string
+	TaskID     string // only the changes of this task
+	Interface  Interface
+	Since      time.Time // inclusive; zero means no bound
+	Until      time.Time // exclusive; zero means no bound
+	Limit      int
+	Before     string // id of the last entry of the previous page
 }
 
 // AuditPage is one page of audit entries.

@@ -168,17 +168,13 @@ func (rv *revertRun) revertChunk(ctx context.Context, tx roster.Tx, orgID string
 }
 
 // revertUser undoes what the import did to one user, unless the user changed since: the
-// import's audit entry must still be the user's latest. A deletion is written here; a restore
-// is returned to be written with the others of the chunk.
+// import's entry must still be the latest change of the user's directory fields. A deletion is
+// written here; a restore is returned to be written with the others of the chunk.
 func (rv *revertRun) revertUser(ctx context.Context, tx roster.Tx, org *roster.Org, userID string) (*roster.TaskRow, *userWrite, error) {
-	page, err := tx.FindAuditEntries(ctx, roster.AuditFilter{OrgID: org.ID, TargetID: userID, Limit: 1})
+	last, err := lastDirectoryChange(ctx, tx, org.ID, userID)
 	if err != nil {
 		return nil, nil, err
 	}
-	if len(page.Entries) == 0 {
-		return nil, nil, fmt.Errorf("revert user %s: no audit entry", userID)
-	}
-	last := page.Entries[0]
 	if last.TaskID != rv.importID {
 		return &roster.TaskRow{Outcome: string(csvfile.OutcomeWarning), Code: codeChangedSince,
 			Message: fmt.Sprintf("Not reverted: the user was changed after the import (%s by %s at %s).",
@@ -231,6 +227,29 @@ func (rv *revertRun) revertUser(ctx context.Context, tx roster.Tx, org *roster.O
 		w.audit.After = withField(w.audit.After, "groupLicenses", before["groupLicenses"])
 	}
 	return &roster.TaskRow{Outcome: string(csvfile.OutcomeUpdated), Message: "Restored to the values before the import."}, w, nil
+}
+
+// lastDirectoryChange returns the latest audit entry that changed the directory fields of a
+// user: its profile, status, license, roles or memberships, by whoever made it. The contact
+// center's entries (agent.*, the sync following a change) and invitations sent again change
+// none of them, so they are passed over.
+func lastDirectoryChange(ctx context.Context, tx roster.Tx, orgID, userID string) (*roster.AuditEntry, error) {
+	f := roster.AuditFilter{OrgID: orgID, TargetID: userID, TargetKind: "user", Limit: 10}
+	for {
+		page, err := tx.FindAuditEntries(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range page.Entries {
+			if e.Action != actionInvite {
+				return e, nil
+			}
+		}
+		if page.Next == "" {
+			return nil, fmt.Errorf("revert user %s: no audit entry", userID)
+		}
+		f.Before = page.Next
+	}
 }
 
 // restoreMemberships puts back the licenses of u's memberships recorded in an audit entry's

@@ -17,6 +17,10 @@ import (
 	"roster/internal/worker"
 )
 
+// actionInvite is the audit action of an invitation sent again. It changes no field of the
+// user, so a revert does not count it as a change since the import.
+const actionInvite = "user.invite"
+
 // InvitationTTL is how long an invitation link works.
 const InvitationTTL = 7 * 24 * time.Hour
 
@@ -106,7 +110,7 @@ func (s *Service) ResendInvitation(ctx context.Context, a roster.Actor, orgID, u
 		if err := tx.CreateEmails(ctx, []*roster.Email{e}); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, a, orgID, "user.invite", "user", u.ID, u.Email, nil,
+		return s.audit(ctx, tx, a, orgID, actionInvite, "user", u.ID, u.Email, nil,
 			map[string]any{"expiresAt": inv.ExpiresAt.Format(time.RFC3339)})
 	})
 	if err != nil {
@@ -373,7 +377,7 @@ func (s *Service) resendChunk(ctx context.Context, tx roster.Tx, a roster.Actor,
 			}
 			inv, e := s.invite(org, u)
 			invs, emails = append(invs, inv), append(emails, e)
-			audits = append(audits, s.auditEntry(a, orgID, "user.invite", "user", u.ID, u.Email, nil,
+			audits = append(audits, s.auditEntry(a, orgID, actionInvite, "user", u.ID, u.Email, nil,
 				map[string]any{"expiresAt": inv.ExpiresAt.Format(time.RFC3339)}))
 			row.Outcome, row.Message = string(csvfile.OutcomeUpdated), "Invitation queued."
 			c.Counts.Updated++

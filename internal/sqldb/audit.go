@@ -76,6 +76,9 @@ func auditQuery(f roster.AuditFilter, limit int) (string, []any) {
 	if f.TargetID != "" {
 		w.add("target_id = ?", f.TargetID)
 	}
+	if f.TargetKind != "" {
+		w.add("target_kind = ?", f.TargetKind)
+	}
 	if f.Action != "" {
 		w.add("action = ?", f.Action)
 	}
