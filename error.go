@@ -33,6 +33,7 @@ const (
 	CodeProfileMismatch          Code = "profile_mismatch"
 	CodeProfileResetUnconfirmed  Code = "profile_reset_unconfirmed"
 	CodeTemplateOff              Code = "template_off"
+	CodeTooManyAttempts          Code = "too_many_attempts"
 	CodeInternal                 Code = "internal"
 )
 
@@ -42,7 +43,7 @@ var Codes = []Code{
 	CodeEmailInOtherOrg, CodeNoSeatsAvailable, CodeRoleRequiresPremium, CodeAdminRoleOnCreate,
 	CodeSupervisorAdminExclusive, CodeBatchTooLarge, CodePreconditionFailed, CodePreconditionRequired,
 	CodeImportInProgress, CodeFileTooLarge, CodeNameExists, CodeInUse, CodeLicenseInherited,
-	CodeProfileMismatch, CodeProfileResetUnconfirmed, CodeTemplateOff, CodeInternal,
+	CodeProfileMismatch, CodeProfileResetUnconfirmed, CodeTemplateOff, CodeTooManyAttempts, CodeInternal,
 }
 
 // Error is the one error type of the domain: a code, a message safe to show to the caller,
@@ -51,7 +52,19 @@ type Error struct {
 	Code    Code
 	Message string
 	Fields  []FieldError
-	Err     error
+	// Params are the values the message speaks of (a limit, a license, a count), by name, so
+	// that each language can say the same thing in its own words.
+	Params map[string]any
+	Err    error
+}
+
+// With returns e with the parameter name set to v.
+func (e *Error) With(name string, v any) *Error {
+	if e.Params == nil {
+		e.Params = map[string]any{}
+	}
+	e.Params[name] = v
+	return e
 }
 
 // FieldError says what is wrong with one field of the input.
@@ -105,6 +118,15 @@ func ErrorMessage(err error) string {
 		return e.Message
 	}
 	return "An internal error occurred."
+}
+
+// ErrorParams returns the parameters of err's message, if any.
+func ErrorParams(err error) map[string]any {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Params
+	}
+	return nil
 }
 
 // ErrorFields returns the field errors of err, if any.

@@ -21,6 +21,7 @@ type Store interface {
 // Reader holds the queries, available outside and inside a transaction. A missing row is an
 // *Error with CodeNotFound.
 type Reader interface {
+	ConsoleReader
 	FindOrgByID(ctx context.Context, id string) (*Org, error)
 	FindOrgs(ctx context.Context) ([]*Org, error)
 
@@ -121,13 +122,12 @@ type Reader interface {
 	FindEmails(ctx context.Context, f EmailFilter) (*EmailPage, error)
 	// FindInvitation returns an invitation; inside Write it locks it on PostgreSQL.
 	FindInvitation(ctx context.Context, id string) (*Invitation, error)
-	// FindConsolePassword returns the hash of a user's console password.
-	FindConsolePassword(ctx context.Context, userID string) (string, error)
 }
 
 // Tx is a write transaction.
 type Tx interface {
 	Reader
+	ConsoleTx
 
 	CreateOrg(ctx context.Context, o *Org) error
 	// UpdateOrg writes every field of o except Usage, and sets o.Version to the stored
@@ -256,8 +256,6 @@ type Tx interface {
 	DeleteInvitations(ctx context.Context, userID string) error
 	// AcceptInvitation marks an invitation accepted; CodeConflict when it already was.
 	AcceptInvitation(ctx context.Context, id string, at time.Time) error
-	// SetConsolePassword stores the hash of a user's console password, replacing any other.
-	SetConsolePassword(ctx context.Context, userID, hash string, at time.Time) error
 	// ClaimEmails leases up to limit queued messages whose next attempt is due to owner until
 	// now+lease. Two workers never hold one message while its lease holds.
 	ClaimEmails(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]*Email, error)

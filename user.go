@@ -211,6 +211,7 @@ type UserFilter struct {
 	GroupID    string // members of this group only
 	Limit      int    // at most MaxPageSize; 0 means DefaultPageSize
 	After      string // the email of the last user of the previous page
+	Before     string // the email of the first user of the next page, to page backwards
 }
 
 // Page sizes of every list.
@@ -227,6 +228,7 @@ const TotalCap = 10000
 type UserPage struct {
 	Users []*User
 	Next  string // cursor of the next page; empty on the last page
+	Prev  string // cursor (UserFilter.Before) of the previous page; empty on the first page
 	Total int    // number of users matching the filter (see TotalExact)
 	// TotalExact is false when Total is the lower bound TotalCap.
 	TotalExact bool

@@ -61,6 +61,7 @@ var problemKinds = map[roster.Code]problemKind{
 	roster.CodeProfileResetUnconfirmed:  {http.StatusConflict, "Profile reset not confirmed"},
 	roster.CodeTemplateOff:              {http.StatusConflict, "Automatic license assignment is off"},
 	roster.CodePreconditionFailed:       {http.StatusPreconditionFailed, "Precondition failed"},
+	roster.CodeTooManyAttempts:          {http.StatusTooManyRequests, "Too many attempts"},
 	codeRequestTooLarge:                 {http.StatusRequestEntityTooLarge, "Request too large"},
 	roster.CodeFileTooLarge:             {http.StatusRequestEntityTooLarge, "File too large"},
 	codeUnsupportedMediaType:            {http.StatusUnsupportedMediaType, "Unsupported media type"},

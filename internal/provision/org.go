@@ -22,6 +22,24 @@ func (s *Service) CreateOrg(ctx context.Context, a roster.Actor, c OrgChange) (*
 	if err := authorize(a, "", permSystem); err != nil {
 		return nil, err
 	}
+	o, err := s.newOrg(c)
+	if err != nil {
+		return nil, err
+	}
+	err = s.store.Write(ctx, func(tx roster.Tx) error {
+		if err := tx.CreateOrg(ctx, o); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, a, o.ID, "org.create", "org", o.ID, o.Name, nil, orgFields(o))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+// newOrg returns the organization c describes, with the defaults of a new one.
+func (s *Service) newOrg(c OrgChange) (*roster.Org, error) {
 	now := s.clock()
 	o := &roster.Org{
 		ID: roster.NewID(), Platform: roster.PlatformNew,
@@ -32,15 +50,6 @@ func (s *Service) CreateOrg(ctx context.Context, a roster.Actor, c OrgChange) (*
 		return nil, roster.InvalidFields(roster.FieldError{Field: "name", Code: roster.CodeInvalid, Message: "The organization needs a name."})
 	}
 	if err := applyOrgChange(o, c); err != nil {
-		return nil, err
-	}
-	err := s.store.Write(ctx, func(tx roster.Tx) error {
-		if err := tx.CreateOrg(ctx, o); err != nil {
-			return err
-		}
-		return s.audit(ctx, tx, a, o.ID, "org.create", "org", o.ID, o.Name, nil, orgFields(o))
-	})
-	if err != nil {
 		return nil, err
 	}
 	return o, nil

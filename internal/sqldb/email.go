@@ -180,17 +180,3 @@ func (t *tx) SaveEmail(ctx context.Context, e *roster.Email, owner string) error
 	}
 	return t.d.translate(err, errs{op: "save email " + e.ID})
 }
-
-// FindConsolePassword returns the hash of a user's console password.
-func (r *reader) FindConsolePassword(ctx context.Context, userID string) (string, error) {
-	var hash string
-	err := r.run.queryRow(ctx, `SELECT hash FROM console_passwords WHERE user_id = ?`, userID).Scan(&hash)
-	return hash, r.d.translate(err, errs{op: "find console password", notFound: "The user has no console password."})
-}
-
-// SetConsolePassword stores the hash of a user's console password.
-func (t *tx) SetConsolePassword(ctx context.Context, userID, hash string, at time.Time) error {
-	_, err := t.run.exec(ctx, `INSERT INTO console_passwords (user_id, hash, updated_at) VALUES (?, ?, ?)
-		ON CONFLICT (user_id) DO UPDATE SET hash = excluded.hash, updated_at = excluded.updated_at`, userID, hash, dbTime(at))
-	return t.d.translate(err, errs{op: "set console password"})
-}

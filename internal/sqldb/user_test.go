@@ -206,7 +206,11 @@ func allPages(t *testing.T, db *sqldb.DB, f roster.UserFilter) (emails []string,
 		for _, u := range page.Users {
 			emails = append(emails, u.Email)
 		}
+		if (f.After == "") != (page.Prev == "") && len(page.Users) > 0 {
+			t.Fatalf("page after %q has previous-page cursor %q", f.After, page.Prev)
+		}
 		if page.Next == "" {
+			checkBackwards(t, db, f, page, emails)
 			return emails, first
 		}
 		if i > 1000 {
@@ -214,6 +218,42 @@ func allPages(t *testing.T, db *sqldb.DB, f roster.UserFilter) (emails []string,
 		}
 		f.After = page.Next
 	}
+}
+
+// checkBackwards pages from the last page back to the first with the previous-page cursors,
+// and checks that it reads the same users as the way forward.
+func checkBackwards(t *testing.T, db *sqldb.DB, f roster.UserFilter, last *roster.UserPage, forward []string) {
+	t.Helper()
+	var back []string
+	page := last
+	for i := 0; ; i++ {
+		back = append(slices.Clone(emailsOf(page.Users)), back...)
+		if page.Prev == "" {
+			break
+		}
+		if i > 1000 {
+			t.Fatal("paging backwards does not end")
+		}
+		f.After, f.Before = "", page.Prev
+		var err error
+		if page, err = db.FindUsers(context.Background(), f); err != nil {
+			t.Fatalf("FindUsers(%+v): %v", f, err)
+		}
+		if page.Next == "" {
+			t.Fatalf("a page read backwards from %q has no next page", f.Before)
+		}
+	}
+	if !slices.Equal(back, forward) {
+		t.Fatalf("backwards: %v\nforwards: %v", back, forward)
+	}
+}
+
+func emailsOf(us []*roster.User) []string {
+	out := make([]string, len(us))
+	for i, u := range us {
+		out[i] = u.Email
+	}
+	return out
 }
 
 func TestFindUsers(t *testing.T) {

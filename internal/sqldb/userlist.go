@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -19,7 +20,7 @@ import (
 // matches to sort) and the capped count of two filters at once.
 
 // FindUsers returns one page of an organization's users ordered by email, after the email
-// f.After, and the number of users matching f: exact from the organization's counters when f
+// f.After or before f.Before, and the number of users matching f: exact from the organization's counters when f
 // filters on nothing but the license, or from the group's when on nothing but the group,
 // otherwise counted up to roster.TotalCap.
 func (r *reader) FindUsers(ctx context.Context, f roster.UserFilter) (*roster.UserPage, error) {
@@ -60,11 +61,39 @@ func (r *reader) FindUsers(ctx context.Context, f roster.UserFilter) (*roster.Us
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("find users of organization %s: %w", f.OrgID, err)
 	}
-	if len(page.Users) > limit {
+	more := len(page.Users) > limit
+	if more {
 		page.Users = page.Users[:limit]
-		page.Next = page.Users[limit-1].Email
+	}
+	if n := len(page.Users); n > 0 && f.Before != "" {
+		// Read backwards from the cursor: put the page in email order again. There is a
+		// next page, the one the cursor came from.
+		slices.Reverse(page.Users)
+		page.Next = page.Users[n-1].Email
+		if more {
+			page.Prev = page.Users[0].Email
+		}
+	} else if n > 0 {
+		if more {
+			page.Next = page.Users[n-1].Email
+		}
+		if f.After != "" {
+			page.Prev = page.Users[0].Email
+		}
 	}
 	return page, nil
+}
+
+// cursor returns the condition of f's cursor on the email column (with a planner hint) and
+// the order of the page query: after the cursor in email order, or before it backwards.
+func cursor(f roster.UserFilter, hint string) (cond string, arg any, order string) {
+	switch {
+	case f.Before != "":
+		return hint + "email < ?", f.Before, " ORDER BY email DESC"
+	case f.After != "":
+		return hint + "email > ?", f.After, " ORDER BY email"
+	}
+	return "", nil, " ORDER BY email"
 }
 
 // pageQuery returns the query of the page of f, whose prefix is lower-cased already, but for
@@ -79,10 +108,11 @@ func (d *dialect) pageQuery(f roster.UserFilter, prefix string, dense bool) (str
 	w := &where{}
 	w.add("org_id = ?", f.OrgID)
 	w.and(userFilters(f, ""))
-	if f.After != "" {
-		w.add("email > ?", f.After)
+	cond, arg, order := cursor(f, "")
+	if cond != "" {
+		w.add(cond, arg)
 	}
-	return `SELECT ` + userColumns + ` FROM users` + w.String() + ` ORDER BY email LIMIT ?`, w.args
+	return `SELECT ` + userColumns + ` FROM users` + w.String() + order + ` LIMIT ?`, w.args
 }
 
 // searchQuery returns the page query of a search for prefix in the email, first name or last
@@ -97,13 +127,14 @@ func (d *dialect) pageQuery(f roster.UserFilter, prefix string, dense bool) (str
 // cursor on, or the index of a common status, and tests the names row by row.
 func (d *dialect) searchQuery(f roster.UserFilter, prefix string) (string, []any) {
 	var args []any
+	_, _, order := cursor(f, "")
 	arm := func(col, hint string) string {
 		w := &where{}
 		w.add("org_id = ?", f.OrgID)
 		cond, a := prefixRange(col, prefix)
 		w.add(cond, a...)
-		if f.After != "" {
-			w.add(hint+"email > ?", f.After)
+		if cond, arg, _ := cursor(f, hint); cond != "" {
+			w.add(cond, arg)
 		}
 		w.and(userFilters(f, hint))
 		args = append(args, w.args...)
@@ -112,8 +143,8 @@ func (d *dialect) searchQuery(f roster.UserFilter, prefix string) (string, []any
 	union := arm("email", "") +
 		" UNION " + arm("first_name_key", d.unindexed) +
 		" UNION " + arm("last_name_key", d.unindexed)
-	return `SELECT ` + userColumns + ` FROM users WHERE org_id = ? AND email IN (` + union + `
-		ORDER BY email LIMIT ?) ORDER BY email`, append([]any{f.OrgID}, args...)
+	return `SELECT ` + userColumns + ` FROM users WHERE org_id = ? AND email IN (` + union +
+		order + ` LIMIT ?)` + order, append([]any{f.OrgID}, args...)
 }
 
 // denseSearchQuery is the page query of a search that matches at least roster.TotalCap users.
@@ -132,11 +163,12 @@ func (d *dialect) denseSearchQuery(f roster.UserFilter, prefix string) (string, 
 		args = append(args, a...)
 	}
 	w.add("("+strings.Join(terms, " OR ")+")", args...)
-	if f.After != "" {
-		w.add("email > ?", f.After)
+	cond, arg, order := cursor(f, "")
+	if cond != "" {
+		w.add(cond, arg)
 	}
 	w.and(userFilters(f, d.unindexed))
-	return `SELECT ` + userColumns + ` FROM users` + w.String() + ` ORDER BY email LIMIT ?`, w.args
+	return `SELECT ` + userColumns + ` FROM users` + w.String() + order + ` LIMIT ?`, w.args
 }
 
 // userFilters returns the conditions of f on the license, status, sync status, roles and group.

@@ -1,0 +1,64 @@
+package roster
+
+import (
+	"context"
+	"time"
+)
+
+// ConsoleSession is one signed-in browser of an administrator. Only the SHA-256 of its
+// secret is stored: a reader of the database cannot take the session over.
+type ConsoleSession struct {
+	ID         string
+	UserID     string
+	OrgID      string // the organization of the user
+	SecretHash []byte
+	// Language is the language chosen on the sign-in page, before the person was known;
+	// "" once the person's own choice applies.
+	Language   Language
+	Flash      string // a message for the next page, shown once
+	CreatedAt  time.Time
+	LastSeenAt time.Time
+	ClientAddr string // where the session signed in from, shown on the account page
+	UserAgent  string
+}
+
+// ConsoleReader holds the console's queries.
+type ConsoleReader interface {
+	// FindConsoleSession returns the session with this id.
+	FindConsoleSession(ctx context.Context, id string) (*ConsoleSession, error)
+	// FindConsoleSessions returns the sessions of a user, newest first.
+	FindConsoleSessions(ctx context.Context, userID string) ([]*ConsoleSession, error)
+	// FindConsolePassword returns the hash of a user's console password.
+	FindConsolePassword(ctx context.Context, userID string) (string, error)
+	// CountSignInFailures counts the failed sign-ins recorded for key since a time.
+	CountSignInFailures(ctx context.Context, key string, since time.Time) (int, error)
+	// IsInstallationAdmin reports whether the user may administer the whole installation.
+	IsInstallationAdmin(ctx context.Context, userID string) (bool, error)
+	// FindSetupSecret returns the hash of the first start's setup secret; not_found when there
+	// is none.
+	FindSetupSecret(ctx context.Context) ([]byte, error)
+}
+
+// ConsoleTx holds the console's changes.
+type ConsoleTx interface {
+	CreateConsoleSession(ctx context.Context, s *ConsoleSession) error
+	// UpdateConsoleSession saves the session's last use, language and flash message.
+	UpdateConsoleSession(ctx context.Context, s *ConsoleSession) error
+	DeleteConsoleSession(ctx context.Context, id string) error
+	// DeleteConsoleSessions ends every session of a user but the one with id keep ("" for
+	// none), and returns how many it ended.
+	DeleteConsoleSessions(ctx context.Context, userID, keep string) (int, error)
+	// DeleteExpiredConsoleSessions ends sessions last used before idle or begun before
+	// absolute.
+	DeleteExpiredConsoleSessions(ctx context.Context, idle, absolute time.Time) error
+	// SetConsolePassword stores the hash of a user's console password, replacing any other.
+	SetConsolePassword(ctx context.Context, userID, hash string, at time.Time) error
+	// RecordSignInFailure records a failed sign-in under key, and forgets those of every key
+	// older than before.
+	RecordSignInFailure(ctx context.Context, key string, at, before time.Time) error
+	// ClearSignInFailures forgets the failures of key.
+	ClearSignInFailures(ctx context.Context, key string) error
+	GrantInstallationAdmin(ctx context.Context, userID string, at time.Time) error
+	// SetSetupSecret replaces the setup secret's hash; nil removes it.
+	SetSetupSecret(ctx context.Context, hash []byte, at time.Time) error
+}
