@@ -109,6 +109,9 @@ func (c *serveCommand) run(ctx context.Context, args []string) error {
 	fmt.Fprintf(c.stdout, "Data: %s\n", db.describe())
 	fmt.Fprintf(c.stdout, "API: http://%s/api/v1 (description at /api/v1/openapi.json)\n", ln.Addr())
 	fmt.Fprintf(c.stdout, "Contact center: %s connector\n", conn.Name())
+	if err := c.firstStart(ctx, svc, baseURL); err != nil {
+		return err
+	}
 	if sender != nil {
 		fmt.Fprintf(c.stdout, "Mail: sent through %s, links to %s\n", redactURL(smtpURL), baseURL)
 	} else {
@@ -148,9 +151,38 @@ func (c *serveCommand) run(ctx context.Context, args []string) error {
 	}
 	// Every node delivers the sync queue; jobs are leased, so nodes share it.
 	workers.Go(func() { _ = engine.Run(wctx) })
-	srv := server.New(server.Config{Service: svc, Store: store, Logger: log})
+	srv := server.New(server.Config{Service: svc, Store: store, Logger: log, BaseURL: baseURL})
 	return srv.Serve(ctx, ln)
 }
 
 // workersPerProcess is how many tasks one process runs at a time.
 const workersPerProcess = 2
+
+// firstStart prints where the console is and, on an installation without organizations,
+// creates the first one from ROSTER_ADMIN_EMAIL and ROSTER_ADMIN_PASSWORD, or prints the
+// one-time link that does it in a browser.
+func (c *serveCommand) firstStart(ctx context.Context, svc *provision.Service, baseURL string) error {
+	if email, pw := c.env("ROSTER_ADMIN_EMAIL"), c.env("ROSTER_ADMIN_PASSWORD"); email != "" || pw != "" {
+		name := c.env("ROSTER_ADMIN_ORG")
+		if name == "" {
+			name = "My organization"
+		}
+		u, err := svc.BootstrapAdmin(ctx, provision.Setup{OrgName: name, Email: email, Password: pw})
+		if err != nil {
+			return fmt.Errorf("ROSTER_ADMIN_EMAIL and ROSTER_ADMIN_PASSWORD: %s", roster.ErrorMessage(err))
+		}
+		if u != nil {
+			fmt.Fprintf(c.stdout, "Created organization %q and its full administrator %s\n", name, u.Email)
+		}
+	}
+	secret, err := svc.PrepareSetup(ctx)
+	if err != nil {
+		return err
+	}
+	if secret != "" {
+		fmt.Fprintf(c.stdout, "Set up the first organization and its administrator (this link works once):\n  %s/console/setup/%s\n", baseURL, secret)
+		return nil
+	}
+	fmt.Fprintf(c.stdout, "Console: %s/console/\n", baseURL)
+	return nil
+}

@@ -37,7 +37,7 @@ func TestInvitationPage(t *testing.T) {
 	path := strings.TrimPrefix(page.Emails[0].Link, "http://roster.test")
 
 	mux := http.NewServeMux()
-	console.New(svc, slog.New(slog.DiscardHandler)).Register(mux)
+	console.New(console.Config{Service: svc, Logger: slog.New(slog.DiscardHandler)}).Register(mux)
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 	do := func(method, path, lang string) (int, http.Header, string) {
@@ -112,7 +112,7 @@ func TestAdministratorSetsPassword(t *testing.T) {
 	}
 	path := strings.TrimPrefix(page.Emails[0].Link, "http://roster.test")
 	mux := http.NewServeMux()
-	console.New(svc, slog.New(slog.DiscardHandler)).Register(mux)
+	console.New(console.Config{Service: svc, Logger: slog.New(slog.DiscardHandler)}).Register(mux)
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 	post := func(form url.Values) (int, string) {

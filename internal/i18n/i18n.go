@@ -195,6 +195,9 @@ func (l *Localizer) Error(err error) string {
 // Code returns the catalog's message of an error or problem code with its parameters.
 func (l *Localizer) Code(code roster.Code, params map[string]any) string {
 	key := "error." + string(code)
+	if code == roster.CodeInvalid && params["Field"] == nil {
+		key = "error.invalid_input"
+	}
 	if !l.Has(key) {
 		key = "error.internal"
 	}

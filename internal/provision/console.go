@@ -92,7 +92,7 @@ func (s *Service) SignIn(ctx context.Context, in SignIn) (string, *Admin, error)
 	case checks <- struct{}{}:
 		defer func() { <-checks }()
 	case <-time.After(signInQueue):
-		return "", nil, roster.Errorf(roster.CodeTooManyAttempts, "Too many people are signing in at once. Try again in a moment.")
+		return "", nil, roster.Errorf(roster.CodeTooManyAttempts, "Too many people are signing in at once. Try again in a minute.").With("Minutes", 1)
 	case <-ctx.Done():
 		return "", nil, ctx.Err()
 	}

@@ -118,3 +118,41 @@ func userRecord(u *roster.User, groups []string) csvfile.UserRecord {
 	}
 	return r
 }
+
+// ExportMatchingUsers writes the users of f (the users list's filters) to w as the users CSV
+// file, in the list's order: what an administrator sees is what they download. Without a
+// filter it is ExportUsers.
+func (s *Service) ExportMatchingUsers(ctx context.Context, a roster.Actor, f roster.UserFilter, w io.Writer) error {
+	f.After, f.Before, f.Limit = "", "", exportPageSize
+	if f == (roster.UserFilter{OrgID: f.OrgID, Limit: exportPageSize}) {
+		return s.ExportUsers(ctx, a, f.OrgID, w)
+	}
+	uw := csvfile.NewUserWriter(w)
+	for {
+		page, err := s.Users(ctx, a, f)
+		if err != nil {
+			return err
+		}
+		ids := make([]string, len(page.Users))
+		for i, u := range page.Users {
+			ids[i] = u.ID
+		}
+		groups, err := s.store.FindGroupNames(ctx, f.OrgID, ids)
+		if err != nil {
+			return fmt.Errorf("export users of organization %s: %w", f.OrgID, err)
+		}
+		for _, u := range page.Users {
+			if err := uw.Write(userRecord(u, groups[u.ID])); err != nil {
+				return fmt.Errorf("export users of organization %s: %w", f.OrgID, err)
+			}
+		}
+		if page.Next == "" {
+			break
+		}
+		f.After = page.Next
+	}
+	if err := uw.Flush(); err != nil {
+		return fmt.Errorf("export users of organization %s: %w", f.OrgID, err)
+	}
+	return nil
+}

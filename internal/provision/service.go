@@ -182,3 +182,24 @@ func validInterface(i roster.Interface) bool {
 	}
 	return false
 }
+
+// Permissions says what an actor may do in an organization, for pages that show only the
+// actions the actor may take. Every use case checks again.
+type Permissions struct {
+	Read     bool // read everything
+	Licenses bool // change licenses and contact-center roles, invite, synchronize, import licenses
+	Users    bool // add, change, delete, deactivate and reactivate users; give administrator roles
+	Org      bool // change the organization's settings and tokens
+	System   bool // create organizations, change seats and platform
+}
+
+// Allowed returns what a may do in organization orgID, from the rules authorize enforces.
+func Allowed(a roster.Actor, orgID string) Permissions {
+	return Permissions{
+		Read:     authorize(a, orgID, permRead) == nil,
+		Licenses: authorize(a, orgID, permLicenses) == nil,
+		Users:    authorize(a, orgID, permUsers) == nil,
+		Org:      authorize(a, orgID, permOrg) == nil,
+		System:   authorize(a, orgID, permSystem) == nil,
+	}
+}

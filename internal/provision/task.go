@@ -122,3 +122,37 @@ func (s *Service) CancelTask(ctx context.Context, a roster.Actor, orgID, id stri
 	}
 	return task, nil
 }
+
+// problemScan bounds how many report rows TaskProblems reads: a page shows the first problems,
+// and the full report has them all.
+const problemScan = 200_000
+
+// TaskProblems returns up to limit rows of a task's report that have an error or a warning,
+// in row order, from the first problemScan rows of the report.
+func (s *Service) TaskProblems(ctx context.Context, a roster.Actor, orgID, id string, limit int) ([]*roster.TaskRow, error) {
+	if err := authorize(a, orgID, permRead); err != nil {
+		return nil, err
+	}
+	if _, err := s.store.FindTaskByID(ctx, orgID, id); err != nil {
+		return nil, err
+	}
+	var out []*roster.TaskRow
+	after, scanned := 0, 0
+	for len(out) < limit && scanned < problemScan {
+		rows, err := s.store.FindTaskRows(ctx, id, after, roster.MaxPageSize)
+		if err != nil {
+			return nil, fmt.Errorf("problems of task %s: %w", id, err)
+		}
+		for _, r := range rows {
+			if (r.Outcome == string(csvfile.OutcomeError) || r.Outcome == string(csvfile.OutcomeWarning)) && len(out) < limit {
+				out = append(out, r)
+			}
+		}
+		if len(rows) < roster.MaxPageSize {
+			break
+		}
+		scanned += len(rows)
+		after = rows[len(rows)-1].Row
+	}
+	return out, nil
+}

@@ -26,6 +26,9 @@ type Config struct {
 	Service *provision.Service // serves the REST API
 	Store   Pinger             // answers /readyz
 	Logger  *slog.Logger       // access log and internal errors; nil means slog.Default()
+	// BaseURL is where people reach Roster (ROSTER_BASE_URL): the console trusts its origin
+	// for form posts and sets Secure cookies under https.
+	BaseURL string
 	// ShutdownTimeout bounds how long ListenAndServe waits for requests in flight once its
 	// context is canceled; 0 means 15 seconds.
 	ShutdownTimeout time.Duration
@@ -49,7 +52,7 @@ func New(cfg Config) *Server {
 	s := &Server{cfg: cfg, log: cfg.Logger}
 	mux := http.NewServeMux()
 	mux.Handle("/api/", httpapi.New(cfg.Service, cfg.Logger).Handler())
-	console.New(cfg.Service, cfg.Logger).Register(mux)
+	console.New(console.Config{Service: cfg.Service, Logger: cfg.Logger, BaseURL: cfg.BaseURL}).Register(mux)
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
 	s.handler = s.middleware(mux)
