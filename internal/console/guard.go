@@ -19,17 +19,6 @@ const maxFormBytes = 64 << 10
 // upload page takes a file (multipart): it bounds the body itself, once it knows who sends it.
 func (c *Console) guard(h http.HandlerFunc, upload bool) http.Handler {
 	inner := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		hdr := w.Header()
-		hdr.Set("Content-Security-Policy", contentSecurityPolicy)
-		hdr.Set("X-Content-Type-Options", "nosniff")
-		hdr.Set("X-Frame-Options", "DENY")
-		hdr.Set("Cache-Control", "no-store")
-		if strings.HasPrefix(r.URL.Path, "/invite/") {
-			// The link's secret is in the address: no referrer carries it on.
-			hdr.Set("Referrer-Policy", "no-referrer")
-		} else {
-			hdr.Set("Referrer-Policy", "same-origin")
-		}
 		if r.Method == http.MethodPost && !upload {
 			if isUpload(r) {
 				c.errorPage(w, r, http.StatusUnsupportedMediaType, "error.form_not_accepted")
@@ -43,7 +32,26 @@ func (c *Console) guard(h http.HandlerFunc, upload bool) http.Handler {
 		}
 		h(w, r)
 	})
-	return c.origins.Handler(inner)
+	protected := c.origins.Handler(inner)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		setHeaders(w, r)
+		protected.ServeHTTP(w, r)
+	})
+}
+
+// setHeaders sets the headers of every page.
+func setHeaders(w http.ResponseWriter, r *http.Request) {
+	hdr := w.Header()
+	hdr.Set("Content-Security-Policy", contentSecurityPolicy)
+	hdr.Set("X-Content-Type-Options", "nosniff")
+	hdr.Set("X-Frame-Options", "DENY")
+	hdr.Set("Cache-Control", "no-store")
+	if strings.HasPrefix(r.URL.Path, "/invite/") || strings.HasPrefix(r.URL.Path, "/console/setup/") {
+		// The link's secret is in the address: no referrer carries it on.
+		hdr.Set("Referrer-Policy", "no-referrer")
+	} else {
+		hdr.Set("Referrer-Policy", "same-origin")
+	}
 }
 
 // isUpload reports whether r posts a file (multipart).
@@ -53,7 +61,5 @@ func isUpload(r *http.Request) bool {
 
 // crossOrigin answers a form posted from another site.
 func (c *Console) crossOrigin(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Security-Policy", contentSecurityPolicy)
-	w.Header().Set("X-Content-Type-Options", "nosniff")
 	c.errorPage(w, r, http.StatusForbidden, "error.cross_origin")
 }

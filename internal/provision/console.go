@@ -72,7 +72,7 @@ var checks = make(chan struct{}, signInChecks)
 
 // dummyHash is checked for unknown emails, so that they cost the same time as known ones.
 var dummyHash = sync.OnceValue(func() string {
-	h, err := hashPassword("not a password of anyone")
+	h, err := hashPasswordWith("not a password of anyone", passwordIterations)
 	if err != nil {
 		panic(err)
 	}
@@ -305,7 +305,7 @@ func (s *Service) ChangePassword(ctx context.Context, admin *Admin, current, nex
 	ok := passwordMatches(hash, current)
 	var newHash string
 	if ok {
-		newHash, err = hashPassword(next)
+		newHash, err = s.hashPassword(next)
 	}
 	<-checks
 	if err != nil {

@@ -207,7 +207,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, token, password string) 
 		if err := checkPassword(password); err != nil {
 			return who, err
 		}
-		if hash, err = hashPassword(password); err != nil {
+		if hash, err = s.hashPassword(password); err != nil {
 			return who, fmt.Errorf("hash console password: %w", err)
 		}
 	}

@@ -40,17 +40,21 @@ func checkPassword(pw string) error {
 }
 
 // hashPassword returns the stored form of a password: "pbkdf2-sha256$iterations$salt$key".
-func hashPassword(pw string) (string, error) {
+func (s *Service) hashPassword(pw string) (string, error) {
+	return hashPasswordWith(pw, s.passwordIterations)
+}
+
+func hashPasswordWith(pw string, iterations int) (string, error) {
 	salt := make([]byte, 16)
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
 	}
-	key, err := pbkdf2.Key(sha256.New, pw, salt, passwordIterations, 32)
+	key, err := pbkdf2.Key(sha256.New, pw, salt, iterations, 32)
 	if err != nil {
 		return "", err
 	}
 	enc := base64.RawStdEncoding
-	return "pbkdf2-sha256$" + strconv.Itoa(passwordIterations) + "$" + enc.EncodeToString(salt) + "$" + enc.EncodeToString(key), nil
+	return "pbkdf2-sha256$" + strconv.Itoa(iterations) + "$" + enc.EncodeToString(salt) + "$" + enc.EncodeToString(key), nil
 }
 
 // passwordMatches reports whether pw is the password of a stored hash.

@@ -8,7 +8,7 @@ import (
 )
 
 func TestPasswordHash(t *testing.T) {
-	h, err := hashPassword("correct horse battery")
+	h, err := hashPasswordWith("correct horse battery", passwordIterations)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -18,7 +18,7 @@ func TestPasswordHash(t *testing.T) {
 	if !passwordMatches(h, "correct horse battery") || passwordMatches(h, "correct horse batterz") || passwordMatches("md5$x", "x") {
 		t.Error("passwordMatches is wrong")
 	}
-	h2, _ := hashPassword("correct horse battery")
+	h2, _ := hashPasswordWith("correct horse battery", passwordIterations)
 	if h2 == h {
 		t.Error("two hashes of one password are equal: no salt")
 	}

@@ -28,6 +28,8 @@ type Service struct {
 	baseURL string
 	// connector names the contact-center connector sync pushes to, for Service Details.
 	connector string
+	// passwordIterations is the PBKDF2 cost of new console passwords.
+	passwordIterations int
 }
 
 // Option configures a Service.
@@ -50,6 +52,10 @@ func WithImportChunk(n int) Option { return func(s *Service) { s.chunk = n } }
 // https://roster.example.com; default http://127.0.0.1:8080.
 func WithBaseURL(u string) Option { return func(s *Service) { s.baseURL = strings.TrimRight(u, "/") } }
 
+// WithPasswordIterations sets the PBKDF2 iterations of new console passwords, for tests that
+// sign in often; 0 keeps the recommended cost. Stored hashes keep the cost they were made with.
+func WithPasswordIterations(n int) Option { return func(s *Service) { s.passwordIterations = n } }
+
 // WithConnectorName names the contact-center connector (default "builtin").
 func WithConnectorName(n string) Option { return func(s *Service) { s.connector = n } }
 
@@ -62,6 +68,9 @@ func New(store roster.Store, opts ...Option) *Service {
 	s.limits = s.limits.WithDefaults()
 	if s.chunk <= 0 {
 		s.chunk = DefaultChunk
+	}
+	if s.passwordIterations <= 0 {
+		s.passwordIterations = passwordIterations
 	}
 	if s.connector == "" {
 		s.connector = "builtin"

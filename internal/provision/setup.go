@@ -102,7 +102,7 @@ func (s *Service) bootstrap(ctx context.Context, in Setup, claim func(tx roster.
 	if err := checkPassword(in.Password); err != nil {
 		return nil, err
 	}
-	hash, err := hashPassword(in.Password)
+	hash, err := s.hashPassword(in.Password)
 	if err != nil {
 		return nil, err
 	}

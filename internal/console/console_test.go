@@ -1,0 +1,142 @@
+package console_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"roster"
+)
+
+// TestPagesByRole asks for each page as each kind of reader: the status, where a redirect
+// goes, and which actions the page offers.
+func TestPagesByRole(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, roster.PlatformNew)
+	readers := map[string]*browser{
+		"signed out": e.browser("en"),
+		"full":       e.signedIn(roster.AdminFull, "en"),
+		"cc_service": e.signedIn(roster.AdminCCService, "en"),
+		"read_only":  e.signedIn(roster.AdminReadOnly, "en"),
+	}
+	tests := []struct {
+		reader, path string
+		status       int
+		location     string   // prefix of the redirect's target
+		has, hasNot  []string // what the page shows and must not show
+	}{
+		{"signed out", "/console/", http.StatusSeeOther, "/console/sign-in?next=", nil, nil},
+		{"signed out", e.orgPath("/users"), http.StatusSeeOther, "/console/sign-in?next=" + url.QueryEscape(e.orgPath("/users")), nil, nil},
+		{"signed out", "/console/sign-in", http.StatusOK, "", []string{`name="password"`}, nil},
+		{"full", "/console/", http.StatusSeeOther, e.orgPath("/"), nil, nil},
+		{"full", e.orgPath("/"), http.StatusOK, "", []string{"Overview", `aria-current="page"`}, nil},
+		{"full", e.orgPath("/users"), http.StatusOK, "", []string{"Add or modify users", "Import a CSV file", "full@acme.example"}, nil},
+		{"cc_service", e.orgPath("/users"), http.StatusOK, "", []string{"Add or modify users"}, nil},
+		{"read_only", e.orgPath("/users"), http.StatusOK, "", []string{"Export all users"}, []string{"Add or modify users", "Import a CSV file"}},
+		{"read_only", e.orgPath("/tasks"), http.StatusOK, "", []string{"No task has run yet."}, nil},
+		{"full", "/console/orgs/not-an-org/users", http.StatusNotFound, "", []string{"does not exist"}, nil},
+		{"full", "/console/orgs", http.StatusForbidden, "", nil, nil},
+		{"full", "/console/account", http.StatusOK, "", []string{"Where you are signed in", "this browser"}, nil},
+		{"full", "/console/nothing-here", http.StatusNotFound, "", nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.reader+" "+tt.path, func(t *testing.T) {
+			resp := readers[tt.reader].get(tt.path)
+			if resp.status != tt.status {
+				t.Fatalf("status %d, want %d\n%s", resp.status, tt.status, resp.body)
+			}
+			if loc := resp.header.Get("Location"); !strings.HasPrefix(loc, tt.location) {
+				t.Errorf("redirect to %q, want %q", loc, tt.location)
+			}
+			for _, s := range tt.has {
+				if !strings.Contains(resp.body, s) {
+					t.Errorf("page lacks %q", s)
+				}
+			}
+			for _, s := range tt.hasNot {
+				if strings.Contains(resp.body, s) {
+					t.Errorf("page shows %q", s)
+				}
+			}
+			if tt.status != http.StatusSeeOther {
+				checkHeaders(t, resp)
+			}
+		})
+	}
+}
+
+// checkHeaders checks the security headers every page carries.
+func checkHeaders(t *testing.T, resp response) {
+	t.Helper()
+	want := map[string]string{
+		"Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+		"X-Content-Type-Options":  "nosniff",
+		"Cache-Control":           "no-store",
+		"Referrer-Policy":         "same-origin",
+	}
+	for k, v := range want {
+		if got := resp.header.Get(k); got != v {
+			t.Errorf("%s: %q, want %q", k, got, v)
+		}
+	}
+}
+
+// TestCrossOriginPost refuses a form posted from another site, in the reader's language,
+// and changes nothing.
+func TestCrossOriginPost(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, roster.PlatformNew)
+	b := e.signedIn(roster.AdminFull, "pl")
+	if resp := b.post("/console/language", url.Values{"language": {"pl"}, "next": {"/console/account"}}); resp.status != http.StatusSeeOther {
+		t.Fatalf("language: %d", resp.status)
+	}
+	req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/console/account/sessions", strings.NewReader(""))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", "http://evil.example")
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	resp := b.do(req)
+	if resp.status != http.StatusForbidden || !strings.Contains(resp.body, "z innej witryny") {
+		t.Fatalf("cross-site post: %d\n%s", resp.status, resp.body)
+	}
+	checkHeaders(t, resp)
+}
+
+// TestSignIn covers the sign-in form: one message for every failure, the way back to the page
+// asked for, and sign-out.
+func TestSignIn(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, roster.PlatformNew)
+	e.newAdmin("ada@acme.example", roster.AdminFull)
+	b := e.browser("en")
+	if resp := b.post("/console/language", url.Values{"language": {"sv"}, "next": {"/console/sign-in"}}); resp.status != http.StatusSeeOther {
+		t.Fatalf("language: %d", resp.status)
+	}
+	for _, creds := range [][2]string{{"ada@acme.example", "wrong password!"}, {"nobody@acme.example", password}} {
+		resp := b.post("/console/sign-in", url.Values{"email": {creds[0]}, "password": {creds[1]}})
+		if resp.status != http.StatusUnprocessableEntity || !strings.Contains(resp.body, "E-postadressen eller lösenordet är fel.") ||
+			!strings.Contains(resp.body, `value="`+creds[0]+`"`) {
+			t.Fatalf("%s: %d\n%s", creds[0], resp.status, resp.body)
+		}
+	}
+	next := e.orgPath("/users?license=premium")
+	resp := b.post("/console/sign-in", url.Values{"email": {"ADA@acme.example"}, "password": {password}, "next": {next}})
+	if resp.status != http.StatusSeeOther || resp.header.Get("Location") != next {
+		t.Fatalf("sign in: %d %s", resp.status, resp.header.Get("Location"))
+	}
+	// The language chosen before signing in stays, since the person chose none of their own.
+	if resp := b.get(next); resp.status != http.StatusOK || !strings.Contains(resp.body, `<html lang="sv">`) {
+		t.Fatalf("after sign-in: %d\n%s", resp.status, resp.body)
+	}
+	if resp := b.post("/console/sign-out", nil); resp.status != http.StatusSeeOther {
+		t.Fatalf("sign out: %d", resp.status)
+	}
+	if resp := b.get(next); resp.status != http.StatusSeeOther {
+		t.Fatalf("after sign-out: %d", resp.status)
+	}
+	// An outside address in next stays inside.
+	resp = b.post("/console/sign-in", url.Values{"email": {"ada@acme.example"}, "password": {password}, "next": {"//evil.example/"}})
+	if loc := resp.header.Get("Location"); loc != "/console/" {
+		t.Fatalf("next=//evil.example/ went to %q", loc)
+	}
+}
