@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"roster"
+	"roster/internal/i18n"
 )
 
 // TestPagesByRole asks for each page as each kind of reader: the status, where a redirect
@@ -139,4 +140,48 @@ func TestSignIn(t *testing.T) {
 	if loc := resp.header.Get("Location"); loc != "/console/" {
 		t.Fatalf("next=//evil.example/ went to %q", loc)
 	}
+}
+
+// TestPagesInEveryLanguage renders each page in each language: the page says which language
+// it is in, and no message key shows instead of its text.
+func TestPagesInEveryLanguage(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, roster.PlatformNew)
+	b := e.signedIn(roster.AdminFull, "en")
+	pages := []string{e.orgPath("/"), e.orgPath("/users"), e.orgPath("/users?license=premium&status=active"), e.orgPath("/tasks"), "/console/account"}
+	for _, lang := range roster.Languages {
+		if resp := b.post("/console/language", url.Values{"language": {string(lang)}, "next": {"/console/"}}); resp.status != http.StatusSeeOther {
+			t.Fatalf("language %s: %d", lang, resp.status)
+		}
+		for _, p := range pages {
+			resp := b.get(p)
+			if resp.status != http.StatusOK {
+				t.Fatalf("%s %s: %d", lang, p, resp.status)
+			}
+			checkLocalized(t, lang, p, resp.body)
+		}
+		checkLocalized(t, lang, "sign-in", e.browser(string(lang)).get("/console/sign-in").body)
+	}
+}
+
+// checkLocalized fails when a page is not in lang or shows a message key.
+func checkLocalized(t *testing.T, lang roster.Language, name, body string) {
+	t.Helper()
+	if !strings.Contains(body, `<html lang="`+string(lang)+`">`) {
+		t.Errorf("%s %s: not in %s", lang, name, lang)
+	}
+	for _, k := range catalogKeys(t) {
+		if strings.Contains(body, ">"+k+"<") || strings.Contains(body, " "+k+" ") || strings.Contains(body, `"`+k+`"`) {
+			t.Errorf("%s %s shows the key %s", lang, name, k)
+		}
+	}
+}
+
+func catalogKeys(t *testing.T) []string {
+	t.Helper()
+	keys, err := i18n.Keys()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return keys
 }

@@ -220,3 +220,29 @@ func Match(acceptLanguage string) (roster.Language, bool) {
 	}
 	return roster.English, false
 }
+
+// Keys returns the key of every message of the catalog, from the English files.
+func Keys() ([]string, error) {
+	files, err := Files()
+	if err != nil {
+		return nil, err
+	}
+	var keys []string
+	for _, f := range files {
+		if f.Lang != roster.English {
+			continue
+		}
+		b, err := locales.ReadFile(f.Path)
+		if err != nil {
+			return nil, err
+		}
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(b, &m); err != nil {
+			return nil, fmt.Errorf("catalog %s: %w", f.Path, err)
+		}
+		for k := range m {
+			keys = append(keys, k)
+		}
+	}
+	return keys, nil
+}
