@@ -8,7 +8,7 @@ LINT_VERSION := v2.15.0
 PG_URL      ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: help build run test test-postgres lint fuzz bench golden e2e
+.PHONY: help build run test test-postgres lint fuzz bench golden e2e e2e-browser
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -46,3 +46,7 @@ golden: ## refresh golden files under testdata/
 
 e2e: ## end-to-end tests that run the real binary
 	$(GO) test -tags e2e ./e2e/...
+
+e2e-browser: build ## drive the console in headless Chromium (apt-get install chromium); screenshots in $$ROSTER_SCREENSHOTS
+	cd e2e/browser && npm ci --no-audit --no-fund
+	node --test --test-concurrency=1 e2e/browser/
