@@ -70,7 +70,7 @@ func (c *templatesCommand) printAssignment(la *httpapi.LicenseAssignment) error 
 	what := map[roster.AssignmentMode]string{
 		roster.AssignOff:   "no automatic license",
 		roster.AssignOrg:   "every new user without a license choice gets " + string(la.License),
-		roster.AssignGroup: "each group gives its members its license; see roster groups list",
+		roster.AssignGroup: "each group gives its members its license; see " + c.prog + " groups list",
 	}[la.Mode]
 	c.details([][2]string{
 		{"Mode", fmt.Sprintf("%s (%s)", la.Mode, what)}, {"License", string(la.License)},
