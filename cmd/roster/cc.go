@@ -41,6 +41,10 @@ func (c *ccCommand) run(ctx context.Context, args []string) error {
 	if len(args) == 0 {
 		return usageErrorf("%s", ccUsage)
 	}
+	// "roster cc -h" and "roster cc sites -h" alike: the table covers every entity.
+	if isHelp(args[0]) || len(args) > 1 && args[0] != "details" && isHelp(args[1]) {
+		return familyUsage(c.stdout, "cc", ccUsage)
+	}
 	entity := args[0]
 	if entity == "details" {
 		fs := newFlagSet("cc details", "cc details --org ID [flags]", c.stdout)
@@ -77,6 +81,9 @@ func (c *ccCommand) run(ctx context.Context, args []string) error {
 		}
 	case "sites", "teams", "skill-profiles", "agent-profiles", "multimedia-profiles":
 		e := entityKinds[entity]
+		if sub == "list" || sub == "create" || sub == "rename" {
+			c.registerIDOnly(fs)
+		}
 		switch sub {
 		case "list":
 			return c.listEntities(ctx, fs, args, e)
@@ -548,7 +555,7 @@ func (c *ccCommand) updateAgent(ctx context.Context, fs *flag.FlagSet, args []st
 
 func (c *ccCommand) exportAgents(ctx context.Context, fs *flag.FlagSet, args []string) error {
 	var output string
-	fs.StringVar(&output, "o", "", "write the file here instead of to standard output")
+	fs.StringVar(&output, "o", "", outputUsage)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -562,21 +569,13 @@ func (c *ccCommand) exportAgents(ctx context.Context, fs *flag.FlagSet, args []s
 	if err != nil {
 		return err
 	}
-	if output == "" {
-		return cl.ExportAgents(ctx, c.org, c.stdout)
-	}
-	n, err := writeAtomically(output, func(w io.Writer) error { return cl.ExportAgents(ctx, c.org, w) })
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(c.stdout, "Wrote %s (%d bytes).\n", output, n)
-	return nil
+	return c.writeOutput(output, func(w io.Writer) error { return cl.ExportAgents(ctx, c.org, w) })
 }
 
 func (c *ccCommand) uploadAgents(ctx context.Context, fs *flag.FlagSet, args []string) error {
 	var dryRun, wait bool
 	fs.BoolVar(&dryRun, "dry-run", false, "check every row and report what would change, changing nothing")
-	fs.BoolVar(&wait, "wait", false, "follow the upload with a progress bar until it ends, then show its outcome")
+	fs.BoolVar(&wait, "wait", false, "follow the upload with a progress bar until it ends, then show its outcome "+waitExit)
 	_, pos, err := c.prepare(fs, args, 1, 1, "one CSV file")
 	if err != nil {
 		return err
@@ -598,14 +597,14 @@ func (c *ccCommand) uploadAgents(ctx context.Context, fs *flag.FlagSet, args []s
 		if c.json {
 			return c.printJSON(t)
 		}
-		fmt.Fprintf(c.stdout, "Agent upload queued as task %s (%d rows).\nFollow it with: roster tasks get %s --org %s (or upload with --wait)\n",
-			t.ID, t.Progress.Total, t.ID, c.org)
+		fmt.Fprintf(c.stdout, "Agent upload queued as task %s (%d rows).\nFollow it with: %s tasks get %s --org %s (or upload with --wait)\n",
+			t.ID, t.Progress.Total, c.prog, t.ID, c.org)
 		return nil
 	}
-	return c.followThen(ctx, cl, t, c.printUploadOutcome)
+	return c.followThen(ctx, cl, t, c.printUploadOutcome, false)
 }
 
-// printUploadOutcome says what a finished agent upload did, and where its report is.
+// printUploadOutcome says what a finished agent upload did.
 func (c *ccCommand) printUploadOutcome(t *httpapi.Task) {
 	n := t.Counts
 	if t.Input != nil && t.Input.DryRun {
@@ -617,8 +616,4 @@ func (c *ccCommand) printUploadOutcome(t *httpapi.Task) {
 		fmt.Fprintf(c.stdout, "  %s updated, %s unchanged; %s, %s\n", plural(n.Updated, "agent"), thousands(n.Unchanged),
 			plural(n.Errors, "error"), plural(n.Warnings, "warning"))
 	}
-	if t.Error != nil {
-		fmt.Fprintf(c.stdout, "  error: %s\n", *t.Error)
-	}
-	fmt.Fprintf(c.stdout, "Task %s. Per-row report: roster tasks report %s --org %s -o report.csv\n", t.ID, t.ID, c.org)
 }

@@ -54,11 +54,12 @@ var ccScenarios = []scenario{
 	{name: "cc-sites-delete-in-use", code: 1, args: []string{"cc", "sites", "delete", "Stockholm", "--org", "{acme}"}},
 	{name: "cc-teams-delete-in-use", code: 1, args: []string{"cc", "teams", "delete", "Tier 1", "--org", "{acme}"}},
 	{name: "cc-agents-export", args: []string{"cc", "agents", "export", "--org", "{acme}"}},
+	{name: "cc-agents-export-dash", file: "-", args: []string{"cc", "agents", "export", "--org", "{acme}", "-o", "-"}},
 	{name: "cc-agents-export-file", args: []string{"cc", "agents", "export", "--org", "{acme}", "-o", "{dir}/agents.csv"}, file: "{dir}/agents.csv"},
-	{name: "cc-agents-upload-dry-run", setup: writeAgentFile, args: []string{"cc", "agents", "upload", "{dir}/edited.csv", "--org", "{acme}", "--dry-run", "--wait"},
+	{name: "cc-agents-upload-dry-run", code: 3, setup: writeAgentFile, args: []string{"cc", "agents", "upload", "{dir}/edited.csv", "--org", "{acme}", "--dry-run", "--wait"},
 		save: map[string]*regexp.Regexp{"dry": taskLine}},
 	{name: "cc-agents-upload-dry-run-report", args: []string{"tasks", "report", "{dry}", "--org", "{acme}"}},
-	{name: "cc-agents-upload", args: []string{"cc", "agents", "upload", "{dir}/edited.csv", "--org", "{acme}", "--wait"}},
+	{name: "cc-agents-upload", code: 3, args: []string{"cc", "agents", "upload", "{dir}/edited.csv", "--org", "{acme}", "--wait"}},
 	{name: "cc-agents-list-after-upload", args: []string{"cc", "agents", "list", "--org", "{acme}"}},
 	{name: "cc-agents-upload-queued", args: []string{"cc", "agents", "upload", "{dir}/edited.csv", "--org", "{acme}"}},
 	{name: "cc-agents-upload-read-only", token: "read_only:acme", code: 1, args: []string{"cc", "agents", "upload", "{dir}/edited.csv", "--org", "{acme}"}},
@@ -72,6 +73,9 @@ var ccScenarios = []scenario{
 	{name: "cc-no-subcommand", code: 2, args: []string{"cc"}},
 	{name: "cc-unknown-subcommand", code: 2, args: []string{"cc", "sites", "move"}},
 	{name: "cc-help", args: []string{"cc", "agents", "update", "-h"}},
+	{name: "cc-help-family", args: []string{"cc", "-h"}},
+	{name: "cc-sites-help-family", args: []string{"cc", "sites", "--help"}},
+	{name: "cc-details-help", args: []string{"cc", "details", "-h"}},
 }
 
 // makeCLIAgents gives Ada and Bo agents directly in the store, as sync will.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"net"
 	"os"
 	"path/filepath"
@@ -111,7 +112,8 @@ type scenario struct {
 	args  []string // {name} is a value saved by an earlier scenario
 	code  int      // expected exit code
 	save  map[string]*regexp.Regexp
-	file  string // a file the command writes ({dir} is a temporary folder): shown after the outputs
+	file  string            // a file the command writes ({dir} is a temporary folder): shown after the outputs
+	env   map[string]string // environment variables besides ROSTER_SERVER and ROSTER_TOKEN, which they override
 	// setup, when set, prepares the state before the command runs, such as tasks that only a
 	// worker could otherwise create.
 	setup func(t *testing.T, e *cliEnv)
@@ -184,10 +186,10 @@ var remoteScenarios = []scenario{
 
 	// Users: add or modify several at once. linus gets standard (updated), grace has it
 	// (unchanged), frank is new (created), and two entries fail.
-	{name: "users-batch", code: 1,
+	{name: "users-batch", code: 3,
 		args: []string{"users", "batch", "--org", "{acme}", "--license", "standard",
 			"frank@example.com", "linus@example.com", "grace@example.com", "not-an-email", "FRANK@example.com"}},
-	{name: "users-batch-json-failed", code: 1,
+	{name: "users-batch-json-failed", code: 3,
 		args: []string{"users", "batch", "--org", "{acme}", "--json", "frank@example.com", "x@"}},
 	{name: "users-batch-no-choice", args: []string{"users", "batch", "--org", "{acme}", "frank@example.com", "ada@example.com"}},
 	{name: "users-batch-supervisor-standard", code: 1,
@@ -252,6 +254,8 @@ var remoteScenarios = []scenario{
 	{name: "export-missing-org", code: 2, args: []string{"export"}},
 	{name: "export-argument", code: 2, args: []string{"export", "--org", "{acme}", "users.csv"}},
 	{name: "export-help", args: []string{"export", "-h"}},
+	// - is standard output, not a file named "-".
+	{name: "export-stdout-dash", file: "-", args: []string{"export", "--org", "{acme}", "-o", "-"}},
 
 	// Tasks. No import exists yet, so the tasks are made directly in the store.
 	{name: "tasks-list-empty", args: []string{"tasks", "list", "--org", "{acme}"}},
@@ -269,6 +273,7 @@ var remoteScenarios = []scenario{
 	{name: "tasks-cancel-finished", code: 1, args: []string{"tasks", "cancel", "--org", "{acme}", "{done}"}},
 	{name: "tasks-report-stdout", args: []string{"tasks", "report", "--org", "{acme}", "{done}"}},
 	{name: "tasks-report-file", file: "{dir}/report.csv", args: []string{"tasks", "report", "--org", "{acme}", "{done}", "-o", "{dir}/report.csv"}},
+	{name: "tasks-report-stdout-dash", file: "-", args: []string{"tasks", "report", "--org", "{acme}", "{done}", "-o", "-"}},
 	{name: "tasks-report-other-org-token", token: "full:legacy", code: 1, file: "{dir}/other-report.csv",
 		args: []string{"tasks", "report", "--org", "{acme}", "{done}", "-o", "{dir}/other-report.csv"}},
 	{name: "tasks-list-other-org-token", token: "full:legacy", code: 1, args: []string{"tasks", "list", "--org", "{acme}"}},
@@ -276,6 +281,7 @@ var remoteScenarios = []scenario{
 	{name: "tasks-cancel-other-org-token", token: "full:legacy", code: 1, args: []string{"tasks", "cancel", "--org", "{acme}", "{running}"}},
 	{name: "tasks-no-subcommand", code: 2, args: []string{"tasks"}},
 	{name: "tasks-help", args: []string{"tasks", "report", "-h"}},
+	{name: "tasks-help-family", args: []string{"tasks", "-h"}},
 
 	// Mistakes on the command line, and tokens that may not do it.
 	{name: "unknown-command", code: 2, args: []string{"frobnicate"}},
@@ -283,6 +289,12 @@ var remoteScenarios = []scenario{
 	{name: "users-no-subcommand", code: 2, args: []string{"users"}},
 	{name: "users-unknown-flag", code: 2, args: []string{"users", "list", "--org", "{acme}", "--colour"}},
 	{name: "users-help", args: []string{"users", "list", "-h"}},
+	// A command with subcommands answers -h, --help and help with its usage.
+	{name: "users-help-family", args: []string{"users", "-h"}},
+	{name: "users-help-family-long", args: []string{"users", "--help"}},
+	{name: "users-help-family-word", args: []string{"users", "help"}},
+	{name: "orgs-help-family", args: []string{"orgs", "-h"}},
+	{name: "invitations-help-family", args: []string{"invitations", "--help"}},
 	// A subcommand's help names its arguments, from the command's usage table.
 	{name: "users-add-help", args: []string{"users", "add", "-h"}},
 	{name: "users-reactivate-help", args: []string{"users", "reactivate", "-h"}},
@@ -293,6 +305,12 @@ var remoteScenarios = []scenario{
 	{name: "other-org-token-get", token: "full:legacy", code: 1, args: []string{"orgs", "get", "{acme}"}},
 	{name: "server-unreachable", code: 1, args: []string{"users", "list", "--org", "{acme}", "--server", "http://127.0.0.1:1"}},
 	{name: "bad-server-url", code: 2, args: []string{"users", "list", "--org", "{acme}", "--server", "127.0.0.1:1"}},
+	{name: "server-unreachable-env", code: 1, args: []string{"orgs", "get", "{acme}"}, env: map[string]string{"ROSTER_SERVER": "http://127.0.0.1:1/"}},
+
+	// Only the ids, for scripts: ORG=$(roster orgs create … --id-only).
+	{name: "orgs-create-id-only", token: "system", args: []string{"orgs", "create", "--name", "Scripted", "--id-only"}},
+	{name: "users-list-id-only", args: []string{"users", "list", "--org", "{acme}", "--id-only"}},
+	{name: "orgs-list-id-only", args: []string{"orgs", "list", "--id-only"}},
 }
 
 // createTasks stores four tasks of Acme, oldest first, as the import will create them, and
@@ -379,6 +397,7 @@ func runScenario(t *testing.T, e *cliEnv, dir string, sc scenario) {
 		sc.setup(t, e)
 	}
 	env := map[string]string{"ROSTER_SERVER": e.url, "ROSTER_TOKEN": e.token(t, spec)}
+	maps.Copy(env, sc.env)
 	inv := invoke(t.Context(), e.expand(t, sc.args), env)
 	if inv.code != sc.code {
 		t.Errorf("exit code %d, want %d\nstdout:\n%s\nstderr:\n%s", inv.code, sc.code, inv.stdout, inv.stderr)

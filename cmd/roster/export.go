@@ -18,7 +18,7 @@ func (c *exportCommand) run(ctx context.Context, args []string) error {
 	fs := newFlagSet("export", "export --org ID [-o FILE] [flags]", c.stdout)
 	c.registerServer(fs)
 	c.registerOrg(fs)
-	fs.StringVar(&c.output, "o", "", "write the file here instead of to standard output")
+	fs.StringVar(&c.output, "o", "", outputUsage)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -32,14 +32,23 @@ func (c *exportCommand) run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if c.output == "" {
-		return cl.ExportUsers(ctx, c.org, c.stdout)
+	return c.writeOutput(c.output, func(w io.Writer) error { return cl.ExportUsers(ctx, c.org, w) })
+}
+
+// outputUsage is the help of the -o flag of every download.
+const outputUsage = "write the file here instead of to standard output (- is standard output)"
+
+// writeOutput writes a download: to standard output when output is "" or "-", as is the
+// custom of command-line tools, else to the file output, atomically, and then says so.
+func (r *remote) writeOutput(output string, write func(io.Writer) error) error {
+	if output == "" || output == "-" {
+		return write(r.stdout)
 	}
-	n, err := writeAtomically(c.output, func(w io.Writer) error { return cl.ExportUsers(ctx, c.org, w) })
+	n, err := writeAtomically(output, write)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(c.stdout, "Wrote %s (%d bytes).\n", c.output, n)
+	fmt.Fprintf(r.stdout, "Wrote %s (%d bytes).\n", output, n)
 	return nil
 }
 

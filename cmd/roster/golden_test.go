@@ -22,11 +22,17 @@ type invocation struct {
 	stdout, stderr string
 }
 
-// invoke runs the command line args with the environment vars, as main would.
+// invoke runs the command line args with the environment vars, as main would for a program
+// run as "roster".
 func invoke(ctx context.Context, args []string, vars map[string]string) invocation {
+	return invokeAs(ctx, "roster", args, vars)
+}
+
+// invokeAs runs the command line args of the program invoked as prog (os.Args[0]).
+func invokeAs(ctx context.Context, prog string, args []string, vars map[string]string) invocation {
 	var stdout, stderr bytes.Buffer
 	getenv := func(key string) string { return vars[key] }
-	code := run(ctx, args, getenv, &stdout, &stderr)
+	code := run(ctx, append([]string{prog}, args...), getenv, &stdout, &stderr)
 	return invocation{args: args, code: code, stdout: stdout.String(), stderr: stderr.String()}
 }
 
@@ -169,6 +175,9 @@ func TestGoldenFiles(t *testing.T) {
 		add(sc.name)
 	}
 	for _, sc := range ccScenarios {
+		add(sc.name)
+	}
+	for _, sc := range waitScenarios {
 		add(sc.name)
 	}
 	files, err := filepath.Glob(filepath.Join("testdata", "*.golden"))

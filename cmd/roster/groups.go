@@ -37,10 +37,17 @@ func (c *groupsCommand) run(ctx context.Context, args []string) error {
 	if len(args) == 0 {
 		return usageErrorf("%s", groupsUsage)
 	}
+	if isHelp(args[0]) {
+		return familyUsage(c.stdout, "groups", groupsUsage)
+	}
 	sub, args := args[0], args[1:]
 	fs := newFlagSet("groups "+sub, subcommandSynopsis("groups", sub, groupsUsage), c.stdout)
 	c.register(fs)
 	c.registerOrg(fs)
+	switch sub {
+	case "list", "get", "create", "update":
+		c.registerIDOnly(fs)
+	}
 	switch sub {
 	case "list":
 		return c.list(ctx, fs, args)
@@ -293,7 +300,7 @@ func (c *groupsCommand) change(ctx context.Context, sub string, fs *flag.FlagSet
 	}
 	// The exit code tells a script that some users failed, whatever the output format.
 	if n := len(total.Failed); n > 0 {
-		return fmt.Errorf("%s could not be %s", plural(n, "user"), map[string]string{"add": "added", "remove": "removed"}[sub])
+		return withErrorsf("%s could not be %s", plural(n, "user"), map[string]string{"add": "added", "remove": "removed"}[sub])
 	}
 	return nil
 }

@@ -47,7 +47,7 @@ var groupScenarios = []scenario{
 	// Membership in group mode: Ada takes the one premium seat, Grace waits for it.
 	{name: "templates-get-off", args: []string{"templates", "get", "--org", "{acme}"}},
 	{name: "templates-set-group", args: []string{"templates", "set", "--org", "{acme}", "--mode", "group"}},
-	{name: "groups-add", code: 1, args: []string{"groups", "add", "{sup}", "--org", "{acme}",
+	{name: "groups-add", code: 3, args: []string{"groups", "add", "{sup}", "--org", "{acme}",
 		"--user", "{ada}", "--email", "grace@example.com", "--email", "nobody@example.com"}},
 	{name: "groups-add-again", args: []string{"groups", "add", "{sup}", "--org", "{acme}", "--email", "ADA@example.com"}},
 	{name: "groups-add-file", setup: writeMembersFile, args: []string{"groups", "add", "{support}", "--org", "{acme}", "--file", "{dir}/members.txt"}},
@@ -89,6 +89,9 @@ var groupScenarios = []scenario{
 	{name: "templates-help", args: []string{"templates", "apply", "-h"}},
 	{name: "groups-no-subcommand", code: 2, args: []string{"groups"}},
 	{name: "groups-help", args: []string{"groups", "add", "-h"}},
+	{name: "groups-help-family", args: []string{"groups", "-h"}},
+	{name: "templates-help-family", args: []string{"templates", "help"}},
+	{name: "groups-create-id-only", args: []string{"groups", "create", "Night shift", "--org", "{acme}", "--id-only"}},
 }
 
 // writeMembersFile writes {dir}/members.txt: Ada by email, Grace by id, a comment and a blank

@@ -23,12 +23,13 @@ type importCommand struct {
 func (c *importCommand) run(ctx context.Context, args []string) error {
 	fs := newFlagSet("import", "import FILE --org ID [--mode add|add_remove] [--dry-run] [--wait] [flags]", c.stdout)
 	c.register(fs)
+	c.registerIDOnly(fs)
 	c.registerOrg(fs)
 	var mode string
 	var dryRun, wait bool
 	fs.StringVar(&mode, "mode", "add", "add: yes adds a license, no and empty change nothing; add_remove: no removes it too")
 	fs.BoolVar(&dryRun, "dry-run", false, "check every row and report what would change, changing nothing")
-	fs.BoolVar(&wait, "wait", false, "follow the import with a progress bar until it ends, then show its outcome")
+	fs.BoolVar(&wait, "wait", false, "follow the import with a progress bar until it ends, then show its outcome and first problems "+waitExit)
 	_, pos, err := c.prepare(fs, args, 1, 1, "one CSV file")
 	if err != nil {
 		return err
@@ -55,21 +56,29 @@ func (c *importCommand) run(ctx context.Context, args []string) error {
 		if c.json {
 			return c.printJSON(t)
 		}
-		fmt.Fprintf(c.stdout, "Import queued as task %s (%d rows).\nFollow it with: roster tasks get %s --org %s (or import with --wait)\n",
-			t.ID, t.Progress.Total, t.ID, c.org)
+		fmt.Fprintf(c.stdout, "Import queued as task %s (%d rows).\nFollow it with: %s tasks get %s --org %s (or import with --wait)\n",
+			t.ID, t.Progress.Total, c.prog, t.ID, c.org)
 		return nil
 	}
 	return c.follow(ctx, cl, t)
 }
 
-// follow waits for a task to end, showing its progress, then prints its outcome. A task that
-// failed or was canceled is an error, so that scripts can tell.
+// waitExit is the end of the help of every --wait flag: its exit codes.
+const waitExit = "(exit code 3 when it completed with errors, 1 when it failed or was canceled)"
+
+// follow waits for a task to end, showing its progress, then prints its outcome (see
+// followThen).
 func (c *orgRemote) follow(ctx context.Context, cl *httpapi.Client, t *httpapi.Task) error {
-	return c.followThen(ctx, cl, t, c.printOutcome)
+	return c.followThen(ctx, cl, t, c.printOutcome, false)
 }
 
-// followThen is follow with outcome printing the outcome of the finished task.
-func (c *orgRemote) followThen(ctx context.Context, cl *httpapi.Client, t *httpapi.Task, outcome func(*httpapi.Task)) error {
+// followThen waits for a task to end, showing its progress. Then summary says what the task
+// did, in the words of its command, and followThen adds the first problems of its report, the
+// command that downloads the report and, for a real import or template application, the one
+// that reverts it. dryRun says that the task changed nothing, for kinds whose task does not
+// say so. A task that failed or was canceled is an error (exit code 1); one that completed
+// with errors is errWithErrors (exit code 3), so that scripts can tell them apart.
+func (c *orgRemote) followThen(ctx context.Context, cl *httpapi.Client, t *httpapi.Task, summary func(*httpapi.Task), dryRun bool) error {
 	out, tty := c.stdout, isTerminal(c.stdout) && c.env("TERM") != "dumb"
 	if c.json {
 		out = io.Discard
@@ -80,22 +89,34 @@ func (c *orgRemote) followThen(ctx context.Context, cl *httpapi.Client, t *httpa
 	})
 	if err != nil {
 		if ctx.Err() != nil {
-			fmt.Fprintf(c.stdout, "\nStopped waiting; the task goes on in the background: roster tasks get %s --org %s\n", t.ID, c.org)
+			fmt.Fprintf(c.stdout, "\nStopped waiting; the task goes on in the background: %s tasks get %s --org %s\n", c.prog, t.ID, c.org)
 		}
 		return err
 	}
+	report := fmt.Sprintf("%s tasks report %s --org %s", c.prog, t.ID, c.org)
 	if c.json {
 		if err := c.printJSON(t); err != nil {
 			return err
 		}
 	} else {
-		outcome(t)
+		summary(t)
+		if t.Error != nil {
+			fmt.Fprintf(c.stdout, "  error: %s\n", *t.Error)
+		}
+		c.printProblems(ctx, cl, t)
+		fmt.Fprintf(c.stdout, "Task %s. Per-row report: %s -o report.csv\n", t.ID, report)
+		dry := dryRun || t.Input != nil && t.Input.DryRun
+		if (t.Kind == provision.KindImport || t.Kind == provision.KindApplyTemplate) && !dry && t.State != roster.TaskFailed {
+			fmt.Fprintf(c.stdout, "Undo it with: %s tasks revert %s --org %s\n", c.prog, t.ID, c.org)
+		}
 	}
 	switch t.State {
 	case roster.TaskFailed:
 		return fmt.Errorf("the task failed: %s", deref(t.Error))
 	case roster.TaskCanceled:
 		return fmt.Errorf("the task was canceled")
+	case roster.TaskCompletedWithErrors:
+		return withErrorsf("completed with %s; all of them: %s", plural(t.Counts.Errors, "error"), report)
 	}
 	return nil
 }
@@ -107,7 +128,7 @@ func deref(s *string) string {
 	return *s
 }
 
-// printOutcome says what a finished import or revert did, and where its report is.
+// printOutcome says what a finished import, revert or resend did.
 func (c *orgRemote) printOutcome(t *httpapi.Task) {
 	n := t.Counts
 	dry := t.Input != nil && t.Input.DryRun
@@ -140,10 +161,6 @@ func (c *orgRemote) printOutcome(t *httpapi.Task) {
 		}
 		fmt.Fprintln(c.stdout)
 	}
-	if t.Error != nil {
-		fmt.Fprintf(c.stdout, "  error: %s\n", *t.Error)
-	}
-	fmt.Fprintf(c.stdout, "Task %s. Per-row report: roster tasks report %s --org %s -o report.csv\n", t.ID, t.ID, c.org)
 }
 
 // plural is "1 user", "2 users", "10,000 users".

@@ -19,13 +19,18 @@ import (
 var importScenarios = []scenario{
 	{name: "import-create-org", token: "system", save: saveID("acme"),
 		args: []string{"orgs", "create", "--name", "Acme", "--premium-seats", "1"}},
-	{name: "import-dry-run", args: []string{"import", "{dir}/people.csv", "--org", "{acme}", "--dry-run", "--wait"},
+	// The file has errors: the dry run and the import complete with errors (exit code 3) and
+	// list the first problems.
+	{name: "import-dry-run", code: 3, args: []string{"import", "{dir}/people.csv", "--org", "{acme}", "--dry-run", "--wait"},
 		save: map[string]*regexp.Regexp{"dry": taskLine}},
 	{name: "import-dry-run-report", args: []string{"tasks", "report", "{dry}", "--org", "{acme}"}},
-	{name: "import-wait", args: []string{"import", "{dir}/people.csv", "--org", "{acme}", "--mode", "add_remove", "--wait"},
+	{name: "import-wait", code: 3, args: []string{"import", "{dir}/people.csv", "--org", "{acme}", "--mode", "add_remove", "--wait"},
 		save: map[string]*regexp.Regexp{"import": taskLine}},
 	{name: "import-revert-dry-run", code: 1, args: []string{"tasks", "revert", "{dry}", "--org", "{acme}"}},
-	{name: "import-revert", args: []string{"tasks", "revert", "{import}", "--org", "{acme}", "--wait"}},
+	{name: "import-revert", args: []string{"tasks", "revert", "{import}", "--org", "{acme}", "--wait"},
+		save: map[string]*regexp.Regexp{"revert": taskLine}},
+	// The finished revert did all it had to: the import's warning about the file named no user.
+	{name: "import-revert-progress", args: []string{"tasks", "get", "{revert}", "--org", "{acme}"}},
 	{name: "import-revert-again", code: 1, args: []string{"tasks", "revert", "{import}", "--org", "{acme}"}},
 	{name: "import-read-only", token: "read_only:acme", code: 1, args: []string{"import", "{dir}/people.csv", "--org", "{acme}"}},
 	{name: "import-not-csv", code: 1, args: []string{"import", "{dir}/sheet.xlsx", "--org", "{acme}"}},

@@ -22,6 +22,9 @@ func (c *invitationsCommand) run(ctx context.Context, args []string) error {
 	if len(args) == 0 {
 		return usageErrorf("%s", invitationsUsage)
 	}
+	if isHelp(args[0]) {
+		return familyUsage(c.stdout, "invitations", invitationsUsage)
+	}
 	sub, args := args[0], args[1:]
 	fs := newFlagSet("invitations "+sub, subcommandSynopsis("invitations", sub, invitationsUsage), c.stdout)
 	c.registerOrg(fs)
@@ -84,7 +87,7 @@ func (c *invitationsCommand) resend(ctx context.Context, fs *flag.FlagSet, args 
 	var all, wait bool
 	fs.StringVar(&user, "user", "", "the pending user to invite again (id or email)")
 	fs.BoolVar(&all, "all-pending", false, "invite every pending user again, as a background task")
-	fs.BoolVar(&wait, "wait", false, "with --all-pending: follow the task until it ends")
+	fs.BoolVar(&wait, "wait", false, "with --all-pending: follow the task until it ends "+waitExit)
 	cl, _, err := c.prepare(fs, args, 0, 0, "no arguments (name the user with --user, or --all-pending)")
 	if err != nil {
 		return err
@@ -103,8 +106,8 @@ func (c *invitationsCommand) resend(ctx context.Context, fs *flag.FlagSet, args 
 		if c.json {
 			return c.printJSON(t)
 		}
-		fmt.Fprintf(c.stdout, "Invitations to every pending user are queued as task %s.\nFollow it with: roster tasks get %s --org %s\n",
-			t.ID, t.ID, c.org)
+		fmt.Fprintf(c.stdout, "Invitations to every pending user are queued as task %s.\nFollow it with: %s tasks get %s --org %s\n",
+			t.ID, c.prog, t.ID, c.org)
 		return nil
 	}
 	u, err := c.findUser(ctx, cl, user)

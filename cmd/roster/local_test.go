@@ -64,6 +64,8 @@ var localScenarios = []localScenario{
 	{name: "version-flag", args: []string{"--version"}},
 	{name: "help", args: []string{"help"}},
 	{name: "help-flag", args: []string{"-h"}},
+	{name: "help-command", args: []string{"help", "users"}},
+	{name: "token-help-family", args: []string{"token", "-h"}},
 	{name: "no-arguments", code: 2, args: nil},
 	{name: "serve-argument", code: 2, args: []string{"serve", "--data-dir", "{dir}", "now"}},
 }
@@ -147,4 +149,25 @@ func authenticate(t *testing.T, dir, stdout string) roster.Actor {
 		t.Fatalf("the printed token does not authenticate: %v", err)
 	}
 	return a
+}
+
+// TestInvokedAs pins how hints name the program: as typed, and as go run when go run built it.
+func TestInvokedAs(t *testing.T) {
+	t.Parallel()
+	for arg0, want := range map[string]string{
+		"":                      "roster",
+		"roster":                "roster",
+		"bin/roster":            "bin/roster",
+		"/usr/local/bin/roster": "/usr/local/bin/roster",
+		"/tmp/go-build1665707429/b001/exe/roster": "go run ./cmd/roster",
+	} {
+		if got := invokedAs(arg0); got != want {
+			t.Errorf("invokedAs(%q) = %q, want %q", arg0, got, want)
+		}
+	}
+	// A hint of the CLI names it so too.
+	inv := invokeAs(t.Context(), "bin/roster", []string{"users", "list", "--org", "x"}, map[string]string{})
+	if inv.code != 2 || !strings.Contains(inv.stderr, "(create one with bin/roster token create)") {
+		t.Errorf("without a token: exit %d, %s", inv.code, inv.stderr)
+	}
 }

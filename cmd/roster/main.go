@@ -10,10 +10,13 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path"
+	"path/filepath"
 	"strings"
 	"syscall"
 
 	"roster"
+	"roster/internal/httpapi"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -21,7 +24,7 @@ var version = "dev"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	code := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }
@@ -57,77 +60,152 @@ Remote (talk to a running server; --server, --token or ROSTER_SERVER, ROSTER_TOK
 
   version     print the version
 
-Run "roster <command> -h" for the flags of a command.
+Run "roster <command> -h" (or "roster help <command>") for the subcommands and flags of a
+command.
+
+Exit codes: 0 done; 1 an error (nothing or not all was done); 2 a mistake in the command line;
+3 finished with errors: a task followed with --wait ended completed_with_errors, or some entries
+of users batch or groups add/remove failed (the output lists them).
 `
 
-// run runs the command line args and returns the process exit code.
-func run(ctx context.Context, args []string, getenv env, stdout, stderr io.Writer) int {
+// Exit codes of the CLI, documented in usage and in the README.
+const (
+	exitOK         = 0
+	exitError      = 1
+	exitUsage      = 2
+	exitWithErrors = 3
+)
+
+// run runs the command line argv (argv[0] is the program, as os.Args) and returns the process
+// exit code.
+func run(ctx context.Context, argv []string, getenv env, stdout, stderr io.Writer) int {
+	prog := "roster"
+	if len(argv) > 0 {
+		prog = invokedAs(argv[0])
+		argv = argv[1:]
+	}
+	args := argv
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
-		return 2
+		return exitUsage
 	}
+	// "roster help users" is "roster users -h".
+	if (args[0] == "help" || args[0] == "-h" || args[0] == "--help") && len(args) > 1 {
+		args = []string{args[1], "-h"}
+	}
+	rem := remote{env: getenv, stdout: stdout, prog: prog}
 	var cmd command
 	switch args[0] {
 	case "serve":
-		cmd = &serveCommand{env: getenv, stdout: stdout, stderr: stderr}
+		cmd = &serveCommand{env: getenv, stdout: stdout, stderr: stderr, prog: prog}
 	case "migrate":
 		cmd = &migrateCommand{env: getenv, stdout: stdout}
 	case "token":
 		cmd = &tokenCommand{env: getenv, stdout: stdout}
 	case "orgs":
-		cmd = &orgsCommand{remote: remote{env: getenv, stdout: stdout}}
+		cmd = &orgsCommand{remote: rem}
 	case "users":
-		cmd = &usersCommand{orgRemote: orgRemote{remote: remote{env: getenv, stdout: stdout}}}
+		cmd = &usersCommand{orgRemote: orgRemote{remote: rem}}
 	case "groups":
-		cmd = &groupsCommand{orgRemote: orgRemote{remote: remote{env: getenv, stdout: stdout}}}
+		cmd = &groupsCommand{orgRemote: orgRemote{remote: rem}}
 	case "templates":
-		cmd = &templatesCommand{orgRemote: orgRemote{remote: remote{env: getenv, stdout: stdout}}}
+		cmd = &templatesCommand{orgRemote: orgRemote{remote: rem}}
 	case "import":
-		cmd = &importCommand{orgRemote: orgRemote{remote: remote{env: getenv, stdout: stdout}}}
+		cmd = &importCommand{orgRemote: orgRemote{remote: rem}}
 	case "export":
-		cmd = &exportCommand{orgRemote: orgRemote{remote: remote{env: getenv, stdout: stdout}}}
+		cmd = &exportCommand{orgRemote: orgRemote{remote: rem}}
 	case "invitations":
-		cmd = &invitationsCommand{orgRemote: orgRemote{remote: remote{env: getenv, stdout: stdout}}}
+		cmd = &invitationsCommand{orgRemote: orgRemote{remote: rem}}
 	case "tasks":
-		cmd = &tasksCommand{orgRemote: orgRemote{remote: remote{env: getenv, stdout: stdout}}}
+		cmd = &tasksCommand{orgRemote: orgRemote{remote: rem}}
 	case "cc":
-		cmd = &ccCommand{orgRemote: orgRemote{remote: remote{env: getenv, stdout: stdout}}}
+		cmd = &ccCommand{orgRemote: orgRemote{remote: rem}}
 	case "sync":
-		cmd = &syncCommand{orgRemote: orgRemote{remote: remote{env: getenv, stdout: stdout}}}
+		cmd = &syncCommand{orgRemote: orgRemote{remote: rem}}
 	case "version", "--version", "-version":
 		fmt.Fprintf(stdout, "roster %s\n", version)
-		return 0
+		return exitOK
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
-		return 0
+		return exitOK
 	default:
 		fmt.Fprintf(stderr, "roster: unknown command %q\n\n%s", args[0], usage)
-		return 2
+		return exitUsage
 	}
 	err := cmd.run(ctx, args[1:])
 	switch {
 	case err == nil:
-		return 0
+		return exitOK
 	case errors.Is(err, flag.ErrHelp):
-		return 0
+		return exitOK
 	case errors.Is(err, errUsage):
 		fmt.Fprintf(stderr, "roster %s: %v\n", args[0], err)
-		return 2
+		return exitUsage
 	}
-	fmt.Fprintf(stderr, "roster %s: %s\n", args[0], describe(err))
-	return 1
+	if we := (*withErrors)(nil); errors.As(err, &we) {
+		fmt.Fprintf(stderr, "roster %s: %v\n", args[0], we)
+		return exitWithErrors
+	}
+	fmt.Fprintf(stderr, "roster %s: %s\n", args[0], describe(err, prog))
+	return exitError
+}
+
+// invokedAs is how the user ran this program, for the commands the CLI suggests to run next:
+// the name or path as typed (roster, bin/roster), so that the suggestion runs as it is pasted.
+// A binary that go run built in its temporary directory is named "go run ./cmd/roster"
+// instead, the command that ran it from a checkout.
+func invokedAs(arg0 string) string {
+	slashed := filepath.ToSlash(arg0)
+	switch {
+	case arg0 == "":
+		return "roster"
+	case strings.Contains(slashed, "/go-build") && path.Base(path.Dir(slashed)) == "exe":
+		return "go run ./cmd/roster"
+	}
+	return arg0
 }
 
 // errUsage marks a mistake in the command line (exit code 2).
 var errUsage = errors.New("usage")
+
+// withErrors is the error of a command that ran to its end but not all of whose parts
+// succeeded: a task that completed with errors, a batch some entries of which failed (exit
+// code 3). The command has printed what failed; the error says how many.
+type withErrors struct{ msg string }
+
+func (e *withErrors) Error() string { return e.msg }
+
+// withErrorsf returns a withErrors saying what failed.
+func withErrorsf(format string, args ...any) error {
+	return &withErrors{msg: fmt.Sprintf(format, args...)}
+}
+
+// isHelp reports whether arg asks a command with subcommands for its usage.
+func isHelp(arg string) bool {
+	return arg == "-h" || arg == "--help" || arg == "-help" || arg == "help"
+}
+
+// familyUsage prints the usage of a command with subcommands on stdout, for -h, and returns
+// flag.ErrHelp (exit code 0).
+func familyUsage(stdout io.Writer, family, usage string) error {
+	fmt.Fprintf(stdout, "Usage: %s\n\nRun \"roster %s SUBCOMMAND -h\" for the arguments and flags of a subcommand.\n", usage, family)
+	return flag.ErrHelp
+}
 
 func usageErrorf(format string, args ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{errUsage}, args...)...)
 }
 
 // describe turns an error into the text the CLI prints: the message of a domain error with its
-// code and field errors, or the error itself.
-func describe(err error) string {
+// code and field errors, a server it could not reach with how to reach another, or the error
+// itself. prog is the program as invoked.
+func describe(err error, prog string) string {
+	var unreachable *httpapi.UnreachableError
+	if errors.As(err, &unreachable) {
+		return fmt.Sprintf("%v\n  Is the server running there? Start it with: %s serve\n"+
+			"  A server elsewhere: pass --server URL or set ROSTER_SERVER (default %s); the server listens where its --addr or ROSTER_ADDR says.",
+			unreachable, prog, defaultServer)
+	}
 	var e *roster.Error
 	if !errors.As(err, &e) {
 		return err.Error()

@@ -24,9 +24,13 @@ func (c *orgsCommand) run(ctx context.Context, args []string) error {
 	if len(args) == 0 {
 		return usageErrorf("%s", orgsUsage)
 	}
+	if isHelp(args[0]) {
+		return familyUsage(c.stdout, "orgs", orgsUsage)
+	}
 	sub, args := args[0], args[1:]
 	fs := newFlagSet("orgs "+sub, subcommandSynopsis("orgs", sub, orgsUsage), c.stdout)
 	c.register(fs)
+	c.registerIDOnly(fs)
 	switch sub {
 	case "list":
 		return c.list(ctx, fs, args)
@@ -39,7 +43,7 @@ func (c *orgsCommand) run(ctx context.Context, args []string) error {
 }
 
 func (c *orgsCommand) list(ctx context.Context, fs *flag.FlagSet, args []string) error {
-	if _, err := parseInterspersed(fs, args); err != nil {
+	if _, err := c.parseRemote(fs, args); err != nil {
 		return err
 	}
 	cl, err := c.client()
@@ -70,7 +74,7 @@ func seatText(used, seats int) string {
 }
 
 func (c *orgsCommand) get(ctx context.Context, fs *flag.FlagSet, args []string) error {
-	pos, err := parseInterspersed(fs, args)
+	pos, err := c.parseRemote(fs, args)
 	if err != nil {
 		return err
 	}
@@ -116,7 +120,7 @@ func (c *orgsCommand) save(ctx context.Context, sub string, fs *flag.FlagSet, ar
 	fs.BoolVar(&welcome, "send-welcome-email", true, "send invitations to new users")
 	fs.IntVar(&standard, "standard-seats", 0, "standard agent seats (0 = unlimited)")
 	fs.IntVar(&premium, "premium-seats", 0, "premium agent seats (0 = unlimited)")
-	pos, err := parseInterspersed(fs, args)
+	pos, err := c.parseRemote(fs, args)
 	if err != nil {
 		return err
 	}

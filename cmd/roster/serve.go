@@ -24,6 +24,7 @@ type serveCommand struct {
 	env    env
 	stdout io.Writer
 	stderr io.Writer
+	prog   string // as invoked, for the commands it suggests
 }
 
 func (c *serveCommand) run(ctx context.Context, args []string) error {
@@ -117,12 +118,15 @@ func (c *serveCommand) run(ctx context.Context, args []string) error {
 	} else {
 		fmt.Fprintf(c.stdout, "Mail: no mail server (--smtp-url); invitations wait in the outbox, GET /api/v1/orgs/{org}/emails\n")
 	}
+	if u := cliURL(ln.Addr()); u != defaultServer {
+		fmt.Fprintf(c.stdout, "CLI: this is not its default address (%s); point it here with: export ROSTER_SERVER=%s\n", defaultServer, u)
+	}
 	if tokens, err := store.FindTokens(ctx, ""); err == nil && len(tokens) == 0 {
 		where := "--data-dir " + db.dataDir
 		if db.databaseURL != "" {
 			where = "--database-url '" + redactURL(db.databaseURL) + "'"
 		}
-		fmt.Fprintf(c.stdout, "No installation token exists yet. Create one with:\n  roster token create --system %s\n", where)
+		fmt.Fprintf(c.stdout, "No installation token exists yet. Create one with:\n  %s token create --system %s\n", c.prog, where)
 	}
 	// The workers stop with the server: a task they hold is left to its lease, and taken
 	// over and resumed by a worker of this or another process (see worker.Runner.Run). They
@@ -153,6 +157,19 @@ func (c *serveCommand) run(ctx context.Context, args []string) error {
 	workers.Go(func() { _ = engine.Run(wctx) })
 	srv := server.New(server.Config{Service: svc, Store: store, Logger: log, BaseURL: baseURL})
 	return srv.Serve(ctx, ln)
+}
+
+// cliURL is the URL by which the CLI on this machine reaches a server listening on addr: a
+// server listening on every interface is reached on the loopback one.
+func cliURL(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return "http://" + addr.String()
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }
 
 // workersPerProcess is how many tasks one process runs at a time.

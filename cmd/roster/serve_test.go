@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -11,7 +13,8 @@ import (
 
 // TestServeRunsWorkers starts `roster serve` on a data directory, queues a task of a kind no
 // handler runs, and expects a worker of the server to fail it with a message that says so, and
-// the server to stop cleanly when its context ends.
+// the server to stop cleanly when its context ends. What it printed names the commands to run
+// next as they run.
 func TestServeRunsWorkers(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -25,7 +28,8 @@ func TestServeRunsWorkers(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan invocation, 1)
 	go func() {
-		done <- invoke(ctx, []string{"serve", "--data-dir", dir, "--addr", "127.0.0.1:0"}, map[string]string{})
+		// Run as a README runs it, from a binary built into bin/.
+		done <- invokeAs(ctx, "bin/roster", []string{"serve", "--data-dir", dir, "--addr", "127.0.0.1:0"}, map[string]string{})
 	}()
 	var got *roster.Task
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
@@ -42,6 +46,13 @@ func TestServeRunsWorkers(t *testing.T) {
 	case inv := <-done:
 		if inv.code != 0 {
 			t.Errorf("serve exited with %d:\n%s%s", inv.code, inv.stdout, inv.stderr)
+		}
+		// What it suggests runs as pasted: the program as invoked, the CLI's address on a
+		// port that is not the CLI's default.
+		port := regexp.MustCompile(`listening on http://127\.0\.0\.1:(\d+)\n`).FindStringSubmatch(inv.stdout)
+		if port == nil || !strings.Contains(inv.stdout, "\n  bin/roster token create --system --data-dir "+dir+"\n") ||
+			!strings.Contains(inv.stdout, "export ROSTER_SERVER=http://127.0.0.1:"+port[1]+"\n") {
+			t.Errorf("serve output:\n%s", inv.stdout)
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("serve did not stop 10s after its context ended")

@@ -16,9 +16,10 @@ type syncCommand struct {
 func (c *syncCommand) run(ctx context.Context, args []string) error {
 	fs := newFlagSet("sync", "sync --org ID [--wait] [flags]", c.stdout)
 	c.register(fs)
+	c.registerIDOnly(fs)
 	c.registerOrg(fs)
 	var wait bool
-	fs.BoolVar(&wait, "wait", false, "follow the synchronization with a progress bar until it ends, then show its outcome")
+	fs.BoolVar(&wait, "wait", false, "follow the synchronization with a progress bar until it ends, then show its outcome "+waitExit)
 	cl, _, err := c.prepare(fs, args, 0, 0, "no arguments")
 	if err != nil {
 		return err
@@ -31,21 +32,17 @@ func (c *syncCommand) run(ctx context.Context, args []string) error {
 		if c.json {
 			return c.printJSON(t)
 		}
-		fmt.Fprintf(c.stdout, "Synchronize Users queued as task %s (%s).\nFollow it with: roster tasks get %s --org %s (or sync with --wait)\n",
-			t.ID, plural(t.Progress.Total, "user"), t.ID, c.org)
+		fmt.Fprintf(c.stdout, "Synchronize Users queued as task %s (%s).\nFollow it with: %s tasks get %s --org %s (or sync with --wait)\n",
+			t.ID, plural(t.Progress.Total, "user"), c.prog, t.ID, c.org)
 		return nil
 	}
-	return c.followThen(ctx, cl, t, c.printSyncOutcome)
+	return c.followThen(ctx, cl, t, c.printSyncOutcome, false)
 }
 
-// printSyncOutcome says what a finished synchronization did, and where its report is.
+// printSyncOutcome says what a finished synchronization did.
 func (c *syncCommand) printSyncOutcome(t *httpapi.Task) {
 	n := t.Counts
 	fmt.Fprintf(c.stdout, "Synchronize Users finished (%s):\n", t.State)
 	fmt.Fprintf(c.stdout, "  %s created, %s updated, %s already in sync; %s, %s\n", plural(n.Created, "agent"), thousands(n.Updated),
 		thousands(n.Unchanged), plural(n.Errors, "error"), plural(n.Warnings, "warning"))
-	if t.Error != nil {
-		fmt.Fprintf(c.stdout, "  error: %s\n", *t.Error)
-	}
-	fmt.Fprintf(c.stdout, "Task %s. Per-row report: roster tasks report %s --org %s -o report.csv\n", t.ID, t.ID, c.org)
 }

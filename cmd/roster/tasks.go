@@ -30,21 +30,28 @@ func (c *tasksCommand) run(ctx context.Context, args []string) error {
 	if len(args) == 0 {
 		return usageErrorf("%s", tasksUsage)
 	}
+	if isHelp(args[0]) {
+		return familyUsage(c.stdout, "tasks", tasksUsage)
+	}
 	sub, args := args[0], args[1:]
 	fs := newFlagSet("tasks "+sub, subcommandSynopsis("tasks", sub, tasksUsage), c.stdout)
 	c.registerOrg(fs)
 	switch sub {
 	case "list":
 		c.register(fs)
+		c.registerIDOnly(fs)
 		return c.list(ctx, fs, args)
 	case "get":
 		c.register(fs)
+		c.registerIDOnly(fs)
 		return c.get(ctx, fs, args)
 	case "cancel":
 		c.register(fs)
+		c.registerIDOnly(fs)
 		return c.cancel(ctx, fs, args)
 	case "revert":
 		c.register(fs)
+		c.registerIDOnly(fs)
 		return c.revert(ctx, fs, args)
 	case "report":
 		// A CSV file: --json has no meaning here.
@@ -140,7 +147,7 @@ func (c *tasksCommand) cancel(ctx context.Context, fs *flag.FlagSet, args []stri
 
 func (c *tasksCommand) revert(ctx context.Context, fs *flag.FlagSet, args []string) error {
 	var wait bool
-	fs.BoolVar(&wait, "wait", false, "follow the revert until it ends, then show its outcome")
+	fs.BoolVar(&wait, "wait", false, "follow the revert until it ends, then show its outcome "+waitExit)
 	cl, pos, err := c.prepare(fs, args, 1, 1, "one task id (of an import or a template application)")
 	if err != nil {
 		return err
@@ -155,7 +162,7 @@ func (c *tasksCommand) revert(ctx context.Context, fs *flag.FlagSet, args []stri
 	if c.json {
 		return c.printJSON(t)
 	}
-	fmt.Fprintf(c.stdout, "Revert queued as task %s.\nFollow it with: roster tasks get %s --org %s\n", t.ID, t.ID, c.org)
+	fmt.Fprintf(c.stdout, "Revert queued as task %s.\nFollow it with: %s tasks get %s --org %s\n", t.ID, c.prog, t.ID, c.org)
 	return nil
 }
 
@@ -193,18 +200,10 @@ func optionalTime(t *time.Time) string {
 
 func (c *tasksCommand) report(ctx context.Context, fs *flag.FlagSet, args []string) error {
 	var output string
-	fs.StringVar(&output, "o", "", "write the file here instead of to standard output")
+	fs.StringVar(&output, "o", "", outputUsage)
 	cl, pos, err := c.prepare(fs, args, 1, 1, "one task id")
 	if err != nil {
 		return err
 	}
-	if output == "" {
-		return cl.TaskReport(ctx, c.org, pos[0], c.stdout)
-	}
-	n, err := writeAtomically(output, func(w io.Writer) error { return cl.TaskReport(ctx, c.org, pos[0], w) })
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(c.stdout, "Wrote %s (%d bytes).\n", output, n)
-	return nil
+	return c.writeOutput(output, func(w io.Writer) error { return cl.TaskReport(ctx, c.org, pos[0], w) })
 }

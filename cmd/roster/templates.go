@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"strconv"
+	"text/tabwriter"
 
 	"roster"
 	"roster/internal/httpapi"
@@ -31,6 +32,9 @@ func (c *templatesCommand) run(ctx context.Context, args []string) error {
 	if len(args) == 0 {
 		return usageErrorf("%s", templatesUsage)
 	}
+	if isHelp(args[0]) {
+		return familyUsage(c.stdout, "templates", templatesUsage)
+	}
 	sub, args := args[0], args[1:]
 	fs := newFlagSet("templates "+sub, subcommandSynopsis("templates", sub, templatesUsage), c.stdout)
 	c.register(fs)
@@ -41,6 +45,7 @@ func (c *templatesCommand) run(ctx context.Context, args []string) error {
 	case "set":
 		return c.set(ctx, fs, args)
 	case "apply":
+		c.registerIDOnly(fs)
 		return c.apply(ctx, fs, args)
 	}
 	return usageErrorf("unknown subcommand %q\n%s", sub, templatesUsage)
@@ -65,7 +70,7 @@ func (c *templatesCommand) printAssignment(la *httpapi.LicenseAssignment) error 
 	what := map[roster.AssignmentMode]string{
 		roster.AssignOff:   "no automatic license",
 		roster.AssignOrg:   "every new user without a license choice gets " + string(la.License),
-		roster.AssignGroup: "each group gives its members its license; see roster groups list",
+		roster.AssignGroup: "each group gives its members its license; see " + c.prog + " groups list",
 	}[la.Mode]
 	c.details([][2]string{
 		{"Mode", fmt.Sprintf("%s (%s)", la.Mode, what)}, {"License", string(la.License)},
@@ -98,7 +103,7 @@ func (c *templatesCommand) set(ctx context.Context, fs *flag.FlagSet, args []str
 		return err
 	}
 	if !c.json {
-		fmt.Fprintln(c.stdout, "Existing users keep their licenses; apply the template to them with: roster templates apply --org "+c.org+" --dry-run --wait")
+		fmt.Fprintf(c.stdout, "Existing users keep their licenses; apply the template to them with: %s templates apply --org %s --dry-run --wait\n", c.prog, c.org)
 	}
 	return nil
 }
@@ -110,7 +115,7 @@ func (c *templatesCommand) apply(ctx context.Context, fs *flag.FlagSet, args []s
 	fs.BoolVar(&in.PreserveLicenses, "preserve-licenses", false, "never remove a license: only add what the template gives")
 	fs.BoolVar(&in.ConfirmProfileReset, "confirm-profile-reset", false,
 		"accept that users whose profile type changes lose their custom user profile (the dry run lists them)")
-	fs.BoolVar(&wait, "wait", false, "follow the task with a progress bar until it ends, then show its outcome")
+	fs.BoolVar(&wait, "wait", false, "follow the task with a progress bar until it ends, then show its outcome "+waitExit)
 	cl, _, err := c.prepare(fs, args, 0, 0, "no arguments")
 	if err != nil {
 		return err
@@ -120,41 +125,41 @@ func (c *templatesCommand) apply(ctx context.Context, fs *flag.FlagSet, args []s
 		return err
 	}
 	if wait {
-		return c.followThen(ctx, cl, t, func(t *httpapi.Task) { c.printApplyOutcome(t, in.DryRun) })
+		return c.followThen(ctx, cl, t, func(t *httpapi.Task) { c.printApplyOutcome(t, in.DryRun) }, in.DryRun)
 	}
 	if c.json {
 		return c.printJSON(t)
 	}
-	fmt.Fprintf(c.stdout, "Template application queued as task %s (%s).\nFollow it with: roster tasks get %s --org %s (or apply with --wait)\n",
-		t.ID, plural(t.Progress.Total, "user"), t.ID, c.org)
+	fmt.Fprintf(c.stdout, "Template application queued as task %s (%s).\nFollow it with: %s tasks get %s --org %s (or apply with --wait)\n",
+		t.ID, plural(t.Progress.Total, "user"), c.prog, t.ID, c.org)
 	return nil
 }
 
 // printApplyOutcome says what a finished application of the template did, or in a dry run
-// would do, and where its report is.
+// would do.
 func (c *orgRemote) printApplyOutcome(t *httpapi.Task, dryRun bool) {
 	var sum provision.ApplySummary
 	if len(t.Summary) > 0 {
 		_ = json.Unmarshal(t.Summary, &sum)
 	}
-	n := t.Counts
+	changed := plural(sum.LicenseChanges+sum.SourceChanges, "user")
 	if dryRun {
-		fmt.Fprintf(c.stdout, "Dry run finished (%s): nothing was changed. Applied now, the template would:\n", t.State)
-		fmt.Fprintf(c.stdout, "  change the license of %s, reset the custom user profile of %s; %s would wait for a seat; %s\n",
-			plural(sum.LicenseChanges, "user"), plural(sum.ProfileResets, "user"), plural(sum.Waiting, "user"), plural(n.Errors, "error"))
-		if sum.ProfileResets > 0 {
-			fmt.Fprintln(c.stdout, "  the real run needs --confirm-profile-reset")
-		}
+		fmt.Fprintf(c.stdout, "Dry run finished (%s): nothing was changed. Applied now, the template would change %s:\n", t.State, changed)
 	} else {
-		fmt.Fprintf(c.stdout, "Template applied (%s):\n", t.State)
-		fmt.Fprintf(c.stdout, "  %s changed, %s reset to the default profile, %s waiting for a seat; %s\n",
-			plural(sum.LicenseChanges, "license"), plural(sum.ProfileResets, "custom profile"), plural(sum.Waiting, "user"), plural(n.Errors, "error"))
+		fmt.Fprintf(c.stdout, "Template applied (%s): %s changed:\n", t.State, changed)
 	}
-	if t.Error != nil {
-		fmt.Fprintf(c.stdout, "  error: %s\n", *t.Error)
+	tw := tabwriter.NewWriter(c.stdout, 0, 0, 1, ' ', 0)
+	for _, line := range [][2]string{
+		{"license changed", thousands(sum.LicenseChanges)},
+		{"license sources replaced, license kept", thousands(sum.SourceChanges)},
+		{"custom user profile reset to the default", thousands(sum.ProfileResets)},
+		{"waiting for a seat", thousands(sum.Waiting)},
+		{"errors (left as they were)", thousands(t.Counts.Errors)},
+	} {
+		fmt.Fprintf(tw, "  %s:\t%s\n", line[0], line[1])
 	}
-	fmt.Fprintf(c.stdout, "Task %s. Per-row report: roster tasks report %s --org %s -o report.csv\n", t.ID, t.ID, c.org)
-	if !dryRun && t.State != roster.TaskFailed {
-		fmt.Fprintf(c.stdout, "Undo it with: roster tasks revert %s --org %s\n", t.ID, c.org)
+	_ = tw.Flush()
+	if dryRun && sum.ProfileResets > 0 {
+		fmt.Fprintln(c.stdout, "  the real run needs --confirm-profile-reset")
 	}
 }

@@ -17,8 +17,12 @@ type tokenCommand struct {
 }
 
 func (c *tokenCommand) run(ctx context.Context, args []string) error {
+	const synopsis = "roster token create (--system | --org ID --role full|cc_service|read_only) [--name NAME]"
+	if len(args) > 0 && isHelp(args[0]) {
+		return familyUsage(c.stdout, "token", synopsis)
+	}
 	if len(args) == 0 || args[0] != "create" {
-		return usageErrorf("roster token create (--system | --org ID --role full|cc_service|read_only) [--name NAME]")
+		return usageErrorf("%s", synopsis)
 	}
 	var (
 		db     dbConfig

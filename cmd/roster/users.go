@@ -31,10 +31,16 @@ func (c *usersCommand) run(ctx context.Context, args []string) error {
 	if len(args) == 0 {
 		return usageErrorf("%s", usersUsage)
 	}
+	if isHelp(args[0]) {
+		return familyUsage(c.stdout, "users", usersUsage)
+	}
 	sub, args := args[0], args[1:]
 	fs := newFlagSet("users "+sub, subcommandSynopsis("users", sub, usersUsage), c.stdout)
 	c.register(fs)
 	c.registerOrg(fs)
+	if sub != "batch" && sub != "delete" {
+		c.registerIDOnly(fs)
+	}
 	switch sub {
 	case "list":
 		return c.list(ctx, fs, args)
@@ -251,7 +257,7 @@ func (c *usersCommand) batch(ctx context.Context, fs *flag.FlagSet, args []strin
 	}
 	// The exit code tells a script that some entries failed, whatever the output format.
 	if failed > 0 {
-		return fmt.Errorf("%d of %d entries failed", failed, len(res.Results))
+		return withErrorsf("%d of %d entries failed", failed, len(res.Results))
 	}
 	return nil
 }

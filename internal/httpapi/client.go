@@ -4,14 +4,17 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
 	"mime/multipart"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"roster"
@@ -503,6 +506,9 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, ifMa
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
+		if ue := unreachable(c.base, err); ue != nil && ctx.Err() == nil {
+			return ue
+		}
 		return fmt.Errorf("%s %s: %w", method, path, err)
 	}
 	defer func() { _ = resp.Body.Close() }()
@@ -523,6 +529,47 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, ifMa
 		return fmt.Errorf("%s %s: decode answer: %w", method, path, err)
 	}
 	return nil
+}
+
+// UnreachableError is the error of a request that reached no server: nothing listens at the
+// address, the host name is unknown, or the connection could not be made in time. The server
+// is probably at another address, or not running.
+type UnreachableError struct {
+	// Server is the base URL the client was given.
+	Server string
+	// Reason says what went wrong, in a few words.
+	Reason string
+	Err    error
+}
+
+func (e *UnreachableError) Error() string {
+	return fmt.Sprintf("cannot reach the Roster server at %s: %s", e.Server, e.Reason)
+}
+
+func (e *UnreachableError) Unwrap() error { return e.Err }
+
+// unreachable returns the UnreachableError of err when err is a failure to connect to the
+// server at base, else nil: an error after the connection (a reset, a timeout while reading
+// the answer) is not one, since the request may have been received.
+func unreachable(base string, err error) *UnreachableError {
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) {
+		return &UnreachableError{Server: base, Reason: "no such host (" + dnsErr.Name + ")", Err: err}
+	}
+	var opErr *net.OpError
+	if !errors.As(err, &opErr) || opErr.Op != "dial" {
+		return nil
+	}
+	reason := "could not connect"
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
+		reason = "connection refused (nothing listens there)"
+	case opErr.Timeout():
+		reason = "no answer to the connection (timed out)"
+	case errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
+		reason = "no route to the host"
+	}
+	return &UnreachableError{Server: base, Reason: reason, Err: err}
 }
 
 // responseError turns an error response into an error: a problem into *roster.Error, anything

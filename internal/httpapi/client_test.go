@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"syscall"
 	"testing"
 
 	"roster"
@@ -162,6 +164,28 @@ func TestClientTransportErrors(t *testing.T) {
 	}
 	if _, err := httpapi.NewClient("ftp://x", "", nil).Orgs(context.Background()); err == nil {
 		t.Error("an ftp base URL was accepted")
+	}
+
+	// Nothing listens on a port just closed: the error names the server and says so, without
+	// the dial error's jargon, which stays reachable through Unwrap.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + ln.Addr().String()
+	_ = ln.Close()
+	_, err = httpapi.NewClient(closed, "tok", nil).Orgs(context.Background())
+	var unreachable *httpapi.UnreachableError
+	if !errors.As(err, &unreachable) || unreachable.Server != closed ||
+		err.Error() != "cannot reach the Roster server at "+closed+": connection refused (nothing listens there)" ||
+		!errors.Is(err, syscall.ECONNREFUSED) {
+		t.Errorf("a closed port: %v", err)
+	}
+	// A request the caller canceled is not an unreachable server.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := httpapi.NewClient(closed, "tok", nil).Orgs(ctx); errors.As(err, &unreachable) {
+		t.Errorf("a canceled request: %v", err)
 	}
 }
 

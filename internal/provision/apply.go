@@ -36,9 +36,16 @@ type applyParams struct {
 }
 
 // ApplySummary counts what an application of the template changes (or, in a dry run, would).
+// Every user it changes is one row of its report, and counts either in LicenseChanges or in
+// SourceChanges; ProfileResets and Waiting count some of those users again.
 type ApplySummary struct {
+	// LicenseChanges counts users whose license changes.
 	LicenseChanges int `json:"licenseChanges"`
-	ProfileResets  int `json:"profileResets"`
+	// SourceChanges counts users whose license stays the same while its sources change: a
+	// direct choice replaced by the template's grant, a group's grant changed, a license that
+	// now waits for a seat.
+	SourceChanges int `json:"sourceChanges"`
+	ProfileResets int `json:"profileResets"`
 	// Waiting counts users the template gives a license no seat is free for; they wait for one.
 	Waiting int `json:"waiting"`
 }
@@ -320,13 +327,16 @@ func (s *Service) applyChunk(ctx context.Context, tx roster.Tx, a roster.Actor, 
 		row.Outcome, row.Message = string(csvfile.OutcomeUpdated), applyMessage(u, &next)
 		if next.License != u.License {
 			sum.LicenseChanges++
+		} else {
+			sum.SourceChanges++
 		}
+		// As in an import, a row applied with a warning counts as updated and as a warning:
+		// created plus updated are the rows with a user, which a revert walks.
+		c.Counts.Updated++
 		if reset {
 			sum.ProfileResets++
 			row.Outcome, row.Code = string(csvfile.OutcomeWarning), codeProfileReset
 			c.Counts.Warnings++
-		} else {
-			c.Counts.Updated++
 		}
 		if next.WaitingLicense.Granted() && next.WaitingLicense != u.WaitingLicense {
 			sum.Waiting++

@@ -367,9 +367,13 @@ func TestApplyTemplate(t *testing.T) {
 		}
 		dry, dryReport := apply(provision.ApplyOptions{DryRun: true})
 		wantReport := "1 updated \n2 updated \n3 updated \n4 warning profile_reset\n" +
-			`{LicenseChanges:4 ProfileResets:1 Waiting:0}`
+			`{LicenseChanges:4 SourceChanges:0 ProfileResets:1 Waiting:0}`
 		if dryReport != wantReport {
 			t.Errorf("dry run:\n%s\nwant\n%s", dryReport, wantReport)
+		}
+		// As in an import, the row with a warning counts as updated too: every reported user.
+		if got, want := counts(dry.Counts), "created 0 updated 4 unchanged 0 warnings 1 errors 0"; got != want {
+			t.Errorf("dry run counts: %s, want %s", got, want)
 		}
 		if got := f.license(users[0]); got != "premium [direct=premium]" {
 			t.Errorf("the dry run changed u0: %s", got)
@@ -401,6 +405,9 @@ func TestApplyTemplate(t *testing.T) {
 		if rv = waitTask(t, f.svc, f.org, rv.ID); rv.State != roster.TaskCompleted || rv.Counts.Updated != 4 {
 			t.Fatalf("revert: %s %+v %s", rv.State, rv.Counts, report(t, f.svc, f.org, rv.ID))
 		}
+		if rv.Progress != (roster.TaskProgress{Done: 4, Total: 4}) {
+			t.Errorf("revert progress %+v, want 4 of 4", rv.Progress)
+		}
 		want = []string{
 			"premium [direct=premium]",
 			"standard [direct=standard]",
@@ -418,8 +425,10 @@ func TestApplyTemplate(t *testing.T) {
 
 		// Preserving licenses only adds.
 		_, preserved := apply(provision.ApplyOptions{PreserveLicenses: true})
-		// u1 has no group to add to its direct standard: unchanged, so not reported.
-		if preserved != "1 updated \n2 updated \n3 updated \n"+`{LicenseChanges:1 ProfileResets:0 Waiting:0}` {
+		// u1 has no group to add to its direct standard: unchanged, so not reported. u0 and u3
+		// keep premium and gain the grant of Standard agents: their sources change, not their
+		// license.
+		if preserved != "1 updated \n2 updated \n3 updated \n"+`{LicenseChanges:1 SourceChanges:2 ProfileResets:0 Waiting:0}` {
 			t.Errorf("preserve:\n%s", preserved)
 		}
 		want = []string{

@@ -48,8 +48,11 @@ func (s *Service) StartRevert(ctx context.Context, a roster.Actor, orgID, import
 	if err != nil {
 		return nil, fmt.Errorf("revert parameters: %w", err)
 	}
+	// The revert walks the rows that name a user: those that created or updated one. A row
+	// with a warning counts as created or updated too, and a warning about the whole file
+	// names no user, so warnings are no part of the total.
 	task := &roster.Task{ID: roster.NewID(), OrgID: orgID, Kind: KindImportRevert, Params: params,
-		Progress:  roster.TaskProgress{Total: imp.Counts.Created + imp.Counts.Updated + imp.Counts.Warnings},
+		Progress:  roster.TaskProgress{Total: imp.Counts.Created + imp.Counts.Updated},
 		CreatedBy: a.Label(), CreatedAt: s.clock()}
 	err = s.startImportTask(ctx, task, func(tx roster.Tx) error {
 		return revertedBy(ctx, tx, orgID, imp.ID)

@@ -237,6 +237,11 @@ func TestImport(t *testing.T) {
 		if got, want := counts(rev.Counts), "created 0 updated 2 unchanged 0 warnings 0 errors 0"; got != want || rev.State != roster.TaskCompleted {
 			t.Errorf("revert %s: %s, want %s", rev.State, got, want)
 		}
+		// The import's row with a warning changed a user: it is one of the two rows to revert,
+		// so the finished revert is at 2 of 2.
+		if rev.Progress != (roster.TaskProgress{Done: 2, Total: 2}) {
+			t.Errorf("revert progress %+v, want 2 of 2", rev.Progress)
+		}
 		if u := userByEmail(t, store, sup.Email); u.License != roster.LicensePremium || u.CCRole != roster.RoleSupervisor {
 			t.Errorf("supervisor after revert: %+v", u)
 		}
