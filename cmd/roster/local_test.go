@@ -60,6 +60,10 @@ var localScenarios = []localScenario{
 	{name: "migrate-env", args: []string{"migrate"}, env: map[string]string{"ROSTER_DATA_DIR": "{dir}"}},
 	{name: "migrate-argument", code: 2, args: []string{"migrate", "--data-dir", "{dir}", "--bogus"}},
 
+	{name: "admin-grant-unknown", code: 1, args: []string{"admin", "grant", "nobody@acme.example", "--data-dir", "{dir}"}},
+	{name: "admin-no-subcommand", code: 2, args: []string{"admin"}},
+	{name: "admin-help-family", args: []string{"admin", "-h"}},
+
 	{name: "version", args: []string{"version"}},
 	{name: "version-flag", args: []string{"--version"}},
 	{name: "help", args: []string{"help"}},

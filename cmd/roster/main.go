@@ -45,6 +45,7 @@ Server:
   serve       run the server (web API) on embedded SQLite or PostgreSQL
   migrate     apply the database migrations and exit
   token       create API tokens on the local data directory or database
+  admin       grant installation administrator rights (console) on the local data directory
 
 Remote (talk to a running server; --server, --token or ROSTER_SERVER, ROSTER_TOKEN):
   orgs        list, show, create and change organizations
@@ -102,6 +103,8 @@ func run(ctx context.Context, argv []string, getenv env, stdout, stderr io.Write
 		cmd = &migrateCommand{env: getenv, stdout: stdout}
 	case "token":
 		cmd = &tokenCommand{env: getenv, stdout: stdout}
+	case "admin":
+		cmd = &adminCommand{env: getenv, stdout: stdout}
 	case "orgs":
 		cmd = &orgsCommand{remote: rem}
 	case "users":

@@ -1,13 +1,18 @@
 package console_test
 
 import (
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 
 	"roster"
 	"roster/internal/i18n"
+	"roster/internal/provision"
+	"roster/internal/server"
+	"roster/internal/sqldb/sqldbtest"
 )
 
 // TestPagesByRole asks for each page as each kind of reader: the status, where a redirect
@@ -184,4 +189,78 @@ func catalogKeys(t *testing.T) []string {
 		t.Fatal(err)
 	}
 	return keys
+}
+
+// TestInstallationAdmin opens every organization from the switcher and creates one.
+func TestInstallationAdmin(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, roster.PlatformNew)
+	b := e.signedIn(roster.AdminFull, "en")
+	if resp := b.get("/console/orgs"); resp.status != http.StatusForbidden {
+		t.Fatalf("organizations before the grant: %d", resp.status)
+	}
+	if _, err := e.svc.GrantInstallationAdmin(t.Context(), provision.System(roster.ViaCLI), "full@acme.example"); err != nil {
+		t.Fatal(err)
+	}
+	if resp := b.post("/console/orgs", url.Values{"name": {""}, "platform": {"new"}}); resp.status != http.StatusUnprocessableEntity ||
+		!strings.Contains(resp.body, "error-summary") {
+		t.Fatalf("organization without a name: %d\n%s", resp.status, resp.body)
+	}
+	resp := b.post("/console/orgs", url.Values{"name": {"Globex"}, "platform": {"1.0"}})
+	if resp.status != http.StatusSeeOther || !strings.HasPrefix(resp.header.Get("Location"), "/console/orgs/") {
+		t.Fatalf("create: %d %s", resp.status, resp.header.Get("Location"))
+	}
+	other := resp.header.Get("Location")
+	if resp := b.get(other); resp.status != http.StatusOK || !strings.Contains(resp.body, "Globex") || !strings.Contains(resp.body, "Contact Center 1.0") {
+		t.Fatalf("the new organization: %d", resp.status)
+	}
+	if resp := b.get("/console/orgs"); resp.status != http.StatusOK || !strings.Contains(resp.body, "Globex") || !strings.Contains(resp.body, "Acme") {
+		t.Fatalf("organizations: %d", resp.status)
+	}
+	// A full administrator of Acme alone does not see Globex.
+	if resp := e.signedIn(roster.AdminReadOnly, "en").get(other); resp.status != http.StatusNotFound {
+		t.Fatalf("another organization's page: %d", resp.status)
+	}
+}
+
+// TestSetup creates the first organization and its administrator from the one-time link.
+func TestSetup(t *testing.T) {
+	t.Parallel()
+	store := sqldbtest.Open(t, "sqlite")
+	svc := provision.New(store, provision.WithPasswordIterations(1000))
+	e := &env{t: t, svc: svc, store: store, srv: httptest.NewServer(server.New(server.Config{Service: svc, Store: store, Logger: slog.New(slog.DiscardHandler)}))}
+	t.Cleanup(e.srv.Close)
+	secret, err := svc.PrepareSetup(t.Context())
+	if err != nil || secret == "" {
+		t.Fatalf("setup secret %q, %v", secret, err)
+	}
+	b := e.browser("nl")
+	if resp := b.get("/console/setup/wrong"); resp.status != http.StatusNotFound {
+		t.Fatalf("a wrong link: %d", resp.status)
+	}
+	link := "/console/setup/" + secret
+	if resp := b.get(link); resp.status != http.StatusOK || !strings.Contains(resp.body, "Roster instellen") ||
+		resp.header.Get("Referrer-Policy") != "no-referrer" {
+		t.Fatalf("setup page: %d %s", resp.status, resp.header.Get("Referrer-Policy"))
+	}
+	form := url.Values{"name": {"Acme"}, "platform": {"new"}, "firstName": {"Ada"}, "email": {"ada@acme.example"},
+		"password": {"short"}, "confirm": {"short"}, "language": {"nl"}}
+	if resp := b.post(link, form); resp.status != http.StatusUnprocessableEntity || !strings.Contains(resp.body, `value="ada@acme.example"`) {
+		t.Fatalf("short password: %d\n%s", resp.status, resp.body)
+	}
+	form.Set("password", password)
+	form.Set("confirm", password)
+	resp := b.post(link, form)
+	if resp.status != http.StatusSeeOther {
+		t.Fatalf("setup: %d\n%s", resp.status, resp.body)
+	}
+	if resp := b.get("/console/"); resp.status != http.StatusSeeOther || !strings.HasPrefix(resp.header.Get("Location"), "/console/orgs/") {
+		t.Fatalf("after setup: %d %s", resp.status, resp.header.Get("Location"))
+	}
+	if resp := b.get("/console/orgs"); resp.status != http.StatusOK || !strings.Contains(resp.body, "Organisaties") {
+		t.Fatalf("the first administrator administers the installation: %d", resp.status)
+	}
+	if resp := e.browser("en").get(link); resp.status != http.StatusNotFound {
+		t.Fatalf("the link works once: %d", resp.status)
+	}
 }

@@ -150,3 +150,27 @@ func (s *Service) bootstrap(ctx context.Context, in Setup, claim func(tx roster.
 	}
 	return u, nil
 }
+
+// GrantInstallationAdmin makes the user of email an installation administrator: they may
+// create organizations and open every one of them in the console. Only the installation (a
+// system actor: the CLI on the data directory) may grant it.
+func (s *Service) GrantInstallationAdmin(ctx context.Context, a roster.Actor, email string) (*roster.User, error) {
+	if err := authorize(a, "", permSystem); err != nil {
+		return nil, err
+	}
+	var u *roster.User
+	err := s.store.Write(ctx, func(tx roster.Tx) error {
+		var err error
+		if u, err = tx.FindUserByEmail(ctx, roster.NormalizeEmail(email)); err != nil {
+			return err
+		}
+		if err := tx.GrantInstallationAdmin(ctx, u.ID, s.clock()); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, a, u.OrgID, "user.grant_installation_admin", "user", u.ID, u.Email, nil, map[string]any{"installationAdmin": true})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return u, nil
+}
