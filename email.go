@@ -14,7 +14,9 @@ type Email struct {
 	To       string
 	ToName   string
 	Language Language
-	// Link is the link the message carries (an invitation's accept link, with its secret).
+	// Link is the link the message carries (an invitation's accept link, with its secret). It
+	// is kept only while the message is queued: it lets anyone accept the account, so a message
+	// that was sent or failed holds none.
 	Link          string
 	State         EmailState
 	Attempts      int

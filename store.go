@@ -259,9 +259,12 @@ type Tx interface {
 	// ClaimEmails leases up to limit queued messages whose next attempt is due to owner until
 	// now+lease. Two workers never hold one message while its lease holds.
 	ClaimEmails(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]*Email, error)
-	// SaveEmail records a delivery attempt of a message owner holds and releases it;
-	// CodeConflict when owner no longer holds it.
+	// SaveEmail records a delivery attempt of a message owner holds, its link included, and
+	// releases it; CodeConflict when owner no longer holds it.
 	SaveEmail(ctx context.Context, e *Email, owner string) error
+	// CancelEmails fails the queued messages of a user with reason, and drops their links:
+	// they are not sent, and their links work no more.
+	CancelEmails(ctx context.Context, userID, reason string) error
 
 	// RequestTaskCancel asks an active task to stop at its next checkpoint. CodeConflict when
 	// the task has already finished.

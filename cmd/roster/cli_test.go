@@ -162,6 +162,7 @@ var remoteScenarios = []scenario{
 	{name: "invitations-list", args: []string{"invitations", "list", "--org", "{acme}"}},
 	{name: "invitations-resend", args: []string{"invitations", "resend", "--org", "{acme}", "--user", "linus@example.com"}},
 	{name: "invitations-list-user", args: []string{"invitations", "list", "--org", "{acme}", "--user", "linus@example.com"}},
+	{name: "invitations-list-read-only", token: "read_only:acme", args: []string{"invitations", "list", "--org", "{acme}"}},
 	{name: "invitations-resend-read-only", token: "read_only:acme", code: 1,
 		args: []string{"invitations", "resend", "--org", "{acme}", "--user", "linus@example.com"}},
 	{name: "invitations-resend-no-user", code: 2, args: []string{"invitations", "resend", "--org", "{acme}"}},

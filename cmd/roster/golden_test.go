@@ -65,13 +65,15 @@ func withNewline(s string) string {
 	return s + "\n<no newline at end>\n"
 }
 
-// What changes from one run to the next: ids (UUIDv7, time-ordered), times, token secrets.
+// What changes from one run to the next: ids (UUIDv7, time-ordered), times, token secrets,
+// invitation tokens.
 // They are replaced by placeholders so the golden files are stable. Their lengths are fixed,
 // so the columns that tabwriter aligned before the replacement stay the same from run to run.
 var (
 	uuidRE   = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
 	timeRE   = regexp.MustCompile(`\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z| UTC|[+-]\d{2}:\d{2})?`)
 	secretRE = regexp.MustCompile(`rst_[A-Za-z0-9_-]{20,}`)
+	inviteRE = regexp.MustCompile(`/invite/[A-Za-z0-9_-]{20,}`)
 )
 
 // normalize replaces the literal strings of replace (temporary directories, the server's
@@ -88,6 +90,7 @@ func normalize(s string, replace map[string]string) string {
 	}
 	s = uuidRE.ReplaceAllString(s, "<id>")
 	s = timeRE.ReplaceAllString(s, "<time>")
+	s = inviteRE.ReplaceAllString(s, "/invite/<token>")
 	return secretRE.ReplaceAllString(s, "rst_<secret>")
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"roster/internal/httpapi"
+	"roster/internal/provision"
 )
 
 // invitationsCommand shows the outbox of invitations and resends them.
@@ -14,7 +15,7 @@ type invitationsCommand struct {
 }
 
 const invitationsUsage = `roster invitations <list|resend> --org ID [flags]
-  list                 the outbox, newest first (filters: --user, --state queued|sent|failed)
+  list                 the outbox, newest first, and the links to hand over (filters: --user, --state queued|sent|failed)
   resend --user USER   send a pending user a new invitation (id or email); older links stop working
   resend --all-pending send every pending user a new invitation, as a task (--wait follows it)`
 
@@ -73,13 +74,33 @@ func (c *invitationsCommand) list(ctx context.Context, fs *flag.FlagSet, args []
 		if e.LastError != nil {
 			note = *e.LastError
 		}
-		rows[i] = []string{e.To, string(e.Language), string(e.State), fmt.Sprint(e.Attempts), e.CreatedAt.Format(timeLayout), note}
+		rows[i] = []string{e.To, string(e.Language), string(e.State), fmt.Sprint(e.Attempts), e.CreatedAt.Format(timeLayout), note, linkCell(e)}
 	}
-	c.table([]string{"TO", "LANG", "STATE", "TRIES", "CREATED", "LAST ERROR"}, rows)
+	c.table([]string{"TO", "LANG", "STATE", "TRIES", "CREATED", "LAST ERROR", "LINK"}, rows)
 	if page.NextCursor != nil {
 		fmt.Fprintf(c.stdout, "\nnext page: --cursor %s\n", *page.NextCursor)
 	}
 	return nil
+}
+
+// linkNotes say why the outbox shows no link, by its linkStatus.
+var linkNotes = map[provision.LinkStatus]string{
+	provision.LinkRestricted: "(full administrators only)",
+	provision.LinkMailServer: "(the mail server sends it)",
+	provision.LinkSent:       "(sent to the recipient)",
+	provision.LinkNotSent:    "(dropped: not sent)",
+	provision.LinkExpired:    "(expired)",
+}
+
+// linkCell is the link of a message, while an administrator hands it over, or why not.
+func linkCell(e httpapi.Email) string {
+	if e.Link != nil {
+		return *e.Link
+	}
+	if note, ok := linkNotes[e.LinkStatus]; ok {
+		return note
+	}
+	return "-"
 }
 
 func (c *invitationsCommand) resend(ctx context.Context, fs *flag.FlagSet, args []string) error {

@@ -101,9 +101,13 @@ func (c *serveCommand) run(ctx context.Context, args []string) error {
 			return usageErrorf("--cc-scim-url: %v", err)
 		}
 	}
-	svc := provision.New(store, provision.WithLogger(log), provision.WithBaseURL(baseURL),
+	opts := []provision.Option{provision.WithLogger(log), provision.WithBaseURL(baseURL),
 		provision.WithImportLimits(csvfile.Limits{MaxRows: maxRows, MaxBytes: int64(maxMiB) << 20}),
-		provision.WithConnectorName(conn.Name()))
+		provision.WithConnectorName(conn.Name())}
+	if sender != nil {
+		opts = append(opts, provision.WithMailServer())
+	}
+	svc := provision.New(store, opts...)
 	engine := contactcenter.New(store, conn, contactcenter.Options{Logger: log})
 
 	fmt.Fprintf(c.stdout, "Roster %s listening on http://%s\n", version, ln.Addr())
@@ -197,7 +201,7 @@ func (c *serveCommand) firstStart(ctx context.Context, svc *provision.Service, b
 		return err
 	}
 	if secret != "" {
-		fmt.Fprintf(c.stdout, "Set up the first organization and its administrator (this link works once):\n  %s/console/setup/%s\n", baseURL, secret)
+		fmt.Fprintf(c.stdout, "Set up the first organization and its administrator (this link works once):\n  %s%s%s\n", baseURL, provision.SetupPath, secret)
 		return nil
 	}
 	fmt.Fprintf(c.stdout, "Console: %s/console/\n", baseURL)

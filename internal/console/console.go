@@ -50,8 +50,8 @@ func New(cfg Config) *Console {
 func (c *Console) Register(mux *http.ServeMux) {
 	page := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, c.guard(h, false)) }
 
-	page("GET /invite/{token}", c.showInvitation)
-	page("POST /invite/{token}", c.acceptInvitation)
+	page("GET "+provision.InvitePath+"{token}", c.showInvitation)
+	page("POST "+provision.InvitePath+"{token}", c.acceptInvitation)
 
 	mux.HandleFunc("GET /console/static/{hash}/{name}", serveStatic)
 	page("GET /console/{$}", c.home)
@@ -59,8 +59,8 @@ func (c *Console) Register(mux *http.ServeMux) {
 	page("POST /console/sign-in", c.signIn)
 	page("POST /console/sign-out", c.signOut)
 	page("POST /console/language", c.switchLanguage)
-	page("GET /console/setup/{secret}", c.showSetup)
-	page("POST /console/setup/{secret}", c.setup)
+	page("GET "+provision.SetupPath+"{secret}", c.showSetup)
+	page("POST "+provision.SetupPath+"{secret}", c.setup)
 
 	page("GET /console/account", c.signedIn(c.account))
 	page("POST /console/account/password", c.signedIn(c.changePassword))

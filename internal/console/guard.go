@@ -1,8 +1,12 @@
 package console
 
 import (
+	"errors"
+	"mime"
 	"net/http"
 	"strings"
+
+	"roster/internal/provision"
 )
 
 // contentSecurityPolicy is the policy of every page: our own scripts, styles and images only,
@@ -20,15 +24,26 @@ const maxFormBytes = 64 << 10
 func (c *Console) guard(h http.HandlerFunc, upload bool) http.Handler {
 	inner := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost && !upload {
-			if isUpload(r) {
-				c.errorPage(w, r, http.StatusUnsupportedMediaType, "error.form_not_accepted")
-				return
+			// Only a URL-encoded form, as browsers send one, is read; anything else (a
+			// multipart body, which net/http would spool to temporary files) is refused
+			// unread.
+			if r.ContentLength != 0 || len(r.TransferEncoding) > 0 {
+				if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/x-www-form-urlencoded" {
+					c.errorPage(w, r, http.StatusUnsupportedMediaType, "error.form_not_accepted")
+					return
+				}
 			}
 			r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 			if err := r.ParseForm(); err != nil {
-				c.errorPage(w, r, http.StatusRequestEntityTooLarge, "error.form_too_large")
+				if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+					c.errorPage(w, r, http.StatusRequestEntityTooLarge, "error.form_too_large")
+				} else {
+					c.errorPage(w, r, http.StatusBadRequest, "error.form_not_accepted")
+				}
 				return
 			}
+			// Parsed already: PostFormValue reads r.PostForm, never the body.
+			r.Body = http.NoBody
 		}
 		h(w, r)
 	})
@@ -46,17 +61,12 @@ func setHeaders(w http.ResponseWriter, r *http.Request) {
 	hdr.Set("X-Content-Type-Options", "nosniff")
 	hdr.Set("X-Frame-Options", "DENY")
 	hdr.Set("Cache-Control", "no-store")
-	if strings.HasPrefix(r.URL.Path, "/invite/") || strings.HasPrefix(r.URL.Path, "/console/setup/") {
+	if strings.HasPrefix(r.URL.Path, provision.InvitePath) || strings.HasPrefix(r.URL.Path, provision.SetupPath) {
 		// The link's secret is in the address: no referrer carries it on.
 		hdr.Set("Referrer-Policy", "no-referrer")
 	} else {
 		hdr.Set("Referrer-Policy", "same-origin")
 	}
-}
-
-// isUpload reports whether r posts a file (multipart).
-func isUpload(r *http.Request) bool {
-	return strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data")
 }
 
 // crossOrigin answers a form posted from another site.

@@ -35,8 +35,8 @@ func (c *Console) showInvitation(w http.ResponseWriter, r *http.Request) {
 }
 
 func (c *Console) acceptInvitation(w http.ResponseWriter, r *http.Request) {
-	token, password := r.PathValue("token"), r.PostFormValue("password")
-	if password != r.PostFormValue("confirm") {
+	token, password := r.PathValue("token"), r.PostForm.Get("password")
+	if password != r.PostForm.Get("confirm") {
 		who, err := c.svc.Invitation(r.Context(), token)
 		if err == nil {
 			c.renderForm(w, r, who, "confirm", "invite.mismatch")

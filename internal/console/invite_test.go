@@ -150,3 +150,61 @@ func TestAdministratorSetsPassword(t *testing.T) {
 		t.Errorf("no console password stored: %v", err)
 	}
 }
+
+// countingBody is a request body of n bytes that counts how many were read.
+type countingBody struct {
+	n, read int64
+}
+
+func (b *countingBody) Read(p []byte) (int, error) {
+	if b.read >= b.n {
+		return 0, io.EOF
+	}
+	k := min(int64(len(p)), b.n-b.read)
+	for i := range p[:k] {
+		p[i] = 'a'
+	}
+	b.read += k
+	return int(k), nil
+}
+
+func (b *countingBody) Close() error { return nil }
+
+// TestFormBounds posts bodies no browser sends to an invitation link that names no one: a
+// multipart upload is refused unread, and a URL-encoded body is read only up to the bound of
+// console forms.
+func TestFormBounds(t *testing.T) {
+	t.Parallel()
+	store := sqldbtest.Open(t, "sqlite")
+	mux := http.NewServeMux()
+	console.New(console.Config{Service: provision.New(store), Logger: slog.New(slog.DiscardHandler)}).Register(mux)
+	tests := []struct {
+		name        string
+		contentType string
+		size        int64
+		status      int
+		maxRead     int64
+	}{
+		{"a multipart upload", "multipart/form-data; boundary=x", 200 << 20, http.StatusUnsupportedMediaType, 0},
+		{"another type", "text/plain", 1 << 20, http.StatusUnsupportedMediaType, 0},
+		{"a large form", "application/x-www-form-urlencoded", 200 << 20, http.StatusRequestEntityTooLarge, 80 << 10},
+		{"a form of the right size", "application/x-www-form-urlencoded", 4 << 10, http.StatusNotFound, 4 << 10},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			body := &countingBody{n: tt.size}
+			req := httptest.NewRequest("POST", "/invite/nothing", body)
+			req.ContentLength = tt.size
+			req.Header.Set("Content-Type", tt.contentType)
+			rec := httptest.NewRecorder()
+			mux.ServeHTTP(rec, req)
+			if rec.Code != tt.status {
+				t.Errorf("status %d, want %d\n%s", rec.Code, tt.status, rec.Body)
+			}
+			if body.read > tt.maxRead {
+				t.Errorf("the console read %d bytes of the body, want at most %d", body.read, tt.maxRead)
+			}
+		})
+	}
+}

@@ -155,17 +155,14 @@ func (api *API) getAgent(w http.ResponseWriter, r *http.Request, a roster.Actor)
 }
 
 func (api *API) patchAgent(w http.ResponseWriter, r *http.Request, a roster.Actor) error {
-	version, _, err := ifMatch(r)
-	if err != nil {
-		return err
-	}
+	pre := ifMatch(r)
 	var p AgentPatch
 	if err := decodeJSON(w, r, &p); err != nil {
 		return err
 	}
-	ag, err := api.svc.UpdateAgent(r.Context(), a, r.PathValue("org"), r.PathValue("id"), p.change(), version)
+	ag, err := api.svc.UpdateAgent(r.Context(), a, r.PathValue("org"), r.PathValue("id"), p.change(), pre.expect())
 	if err != nil {
-		return err
+		return pre.result(err)
 	}
 	setETag(w, ag.Version)
 	return ok(w, http.StatusOK, agentJSON(ag))
@@ -201,6 +198,10 @@ func (api *API) exportAgents(w http.ResponseWriter, r *http.Request, a roster.Ac
 // uploadAgents takes an agent file as multipart/form-data (file, dryRun) and answers 202 with
 // the queued task.
 func (api *API) uploadAgents(w http.ResponseWriter, r *http.Request, a roster.Actor) error {
+	// Nothing of the upload is read before the token may upload to this organization.
+	if err := api.svc.AuthorizeAgentUpload(r.Context(), a, r.PathValue("org")); err != nil {
+		return err
+	}
 	form, err := api.parseUpload(w, r, "Send the file as multipart/form-data, with the fields file and dryRun (true or false).", "file", "dryRun")
 	if err != nil {
 		return err

@@ -25,10 +25,14 @@ type Email struct {
 	CreatedAt time.Time  `json:"createdAt"`
 	SentAt    *time.Time `json:"sentAt"`
 	ExpiresAt *time.Time `json:"expiresAt"` // of the invitation
-	// Link is the invitation's accept link; nil for administrators other than full ones.
+	// Link is the invitation's accept link, which lets anyone accept the account: shown only
+	// while a full administrator needs it to hand it over (LinkStatus shown), nil otherwise.
 	Link *string `json:"link"`
+	// LinkStatus says why Link is nil: restricted (only full administrators see links),
+	// mail_server (a mail server delivers it), sent, not_sent or expired; shown when it is not.
+	LinkStatus provision.LinkStatus `json:"linkStatus"`
 	// Subject and Text are the message as it is sent (its plain text part), so that it can be
-	// read where no mail server delivers it.
+	// read where no mail server delivers it; a note stands for a link that is not shown.
 	Subject string `json:"subject"`
 	Text    string `json:"text"`
 }
@@ -39,14 +43,10 @@ type EmailList struct {
 	NextCursor *string `json:"nextCursor"`
 }
 
-func emailJSON(orgName string, e *roster.Email) (Email, error) {
-	subject, text, _, err := provision.RenderEmail(orgName, e)
-	if err != nil {
-		return Email{}, err
-	}
-	out := Email{Subject: subject, Text: text, ID: e.ID, UserID: e.UserID, Kind: e.Kind, To: e.To, ToName: e.ToName, Language: e.Language,
-		State: e.State, Attempts: e.Attempts, CreatedAt: e.CreatedAt.UTC(), SentAt: timeOrNil(e.SentAt),
-		ExpiresAt: timeOrNil(e.ExpiresAt)}
+func emailJSON(e *provision.OutboxEmail) Email {
+	out := Email{Subject: e.Subject, Text: e.Text, ID: e.ID, UserID: e.UserID, Kind: e.Kind, To: e.To, ToName: e.ToName,
+		Language: e.Language, State: e.State, Attempts: e.Attempts, CreatedAt: e.CreatedAt.UTC(), SentAt: timeOrNil(e.SentAt),
+		ExpiresAt: timeOrNil(e.ExpiresAt), LinkStatus: e.LinkStatus}
 	if e.State == roster.EmailQueued {
 		out.NextAttemptAt = timeOrNil(e.NextAttemptAt)
 	}
@@ -56,7 +56,7 @@ func emailJSON(orgName string, e *roster.Email) (Email, error) {
 	if e.Link != "" {
 		out.Link = &e.Link
 	}
-	return out, nil
+	return out
 }
 
 func (api *API) listEmails(w http.ResponseWriter, r *http.Request, a roster.Actor) error {
@@ -75,15 +75,9 @@ func (api *API) listEmails(w http.ResponseWriter, r *http.Request, a roster.Acto
 	if err != nil {
 		return err
 	}
-	org, err := api.svc.Org(r.Context(), a, f.OrgID)
-	if err != nil {
-		return err
-	}
 	list := EmailList{Items: make([]Email, len(page.Emails)), NextCursor: encodeCursor(page.Next)}
 	for i, e := range page.Emails {
-		if list.Items[i], err = emailJSON(org.Name, e); err != nil {
-			return err
-		}
+		list.Items[i] = emailJSON(e)
 	}
 	return ok(w, http.StatusOK, list)
 }
@@ -98,15 +92,7 @@ func (api *API) resendInvitation(w http.ResponseWriter, r *http.Request, a roste
 	if err != nil {
 		return err
 	}
-	org, err := api.svc.Org(r.Context(), a, e.OrgID)
-	if err != nil {
-		return err
-	}
-	out, err := emailJSON(org.Name, e)
-	if err != nil {
-		return err
-	}
-	return ok(w, http.StatusAccepted, out)
+	return ok(w, http.StatusAccepted, emailJSON(e))
 }
 
 // resendInvitations queues the task that sends every pending user a new invitation.

@@ -171,10 +171,7 @@ func (api *API) getGroup(w http.ResponseWriter, r *http.Request, a roster.Actor)
 }
 
 func (api *API) patchGroup(w http.ResponseWriter, r *http.Request, a roster.Actor) error {
-	version, _, err := ifMatch(r)
-	if err != nil {
-		return err
-	}
+	pre := ifMatch(r)
 	var body GroupInput
 	if err := decodeJSON(w, r, &body); err != nil {
 		return err
@@ -183,21 +180,18 @@ func (api *API) patchGroup(w http.ResponseWriter, r *http.Request, a roster.Acto
 	if err != nil {
 		return err
 	}
-	g, err := api.svc.UpdateGroup(r.Context(), a, r.PathValue("org"), r.PathValue("id"), in, version)
+	g, err := api.svc.UpdateGroup(r.Context(), a, r.PathValue("org"), r.PathValue("id"), in, pre.expect())
 	if err != nil {
-		return err
+		return pre.result(err)
 	}
 	setETag(w, g.Version)
 	return ok(w, http.StatusOK, groupJSON(g))
 }
 
 func (api *API) deleteGroup(w http.ResponseWriter, r *http.Request, a roster.Actor) error {
-	version, _, err := ifMatch(r)
-	if err != nil {
-		return err
-	}
-	if err := api.svc.DeleteGroup(r.Context(), a, r.PathValue("org"), r.PathValue("id"), version); err != nil {
-		return err
+	pre := ifMatch(r)
+	if err := api.svc.DeleteGroup(r.Context(), a, r.PathValue("org"), r.PathValue("id"), pre.expect()); err != nil {
+		return pre.result(err)
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil

@@ -23,6 +23,10 @@ const formMemory = 1 << 20
 // the queued task. A file that cannot be imported at all is refused at once; its rows are the
 // task's to report.
 func (api *API) startImport(w http.ResponseWriter, r *http.Request, a roster.Actor) error {
+	// Nothing of the upload is read before the token may import into this organization.
+	if err := api.svc.AuthorizeImport(r.Context(), a, r.PathValue("org")); err != nil {
+		return err
+	}
 	form, err := api.parseUpload(w, r, "Send the file as multipart/form-data, with the fields file, mode (add or add_remove) and dryRun (true or false).",
 		"file", "mode", "dryRun")
 	if err != nil {

@@ -2,11 +2,15 @@ package httpapi_test
 
 import (
 	"bytes"
+	"io"
+	"log/slog"
 	"mime/multipart"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"roster"
+	"roster/internal/server"
 )
 
 // form encodes fields as multipart/form-data, "file" as a file named users.csv (or, with the
@@ -86,4 +90,69 @@ func TestImports(t *testing.T) {
 		{name: "revert by read_only", method: "POST", path: "/api/v1/orgs/{A}/tasks/{task:A.done}/revert", token: "A.ro",
 			status: 403, code: roster.CodeForbidden},
 	})
+}
+
+// countingBody is a request body of n bytes, a multipart file part of a CSV file, that counts
+// how many bytes were read of it.
+type countingBody struct {
+	head    string
+	n, read int64
+}
+
+func (b *countingBody) Read(p []byte) (int, error) {
+	if b.read >= b.n {
+		return 0, io.EOF
+	}
+	k := min(int64(len(p)), b.n-b.read)
+	for i := range p[:k] {
+		if j := b.read + int64(i); j < int64(len(b.head)) {
+			p[i] = b.head[j]
+		} else {
+			p[i] = 'a'
+		}
+	}
+	b.read += k
+	return int(k), nil
+}
+
+func (b *countingBody) Close() error { return nil }
+
+// TestUploadAuthorizedFirst posts large uploads that their tokens may not make: the server
+// answers without reading the body (the 256 MiB limit would otherwise be read and spooled
+// first).
+func TestUploadAuthorizedFirst(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	h := server.New(server.Config{Service: f.svc, Store: f.store, Logger: slog.New(slog.DiscardHandler)})
+	const size = 64 << 20
+	tests := []struct {
+		name, path, token string
+		status            int
+		code              roster.Code
+	}{
+		{"import, read_only", "/api/v1/orgs/{A}/imports", "A.ro", 403, roster.CodeForbidden},
+		{"import, another organization", "/api/v1/orgs/{A}/imports", "B.full", 404, roster.CodeNotFound},
+		{"import, an unknown organization", "/api/v1/orgs/0193a4f5-0000-7000-8000-000000000000/imports", "sys", 404, roster.CodeNotFound},
+		{"import, no valid token", "/api/v1/orgs/{A}/imports", "bogus", 401, roster.CodeUnauthorized},
+		{"agent upload, read_only", "/api/v1/orgs/{A}/contact-center/agents/upload", "A.ro", 403, roster.CodeForbidden},
+		{"agent upload, another organization", "/api/v1/orgs/{A}/contact-center/agents/upload", "B.full", 404, roster.CodeNotFound},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body := &countingBody{n: size,
+				head: "--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"users.csv\"\r\nContent-Type: text/csv\r\n\r\nemail\r\n"}
+			req := httptest.NewRequest("POST", f.expand(tt.path), body)
+			req.ContentLength = size
+			req.Header.Set("Content-Type", "multipart/form-data; boundary=x")
+			req.Header.Set("Authorization", "Bearer "+f.tokens[tt.token])
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code != tt.status || !strings.Contains(rec.Body.String(), `"code":"`+string(tt.code)+`"`) {
+				t.Errorf("%d %s, want %d %s", rec.Code, rec.Body, tt.status, tt.code)
+			}
+			if body.read > 0 {
+				t.Errorf("the server read %d bytes of an upload it refused", body.read)
+			}
+		})
+	}
 }

@@ -97,18 +97,15 @@ func (api *API) getLicenseAssignment(w http.ResponseWriter, r *http.Request, a r
 }
 
 func (api *API) putLicenseAssignment(w http.ResponseWriter, r *http.Request, a roster.Actor) error {
-	version, _, err := ifMatch(r)
-	if err != nil {
-		return err
-	}
+	pre := ifMatch(r)
 	var in LicenseAssignmentInput
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
 	o, err := api.svc.SetLicenseAssignment(r.Context(), a, r.PathValue("org"),
-		roster.LicenseAssignment{Mode: in.Mode, License: in.License}, version)
+		roster.LicenseAssignment{Mode: in.Mode, License: in.License}, pre.expect())
 	if err != nil {
-		return err
+		return pre.result(err)
 	}
 	setETag(w, o.Version)
 	return ok(w, http.StatusOK, licenseAssignmentJSON(o))

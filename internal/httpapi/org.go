@@ -150,10 +150,7 @@ func (api *API) getOrg(w http.ResponseWriter, r *http.Request, a roster.Actor) e
 }
 
 func (api *API) patchOrg(w http.ResponseWriter, r *http.Request, a roster.Actor) error {
-	version, _, err := ifMatch(r)
-	if err != nil {
-		return err
-	}
+	pre := ifMatch(r)
 	var in OrgInput
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
@@ -162,9 +159,9 @@ func (api *API) patchOrg(w http.ResponseWriter, r *http.Request, a roster.Actor)
 	if err != nil {
 		return err
 	}
-	o, err := api.svc.UpdateOrg(r.Context(), a, r.PathValue("org"), c, version)
+	o, err := api.svc.UpdateOrg(r.Context(), a, r.PathValue("org"), c, pre.expect())
 	if err != nil {
-		return err
+		return pre.result(err)
 	}
 	setETag(w, o.Version)
 	return ok(w, http.StatusOK, orgJSON(o))

@@ -123,29 +123,23 @@ func (api *API) getSite(w http.ResponseWriter, r *http.Request, a roster.Actor) 
 }
 
 func (api *API) patchSite(w http.ResponseWriter, r *http.Request, a roster.Actor) error {
-	version, _, err := ifMatch(r)
-	if err != nil {
-		return err
-	}
+	pre := ifMatch(r)
 	var in NameInput
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	s, err := api.svc.RenameSite(r.Context(), a, r.PathValue("org"), r.PathValue("id"), in.Name, version)
+	s, err := api.svc.RenameSite(r.Context(), a, r.PathValue("org"), r.PathValue("id"), in.Name, pre.expect())
 	if err != nil {
-		return err
+		return pre.result(err)
 	}
 	setETag(w, s.Version)
 	return ok(w, http.StatusOK, siteJSON(s))
 }
 
 func (api *API) deleteSite(w http.ResponseWriter, r *http.Request, a roster.Actor) error {
-	version, _, err := ifMatch(r)
-	if err != nil {
-		return err
-	}
-	if err := api.svc.DeleteSite(r.Context(), a, r.PathValue("org"), r.PathValue("id"), version); err != nil {
-		return err
+	pre := ifMatch(r)
+	if err := api.svc.DeleteSite(r.Context(), a, r.PathValue("org"), r.PathValue("id"), pre.expect()); err != nil {
+		return pre.result(err)
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
@@ -205,10 +199,7 @@ func (api *API) getTeam(w http.ResponseWriter, r *http.Request, a roster.Actor) 
 }
 
 func (api *API) patchTeam(w http.ResponseWriter, r *http.Request, a roster.Actor) error {
-	version, _, err := ifMatch(r)
-	if err != nil {
-		return err
-	}
+	pre := ifMatch(r)
 	var body TeamInput
 	if err := decodeJSON(w, r, &body); err != nil {
 		return err
@@ -217,21 +208,18 @@ func (api *API) patchTeam(w http.ResponseWriter, r *http.Request, a roster.Actor
 	if err != nil {
 		return err
 	}
-	t, err := api.svc.UpdateTeam(r.Context(), a, r.PathValue("org"), r.PathValue("id"), in, version)
+	t, err := api.svc.UpdateTeam(r.Context(), a, r.PathValue("org"), r.PathValue("id"), in, pre.expect())
 	if err != nil {
-		return err
+		return pre.result(err)
 	}
 	setETag(w, t.Version)
 	return ok(w, http.StatusOK, teamJSON(t))
 }
 
 func (api *API) deleteTeam(w http.ResponseWriter, r *http.Request, a roster.Actor) error {
-	version, _, err := ifMatch(r)
-	if err != nil {
-		return err
-	}
-	if err := api.svc.DeleteTeam(r.Context(), a, r.PathValue("org"), r.PathValue("id"), version); err != nil {
-		return err
+	pre := ifMatch(r)
+	if err := api.svc.DeleteTeam(r.Context(), a, r.PathValue("org"), r.PathValue("id"), pre.expect()); err != nil {
+		return pre.result(err)
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
@@ -278,28 +266,22 @@ func (api *API) profileRoutes(segment string, kind roster.PortalProfileKind) []r
 			return ok(w, http.StatusOK, portalProfileJSON(p))
 		}},
 		{method: "PATCH", path: base + "/{id}", handler: func(w http.ResponseWriter, r *http.Request, a roster.Actor) error {
-			version, _, err := ifMatch(r)
-			if err != nil {
-				return err
-			}
+			pre := ifMatch(r)
 			var in NameInput
 			if err := decodeJSON(w, r, &in); err != nil {
 				return err
 			}
-			p, err := api.svc.RenamePortalProfile(r.Context(), a, r.PathValue("org"), kind, r.PathValue("id"), in.Name, version)
+			p, err := api.svc.RenamePortalProfile(r.Context(), a, r.PathValue("org"), kind, r.PathValue("id"), in.Name, pre.expect())
 			if err != nil {
-				return err
+				return pre.result(err)
 			}
 			setETag(w, p.Version)
 			return ok(w, http.StatusOK, portalProfileJSON(p))
 		}},
 		{method: "DELETE", path: base + "/{id}", handler: func(w http.ResponseWriter, r *http.Request, a roster.Actor) error {
-			version, _, err := ifMatch(r)
-			if err != nil {
-				return err
-			}
-			if err := api.svc.DeletePortalProfile(r.Context(), a, r.PathValue("org"), kind, r.PathValue("id"), version); err != nil {
-				return err
+			pre := ifMatch(r)
+			if err := api.svc.DeletePortalProfile(r.Context(), a, r.PathValue("org"), kind, r.PathValue("id"), pre.expect()); err != nil {
+				return pre.result(err)
 			}
 			w.WriteHeader(http.StatusNoContent)
 			return nil

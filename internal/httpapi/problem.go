@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"roster"
+	"roster/internal/provision"
 )
 
 // Codes of the HTTP transport itself. They describe a request the API cannot even read, so
@@ -15,6 +16,9 @@ const (
 	codeMethodNotAllowed     roster.Code = "method_not_allowed"
 	codeUnsupportedMediaType roster.Code = "unsupported_media_type"
 	codeRequestTooLarge      roster.Code = "request_too_large"
+	// CodeRequestTimeout answers a request whose body arrived too slowly; the server's
+	// middleware, which watches every body, answers it.
+	CodeRequestTimeout roster.Code = "request_timeout"
 )
 
 // ProblemTypePrefix starts the type URI of every problem: the type of code c is
@@ -50,6 +54,7 @@ var problemKinds = map[roster.Code]problemKind{
 	roster.CodeForbidden:                {http.StatusForbidden, "Not allowed"},
 	roster.CodeNotFound:                 {http.StatusNotFound, "Not found"},
 	codeMethodNotAllowed:                {http.StatusMethodNotAllowed, "Method not allowed"},
+	CodeRequestTimeout:                  {http.StatusRequestTimeout, "Request timeout"},
 	roster.CodeConflict:                 {http.StatusConflict, "Conflict"},
 	roster.CodeEmailExists:              {http.StatusConflict, "Email address already in use"},
 	roster.CodeEmailInOtherOrg:          {http.StatusConflict, "Email address belongs to another organization"},
@@ -91,7 +96,7 @@ func WriteError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	reqID := requestID(r)
 	if !known || code == roster.CodeInternal {
 		code, kind, detail = roster.CodeInternal, problemKinds[roster.CodeInternal], "An internal error occurred."
-		attrs := []any{"requestId", reqID, "method", r.Method, "path", r.URL.Path, "err", err}
+		attrs := []any{"requestId", reqID, "method", r.Method, "path", provision.RedactLinks(r.URL.Path), "err", err}
 		if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
 			// The client went away; nobody reads the answer and nothing is broken.
 			log.InfoContext(r.Context(), "request canceled", attrs...)

@@ -310,46 +310,34 @@ func (api *API) getUser(w http.ResponseWriter, r *http.Request, a roster.Actor) 
 }
 
 func (api *API) patchUser(w http.ResponseWriter, r *http.Request, a roster.Actor) error {
-	version, err := requireIfMatch(r)
-	if err != nil {
-		return err
-	}
+	pre := requireIfMatch(r)
 	var p UserPatch
 	if err := decodeJSON(w, r, &p); err != nil {
 		return err
 	}
-	u, err := api.svc.UpdateUser(r.Context(), a, r.PathValue("org"), r.PathValue("id"), p.change(), version)
-	return api.userChanged(w, r, a, u, err)
+	u, err := api.svc.UpdateUser(r.Context(), a, r.PathValue("org"), r.PathValue("id"), p.change(), pre.expect())
+	return api.userChanged(w, r, a, u, pre.result(err))
 }
 
 func (api *API) deleteUser(w http.ResponseWriter, r *http.Request, a roster.Actor) error {
-	version, _, err := ifMatch(r)
-	if err != nil {
-		return err
-	}
-	if err := api.svc.DeleteUser(r.Context(), a, r.PathValue("org"), r.PathValue("id"), version); err != nil {
-		return err
+	pre := ifMatch(r)
+	if err := api.svc.DeleteUser(r.Context(), a, r.PathValue("org"), r.PathValue("id"), pre.expect()); err != nil {
+		return pre.result(err)
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
 
 func (api *API) deactivateUser(w http.ResponseWriter, r *http.Request, a roster.Actor) error {
-	version, _, err := ifMatch(r)
-	if err != nil {
-		return err
-	}
-	u, err := api.svc.DeactivateUser(r.Context(), a, r.PathValue("org"), r.PathValue("id"), version)
-	return api.userChanged(w, r, a, u, err)
+	pre := ifMatch(r)
+	u, err := api.svc.DeactivateUser(r.Context(), a, r.PathValue("org"), r.PathValue("id"), pre.expect())
+	return api.userChanged(w, r, a, u, pre.result(err))
 }
 
 func (api *API) reactivateUser(w http.ResponseWriter, r *http.Request, a roster.Actor) error {
-	version, _, err := ifMatch(r)
-	if err != nil {
-		return err
-	}
-	u, err := api.svc.ReactivateUser(r.Context(), a, r.PathValue("org"), r.PathValue("id"), version)
-	return api.userChanged(w, r, a, u, err)
+	pre := ifMatch(r)
+	u, err := api.svc.ReactivateUser(r.Context(), a, r.PathValue("org"), r.PathValue("id"), pre.expect())
+	return api.userChanged(w, r, a, u, pre.result(err))
 }
 
 // userChanged answers a change of one user with the user as it is now and its new ETag.

@@ -107,31 +107,25 @@ func (api *API) getUserProfile(w http.ResponseWriter, r *http.Request, a roster.
 }
 
 func (api *API) patchUserProfile(w http.ResponseWriter, r *http.Request, a roster.Actor) error {
-	version, _, err := ifMatch(r)
-	if err != nil {
-		return err
-	}
+	pre := ifMatch(r)
 	var in UserProfilePatch
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
 	id := r.PathValue("id")
-	p, err := api.svc.RenameUserProfile(r.Context(), a, r.PathValue("org"), id, in.Name, version)
+	p, err := api.svc.RenameUserProfile(r.Context(), a, r.PathValue("org"), id, in.Name, pre.expect())
 	if err != nil {
-		return builtInUnchangeable(id, err)
+		return builtInUnchangeable(id, pre.result(err))
 	}
 	setETag(w, p.Version)
 	return ok(w, http.StatusOK, userProfileJSON(p))
 }
 
 func (api *API) deleteUserProfile(w http.ResponseWriter, r *http.Request, a roster.Actor) error {
-	version, _, err := ifMatch(r)
-	if err != nil {
-		return err
-	}
+	pre := ifMatch(r)
 	orgID, id := r.PathValue("org"), r.PathValue("id")
-	if err := api.svc.DeleteUserProfile(r.Context(), a, orgID, id, version); err != nil {
-		return builtInUnchangeable(id, err)
+	if err := api.svc.DeleteUserProfile(r.Context(), a, orgID, id, pre.expect()); err != nil {
+		return builtInUnchangeable(id, pre.result(err))
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil

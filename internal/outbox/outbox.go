@@ -186,6 +186,13 @@ func (d *Deliverer) deliver(ctx context.Context, e *roster.Email, orgName string
 			e.State, e.LastError = roster.EmailFailed, err.Error()
 		}
 	}
+	if e.State != roster.EmailQueued {
+		// The link lets anyone accept the account, and nobody needs it any more: it leaves the
+		// database in the transaction that records the message sent or failed. (A queued
+		// message keeps it: a retry, or a deliverer taking over after a crash, sends the same
+		// link again.)
+		e.Link = ""
+	}
 	return d.store.Write(ctx, func(tx roster.Tx) error { return tx.SaveEmail(ctx, e, d.opts.Owner) })
 }
 
@@ -200,6 +207,8 @@ func (d *Deliverer) render(ctx context.Context, e *roster.Email, orgName string)
 		return nil, "", err
 	case e.Kind == roster.EmailInvitation && u.Status != roster.StatusPending:
 		return nil, "Not sent: the user has already accepted an invitation.", nil
+	case e.Kind == roster.EmailInvitation && e.Link == "":
+		return nil, "Not sent: the message has no link any more.", nil
 	}
 	subject, text, html, err := provision.RenderEmail(orgName, e)
 	if err != nil {

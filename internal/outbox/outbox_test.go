@@ -128,6 +128,11 @@ func TestDelivery(t *testing.T) {
 		if busyMail.State != roster.EmailQueued || busyMail.Attempts != 1 || !strings.Contains(busyMail.LastError, "Mailbox full") {
 			t.Errorf("a temporary failure: %+v", busyMail)
 		}
+		// The link, which accepts the account, leaves the database with the message; a retry
+		// still needs it.
+		if ada.Link != "" || state("nobody@acme.example").Link != "" || busyMail.Link == "" {
+			t.Errorf("links after the first round: sent %q, failed %q, to retry %q", ada.Link, state("nobody@acme.example").Link, busyMail.Link)
+		}
 
 		// Not due yet; then due, full again; then delivered on the third try.
 		if n, _ := d.DeliverDue(ctx); n != 0 {
@@ -139,7 +144,7 @@ func TestDelivery(t *testing.T) {
 				t.Fatalf("retry: %d claimed, %v", n, err)
 			}
 		}
-		if e := state("busy@acme.example"); e.State != roster.EmailSent || e.Attempts != 3 {
+		if e := state("busy@acme.example"); e.State != roster.EmailSent || e.Attempts != 3 || e.Link != "" {
 			t.Errorf("after the retries: %+v", e)
 		}
 		if len(srv.Received("busy@acme.example")) != 1 || len(srv.Received("ada@acme.example")) != 1 {

@@ -122,7 +122,7 @@ func AgentUploadInput(t *roster.Task) (ImportInput, bool) {
 // it, and queues the task that applies it. A file that cannot be read at all is refused here;
 // problems of single rows are reported by the task.
 func (s *Service) StartAgentUpload(ctx context.Context, a roster.Actor, orgID string, req AgentUploadRequest) (*roster.Task, error) {
-	if err := authorize(a, orgID, permLicenses); err != nil {
+	if err := s.AuthorizeAgentUpload(ctx, a, orgID); err != nil {
 		return nil, err
 	}
 	spool, size, err := spoolFile(req.File, s.limits.MaxBytes)
@@ -156,6 +156,12 @@ func (s *Service) StartAgentUpload(ctx context.Context, a roster.Actor, orgID st
 		return nil, err
 	}
 	return task, nil
+}
+
+// AuthorizeAgentUpload is AuthorizeImport for agent uploads: it checks that a may upload an
+// agent file to organization orgID, before anything of the file is read.
+func (s *Service) AuthorizeAgentUpload(ctx context.Context, a roster.Actor, orgID string) error {
+	return s.authorizeUpload(ctx, a, orgID)
 }
 
 // checkAgentFile reads a whole agent file and returns its number of rows, or the reason it

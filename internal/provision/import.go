@@ -127,7 +127,7 @@ type LicenseCounts struct {
 // queues the task that imports it. A file that cannot be imported at all is refused here with
 // the reason, and nothing is queued; problems of single rows are reported by the task.
 func (s *Service) StartImport(ctx context.Context, a roster.Actor, orgID string, req ImportRequest) (*roster.Task, error) {
-	if err := authorize(a, orgID, permLicenses); err != nil {
+	if err := s.AuthorizeImport(ctx, a, orgID); err != nil {
 		return nil, err
 	}
 	if req.Mode != ImportAdd && req.Mode != ImportAddRemove {
@@ -164,6 +164,25 @@ func (s *Service) StartImport(ctx context.Context, a roster.Actor, orgID string,
 		return nil, err
 	}
 	return task, nil
+}
+
+// AuthorizeImport checks that a may start an import in organization orgID, and that the
+// organization exists, without reading any file. A transport calls it before it reads an
+// upload, so that nobody who may not import makes the server read (and spool) a file of up to
+// the size limit; StartImport checks the same.
+func (s *Service) AuthorizeImport(ctx context.Context, a roster.Actor, orgID string) error {
+	return s.authorizeUpload(ctx, a, orgID)
+}
+
+// authorizeUpload checks that a may upload a file to a task of organization orgID: imports and
+// agent uploads change licenses or agents, which full and contact center service administrators
+// may do. A system actor learns here, not after its upload, that the organization is unknown.
+func (s *Service) authorizeUpload(ctx context.Context, a roster.Actor, orgID string) error {
+	if err := authorize(a, orgID, permLicenses); err != nil {
+		return err
+	}
+	_, err := s.store.FindOrgByID(ctx, orgID)
+	return err
 }
 
 // startImportTask creates task, an import or a revert, unless one of them is already active in

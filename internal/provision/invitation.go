@@ -8,12 +8,12 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
 	"roster"
 	"roster/internal/csvfile"
-	"roster/internal/mail"
 	"roster/internal/worker"
 )
 
@@ -23,6 +23,35 @@ const actionInvite = "user.invite"
 
 // InvitationTTL is how long an invitation link works.
 const InvitationTTL = 7 * 24 * time.Hour
+
+// InvitePath starts the path of every invitation link; the token follows it.
+const InvitePath = "/invite/"
+
+// SetupPath starts the path of the first start's one-time setup link; its secret follows.
+const SetupPath = "/console/setup/"
+
+// secretLinkRE finds the secret of an invitation or setup link in a path, a link or a text.
+// Any case, and any characters up to the end of the path segment: what a log must not keep is
+// whatever was sent there, a valid secret or not.
+var secretLinkRE = regexp.MustCompile(`(?i)(/invite/|/console/setup/)[^/?#\s"]+`)
+
+// RedactLinks returns s, a path, a link or a text that may hold one, with the secret of every
+// invitation or setup link in it replaced: whoever reads a log line must not be able to accept
+// someone's invitation or set the installation up. Every log line that prints a request path
+// or a link goes through it.
+func RedactLinks(s string) string {
+	low := strings.ToLower(s)
+	if !strings.Contains(low, InvitePath) && !strings.Contains(low, SetupPath) {
+		return s
+	}
+	return secretLinkRE.ReplaceAllStringFunc(s, func(m string) string {
+		prefix := InvitePath
+		if strings.HasPrefix(strings.ToLower(m), SetupPath) {
+			prefix = SetupPath
+		}
+		return prefix + "[redacted]"
+	})
+}
 
 // invite writes, in the transaction of w, the invitation of a new or pending user and its
 // message to the outbox, in the user's language, else the organization's.
@@ -41,7 +70,7 @@ func (s *Service) invite(org *roster.Org, u *roster.User) (*roster.Invitation, *
 	inv := &roster.Invitation{ID: id, SecretHash: hashSecret(string(secret[:])), OrgID: org.ID, UserID: u.ID,
 		CreatedAt: now, ExpiresAt: now.Add(InvitationTTL)}
 	e := &roster.Email{ID: roster.NewID(), OrgID: org.ID, UserID: u.ID, Kind: roster.EmailInvitation,
-		To: u.Email, ToName: displayName(u), Language: lang, Link: s.baseURL + "/invite/" + invitationToken(id, secret[:]),
+		To: u.Email, ToName: displayName(u), Language: lang, Link: s.baseURL + InvitePath + invitationToken(id, secret[:]),
 		State: roster.EmailQueued, NextAttemptAt: now, CreatedAt: now, ExpiresAt: inv.ExpiresAt}
 	return inv, e
 }
@@ -86,12 +115,14 @@ func displayName(u *roster.User) string {
 
 // ResendInvitation sends a pending user a new invitation; the links of earlier ones stop
 // working. Full and contact center service administrators may send invitations.
-func (s *Service) ResendInvitation(ctx context.Context, a roster.Actor, orgID, userID string) (*roster.Email, error) {
+func (s *Service) ResendInvitation(ctx context.Context, a roster.Actor, orgID, userID string) (*OutboxEmail, error) {
 	if err := authorize(a, orgID, permLicenses); err != nil {
 		return nil, err
 	}
 	var e *roster.Email
+	var orgName string
 	err := s.writeOrg(ctx, a, orgID, func(tx roster.Tx, org *roster.Org) error {
+		orgName = org.Name
 		u, err := tx.FindUserByID(ctx, orgID, userID)
 		if err != nil {
 			return err
@@ -101,7 +132,7 @@ func (s *Service) ResendInvitation(ctx context.Context, a roster.Actor, orgID, u
 		}
 		var inv *roster.Invitation
 		inv, e = s.invite(org, u)
-		if err := tx.DeleteInvitations(ctx, u.ID); err != nil {
+		if err := s.replaceInvitations(ctx, tx, u.ID); err != nil {
 			return err
 		}
 		if err := tx.CreateInvitations(ctx, []*roster.Invitation{inv}); err != nil {
@@ -116,40 +147,24 @@ func (s *Service) ResendInvitation(ctx context.Context, a roster.Actor, orgID, u
 	if err != nil {
 		return nil, err
 	}
-	return s.shown(a, e), nil
+	return s.shown(a, orgName, e)
 }
 
-// Emails returns a page of an organization's outbox. The links of invitations, which let
-// anyone accept the account, are shown to full administrators only.
-func (s *Service) Emails(ctx context.Context, a roster.Actor, f roster.EmailFilter) (*roster.EmailPage, error) {
-	if err := authorize(a, f.OrgID, permRead); err != nil {
-		return nil, err
-	}
-	if f.State != "" && !f.State.Valid() {
-		return nil, roster.InvalidFields(*enumError("state", string(f.State), "queued, sent, failed"))
-	}
-	if f.Limit < 0 || f.Limit > roster.MaxPageSize {
-		return nil, roster.InvalidFields(roster.FieldError{Field: "limit", Code: roster.CodeInvalid,
-			Message: "The page size must be between 1 and 1000."})
-	}
-	page, err := s.store.FindEmails(ctx, f)
-	if err != nil {
-		return nil, err
-	}
-	for i, e := range page.Emails {
-		page.Emails[i] = s.shown(a, e)
-	}
-	return page, nil
-}
+// Why the outbox did not send a message that a change made pointless; the outbox's own
+// deliverer records the same reasons when it meets such a message first.
+const (
+	notSentReplaced = "Not sent: a newer invitation replaced this one."
+	notSentAccepted = "Not sent: the user has already accepted an invitation."
+)
 
-// shown is e as actor a may see it.
-func (s *Service) shown(a roster.Actor, e *roster.Email) *roster.Email {
-	if authorize(a, e.OrgID, permUsers) == nil {
-		return e
+// replaceInvitations deletes the invitations of a user, whose links stop working, and cancels
+// their messages still queued: a message whose link no longer works is not sent, and its
+// link is not kept.
+func (s *Service) replaceInvitations(ctx context.Context, tx roster.Tx, userID string) error {
+	if err := tx.DeleteInvitations(ctx, userID); err != nil {
+		return err
 	}
-	c := *e
-	c.Link = ""
-	return &c
+	return tx.CancelEmails(ctx, userID, notSentReplaced)
 }
 
 // Invitee is who an invitation link invites, for the page that accepts it.
@@ -240,6 +255,11 @@ func (s *Service) AcceptInvitation(ctx context.Context, token, password string) 
 		if err := tx.AcceptInvitation(ctx, inv.ID, s.clock()); err != nil {
 			return err
 		}
+		// A message of this invitation still queued (no mail server, the link was handed
+		// over) has served its purpose; its link must not stay readable.
+		if err := tx.CancelEmails(ctx, u.ID, notSentAccepted); err != nil {
+			return err
+		}
 		if u.Status != roster.StatusPending {
 			return nil // active or deactivated meanwhile: accepting changes nothing else
 		}
@@ -256,21 +276,6 @@ func (s *Service) AcceptInvitation(ctx context.Context, token, password string) 
 		return nil
 	})
 	return who, err
-}
-
-// hiddenLink stands for the link of an invitation in what an administrator who may not see it
-// reads of the message.
-const hiddenLink = "(link shown to full administrators only)"
-
-// RenderEmail returns the subject and bodies of a message of organization orgName, as it is
-// sent and as the outbox shows it: one rendering for both, from what the message stored.
-func RenderEmail(orgName string, e *roster.Email) (subject, text, html string, err error) {
-	link := e.Link
-	if link == "" {
-		link = hiddenLink
-	}
-	return mail.Invitation(string(e.Language), mail.InvitationData{OrgName: orgName, DisplayName: e.ToName,
-		Email: e.To, Link: link, ExpiresAt: e.ExpiresAt})
 }
 
 // KindResendInvitations is the task that resends an invitation to every pending user of an
@@ -372,7 +377,7 @@ func (s *Service) resendChunk(ctx context.Context, tx roster.Tx, a roster.Actor,
 			row.Outcome, row.Message = string(csvfile.OutcomeUnchanged), "Not invited: the user has accepted an invitation."
 			c.Counts.Unchanged++
 		default:
-			if err := tx.DeleteInvitations(ctx, u.ID); err != nil {
+			if err := s.replaceInvitations(ctx, tx, u.ID); err != nil {
 				return err
 			}
 			inv, e := s.invite(org, u)

@@ -14,7 +14,7 @@ import (
 )
 
 // secretOf returns the secret of an invitation link.
-func secretOf(t *testing.T, e *roster.Email) string {
+func secretOf(t *testing.T, e *provision.OutboxEmail) string {
 	t.Helper()
 	_, secret, ok := strings.Cut(e.Link, "/invite/")
 	if !ok || secret == "" {
@@ -23,7 +23,7 @@ func secretOf(t *testing.T, e *roster.Email) string {
 	return secret
 }
 
-func outbox(t *testing.T, svc *provision.Service, a roster.Actor, o *roster.Org) []*roster.Email {
+func outbox(t *testing.T, svc *provision.Service, a roster.Actor, o *roster.Org) []*provision.OutboxEmail {
 	t.Helper()
 	page, err := svc.Emails(context.Background(), a, roster.EmailFilter{OrgID: o.ID, Limit: roster.MaxPageSize})
 	if err != nil {
@@ -117,7 +117,7 @@ func TestInvitations(t *testing.T) {
 
 		// An invitation expires after InvitationTTL.
 		bo := mustCreate(t, svc, o, provision.NewUser{Email: "bo@acme.example"})
-		var boMail *roster.Email
+		var boMail *provision.OutboxEmail
 		for _, m := range outbox(t, svc, full, o) {
 			if m.UserID == bo.ID {
 				boMail = m
@@ -131,7 +131,7 @@ func TestInvitations(t *testing.T) {
 		if _, err := svc.UpdateUser(ctx, full, o.ID, adm.ID, provision.UserChange{AdminRole: ptr(roster.AdminFull)}, 0); err != nil {
 			t.Fatal(err)
 		}
-		var admMail *roster.Email
+		var admMail *provision.OutboxEmail
 		for _, m := range outbox(t, svc, full, o) {
 			if m.UserID == adm.ID {
 				admMail = m

@@ -30,6 +30,8 @@ type Service struct {
 	connector string
 	// passwordIterations is the PBKDF2 cost of new console passwords.
 	passwordIterations int
+	// mailServer is set when a mail server delivers the outbox (WithMailServer).
+	mailServer bool
 }
 
 // Option configures a Service.

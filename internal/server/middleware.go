@@ -10,6 +10,7 @@ import (
 
 	"roster"
 	"roster/internal/httpapi"
+	"roster/internal/provision"
 )
 
 // requestIDHeader carries the id of a request: taken from the client or a proxy when it looks
@@ -18,9 +19,10 @@ import (
 const requestIDHeader = "X-Request-Id"
 
 // middleware wraps h in what every request gets, outermost first: a request id, the access log
-// (so it records what the panic recovery answered), and the panic recovery.
+// (so it records what the others answered), the deadline of the request body, and the panic
+// recovery.
 func (s *Server) middleware(h http.Handler) http.Handler {
-	return s.withRequestID(s.withAccessLog(s.withRecovery(h)))
+	return s.withRequestID(s.withAccessLog(s.withBodyDeadline(s.withRecovery(h))))
 }
 
 func (s *Server) withRequestID(next http.Handler) http.Handler {
@@ -65,7 +67,7 @@ func (s *Server) withAccessLog(next http.Handler) http.Handler {
 			sw.status = http.StatusOK
 		}
 		s.log.InfoContext(r.Context(), "request",
-			"method", r.Method, "path", r.URL.Path, "status", sw.status, "bytes", sw.bytes,
+			"method", r.Method, "path", provision.RedactLinks(r.URL.Path), "status", sw.status, "bytes", sw.bytes,
 			"duration", time.Since(start), "requestId", r.Header.Get(requestIDHeader))
 	})
 }

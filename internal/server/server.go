@@ -32,6 +32,11 @@ type Config struct {
 	// ShutdownTimeout bounds how long ListenAndServe waits for requests in flight once its
 	// context is canceled; 0 means 15 seconds.
 	ShutdownTimeout time.Duration
+	// BodyTimeout and BodyMinRate bound how slowly a request body may arrive: its first n
+	// bytes within BodyTimeout of the request plus n/BodyMinRate seconds (BodyMinRate in bytes
+	// a second). 0 means 20 seconds and 8 KiB a second.
+	BodyTimeout time.Duration
+	BodyMinRate int64
 }
 
 // Server is Roster's HTTP server.
@@ -48,6 +53,12 @@ func New(cfg Config) *Server {
 	}
 	if cfg.ShutdownTimeout <= 0 {
 		cfg.ShutdownTimeout = 15 * time.Second
+	}
+	if cfg.BodyTimeout <= 0 {
+		cfg.BodyTimeout = defaultBodyTimeout
+	}
+	if cfg.BodyMinRate <= 0 {
+		cfg.BodyMinRate = defaultBodyMinRate
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger}
 	mux := http.NewServeMux()

@@ -165,13 +165,13 @@ func (t *tx) ClaimEmails(ctx context.Context, owner string, now time.Time, lease
 }
 
 // SaveEmail records a delivery attempt of a message owner holds: its state, attempts, next
-// attempt, last error and sent time; it releases the lease. CodeConflict when owner no longer
-// holds the message.
+// attempt, last error, sent time and link; it releases the lease. CodeConflict when owner no
+// longer holds the message.
 func (t *tx) SaveEmail(ctx context.Context, e *roster.Email, owner string) error {
 	res, err := t.run.exec(ctx, `UPDATE emails SET state = ?, attempts = ?, next_attempt_at = ?, last_error = ?,
-			sent_at = ?, lease_owner = '', lease_until = NULL
+			sent_at = ?, link = ?, lease_owner = '', lease_until = NULL
 		WHERE id = ? AND lease_owner = ?`,
-		e.State, e.Attempts, dbTime(e.NextAttemptAt), e.LastError, nullTime(zeroOrDBTime(e.SentAt)), e.ID, owner)
+		e.State, e.Attempts, dbTime(e.NextAttemptAt), e.LastError, nullTime(zeroOrDBTime(e.SentAt)), e.Link, e.ID, owner)
 	if err == nil {
 		var n int64
 		if n, err = res.RowsAffected(); err == nil && n == 0 {
@@ -179,4 +179,13 @@ func (t *tx) SaveEmail(ctx context.Context, e *roster.Email, owner string) error
 		}
 	}
 	return t.d.translate(err, errs{op: "save email " + e.ID})
+}
+
+// CancelEmails fails the queued messages of a user with reason and drops their links. A
+// message a deliverer holds at the moment loses its lease too, so that the deliverer cannot
+// record it queued again, with its link, after a temporary failure.
+func (t *tx) CancelEmails(ctx context.Context, userID, reason string) error {
+	_, err := t.run.exec(ctx, `UPDATE emails SET state = 'failed', last_error = ?, link = '', lease_owner = '', lease_until = NULL
+		WHERE user_id = ? AND state = 'queued'`, reason, userID)
+	return t.d.translate(err, errs{op: "cancel emails of user " + userID})
 }

@@ -9,6 +9,7 @@ import (
 
 	"roster"
 	"roster/internal/sqldb"
+	"roster/internal/sqldb/sqldbtest"
 )
 
 func newEmail(org *roster.Org, userID string, due time.Time) *roster.Email {
@@ -101,4 +102,93 @@ func TestOutbox(t *testing.T) {
 		_, err = db.FindInvitation(ctx, inv.ID)
 		wantCode(t, err, roster.CodeNotFound)
 	})
+}
+
+// TestEmailLinks: a message keeps its link as SaveEmail records it, and CancelEmails fails a
+// user's queued messages, drops their links and takes them from their deliverer.
+func TestEmailLinks(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	eachEngine(t, func(t *testing.T, db *sqldb.DB) {
+		org := mustCreateOrg(t, db, "Acme")
+		now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+		sent, ada1, ada2, bo := newEmail(org, "s1", now), newEmail(org, "ada", now), newEmail(org, "ada", now), newEmail(org, "bo", now)
+		write(t, db, func(tx roster.Tx) error { return tx.CreateEmails(ctx, []*roster.Email{sent, ada1, ada2, bo}) })
+		var claimed []*roster.Email
+		write(t, db, func(tx roster.Tx) error {
+			var err error
+			claimed, err = tx.ClaimEmails(ctx, "w1", now, time.Minute, 10)
+			return err
+		})
+		if len(claimed) != 4 {
+			t.Fatalf("claimed %d", len(claimed))
+		}
+		sent.State, sent.Attempts, sent.SentAt, sent.Link = roster.EmailSent, 1, now, ""
+		write(t, db, func(tx roster.Tx) error { return tx.SaveEmail(ctx, sent, "w1") })
+		write(t, db, func(tx roster.Tx) error { return tx.CancelEmails(ctx, "ada", "Not sent: replaced.") })
+
+		page, err := db.FindEmails(ctx, roster.EmailFilter{OrgID: org.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]*roster.Email{}
+		for _, e := range page.Emails {
+			got[e.ID] = e
+		}
+		if e := got[sent.ID]; e.State != roster.EmailSent || e.Link != "" {
+			t.Errorf("sent: %s %q", e.State, e.Link)
+		}
+		for _, id := range []string{ada1.ID, ada2.ID} {
+			if e := got[id]; e.State != roster.EmailFailed || e.Link != "" || e.LastError != "Not sent: replaced." || e.LeaseOwner != "" {
+				t.Errorf("canceled: %+v", e)
+			}
+		}
+		if e := got[bo.ID]; e.State != roster.EmailQueued || e.Link != bo.Link {
+			t.Errorf("another user's: %s %q", e.State, e.Link)
+		}
+		// The deliverer of a canceled message cannot record it queued again, with its link.
+		ada1.LastError, ada1.Attempts = "4.2.2 mailbox full", 1
+		err = db.Write(ctx, func(tx roster.Tx) error { return tx.SaveEmail(ctx, ada1, "w1") })
+		wantCode(t, err, roster.CodeConflict)
+	})
+}
+
+// TestMigrationDropsSentLinks: the migration drops the links that messages sent or failed
+// before it still held, and keeps those of queued messages.
+func TestMigrationDropsSentLinks(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for _, engine := range sqldbtest.Engines(t) {
+		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
+			cfg := sqldbtest.Config(t, engine)
+			db := sqldbtest.OpenConfig(t, cfg)
+			if err := db.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			org := mustCreateOrg(t, db, "Acme")
+			now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+			sent, failed, queued := newEmail(org, "s", now), newEmail(org, "f", now), newEmail(org, "q", now)
+			sent.State, failed.State = roster.EmailSent, roster.EmailFailed
+			write(t, db, func(tx roster.Tx) error { return tx.CreateEmails(ctx, []*roster.Email{sent, failed, queued}) })
+			// As a database of the release before: the migration not applied yet.
+			raw := rawDB(t, cfg)
+			if _, err := raw.ExecContext(ctx, `DELETE FROM schema_migrations WHERE version = 12`); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range []*roster.Email{sent, failed, queued} {
+				var link string
+				q := `SELECT link FROM emails WHERE id = '` + e.ID + `'`
+				if err := raw.QueryRowContext(ctx, q).Scan(&link); err != nil {
+					t.Fatal(err)
+				}
+				if want := map[roster.EmailState]string{roster.EmailQueued: e.Link}[e.State]; link != want {
+					t.Errorf("%s message: link %q, want %q", e.State, link, want)
+				}
+			}
+		})
+	}
 }
