@@ -30,11 +30,11 @@ func (c *Console) currentAdmin(r *http.Request) (*provision.Admin, error) {
 	if a, ok := r.Context().Value(adminKey{}).(*provision.Admin); ok {
 		return a, nil
 	}
-	ck, err := r.Cookie(c.cookieName())
-	if err != nil {
-		return nil, nil
+	cookies := r.CookiesNamed(c.cookieName())
+	if len(cookies) == 0 {
+		return nil, nil // signed out
 	}
-	admin, err := c.svc.ConsoleAdmin(r.Context(), ck.Value)
+	admin, err := c.svc.ConsoleAdmin(r.Context(), cookies[0].Value)
 	if roster.ErrorCode(err) == roster.CodeUnauthorized {
 		return nil, nil
 	}
