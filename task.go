@@ -31,8 +31,11 @@ type Task struct {
 	Summary json.RawMessage
 	// CancelRequested asks the worker to stop at the next checkpoint.
 	CancelRequested bool
-	// Error is the message, safe to show to clients, of a failed task.
-	Error      string
+	// Error is the message, safe to show to clients, of a failed task; ErrorCode and
+	// ErrorParams say the same for a catalog, in the reader's language.
+	Error       string
+	ErrorCode   Code
+	ErrorParams map[string]any
 	CreatedBy  string
 	CreatedAt  time.Time
 	StartedAt  time.Time // zero until a worker first claims the task

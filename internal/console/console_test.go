@@ -1,12 +1,15 @@
 package console_test
 
 import (
+	"context"
+	"html"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"roster"
 	"roster/internal/i18n"
@@ -262,5 +265,28 @@ func TestSetup(t *testing.T) {
 	}
 	if resp := e.browser("en").get(link); resp.status != http.StatusNotFound {
 		t.Fatalf("the link works once: %d", resp.status)
+	}
+}
+
+// TestFailedTaskInReadersLanguage shows why a task failed in the reader's language, from the
+// code and parameters the worker stored, never the English message kept for the API.
+func TestFailedTaskInReadersLanguage(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, roster.PlatformNew)
+	task := &roster.Task{ID: "01a24aa7-0000-7000-8000-000000000001", OrgID: e.org.ID, Kind: "users.import",
+		State: roster.TaskFailed, Error: "The file is larger than Roster takes.", ErrorCode: roster.CodeFileTooLarge,
+		CreatedAt: time.Now(), FinishedAt: time.Now()}
+	if err := e.store.Write(context.Background(), func(tx roster.Tx) error { return tx.CreateTask(context.Background(), task) }); err != nil {
+		t.Fatal(err)
+	}
+	b := e.signedIn(roster.AdminFull, "pl")
+	b.post("/console/language", url.Values{"language": {"pl"}, "next": {"/console/"}})
+	resp := b.get(e.orgPath("/tasks/" + task.ID))
+	if resp.status != http.StatusOK {
+		t.Fatalf("task page: %d", resp.status)
+	}
+	want := i18n.MustLoad().For(roster.Polish).Code(roster.CodeFileTooLarge, nil)
+	if !strings.Contains(resp.body, html.EscapeString(want)) || strings.Contains(resp.body, task.Error) {
+		t.Errorf("the failed task's reason is not the Polish message %q:\n%s", want, resp.body)
 	}
 }

@@ -1,6 +1,7 @@
 package sqldb
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -15,21 +16,29 @@ import (
 const taskColumns = `id, org_id, kind, state, params, progress_done, progress_total,
 	created_count, updated_count, unchanged_count, warnings_count, errors_count, checkpoint,
 	cancel_requested, error, created_by, created_at, started_at, finished_at, lease_owner,
-	lease_until, attempts, summary, cursor`
+	lease_until, attempts, summary, cursor, error_code, error_params`
 
 const taskNotFound = "Task not found."
 
 func scanTask(s rowScanner) (*roster.Task, error) {
 	var t roster.Task
-	var params, summary []byte
+	var params, summary, errorParams []byte
 	var started, finished, leaseUntil sql.NullTime
 	c := &t.Counts
 	err := s.Scan(&t.ID, &t.OrgID, &t.Kind, &t.State, &params, &t.Progress.Done, &t.Progress.Total,
 		&c.Created, &c.Updated, &c.Unchanged, &c.Warnings, &c.Errors, &t.Checkpoint,
 		&t.CancelRequested, &t.Error, &t.CreatedBy, &t.CreatedAt, &started, &finished,
-		&t.LeaseOwner, &leaseUntil, &t.Attempts, &summary, &t.Cursor)
+		&t.LeaseOwner, &leaseUntil, &t.Attempts, &summary, &t.Cursor, &t.ErrorCode, &errorParams)
 	if err != nil {
 		return nil, err
+	}
+	if errorParams != nil {
+		// Numbers stay json.Number: a limit prints as 25, never as 2.5e+01.
+		d := json.NewDecoder(bytes.NewReader(errorParams))
+		d.UseNumber()
+		if err := d.Decode(&t.ErrorParams); err != nil {
+			return nil, fmt.Errorf("task %s: error parameters: %w", t.ID, err)
+		}
 	}
 	if params != nil {
 		t.Params = json.RawMessage(params)
@@ -154,16 +163,29 @@ func (t *tx) CreateTask(ctx context.Context, task *roster.Task) error {
 	task.LeaseUntil = zeroOrDBTime(task.LeaseUntil)
 	c := task.Counts
 	res, err := t.run.exec(ctx, `INSERT INTO tasks (`+taskColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 		task.ID, task.OrgID, task.Kind, task.State, t.d.jsonArg(task.Params), task.Progress.Done,
 		task.Progress.Total, c.Created, c.Updated, c.Unchanged, c.Warnings, c.Errors,
 		task.Checkpoint, task.CancelRequested, task.Error, task.CreatedBy, task.CreatedAt,
 		nullTime(task.StartedAt), nullTime(task.FinishedAt), task.LeaseOwner,
-		nullTime(task.LeaseUntil), task.Attempts, t.d.jsonArg(task.Summary), task.Cursor)
+		nullTime(task.LeaseUntil), task.Attempts, t.d.jsonArg(task.Summary), task.Cursor,
+		task.ErrorCode, t.d.jsonArg(errorParamsJSON(task.ErrorParams)))
 	if err == nil {
 		err = inserted(res, "A task with this id already exists.")
 	}
 	return t.d.translate(err, errs{op: "create task " + task.ID})
+}
+
+// errorParamsJSON encodes a failed task's error parameters, nil when there are none.
+func errorParamsJSON(p map[string]any) json.RawMessage {
+	if len(p) == 0 {
+		return nil
+	}
+	b, err := json.Marshal(p)
+	if err != nil {
+		return nil // parameters are strings and numbers; a value that is not stays out of the message
+	}
+	return b
 }
 
 func zeroOrDBTime(t time.Time) time.Time {
@@ -208,11 +230,12 @@ func (t *tx) SaveTask(ctx context.Context, task *roster.Task, owner string) erro
 	c := task.Counts
 	res, err := t.run.exec(ctx, `UPDATE tasks SET state = ?, progress_done = ?, progress_total = ?,
 			created_count = ?, updated_count = ?, unchanged_count = ?, warnings_count = ?,
-			errors_count = ?, checkpoint = ?, cursor = ?, summary = ?, error = ?, finished_at = ?, lease_until = ?
+			errors_count = ?, checkpoint = ?, cursor = ?, summary = ?, error = ?, error_code = ?,
+			error_params = ?, finished_at = ?, lease_until = ?
 		WHERE id = ? AND lease_owner = ? AND state = 'running'`,
 		task.State, task.Progress.Done, task.Progress.Total, c.Created, c.Updated, c.Unchanged,
 		c.Warnings, c.Errors, task.Checkpoint, task.Cursor, t.d.jsonArg(task.Summary), task.Error,
-		nullTime(task.FinishedAt), nullTime(zeroOrDBTime(task.LeaseUntil)), task.ID, owner)
+		task.ErrorCode, t.d.jsonArg(errorParamsJSON(task.ErrorParams)), nullTime(task.FinishedAt), nullTime(zeroOrDBTime(task.LeaseUntil)), task.ID, owner)
 	if err == nil {
 		err = t.leaseHeld(ctx, res, task.ID)
 	}

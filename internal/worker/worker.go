@@ -240,14 +240,14 @@ func (r *Runner) heartbeat(ctx context.Context, cancel context.CancelCauseFunc, 
 // finish records the end of a task: completed when err is nil, canceled for ErrCanceled, and
 // failed otherwise, with a message safe for clients; the real error goes to the log.
 func (r *Runner) finish(ctx context.Context, task *roster.Task, err error, log *slog.Logger) error {
-	state, msg := roster.TaskCompleted, ""
+	state, msg, code, params := roster.TaskCompleted, "", roster.Code(""), map[string]any(nil)
 	switch {
 	case err == nil:
 	case errors.Is(err, ErrCanceled):
 		state = roster.TaskCanceled
 	default:
-		state, msg = roster.TaskFailed, roster.ErrorMessage(err)
-		if roster.ErrorCode(err) == roster.CodeInternal {
+		state, msg, code, params = roster.TaskFailed, roster.ErrorMessage(err), roster.ErrorCode(err), roster.ErrorParams(err)
+		if code == roster.CodeInternal {
 			log.Error("task failed", "err", err)
 		}
 	}
@@ -256,7 +256,7 @@ func (r *Runner) finish(ctx context.Context, task *roster.Task, err error, log *
 		if err != nil {
 			return err
 		}
-		t.State, t.Error, t.FinishedAt = state, msg, r.now()
+		t.State, t.Error, t.ErrorCode, t.ErrorParams, t.FinishedAt = state, msg, code, params, r.now()
 		if state == roster.TaskCompleted && t.Counts.Errors > 0 {
 			t.State = roster.TaskCompletedWithErrors
 		}

@@ -354,6 +354,9 @@ func TestFailures(t *testing.T) {
 			"test.invalid": worker.HandlerFunc(func(context.Context, *worker.Run) error {
 				return roster.Errorf(roster.CodeInvalid, "The file has no email column.")
 			}),
+			"test.toolarge": worker.HandlerFunc(func(context.Context, *worker.Run) error {
+				return roster.Errorf(roster.CodeFileTooLarge, "The file is larger than 256 MiB.").With("Limit", 256)
+			}),
 			"test.rowerrors": worker.HandlerFunc(func(ctx context.Context, r *worker.Run) error {
 				return r.Commit(ctx, nil, &worker.Commit{Done: 1, Counts: roster.TaskCounts{Errors: 1},
 					Rows: []*roster.TaskRow{{Row: 1, Outcome: "error", Code: roster.CodeInvalid}}, Checkpoint: 1})
@@ -362,20 +365,28 @@ func TestFailures(t *testing.T) {
 		// One runner, so the tasks run in order and a panic is proven not to stop it.
 		start(t, worker.New(db, handlers, options("w1", time.Second)))
 		for _, tt := range []struct {
-			kind  string
-			state roster.TaskState
-			msg   string
+			kind   string
+			state  roster.TaskState
+			msg    string
+			code   roster.Code
+			params string // the error parameters as JSON
 		}{
-			{"test.fail", roster.TaskFailed, "An internal error occurred."},
-			{"test.panic", roster.TaskFailed, "An internal error occurred."},
-			{"test.invalid", roster.TaskFailed, "The file has no email column."},
-			{"test.unknown", roster.TaskFailed, `No worker can run tasks of kind "test.unknown".`},
-			{"test.rowerrors", roster.TaskCompletedWithErrors, ""},
+			{"test.fail", roster.TaskFailed, "An internal error occurred.", roster.CodeInternal, "null"},
+			{"test.panic", roster.TaskFailed, "An internal error occurred.", roster.CodeInternal, "null"},
+			{"test.invalid", roster.TaskFailed, "The file has no email column.", roster.CodeInvalid, "null"},
+			{"test.toolarge", roster.TaskFailed, "The file is larger than 256 MiB.", roster.CodeFileTooLarge, `{"Limit":256}`},
+			{"test.unknown", roster.TaskFailed, `No worker can run tasks of kind "test.unknown".`, roster.CodeInvalid, "null"},
+			{"test.rowerrors", roster.TaskCompletedWithErrors, "", "", "null"},
 		} {
 			task := createTask(t, db, tt.kind, nil)
 			got := waitFinal(t, db, task.ID)
 			if got.State != tt.state || got.Error != tt.msg || strings.Contains(got.Error, "secret") {
 				t.Errorf("%s: state %s, error %q; want %s, %q", tt.kind, got.State, got.Error, tt.state, tt.msg)
+			}
+			// The code and parameters come back from the database as they went in, so that a
+			// reader's catalog can say why in their language.
+			if params, _ := json.Marshal(got.ErrorParams); got.ErrorCode != tt.code || string(params) != tt.params {
+				t.Errorf("%s: error code %q, parameters %s; want %q, %s", tt.kind, got.ErrorCode, params, tt.code, tt.params)
 			}
 		}
 	})
