@@ -35,6 +35,7 @@ func (b *bench) console(ctx context.Context, n int) {
 	if err != nil || resp.StatusCode != http.StatusSeeOther {
 		log.Fatalf("sign in: %v %v", resp, err)
 	}
+	group := benchGroup(ctx, svc, o, n)
 	deep := fmt.Sprintf("m%d-%07d@example.com", (n*9/10)/100_000, 0)
 	cases := []struct{ name, query string }{
 		{"no filter", ""},
@@ -46,6 +47,7 @@ func (b *bench) console(ctx context.Context, n int) {
 		{"adminRole=full", "adminRole=full"},
 		{"status=pending", "status=pending"},
 		{"syncStatus=invalid", "syncStatus=invalid"},
+		{"group (1% of the users)", "group=" + group},
 		{"q=kow (name prefix)", "q=kow"},
 		{"q=m7-00012 (email prefix)", "q=m7-00012"},
 		{"q=a (one letter)", "q=a"},
@@ -71,6 +73,35 @@ func (b *bench) console(ctx context.Context, n int) {
 			report("console users page, %d rows, %s, %d users (%s)", []any{size, c.name, n, b.engine}, times, "target < 50ms")
 		}
 	}
+}
+
+// benchGroup returns the id of a group holding one user in a hundred of the organization of n
+// users, creating it on first use.
+func benchGroup(ctx context.Context, svc *provision.Service, o *roster.Org, n int) string {
+	sys := provision.System(roster.ViaCLI)
+	const name = "One in a hundred"
+	groups, err := svc.Groups(ctx, sys, roster.GroupFilter{OrgID: o.ID, Limit: roster.MaxPageSize})
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, g := range groups.Groups {
+		if g.Name == name {
+			return g.ID
+		}
+	}
+	g, err := svc.CreateGroup(ctx, sys, o.ID, provision.GroupInput{Name: new(name)})
+	if err != nil {
+		log.Fatal(err)
+	}
+	var emails []string
+	for i := 0; i < n; i += 100 {
+		emails = append(emails, fmt.Sprintf("m%d-%07d@example.com", i/100_000, i%100_000))
+	}
+	added, err := svc.AddMembers(ctx, sys, o.ID, g.ID, provision.MemberRefs{Emails: emails})
+	if err != nil || len(added.Failed) > 0 {
+		log.Fatalf("members of the benchmark's group: %v %+v", err, added)
+	}
+	return g.ID
 }
 
 const consolePassword = "correct horse battery staple"
