@@ -35,7 +35,7 @@ func (b *bench) console(ctx context.Context, n int) {
 	if err != nil || resp.StatusCode != http.StatusSeeOther {
 		log.Fatalf("sign in: %v %v", resp, err)
 	}
-	group := benchGroup(ctx, svc, o, n)
+	group, small := benchGroup(ctx, svc, o, "One in a hundred", n, 100), benchGroup(ctx, svc, o, "Ten people", n, n/10)
 	deep := fmt.Sprintf("m%d-%07d@example.com", (n*9/10)/100_000, 0)
 	cases := []struct{ name, query string }{
 		{"no filter", ""},
@@ -48,6 +48,7 @@ func (b *bench) console(ctx context.Context, n int) {
 		{"status=pending", "status=pending"},
 		{"syncStatus=invalid", "syncStatus=invalid"},
 		{"group (1% of the users)", "group=" + group},
+		{"group (10 users)", "group=" + small},
 		{"q=kow (name prefix)", "q=kow"},
 		{"q=m7-00012 (email prefix)", "q=m7-00012"},
 		{"q=a (one letter)", "q=a"},
@@ -75,11 +76,10 @@ func (b *bench) console(ctx context.Context, n int) {
 	}
 }
 
-// benchGroup returns the id of a group holding one user in a hundred of the organization of n
-// users, creating it on first use.
-func benchGroup(ctx context.Context, svc *provision.Service, o *roster.Org, n int) string {
+// benchGroup returns the id of the group called name holding one user in every step of the
+// organization of n users, creating it on first use.
+func benchGroup(ctx context.Context, svc *provision.Service, o *roster.Org, name string, n, step int) string {
 	sys := provision.System(roster.ViaCLI)
-	const name = "One in a hundred"
 	groups, err := svc.Groups(ctx, sys, roster.GroupFilter{OrgID: o.ID, Limit: roster.MaxPageSize})
 	if err != nil {
 		log.Fatal(err)
@@ -94,7 +94,7 @@ func benchGroup(ctx context.Context, svc *provision.Service, o *roster.Org, n in
 		log.Fatal(err)
 	}
 	var emails []string
-	for i := 0; i < n; i += 100 {
+	for i := 0; i < n; i += step {
 		emails = append(emails, fmt.Sprintf("m%d-%07d@example.com", i/100_000, i%100_000))
 	}
 	added, err := svc.AddMembers(ctx, sys, o.ID, g.ID, provision.MemberRefs{Emails: emails})

@@ -56,14 +56,14 @@ func TestSQLitePlans(t *testing.T) {
 	for _, tt := range tests {
 		tt.f.OrgID = "org"
 		prefix := strings.ToLower(tt.f.Query)
-		q, args := db.d.pageQuery(tt.f, prefix, false)
+		q, args := db.d.pageQuery(tt.f, prefix, false, false)
 		plan := explain(t, db, q, append(args, 101))
 		if strings.Contains(plan, "TEMP B-TREE FOR ORDER BY") && prefix == "" {
 			t.Errorf("%+v: the page sorts:\n%s", tt.f, plan)
 		}
 		wantInOrder(t, tt.f, plan, tt.page)
 		if tt.count != nil {
-			q, args := countQuery(tt.f, prefix)
+			q, args := db.d.countQuery(tt.f, prefix, false)
 			wantInOrder(t, tt.f, explain(t, db, q, append(args, 101)), tt.count)
 		}
 	}
@@ -82,7 +82,7 @@ func TestDenseSearchPlan(t *testing.T) {
 		{roster.UserFilter{OrgID: "org", Query: "kow", License: roster.LicensePremium, Status: roster.StatusActive, After: "b"},
 			"SEARCH users USING INDEX users_org_email (org_id=? AND email>?)"},
 	} {
-		q, args := db.d.pageQuery(tt.f, tt.f.Query, true)
+		q, args := db.d.pageQuery(tt.f, tt.f.Query, true, false)
 		plan := explain(t, db, q, append(args, 101))
 		if plan != tt.want {
 			t.Errorf("%+v: plan\n%s\nwant %s", tt.f, plan, tt.want)
@@ -116,7 +116,8 @@ func TestAuditTaskPlan(t *testing.T) {
 
 // TestGroupPlans: the queries of groups, memberships and the users' license sources read the
 // indexes made for them, in page order, and the group filter of the user list keeps the plan
-// of the other filters, probing the group's members for each user.
+// of the other filters, probing the group's members for each user, but for a group with few
+// members for its organization's size, whose members are read first.
 func TestGroupPlans(t *testing.T) {
 	t.Parallel()
 	db := newPlanDB(t)
@@ -125,9 +126,15 @@ func TestGroupPlans(t *testing.T) {
 	ofGroup, groupArgs := membershipPageQuery(roster.MembershipFilter{OrgID: "org", GroupID: "g", After: "u"})
 	ofUser, userArgs := membershipPageQuery(roster.MembershipFilter{OrgID: "org", UserID: "u", After: "g"})
 	probe := "SEARCH gm EXISTS USING PRIMARY KEY (group_id=? AND user_id=?)"
-	pageOf := func(f roster.UserFilter) (string, []any) { return db.d.pageQuery(f, f.Query, false) }
+	pageOf := func(f roster.UserFilter) (string, []any) { return db.d.pageQuery(f, f.Query, false, false) }
 	groupPage, groupPageArgs := pageOf(roster.UserFilter{OrgID: "org", GroupID: "g", After: "b"})
 	statusPage, statusPageArgs := pageOf(roster.UserFilter{OrgID: "org", GroupID: "g", Status: roster.StatusActive})
+	// A group with few members for its organization's size: its members, looked up by id.
+	fewFilter := roster.UserFilter{OrgID: "org", GroupID: "g", License: roster.LicensePremium, After: "b"}
+	fewPage, fewPageArgs := db.d.pageQuery(fewFilter, "", false, true)
+	fewCount, fewCountArgs := db.d.countQuery(fewFilter, "", true)
+	members := []string{"SEARCH users USING INDEX sqlite_autoindex_users_1 (id=?)", "LIST SUBQUERY",
+		"SEARCH group_members USING PRIMARY KEY (group_id=?)"}
 	tests := []struct {
 		name string
 		q    string
@@ -141,10 +148,13 @@ func TestGroupPlans(t *testing.T) {
 		{"groups of a user", ofUser, userArgs, []string{"SEARCH gm USING INDEX group_members_user (user_id=? AND group_id>?)"}},
 		{"users of a group", groupPage, groupPageArgs, []string{"SEARCH users USING INDEX users_org_email (org_id=? AND email>?)", probe}},
 		{"users of a group by status", statusPage, statusPageArgs, []string{"SEARCH users USING INDEX users_org_status (org_id=? AND status=?)", probe}},
+		{"users of a small group", fewPage, fewPageArgs, members},
+		{"count of a small group", fewCount, fewCountArgs, members},
 	}
 	for _, tt := range tests {
 		plan := explain(t, db, tt.q, append(tt.args, 101))
-		if strings.Contains(plan, "TEMP B-TREE") != (tt.name == "any profile") {
+		sorts := tt.name == "any profile" || tt.name == "users of a small group"
+		if strings.Contains(plan, "TEMP B-TREE") != sorts {
 			t.Errorf("%s: the sort is not as expected:\n%s", tt.name, plan)
 		}
 		wantInOrder(t, roster.UserFilter{Query: tt.name}, plan, tt.want)
