@@ -1,7 +1,7 @@
 package provision
 
 import (
-	"net/mail"
+	"fmt"
 	"strconv"
 	"strings"
 	"unicode"
@@ -18,55 +18,6 @@ const (
 	maxEmailLen = 254 // RFC 5321 path limit
 	maxLocalLen = 64  // RFC 5321 local-part limit
 )
-
-// validateEmail checks a normalized email address and returns a field error, or nil.
-func validateEmail(field, email string) *roster.FieldError {
-	bad := func(msg string) *roster.FieldError {
-		return &roster.FieldError{Field: field, Code: roster.CodeInvalid, Message: msg}
-	}
-	if email == "" {
-		return bad("The email address is required.")
-	}
-	if len(email) > maxEmailLen {
-		return bad("The email address is longer than 254 characters.")
-	}
-	at := strings.LastIndexByte(email, '@')
-	if at <= 0 || at == len(email)-1 {
-		return bad("The email address must look like name@example.com.")
-	}
-	local, domain := email[:at], email[at+1:]
-	if len(local) > maxLocalLen {
-		return bad("The part of the email address before @ is longer than 64 characters.")
-	}
-	// net/mail accepts display names and comments; an address must be only the address.
-	if a, err := mail.ParseAddress(email); err != nil || a.Address != email || a.Name != "" {
-		return bad("The email address must look like name@example.com.")
-	}
-	if !validDomain(domain) {
-		return bad("The domain of the email address is not valid.")
-	}
-	return nil
-}
-
-// validDomain accepts a DNS name with at least two labels of letters, digits and hyphens
-// (Unicode letters allowed for internationalized domains).
-func validDomain(d string) bool {
-	labels := strings.Split(d, ".")
-	if len(labels) < 2 {
-		return false
-	}
-	for _, l := range labels {
-		if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
-			return false
-		}
-		for _, r := range l {
-			if r != '-' && !unicode.IsLetter(r) && !unicode.IsDigit(r) {
-				return false
-			}
-		}
-	}
-	return true
-}
 
 // validatePhone checks an E.164 number: a leading +, then 2 to 15 digits, the first not 0.
 func validatePhone(field, phone string) *roster.FieldError {
@@ -88,7 +39,8 @@ func validatePhone(field, phone string) *roster.FieldError {
 	return &roster.FieldError{Field: field, Code: roster.CodeInvalid, Message: msg}
 }
 
-// validateText checks a free-text field: valid UTF-8, no control characters, bounded length.
+// validateText checks a free-text field: valid UTF-8, no control characters, no character
+// that hides itself or reorders the text (see hiddenInName), bounded length.
 func validateText(field, label, s string, max int) *roster.FieldError {
 	bad := func(msg string) *roster.FieldError {
 		return &roster.FieldError{Field: field, Code: roster.CodeInvalid, Message: msg}
@@ -106,6 +58,10 @@ func validateText(field, label, s string, max int) *roster.FieldError {
 	}
 	if s != strings.TrimSpace(s) {
 		return bad(label + " starts or ends with a space.")
+	}
+	if r, found := hiddenInName(s); found {
+		return &roster.FieldError{Field: field, Code: roster.CodeInvalidCharacters,
+			Message: fmt.Sprintf("%s contains an invisible or formatting character (U+%04X); remove it.", label, r)}
 	}
 	return nil
 }

@@ -1,0 +1,157 @@
+package provision
+
+import (
+	"net/mail"
+	"strings"
+	"unicode"
+
+	"golang.org/x/net/idna"
+	"golang.org/x/text/unicode/norm"
+
+	"roster"
+)
+
+// An email address is a person's identity across the whole installation, so two addresses
+// that look the same must be the same address, or be refused. NormalizeEmail makes the
+// spellings of one address equal (case, Unicode composition, the domain's IDNA forms);
+// validateEmail refuses what would still look like another address (invisible characters,
+// compatibility forms such as full-width letters). docs/adr/0006-idna-email-domains.md says
+// why the domain is kept in its Unicode form.
+
+// emailDomains maps a domain to its one stored form: UTS #46 processing for lookup (full-width
+// and upper-case letters mapped, NFC), checked as an internationalized domain name, written
+// with Unicode labels (bücher.example, never xn--bcher-kva.example).
+var emailDomains = idna.New(idna.MapForLookup(), idna.BidiRule(), idna.StrictDomainName(true), idna.Transitional(false))
+
+// NormalizeEmail returns the one form of an email address that Roster stores, looks up and
+// compares: trimmed, the local part in Unicode NFC and lower case, the domain in lower-case
+// Unicode (IDNA). Every entry point that takes an address goes through it. It does not
+// validate: an address it cannot map keeps a lower-cased domain, which validateEmail refuses.
+func NormalizeEmail(s string) string {
+	s = norm.NFC.String(strings.TrimSpace(s))
+	at := strings.LastIndexByte(s, '@')
+	if at < 0 {
+		return strings.ToLower(s)
+	}
+	local, domain := strings.ToLower(s[:at]), s[at+1:]
+	// Invisible characters would be dropped by the IDNA mapping: keep them, so that the address
+	// is refused rather than silently made into another one.
+	if strings.IndexFunc(domain, invisible) < 0 {
+		if d, err := emailDomains.ToUnicode(domain); err == nil {
+			return local + "@" + d
+		}
+	}
+	return local + "@" + strings.ToLower(domain)
+}
+
+// validateEmail checks a normalized email address and returns a field error, or nil.
+func validateEmail(field, email string) *roster.FieldError {
+	bad := func(msg string) *roster.FieldError {
+		return &roster.FieldError{Field: field, Code: roster.CodeInvalid, Message: msg}
+	}
+	if email == "" {
+		return bad("The email address is required.")
+	}
+	if len(email) > maxEmailLen {
+		return bad("The email address is longer than 254 characters.")
+	}
+	if strings.IndexFunc(email, invisible) >= 0 {
+		return &roster.FieldError{Field: field, Code: roster.CodeInvalidCharacters,
+			Message: "The email address contains an invisible or formatting character (such as a zero-width space or a direction mark); type it again."}
+	}
+	at := strings.LastIndexByte(email, '@')
+	if at <= 0 || at == len(email)-1 {
+		return bad("The email address must look like name@example.com.")
+	}
+	local, domain := email[:at], email[at+1:]
+	if len(local) > maxLocalLen {
+		return bad("The part of the email address before @ is longer than 64 characters.")
+	}
+	// Full-width letters, ligatures, superscripts and the like would make a second address that
+	// reads like the first one.
+	if !norm.NFKC.IsNormalString(local) {
+		return &roster.FieldError{Field: field, Code: roster.CodeInvalidCharacters,
+			Message: "The part of the email address before @ contains a compatibility character (such as a full-width letter or a ligature); type it with ordinary letters."}
+	}
+	// net/mail accepts display names and comments; an address must be only the address.
+	if a, err := mail.ParseAddress(email); err != nil || a.Address != email || a.Name != "" {
+		return bad("The email address must look like name@example.com.")
+	}
+	if !validDomain(domain) {
+		return bad("The domain of the email address is not valid.")
+	}
+	return nil
+}
+
+// validDomain accepts a domain in its normalized form (see NormalizeEmail) with at least two
+// labels, each a valid internationalized label.
+func validDomain(d string) bool {
+	labels := strings.Split(d, ".")
+	if len(labels) < 2 {
+		return false
+	}
+	for _, l := range labels {
+		if l == "" || len(l) > 63 {
+			return false
+		}
+	}
+	u, err := emailDomains.ToUnicode(d)
+	return err == nil && u == d
+}
+
+// invisible reports whether r is a character that shows nothing or changes how its neighbors
+// show: format characters (zero-width space and joiners, direction marks, embeddings,
+// overrides and isolates, the byte order mark, tag characters), the other default-ignorable
+// characters (Hangul fillers, the combining grapheme joiner), variation selectors, controls,
+// private-use characters and noncharacters. An email address holds none of them.
+func invisible(r rune) bool {
+	return unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Other_Default_Ignorable_Code_Point, r) ||
+		unicode.Is(unicode.Variation_Selector, r) || unicode.IsControl(r) || unicode.Is(unicode.Co, r) ||
+		noncharacter(r)
+}
+
+// noncharacter reports whether r is one of the 66 code points Unicode reserves for internal
+// use: U+FDD0..U+FDEF and the last two of every plane.
+func noncharacter(r rune) bool {
+	return r >= 0xFDD0 && r <= 0xFDEF || r&0xFFFE == 0xFFFE
+}
+
+// hiddenInName returns the first character a name must not hold, and whether there is one.
+// Names are shown in lists, exports and invitations, so a character that hides itself or
+// reorders the text around it (a right-to-left override turning "exe.txt" into "txt.exe")
+// is refused. Scripts keep what they need: the zero-width non-joiner and joiner between two
+// letters (Persian, Indic scripts) and in emoji sequences, variation selectors after a
+// character (emoji and ideographic variants), and Arabic number signs.
+func hiddenInName(s string) (rune, bool) {
+	runes := []rune(s)
+	for i, r := range runes {
+		switch {
+		case r == '\u200c' || r == '\u200d':
+			if i == 0 || i == len(runes)-1 || !joinable(runes[i-1]) || !joinable(runes[i+1]) {
+				return r, true
+			}
+		case unicode.Is(unicode.Variation_Selector, r):
+			if i == 0 || unicode.IsSpace(runes[i-1]) || unicode.Is(unicode.Variation_Selector, runes[i-1]) {
+				return r, true
+			}
+		case unicode.Is(unicode.Prepended_Concatenation_Mark, r):
+		case unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Other_Default_Ignorable_Code_Point, r) || noncharacter(r):
+			return r, true
+		}
+	}
+	return 0, false
+}
+
+// joinable reports whether a joiner next to r can have a visible effect: r is a letter or
+// mark of a script that joins or forms conjuncts (Arabic, Devanagari ...), or a symbol (emoji
+// sequences). In the scripts listed in nonJoining a joiner changes nothing but the bytes, so
+// it can only make one name look like another.
+func joinable(r rune) bool {
+	if unicode.Is(unicode.So, r) {
+		return true
+	}
+	return unicode.In(r, unicode.L, unicode.M) && !unicode.In(r, nonJoining...)
+}
+
+var nonJoining = []*unicode.RangeTable{unicode.Latin, unicode.Greek, unicode.Cyrillic, unicode.Common,
+	unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul}
