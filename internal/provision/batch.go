@@ -211,6 +211,10 @@ func failedOrError(email string, err error) (Result, error) {
 				msgs[i] = f.Message
 			}
 			r.Message = strings.Join(msgs, " ")
+			// One field refused for a reason of its own (invalid_characters): that is the code.
+			if len(e.Fields) == 1 && e.Code == roster.CodeInvalid {
+				r.Code = e.Fields[0].Code
+			}
 		}
 		return r, nil
 	}
