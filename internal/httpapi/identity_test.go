@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"encoding/base64"
 	"strings"
 	"testing"
 
@@ -101,4 +102,65 @@ func TestStrictJSONKeys(t *testing.T) {
 		{name: "exact keys", method: "POST", path: users, token: "A.full",
 			body: `{"email":"exact@a.example","firstName":"Ex"}`, status: 201},
 	})
+}
+
+// TestCursors: every list refuses a cursor it did not give out (made up, changed, cut short,
+// of the form cursors had before they named their list, or from another list) with 400
+// invalid_cursor, and follows its own.
+func TestCursors(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	sales := f.group("Sales", roster.LicenseNone)
+	f.addMembers(f.a.ID, sales.ID, f.users["A.agent"].ID, f.users["A.sup"].ID)
+	f.addMembers(f.a.ID, f.group("Support", roster.LicenseNone).ID, f.users["A.agent"].ID)
+	f.makeAgents(f.users["A.agent"], f.users["A.sup"])
+	org := "/api/v1/orgs/" + f.a.ID
+	lists := []string{org + "/users", org + "/users/" + f.users["A.agent"].ID + "/groups", org + "/emails", org + "/groups",
+		org + "/groups/" + sales.ID + "/members", org + "/contact-center/agents", org + "/tasks", org + "/audit"}
+	first := func(path string) string {
+		t.Helper()
+		r := f.do(req{method: "GET", path: path + "?limit=1", token: f.tokens["A.full"]})
+		next, _ := get(r.body, "nextCursor").(string)
+		if r.status != 200 || next == "" {
+			t.Fatalf("%s: no second page: %d %s", path, r.status, r.raw)
+		}
+		// The cursor leads on.
+		if r := f.do(req{method: "GET", path: path + "?limit=1&cursor=" + next, token: f.tokens["A.full"]}); r.status != 200 {
+			t.Fatalf("%s: own cursor refused: %d %s", path, r.status, r.raw)
+		}
+		return next
+	}
+	cursors := make([]string, len(lists))
+	for i, path := range lists {
+		cursors[i] = first(path)
+	}
+	for i, path := range lists {
+		own := cursors[i]
+		bad := map[string]string{
+			"made up":     base64.RawURLEncoding.EncodeToString([]byte("zzz@a.example")),
+			"not base64":  "%21%21",
+			"cut short":   own[:len(own)-2],
+			"changed":     changed(own),
+			"other list":  cursors[(i+1)%len(lists)],
+			"id as email": base64.RawURLEncoding.EncodeToString([]byte(f.users["A.sup"].ID)),
+		}
+		for name, c := range bad {
+			r := f.do(req{method: "GET", path: path + "?cursor=" + c, token: f.tokens["A.full"]})
+			if r.status != 400 {
+				t.Errorf("%s, %s cursor: status %d\n%s", path, name, r.status, r.raw)
+				continue
+			}
+			checkProblem(t, r, roster.CodeInvalidCursor, "cursor")
+		}
+	}
+}
+
+// changed returns c with one character in the middle replaced by another.
+func changed(c string) string {
+	m := len(c) / 2
+	r := byte('A')
+	if c[m] == 'A' {
+		r = 'B'
+	}
+	return c[:m] + string(r) + c[m+1:]
 }
