@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"roster"
 	"roster/internal/provision"
@@ -220,4 +221,32 @@ func TestNamesRefuseHiddenCharacters(t *testing.T) {
 	u := mustCreate(t, svc, o, provision.NewUser{Email: "rename@x.example", FirstName: "Ann"})
 	_, err := svc.UpdateUser(ctx, full, o.ID, u.ID, provision.UserChange{FirstName: ptr("Ann\u202e")}, 0)
 	wantField(t, err, "firstName", roster.CodeInvalidCharacters)
+}
+
+// TestStoredBeforeTheRules: a user stored before these rules (a domain in its xn-- form, a
+// name with a zero-width space) can still be changed in other ways; only the fields a change
+// sets are checked.
+func TestStoredBeforeTheRules(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	svc, store := newService(t)
+	o := newOrg(t, svc, "Acme", orgSpec{standard: 1})
+	now := time.Now().UTC()
+	old := &roster.User{ID: roster.NewID(), OrgID: o.ID, Email: "old@xn--bcher-kva.example", FirstName: "Ol\u200bd",
+		Status: roster.StatusPending, License: roster.LicenseNone, CCRole: roster.RoleAgent, AdminRole: roster.AdminNone,
+		SyncStatus: roster.SyncNone, Version: 1, CreatedAt: now, UpdatedAt: now}
+	if err := store.Write(ctx, func(tx roster.Tx) error { return tx.CreateUser(ctx, old) }); err != nil {
+		t.Fatal(err)
+	}
+	full := admin(o, roster.AdminFull)
+	u, err := svc.UpdateUser(ctx, full, o.ID, old.ID, provision.UserChange{License: ptr(roster.LicenseStandard)}, 0)
+	if err != nil || u.License != roster.LicenseStandard {
+		t.Fatalf("license change of a user stored before the rules: %+v %v", u, err)
+	}
+	_, err = svc.UpdateUser(ctx, full, o.ID, old.ID, provision.UserChange{FirstName: ptr("Ol\u200cd")}, 0)
+	wantField(t, err, "firstName", roster.CodeInvalidCharacters)
+	u, err = svc.UpdateUser(ctx, full, o.ID, old.ID, provision.UserChange{FirstName: ptr("Old"), Email: ptr("old@xn--bcher-kva.example")}, 0)
+	if err != nil || u.FirstName != "Old" || u.Email != "old@bücher.example" {
+		t.Fatalf("the fields set again: %+v %v", u, err)
+	}
 }

@@ -66,20 +66,38 @@ func validateText(field, label, s string, max int) *roster.FieldError {
 	return nil
 }
 
-// validateProfile checks every user field that is not a rule between fields.
-func validateProfile(u *roster.User) error {
+// validateProfile checks every user field of u that is not a rule between fields. before is
+// the user as stored (nil when creating): a text field it already holds is not checked again,
+// so that a user stored before a rule was added (an address whose domain was stored in its
+// xn-- form, a name with a character now refused) can still be changed in other ways, by an
+// administrator or by the contact-center sync.
+func validateProfile(before, u *roster.User) error {
 	var errs []roster.FieldError
 	add := func(fe *roster.FieldError) {
 		if fe != nil {
 			errs = append(errs, *fe)
 		}
 	}
-	add(validateEmail("email", u.Email))
-	add(validateText("firstName", "The first name", u.FirstName, maxNameLen))
-	add(validateText("lastName", "The last name", u.LastName, maxNameLen))
-	add(validateText("displayName", "The display name", u.DisplayName, maxTextLen))
-	add(validateText("title", "The title", u.Title, maxTextLen))
-	add(validateText("department", "The department", u.Department, maxTextLen))
+	changed := func(get func(*roster.User) string) bool { return before == nil || get(before) != get(u) }
+	if changed(func(u *roster.User) string { return u.Email }) {
+		add(validateEmail("email", u.Email))
+	}
+	texts := []struct {
+		field, label string
+		get          func(*roster.User) string
+		max          int
+	}{
+		{"firstName", "The first name", func(u *roster.User) string { return u.FirstName }, maxNameLen},
+		{"lastName", "The last name", func(u *roster.User) string { return u.LastName }, maxNameLen},
+		{"displayName", "The display name", func(u *roster.User) string { return u.DisplayName }, maxTextLen},
+		{"title", "The title", func(u *roster.User) string { return u.Title }, maxTextLen},
+		{"department", "The department", func(u *roster.User) string { return u.Department }, maxTextLen},
+	}
+	for _, t := range texts {
+		if changed(t.get) {
+			add(validateText(t.field, t.label, t.get(u), t.max))
+		}
+	}
 	add(validatePhone("phoneNumber", u.PhoneNumber))
 	if u.PreferredLanguage != "" && !u.PreferredLanguage.Valid() {
 		add(enumError("preferredLanguage", string(u.PreferredLanguage), "en, sv, nl, es, pl"))
