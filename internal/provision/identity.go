@@ -1,6 +1,7 @@
 package provision
 
 import (
+	"context"
 	"net/mail"
 	"strings"
 	"unicode"
@@ -155,3 +156,71 @@ func joinable(r rune) bool {
 
 var nonJoining = []*unicode.RangeTable{unicode.Latin, unicode.Greek, unicode.Cyrillic, unicode.Common,
 	unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul}
+
+// StoredEmail is a user whose stored address is not in the one form NormalizeEmail gives (it
+// was stored before that form was decided: a domain in its xn-- form) or that holds a
+// character now refused.
+type StoredEmail struct {
+	OrgID, UserID string
+	Stored        string
+	Normalized    string // "" when the address cannot be normalized: it needs a new one
+	// Err says why the address was not rewritten: it is refused (invalid_characters), or the
+	// normalized form belongs to another user (email_exists, email_in_other_org), so one
+	// person has two users and an administrator must delete one. Nil when rewritten.
+	Err error
+}
+
+// NormalizeStoredEmails finds the users whose stored address is not in its normalized form
+// and, unless dryRun, rewrites each through the ordinary change of a user (checked and
+// audited). An installation runs it once after an upgrade (roster admin normalize-emails):
+// lookups normalize what they are given, so an address stored in another form is found by
+// no lookup, and its normalized form could be given to a second user.
+func (s *Service) NormalizeStoredEmails(ctx context.Context, a roster.Actor, dryRun bool) ([]StoredEmail, error) {
+	if err := authorize(a, "", permSystem); err != nil {
+		return nil, err
+	}
+	orgs, err := s.store.FindOrgs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var found []StoredEmail
+	for _, org := range orgs {
+		f := roster.UserFilter{OrgID: org.ID, Limit: roster.MaxPageSize}
+		for {
+			page, err := s.store.FindUsers(ctx, f)
+			if err != nil {
+				return nil, err
+			}
+			for _, u := range page.Users {
+				if e, differs := storedEmail(u); differs {
+					found = append(found, e)
+				}
+			}
+			if page.Next == "" {
+				break
+			}
+			f.After = page.Next
+		}
+	}
+	if dryRun {
+		return found, nil
+	}
+	for i, e := range found {
+		if e.Err != nil {
+			continue
+		}
+		_, found[i].Err = s.UpdateUser(ctx, a, e.OrgID, e.UserID, UserChange{Email: &e.Normalized}, 0)
+	}
+	return found, nil
+}
+
+// storedEmail reports whether u's stored address differs from its normalized form or is
+// refused, and what to do about it.
+func storedEmail(u *roster.User) (StoredEmail, bool) {
+	e := StoredEmail{OrgID: u.OrgID, UserID: u.ID, Stored: u.Email, Normalized: NormalizeEmail(u.Email)}
+	if fe := validateEmail("email", e.Normalized); fe != nil {
+		e.Normalized, e.Err = "", roster.InvalidFields(*fe)
+		return e, true
+	}
+	return e, e.Normalized != u.Email
+}
