@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -9,6 +10,16 @@ import (
 	"roster/internal/provision"
 	"roster/internal/sqldb"
 )
+
+// normalizeEmailsRuns are the runs of TestNormalizeEmails, in order, on one data directory.
+var normalizeEmailsRuns = []struct {
+	name string
+	args []string
+}{
+	{"admin-normalize-emails-dry-run", []string{"admin", "normalize-emails", "--dry-run", "--data-dir", "{dir}"}},
+	{"admin-normalize-emails", []string{"admin", "normalize-emails", "--data-dir", "{dir}"}},
+	{"admin-normalize-emails-again", []string{"admin", "normalize-emails", "--data-dir", "{dir}"}},
+}
 
 // TestNormalizeEmails: addresses stored before their one form was decided are rewritten once;
 // those that cannot be are listed for an administrator, with exit code 3.
@@ -36,16 +47,12 @@ func TestNormalizeEmails(t *testing.T) {
 			t.Fatal(err)
 		}
 	}()
-	runs := []struct {
-		name string
-		args []string
-	}{
-		{"admin-normalize-emails-dry-run", []string{"admin", "normalize-emails", "--dry-run", "--data-dir", dir}},
-		{"admin-normalize-emails", []string{"admin", "normalize-emails", "--data-dir", dir}},
-		{"admin-normalize-emails-again", []string{"admin", "normalize-emails", "--data-dir", dir}},
-	}
-	for _, r := range runs {
-		inv := invoke(t.Context(), r.args, nil)
+	for _, r := range normalizeEmailsRuns {
+		args := make([]string, len(r.args))
+		for i, a := range r.args {
+			args[i] = strings.ReplaceAll(a, "{dir}", dir)
+		}
+		inv := invoke(t.Context(), args, nil)
 		if inv.code != exitWithErrors {
 			t.Errorf("%s: exit code %d, want %d\n%s", r.name, inv.code, exitWithErrors, inv)
 		}
