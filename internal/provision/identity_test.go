@@ -250,3 +250,46 @@ func TestStoredBeforeTheRules(t *testing.T) {
 		t.Fatalf("the fields set again: %+v %v", u, err)
 	}
 }
+
+func TestNormalizeStoredEmails(t *testing.T) {
+	t.Parallel()
+	eachEngine(t, func(t *testing.T, engine string) {
+		ctx := context.Background()
+		store := sqldbtest.Open(t, engine)
+		svc := provision.New(store)
+		a := newOrg(t, svc, "Alpha", orgSpec{})
+		b := newOrg(t, svc, "Bravo", orgSpec{})
+		now := time.Now().UTC()
+		stored := func(o *roster.Org, email string) *roster.User {
+			return &roster.User{ID: roster.NewID(), OrgID: o.ID, Email: email, Status: roster.StatusPending, License: roster.LicenseNone,
+				CCRole: roster.RoleAgent, AdminRole: roster.AdminNone, SyncStatus: roster.SyncNone, Version: 1, CreatedAt: now, UpdatedAt: now}
+		}
+		old, dup, zw := stored(a, "old@xn--bcher-kva.example"), stored(a, "dup@xn--bcher-kva.example"), stored(b, "z\u200bw@x.example")
+		users := []*roster.User{old, dup, stored(b, "dup@bücher.example"), zw, stored(b, "fine@x.example")}
+		if err := store.Write(ctx, func(tx roster.Tx) error { return tx.CreateUsers(ctx, users) }); err != nil {
+			t.Fatal(err)
+		}
+		_, err := svc.NormalizeStoredEmails(ctx, admin(a, roster.AdminFull), false)
+		wantCode(t, err, roster.CodeForbidden)
+		found, err := svc.NormalizeStoredEmails(ctx, system, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]roster.Code{}
+		for _, e := range found {
+			got[e.UserID] = roster.ErrorCode(e.Err)
+		}
+		want := map[string]roster.Code{old.ID: "", dup.ID: roster.CodeEmailInOtherOrg, zw.ID: roster.CodeInvalid}
+		if len(got) != len(want) {
+			t.Fatalf("found %+v", found)
+		}
+		for id, code := range want {
+			if c, ok := got[id]; !ok || c != code {
+				t.Errorf("user %s: %q, want %q (%+v)", id, c, code, found)
+			}
+		}
+		if u := userByEmail(t, store, "old@bücher.example"); u == nil || u.ID != old.ID {
+			t.Fatalf("not rewritten: %+v", u)
+		}
+	})
+}
