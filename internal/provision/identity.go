@@ -5,6 +5,7 @@ import (
 	"net/mail"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/net/idna"
 	"golang.org/x/text/unicode/norm"
@@ -29,7 +30,12 @@ var emailDomains = idna.New(idna.MapForLookup(), idna.BidiRule(), idna.StrictDom
 // Unicode (IDNA). Every entry point that takes an address goes through it. It does not
 // validate: an address it cannot map keeps a lower-cased domain, which validateEmail refuses.
 func NormalizeEmail(s string) string {
-	s = norm.NFC.String(strings.TrimSpace(s))
+	s = strings.TrimSpace(s)
+	if lower := strings.ToLower(s); ascii(s) && !strings.Contains(lower, "xn--") {
+		// Most addresses: NFC and the IDNA mapping of ASCII are lower-casing.
+		return lower
+	}
+	s = norm.NFC.String(s)
 	at := strings.LastIndexByte(s, '@')
 	if at < 0 {
 		return strings.ToLower(s)
@@ -96,8 +102,26 @@ func validDomain(d string) bool {
 			return false
 		}
 	}
+	if ascii(d) && !strings.Contains(d, "xn--") {
+		// Letters, digits and hyphens, no hyphen first or last: what IDNA asks of ASCII labels.
+		for _, l := range labels {
+			if l[0] == '-' || l[len(l)-1] == '-' || strings.Trim(l, "abcdefghijklmnopqrstuvwxyz0123456789-") != "" {
+				return false
+			}
+		}
+		return true
+	}
 	u, err := emailDomains.ToUnicode(d)
 	return err == nil && u == d
+}
+
+func ascii(s string) bool {
+	for i := range len(s) {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // invisible reports whether r is a character that shows nothing or changes how its neighbors
