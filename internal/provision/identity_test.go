@@ -118,6 +118,12 @@ func TestOneIdentityPerPerson(t *testing.T) {
 			if got := report(t, svc, b, task.ID); got != want {
 				t.Fatalf("report:\n%s\nwant:\n%s", got, want)
 			}
+			names := "Email,First Name,Last Name\nrlo@b.example,Bob\u202eexe.txt,X\nzw@b.example,Mal\u200bory,X\nok@b.example,Łukasz,李\n"
+			task = importFile(t, svc, admin(b, roster.AdminFull), b, provision.ImportAdd, false, names)
+			want = "2 error invalid_characters\n3 error invalid_characters\n4 created "
+			if got := report(t, svc, b, task.ID); got != want {
+				t.Fatalf("names report:\n%s\nwant:\n%s", got, want)
+			}
 		})
 		t.Run("lookups", func(t *testing.T) {
 			page, err := svc.Users(ctx, admin(a, roster.AdminReadOnly), roster.UserFilter{OrgID: a.ID, Email: "HR@xn--BCHER-kva.example"})
@@ -135,7 +141,7 @@ func TestOneIdentityPerPerson(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, u := range page.Users {
-			if u.Email != "someone@b.example" && u.Email != "new@b.example" {
+			if u.Email != "someone@b.example" && u.Email != "new@b.example" && u.Email != "ok@b.example" {
 				t.Errorf("organization B holds %q", u.Email)
 			}
 		}
