@@ -172,7 +172,7 @@ func hiddenInName(s string) (rune, bool) {
 // sequences). In the scripts listed in nonJoining a joiner changes nothing but the bytes, so
 // it can only make one name look like another.
 func joinable(r rune) bool {
-	if unicode.Is(unicode.So, r) {
+	if unicode.In(r, unicode.So, unicode.Sk) { // emoji, and their skin-tone modifiers
 		return true
 	}
 	return unicode.In(r, unicode.L, unicode.M) && !unicode.In(r, nonJoining...)

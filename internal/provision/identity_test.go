@@ -165,7 +165,7 @@ func wantField(t *testing.T, err error, field string, codes ...roster.Code) {
 // names that must keep working in every name field, and names that hide characters.
 var (
 	realNames = []string{"Łukasz Żółć", "Åsa Öberg", "李伟", "山田 太郎", "محمد العلي", "فرهاد\u200cزاده",
-		"क्\u200dष", "Anna 👩\u200d💻", "Zoë ❤\ufe0f", "Nguyễn Văn An", "O'Brien-Smith"}
+		"क्\u200dष", "Anna 👩\u200d💻", "Bo 👩\U0001F3FD\u200d💻", "Zoë ❤\ufe0f", "Nguyễn Văn An", "O'Brien-Smith"}
 	hiddenNames = []string{"Bob\u202eexe.txt", "Eve\u2066x\u2069", "Mal\u200bory", "\ufeffBOM", "Tag\U000E0041",
 		"Non\ufdd0char", "Non\uffffchar", "Ad\u200dmin", "\u200cLead", "Han\u3164gul", "x\u200e"}
 )
