@@ -34,7 +34,14 @@ const (
 	CodeProfileResetUnconfirmed  Code = "profile_reset_unconfirmed"
 	CodeTemplateOff              Code = "template_off"
 	CodeTooManyAttempts          Code = "too_many_attempts"
-	CodeInternal                 Code = "internal"
+	// CodeInvalidCharacters is the code of a field error: the text holds a character that
+	// hides itself or changes how the text around it reads (a zero-width space, a
+	// right-to-left override), or, in an email address, a compatibility form (a full-width
+	// letter) that would make it look like another address.
+	CodeInvalidCharacters Code = "invalid_characters"
+	// CodeInvalidCursor refuses a page cursor that no list gave out.
+	CodeInvalidCursor Code = "invalid_cursor"
+	CodeInternal      Code = "internal"
 )
 
 // Codes lists every code of the domain, so that each transport can prove it maps them all.
@@ -43,7 +50,8 @@ var Codes = []Code{
 	CodeEmailInOtherOrg, CodeNoSeatsAvailable, CodeRoleRequiresPremium, CodeAdminRoleOnCreate,
 	CodeSupervisorAdminExclusive, CodeBatchTooLarge, CodePreconditionFailed, CodePreconditionRequired,
 	CodeImportInProgress, CodeFileTooLarge, CodeNameExists, CodeInUse, CodeLicenseInherited,
-	CodeProfileMismatch, CodeProfileResetUnconfirmed, CodeTemplateOff, CodeTooManyAttempts, CodeInternal,
+	CodeProfileMismatch, CodeProfileResetUnconfirmed, CodeTemplateOff, CodeTooManyAttempts, CodeInvalidCharacters, CodeInvalidCursor,
+	CodeInternal,
 }
 
 // Error is the one error type of the domain: a code, a message safe to show to the caller,

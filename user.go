@@ -1,7 +1,6 @@
 package roster
 
 import (
-	"strings"
 	"time"
 )
 
@@ -144,7 +143,7 @@ func DeriveProfileType(l License, r CCRole, a AdminRole) ProfileType {
 type User struct {
 	ID                string
 	OrgID             string
-	Email             string // normalized, see NormalizeEmail
+	Email             string // normalized, see provision.NormalizeEmail
 	FirstName         string
 	LastName          string
 	DisplayName       string
@@ -185,12 +184,6 @@ func (u *User) SourcesLicense() License {
 
 // NeedsAgent reports whether the contact center must have an agent for this user.
 func (u *User) NeedsAgent() bool { return u.ProfileType() != ProfileNone }
-
-// NormalizeEmail returns the normalized form of an email address: trimmed and lower-cased in
-// both its local part and its domain. It does not validate.
-func NormalizeEmail(s string) string {
-	return strings.ToLower(strings.TrimSpace(s))
-}
 
 // UserUpdate is the change of one user for Tx.UpdateUsersChanges: the user as it was read,
 // and as it is to be.

@@ -312,6 +312,18 @@ var remoteScenarios = []scenario{
 	{name: "orgs-create-id-only", token: "system", args: []string{"orgs", "create", "--name", "Scripted", "--id-only"}},
 	{name: "users-list-id-only", args: []string{"users", "list", "--org", "{acme}", "--id-only"}},
 	{name: "orgs-list-id-only", args: []string{"orgs", "list", "--id-only"}},
+
+	// One identity per person: an address is one address however its domain is spelt, and
+	// invisible characters are refused; so are cursors no list gave out.
+	{name: "identity-add-unicode-domain", args: []string{"users", "add", "--org", "{acme}", "Åsa@Bücher.example", "--first-name", "Åsa"}},
+	{name: "identity-refuse-punycode-other-org", token: "full:legacy", code: 1,
+		args: []string{"users", "add", "--org", "{legacy}", "åsa@xn--bcher-kva.example"}},
+	{name: "identity-get-punycode", args: []string{"users", "get", "--org", "{acme}", "ÅSA@xn--bcher-kva.example"}},
+	{name: "identity-refuse-zero-width", code: 1, args: []string{"users", "add", "--org", "{acme}", "ad\u200bmin@example.com"}},
+	{name: "identity-refuse-hidden-name", code: 1,
+		args: []string{"users", "add", "--org", "{acme}", "eve@example.com", "--last-name", "Eve\u202etxt.exe"}},
+	{name: "users-list-bad-cursor", code: 1, args: []string{"users", "list", "--org", "{acme}", "--cursor", "bm90LWEtY3Vyc29y"}},
+	{name: "groups-list-bad-cursor", code: 1, args: []string{"groups", "list", "--org", "{acme}", "--cursor", "bm90LWEtY3Vyc29y"}},
 }
 
 // createTasks stores four tasks of Acme, oldest first, as the import will create them, and

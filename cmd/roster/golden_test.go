@@ -183,6 +183,9 @@ func TestGoldenFiles(t *testing.T) {
 	for _, sc := range waitScenarios {
 		add(sc.name)
 	}
+	for _, r := range normalizeEmailsRuns {
+		add(r.name)
+	}
 	files, err := filepath.Glob(filepath.Join("testdata", "*.golden"))
 	if err != nil {
 		t.Fatal(err)

@@ -213,7 +213,12 @@ func describe(err error, prog string) string {
 	if !errors.As(err, &e) {
 		return err.Error()
 	}
-	s := fmt.Sprintf("%s (%s)", e.Message, e.Code)
+	code := e.Code
+	// One field refused for a reason of its own (invalid_characters) is named by that reason.
+	if code == roster.CodeInvalid && len(e.Fields) == 1 && e.Fields[0].Code != "" {
+		code = e.Fields[0].Code
+	}
+	s := fmt.Sprintf("%s (%s)", e.Message, code)
 	for _, f := range e.Fields {
 		if len(e.Fields) > 1 || f.Message != e.Message {
 			s += fmt.Sprintf("\n  %s: %s", f.Field, f.Message)

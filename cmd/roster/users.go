@@ -120,7 +120,7 @@ func (c *orgRemote) findUser(ctx context.Context, cl *httpapi.Client, ref string
 		return nil, err
 	}
 	if len(page.Items) == 0 {
-		return nil, roster.Errorf(roster.CodeNotFound, "No user with the email address %s in this organization.", roster.NormalizeEmail(ref))
+		return nil, roster.Errorf(roster.CodeNotFound, "No user with the email address %s in this organization.", provision.NormalizeEmail(ref))
 	}
 	// Read it again by id for its current version (the ETag of updates).
 	return cl.User(ctx, c.org, page.Items[0].ID)

@@ -131,14 +131,14 @@ func (api *API) listAgents(w http.ResponseWriter, r *http.Request, a roster.Acto
 	if f.Limit, err = limitParam(q); err != nil {
 		return err
 	}
-	if f.After, err = decodeCursor(q); err != nil {
+	if f.After, err = decodeCursor(q, cursorAgents); err != nil {
 		return err
 	}
 	page, err := api.svc.Agents(r.Context(), a, f)
 	if err != nil {
 		return err
 	}
-	list := AgentList{Items: make([]Agent, len(page.Agents)), NextCursor: encodeCursor(page.Next)}
+	list := AgentList{Items: make([]Agent, len(page.Agents)), NextCursor: encodeCursor(cursorAgents, page.Next)}
 	for i, ag := range page.Agents {
 		list.Items[i] = agentJSON(ag)
 	}

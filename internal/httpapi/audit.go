@@ -82,14 +82,14 @@ func (api *API) listAudit(w http.ResponseWriter, r *http.Request, a roster.Actor
 	if f.Limit, err = limitParam(q); err != nil {
 		return err
 	}
-	if f.Before, err = decodeCursor(q); err != nil {
+	if f.Before, err = decodeCursor(q, cursorAudit); err != nil {
 		return err
 	}
 	page, err := api.svc.AuditEntries(r.Context(), a, f)
 	if err != nil {
 		return err
 	}
-	list := AuditList{Items: make([]AuditEntry, len(page.Entries)), NextCursor: encodeCursor(page.Next)}
+	list := AuditList{Items: make([]AuditEntry, len(page.Entries)), NextCursor: encodeCursor(cursorAudit, page.Next)}
 	for i, e := range page.Entries {
 		list.Items[i] = auditJSON(e)
 	}

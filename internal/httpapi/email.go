@@ -68,14 +68,14 @@ func (api *API) listEmails(w http.ResponseWriter, r *http.Request, a roster.Acto
 	if f.Limit, err = limitParam(q); err != nil {
 		return err
 	}
-	if f.Before, err = decodeCursor(q); err != nil {
+	if f.Before, err = decodeCursor(q, cursorEmails); err != nil {
 		return err
 	}
 	page, err := api.svc.Emails(r.Context(), a, f)
 	if err != nil {
 		return err
 	}
-	list := EmailList{Items: make([]Email, len(page.Emails)), NextCursor: encodeCursor(page.Next)}
+	list := EmailList{Items: make([]Email, len(page.Emails)), NextCursor: encodeCursor(cursorEmails, page.Next)}
 	for i, e := range page.Emails {
 		list.Items[i] = emailJSON(e)
 	}

@@ -129,14 +129,14 @@ func (api *API) listGroups(w http.ResponseWriter, r *http.Request, a roster.Acto
 	if f.Limit, err = limitParam(q); err != nil {
 		return err
 	}
-	if f.After, err = decodeCursor(q); err != nil {
+	if f.After, err = decodeCursor(q, cursorGroups); err != nil {
 		return err
 	}
 	page, err := api.svc.Groups(r.Context(), a, f)
 	if err != nil {
 		return err
 	}
-	list := GroupList{Items: make([]Group, len(page.Groups)), NextCursor: encodeCursor(page.Next)}
+	list := GroupList{Items: make([]Group, len(page.Groups)), NextCursor: encodeCursor(cursorGroups, page.Next)}
 	for i, g := range page.Groups {
 		list.Items[i] = groupJSON(g)
 	}
@@ -198,7 +198,7 @@ func (api *API) deleteGroup(w http.ResponseWriter, r *http.Request, a roster.Act
 }
 
 // membershipFilter reads the paging parameters of a list of memberships.
-func membershipFilter(r *http.Request) (roster.MembershipFilter, error) {
+func membershipFilter(r *http.Request, list cursorList) (roster.MembershipFilter, error) {
 	f := roster.MembershipFilter{OrgID: r.PathValue("org")}
 	q, err := query(r, "limit", "cursor")
 	if err != nil {
@@ -207,12 +207,12 @@ func membershipFilter(r *http.Request) (roster.MembershipFilter, error) {
 	if f.Limit, err = limitParam(q); err != nil {
 		return f, err
 	}
-	f.After, err = decodeCursor(q)
+	f.After, err = decodeCursor(q, list)
 	return f, err
 }
 
 func (api *API) listMembers(w http.ResponseWriter, r *http.Request, a roster.Actor) error {
-	f, err := membershipFilter(r)
+	f, err := membershipFilter(r, cursorMembers)
 	if err != nil {
 		return err
 	}
@@ -221,7 +221,7 @@ func (api *API) listMembers(w http.ResponseWriter, r *http.Request, a roster.Act
 	if err != nil {
 		return err
 	}
-	list := MemberList{Items: make([]Member, len(page.Memberships)), NextCursor: encodeCursor(page.Next)}
+	list := MemberList{Items: make([]Member, len(page.Memberships)), NextCursor: encodeCursor(cursorMembers, page.Next)}
 	for i, m := range page.Memberships {
 		list.Items[i] = Member{UserID: m.UserID, Email: m.Email, FirstName: m.FirstName, LastName: m.LastName,
 			License: m.License, Since: m.Since.UTC()}
@@ -230,7 +230,7 @@ func (api *API) listMembers(w http.ResponseWriter, r *http.Request, a roster.Act
 }
 
 func (api *API) listUserGroups(w http.ResponseWriter, r *http.Request, a roster.Actor) error {
-	f, err := membershipFilter(r)
+	f, err := membershipFilter(r, cursorUserGroups)
 	if err != nil {
 		return err
 	}
@@ -239,7 +239,7 @@ func (api *API) listUserGroups(w http.ResponseWriter, r *http.Request, a roster.
 	if err != nil {
 		return err
 	}
-	list := UserGroupList{Items: make([]UserGroup, len(page.Memberships)), NextCursor: encodeCursor(page.Next)}
+	list := UserGroupList{Items: make([]UserGroup, len(page.Memberships)), NextCursor: encodeCursor(cursorUserGroups, page.Next)}
 	for i, m := range page.Memberships {
 		list.Items[i] = UserGroup{GroupID: m.GroupID, Name: m.GroupName, License: m.License, Since: m.Since.UTC()}
 	}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
 	"strings"
 	"unicode/utf8"
 
@@ -41,9 +42,10 @@ func ok(w http.ResponseWriter, status int, v any) error {
 	return nil
 }
 
-// decodeJSON reads the body of r, one JSON object, into dst. Unknown fields, wrong types,
-// malformed JSON, a body that is not JSON and a body over maxBodyBytes are refused with an
-// error that says what and where, so a client can fix its request without guessing.
+// decodeJSON reads the body of r, one JSON object, into dst. Unknown fields, a key given
+// twice, a field name in another case (see checkKeys), wrong types, malformed JSON, a body
+// that is not JSON and a body over maxBodyBytes are refused with an error that says what and
+// where, so a client can fix its request without guessing.
 func decodeJSON(w http.ResponseWriter, r *http.Request, dst any) error {
 	return decodeJSONLimit(w, r, dst, maxBodyBytes)
 }
@@ -68,6 +70,9 @@ func decodeJSONLimit(w http.ResponseWriter, r *http.Request, dst any, limit int6
 	if !utf8.Valid(body) {
 		// encoding/json would silently replace the bad bytes; refuse instead of storing U+FFFD.
 		return roster.Errorf(roster.CodeInvalid, "The request body is not valid UTF-8.")
+	}
+	if err := checkKeys(body, dst); err != nil {
+		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
@@ -191,6 +196,8 @@ func (o Optional[T]) MarshalJSON() ([]byte, error) {
 	}
 	return json.Marshal(o.Value)
 }
+
+func (Optional[T]) jsonValueType() reflect.Type { return reflect.TypeFor[T]() }
 
 // UnmarshalJSON records that the field is present, and whether it is null.
 func (o *Optional[T]) UnmarshalJSON(b []byte) error {

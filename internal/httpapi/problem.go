@@ -50,6 +50,8 @@ type problemKind struct {
 var problemKinds = map[roster.Code]problemKind{
 	roster.CodeInvalid:                  {http.StatusBadRequest, "Invalid input"},
 	roster.CodeBatchTooLarge:            {http.StatusBadRequest, "Too many entries"},
+	roster.CodeInvalidCharacters:        {http.StatusBadRequest, "Invisible or look-alike characters"},
+	roster.CodeInvalidCursor:            {http.StatusBadRequest, "Invalid cursor"},
 	roster.CodeUnauthorized:             {http.StatusUnauthorized, "Authentication required"},
 	roster.CodeForbidden:                {http.StatusForbidden, "Not allowed"},
 	roster.CodeNotFound:                 {http.StatusNotFound, "Not found"},

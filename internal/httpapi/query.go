@@ -2,12 +2,16 @@ package httpapi
 
 import (
 	"encoding/base64"
+	"encoding/binary"
+	"hash/crc32"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"roster"
 )
@@ -66,27 +70,98 @@ func timeParam(q url.Values, name string) (time.Time, error) {
 }
 
 // Cursors are opaque to clients: the application layer's position, base64url-encoded, so that
-// clients pass them back as they are and the position's form may change.
+// clients pass them back as they are and the position's form may change. A cursor names the
+// list that gave it out and ends with a CRC-32 of the rest, so that a cursor that was changed,
+// cut short or taken from another list is refused as invalid_cursor instead of silently
+// starting somewhere else. The checksum is no secret: a cursor made by hand still only pages
+// through the lists the token may read, so nothing needs to be signed.
 
-// encodeCursor returns the cursor of a page position, or nil after the last page.
-func encodeCursor(next string) *string {
+// cursorList names the list a cursor belongs to.
+type cursorList string
+
+// The lists that page, and what their position is.
+const (
+	cursorUsers      cursorList = "users"       // email of the last user
+	cursorAgents     cursorList = "agents"      // email of the last agent
+	cursorGroups     cursorList = "groups"      // folded name of the last group
+	cursorMembers    cursorList = "members"     // id of the last member
+	cursorUserGroups cursorList = "user-groups" // id of the last group
+	cursorTasks      cursorList = "tasks"       // id of the last task
+	cursorEmails     cursorList = "emails"      // id of the last message
+	cursorAudit      cursorList = "audit"       // id of the last entry
+)
+
+// positionsAreIDs reports whether a list's position is a record id.
+func (l cursorList) positionsAreIDs() bool {
+	switch l {
+	case cursorMembers, cursorUserGroups, cursorTasks, cursorEmails, cursorAudit:
+		return true
+	}
+	return false
+}
+
+// maxPosition bounds a position: the longest is an email address or a group name.
+const maxPosition = 1024
+
+// encodeCursor returns the cursor of a page position of list, or nil after the last page.
+func encodeCursor(list cursorList, next string) *string {
 	if next == "" {
 		return nil
 	}
-	c := base64.RawURLEncoding.EncodeToString([]byte(next))
+	payload := []byte(string(list) + "\x00" + next)
+	payload = binary.BigEndian.AppendUint32(payload, crc32.ChecksumIEEE(payload))
+	c := base64.RawURLEncoding.EncodeToString(payload)
 	return &c
 }
 
-// decodeCursor reads the cursor parameter back into a page position.
-func decodeCursor(q url.Values) (string, error) {
+// decodeCursor reads the cursor parameter of list back into a page position.
+func decodeCursor(q url.Values, list cursorList) (string, error) {
 	c := q.Get("cursor")
 	if c == "" {
 		return "", nil
 	}
-	b, err := base64.RawURLEncoding.DecodeString(c)
-	if err != nil || len(b) == 0 {
-		return "", roster.InvalidFields(roster.FieldError{Field: "cursor", Code: roster.CodeInvalid,
-			Message: "The cursor is not valid; pass the nextCursor of the previous page as it is."})
+	position, valid := cursorPosition(c, list)
+	if !valid {
+		msg := "The cursor is not one this list gave out; pass the nextCursor of the previous page as it is, or leave the cursor out to start again from the first page."
+		return "", &roster.Error{Code: roster.CodeInvalidCursor, Message: msg,
+			Fields: []roster.FieldError{{Field: "cursor", Code: roster.CodeInvalidCursor, Message: msg}}}
 	}
-	return string(b), nil
+	return position, nil
+}
+
+// cursorPosition checks a cursor of list and returns its position.
+func cursorPosition(c string, list cursorList) (string, bool) {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil || len(b) < 4 {
+		return "", false
+	}
+	payload, sum := b[:len(b)-4], binary.BigEndian.Uint32(b[len(b)-4:])
+	if crc32.ChecksumIEEE(payload) != sum {
+		return "", false
+	}
+	name, position, found := strings.Cut(string(payload), "\x00")
+	if !found || name != string(list) || position == "" || len(position) > maxPosition || !utf8.ValidString(position) {
+		return "", false
+	}
+	if list.positionsAreIDs() {
+		return position, isID(position)
+	}
+	return position, strings.IndexFunc(position, unicode.IsControl) < 0
+}
+
+// isID reports whether s has the form of a record id: a UUID in its canonical text form.
+func isID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i, r := range s {
+		if i == 8 || i == 13 || i == 18 || i == 23 {
+			if r != '-' {
+				return false
+			}
+		} else if !strings.ContainsRune("0123456789abcdef", r) {
+			return false
+		}
+	}
+	return true
 }

@@ -106,14 +106,14 @@ func (api *API) listTasks(w http.ResponseWriter, r *http.Request, a roster.Actor
 	if f.Limit, err = limitParam(q); err != nil {
 		return err
 	}
-	if f.Before, err = decodeCursor(q); err != nil {
+	if f.Before, err = decodeCursor(q, cursorTasks); err != nil {
 		return err
 	}
 	page, err := api.svc.Tasks(r.Context(), a, f)
 	if err != nil {
 		return err
 	}
-	list := TaskList{Items: make([]Task, len(page.Tasks)), NextCursor: encodeCursor(page.Next)}
+	list := TaskList{Items: make([]Task, len(page.Tasks)), NextCursor: encodeCursor(cursorTasks, page.Next)}
 	for i, t := range page.Tasks {
 		list.Items[i] = taskJSON(t)
 	}

@@ -42,7 +42,7 @@ func TestTasks(t *testing.T) {
 		{name: "list bad limit", method: "GET", path: "/api/v1/orgs/{A}/tasks?limit=0", token: "A.full", status: 400,
 			code: roster.CodeInvalid, field: "limit"},
 		{name: "list bad cursor", method: "GET", path: "/api/v1/orgs/{A}/tasks?cursor=%25", token: "A.full", status: 400,
-			code: roster.CodeInvalid, field: "cursor"},
+			code: roster.CodeInvalidCursor, field: "cursor"},
 		{name: "list unknown parameter", method: "GET", path: "/api/v1/orgs/{A}/tasks?status=queued", token: "A.full", status: 400,
 			code: roster.CodeInvalid, field: "status"},
 		{name: "list no token", method: "GET", path: "/api/v1/orgs/{A}/tasks", status: 401, code: roster.CodeUnauthorized},

@@ -230,7 +230,7 @@ func (api *API) listUsers(w http.ResponseWriter, r *http.Request, a roster.Actor
 	if f.Limit, err = limitParam(q); err != nil {
 		return err
 	}
-	if f.After, err = decodeCursor(q); err != nil {
+	if f.After, err = decodeCursor(q, cursorUsers); err != nil {
 		return err
 	}
 	page, err := api.svc.Users(r.Context(), a, f)
@@ -241,7 +241,7 @@ func (api *API) listUsers(w http.ResponseWriter, r *http.Request, a roster.Actor
 	if err != nil {
 		return err
 	}
-	return ok(w, http.StatusOK, UserList{Items: items, NextCursor: encodeCursor(page.Next), Total: page.Total, TotalExact: page.TotalExact})
+	return ok(w, http.StatusOK, UserList{Items: items, NextCursor: encodeCursor(cursorUsers, page.Next), Total: page.Total, TotalExact: page.TotalExact})
 }
 
 func (api *API) createUser(w http.ResponseWriter, r *http.Request, a roster.Actor) error {

@@ -295,7 +295,7 @@ func TestListUsers(t *testing.T) {
 		{name: "limit zero", method: "GET", path: users + "?limit=0", token: "A.ro", status: 400, code: roster.CodeInvalid, field: "limit"},
 		{name: "limit too large", method: "GET", path: users + "?limit=1001", token: "A.ro", status: 400, code: roster.CodeInvalid, field: "limit"},
 		{name: "limit not a number", method: "GET", path: users + "?limit=ten", token: "A.ro", status: 400, code: roster.CodeInvalid, field: "limit"},
-		{name: "bad cursor", method: "GET", path: users + "?cursor=%21%21", token: "A.ro", status: 400, code: roster.CodeInvalid, field: "cursor"},
+		{name: "bad cursor", method: "GET", path: users + "?cursor=%21%21", token: "A.ro", status: 400, code: roster.CodeInvalidCursor, field: "cursor"},
 	})
 }
 

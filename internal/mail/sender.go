@@ -13,7 +13,10 @@ import (
 	"net/textproto"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
+
+	"golang.org/x/net/idna"
 )
 
 // DefaultTimeout bounds one Send, from dialing to QUIT, unless the context ends sooner.
@@ -152,6 +155,7 @@ func (s *Sender) Send(ctx context.Context, m *Message) error {
 	if msg.From.Address == "" {
 		msg.From = s.from
 	}
+	msg.From.Address, msg.To.Address = asciiDomain(msg.From.Address), asciiDomain(msg.To.Address)
 	data, err := msg.Bytes(time.Now())
 	if err != nil {
 		return &SendError{Err: err}
@@ -276,4 +280,22 @@ func classify(err error) *SendError {
 		return &SendError{Temporary: true, Err: err}
 	}
 	return &SendError{Err: err}
+}
+
+// asciiDomain returns addr with its domain in its ASCII form (xn--bcher-kva.example for
+// bücher.example), in the envelope and the headers alike. Roster stores domains in Unicode;
+// written this way, an address whose local part is ASCII travels without the SMTPUTF8
+// extension, which not every mail server offers. A non-ASCII local part still needs it
+// (net/smtp asks for it when the server offers it); a domain that does not convert is left as
+// it is, for the server to judge.
+func asciiDomain(addr string) string {
+	at := strings.LastIndexByte(addr, '@')
+	if at < 0 {
+		return addr
+	}
+	domain, err := idna.Lookup.ToASCII(addr[at+1:])
+	if err != nil {
+		return addr
+	}
+	return addr[:at+1] + domain
 }

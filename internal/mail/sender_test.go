@@ -416,3 +416,26 @@ func TestNewSender(t *testing.T) {
 		t.Error("NewSender accepted a sender address with CR/LF")
 	}
 }
+
+// TestSendUnicodeDomain: a domain stored in Unicode is sent in its ASCII form, so that the
+// message needs no SMTPUTF8.
+func TestSendUnicodeDomain(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, serverConfig{startTLS: true})
+	s := newTestSender(t, smtpURL("smtp", ts.addr, url.UserPassword(testUser, testPassword), ""))
+	m := &Message{From: testFrom, To: mail.Address{Name: "HR", Address: "hr@bücher.example"}, Subject: "x", Text: "x", HTML: "x", ID: "outbox-1"}
+	if err := s.Send(context.Background(), m); err != nil {
+		t.Fatalf("Send: %v", err)
+	}
+	msgs := ts.messages()
+	if len(msgs) != 1 || len(msgs[0].to) != 1 || msgs[0].to[0] != "hr@xn--bcher-kva.example" {
+		t.Fatalf("envelope: %+v", msgs)
+	}
+	to, err := parseMessage(t, msgs[0].data).header.AddressList("To")
+	if err != nil || len(to) != 1 || to[0].Address != "hr@xn--bcher-kva.example" {
+		t.Fatalf("To: %v %v", to, err)
+	}
+	if m.To.Address != "hr@bücher.example" {
+		t.Fatalf("the caller's message changed: %v", m.To)
+	}
+}

@@ -266,7 +266,7 @@ const codeTeamsCleared roster.Code = "teams_cleared"
 // screen checks what a row says on its own: its format problems, its email, and whether an
 // earlier row had the same email.
 func (up *agentUpload) screen(row *csvfile.AgentRow) *agentRow {
-	d := &agentRow{row: row, email: roster.NormalizeEmail(row.Email)}
+	d := &agentRow{row: row, email: NormalizeEmail(row.Email)}
 	for _, p := range row.Problems {
 		if p.Severity == csvfile.SeverityWarning {
 			d.warnings = append(d.warnings, p)

@@ -76,7 +76,7 @@ func (s *Service) AddOrModifyUsers(ctx context.Context, a roster.Actor, orgID st
 	seen := make(map[string]bool, len(b.Entries))
 	err := s.writeOrg(ctx, a, orgID, func(tx roster.Tx, org *roster.Org) error {
 		for i, e := range b.Entries {
-			email := roster.NormalizeEmail(e.Email)
+			email := NormalizeEmail(e.Email)
 			if seen[email] {
 				results[i] = failed(email, roster.Errorf(roster.CodeInvalid, "This email address appears more than once in this submission."))
 				continue
@@ -169,7 +169,7 @@ func (s *Service) CreateUsers(ctx context.Context, a roster.Actor, orgID string,
 func (s *Service) createChunk(ctx context.Context, tx roster.Tx, a roster.Actor, org *roster.Org, users []NewUser, results []Result) error {
 	emails := make([]string, len(users))
 	for i, in := range users {
-		emails[i] = roster.NormalizeEmail(in.Email)
+		emails[i] = NormalizeEmail(in.Email)
 	}
 	found, err := tx.FindUsersByEmails(ctx, emails)
 	if err != nil {
@@ -211,6 +211,10 @@ func failedOrError(email string, err error) (Result, error) {
 				msgs[i] = f.Message
 			}
 			r.Message = strings.Join(msgs, " ")
+			// One field refused for a reason of its own (invalid_characters): that is the code.
+			if len(e.Fields) == 1 && e.Code == roster.CodeInvalid {
+				r.Code = e.Fields[0].Code
+			}
 		}
 		return r, nil
 	}

@@ -83,7 +83,7 @@ var dummyHash = sync.OnceValue(func() string {
 // session's cookie value (its id and secret). Every failure says the same (unauthorized),
 // whether the email is unknown, the password wrong, or the person no administrator.
 func (s *Service) SignIn(ctx context.Context, in SignIn) (string, *Admin, error) {
-	email := roster.NormalizeEmail(in.Email)
+	email := NormalizeEmail(in.Email)
 	keys := []string{"email:" + email, "addr:" + in.ClientAddr}
 	if err := s.signInAllowed(ctx, keys); err != nil {
 		return "", nil, err

@@ -232,7 +232,7 @@ func (s *Service) memberIDs(ctx context.Context, orgID string, refs MemberRefs, 
 	}
 	emails := make([]string, len(refs.Emails))
 	for i, e := range refs.Emails {
-		emails[i] = roster.NormalizeEmail(e)
+		emails[i] = NormalizeEmail(e)
 	}
 	found, err := s.store.FindUsersByEmails(ctx, emails)
 	if err != nil {

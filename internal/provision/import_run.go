@@ -243,7 +243,7 @@ func (imp *importRun) applyChunk(ctx context.Context, tx roster.Tx, rows []*impo
 // earlier row that passed this screen had the same email. It sets the report of a row refused
 // here. A resumed task screens the rows applied before, to remember their emails.
 func (imp *importRun) screen(row *csvfile.UserRow) *importRow {
-	d := &importRow{row: row, email: roster.NormalizeEmail(row.Email)}
+	d := &importRow{row: row, email: NormalizeEmail(row.Email)}
 	for _, p := range row.Problems {
 		if p.Severity == csvfile.SeverityWarning {
 			d.warnings = append(d.warnings, p)

@@ -34,7 +34,7 @@ func (s *Service) checkLicense(ctx context.Context, tx roster.Tx, org *roster.Or
 		return false, err
 	}
 	resetProfile(before, after)
-	if err := validateProfile(after); err != nil {
+	if err := validateProfile(before, after); err != nil {
 		return false, err
 	}
 	if err := checkRules(org, before, after); err != nil {

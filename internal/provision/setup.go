@@ -161,7 +161,7 @@ func (s *Service) GrantInstallationAdmin(ctx context.Context, a roster.Actor, em
 	var u *roster.User
 	err := s.store.Write(ctx, func(tx roster.Tx) error {
 		var err error
-		if u, err = tx.FindUserByEmail(ctx, roster.NormalizeEmail(email)); err != nil {
+		if u, err = tx.FindUserByEmail(ctx, NormalizeEmail(email)); err != nil {
 			return err
 		}
 		if err := tx.GrantInstallationAdmin(ctx, u.ID, s.clock()); err != nil {

@@ -73,7 +73,7 @@ func (s *Service) Users(ctx context.Context, a roster.Actor, f roster.UserFilter
 		return nil, roster.InvalidFields(errs...)
 	}
 	f.Query = strings.ToLower(strings.TrimSpace(f.Query))
-	f.Email = roster.NormalizeEmail(f.Email)
+	f.Email = NormalizeEmail(f.Email)
 	return s.store.FindUsers(ctx, f)
 }
 
@@ -107,7 +107,7 @@ func (s *Service) UpdateUser(ctx context.Context, a roster.Actor, orgID, id stri
 	return s.changeUser(ctx, a, orgID, id, expectVersion, func(u *roster.User) {
 		set(&u.Email, c.Email)
 		if c.Email != nil {
-			u.Email = roster.NormalizeEmail(u.Email)
+			u.Email = NormalizeEmail(u.Email)
 		}
 		set(&u.FirstName, c.FirstName)
 		set(&u.LastName, c.LastName)
@@ -247,7 +247,7 @@ func (s *Service) createUser(ctx context.Context, tx roster.Tx, a roster.Actor, 
 // newUser builds the user in describes, with the defaults of a new user.
 func newUser(org *roster.Org, in NewUser, now time.Time) *roster.User {
 	u := &roster.User{
-		ID: roster.NewID(), OrgID: org.ID, Email: roster.NormalizeEmail(in.Email),
+		ID: roster.NewID(), OrgID: org.ID, Email: NormalizeEmail(in.Email),
 		FirstName: in.FirstName, LastName: in.LastName, DisplayName: in.DisplayName,
 		PhoneNumber: in.PhoneNumber, Title: in.Title, Department: in.Department,
 		PreferredLanguage: in.PreferredLanguage, Status: roster.StatusPending,

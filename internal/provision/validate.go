@@ -1,7 +1,7 @@
 package provision
 
 import (
-	"net/mail"
+	"fmt"
 	"strconv"
 	"strings"
 	"unicode"
@@ -18,55 +18,6 @@ const (
 	maxEmailLen = 254 // RFC 5321 path limit
 	maxLocalLen = 64  // RFC 5321 local-part limit
 )
-
-// validateEmail checks a normalized email address and returns a field error, or nil.
-func validateEmail(field, email string) *roster.FieldError {
-	bad := func(msg string) *roster.FieldError {
-		return &roster.FieldError{Field: field, Code: roster.CodeInvalid, Message: msg}
-	}
-	if email == "" {
-		return bad("The email address is required.")
-	}
-	if len(email) > maxEmailLen {
-		return bad("The email address is longer than 254 characters.")
-	}
-	at := strings.LastIndexByte(email, '@')
-	if at <= 0 || at == len(email)-1 {
-		return bad("The email address must look like name@example.com.")
-	}
-	local, domain := email[:at], email[at+1:]
-	if len(local) > maxLocalLen {
-		return bad("The part of the email address before @ is longer than 64 characters.")
-	}
-	// net/mail accepts display names and comments; an address must be only the address.
-	if a, err := mail.ParseAddress(email); err != nil || a.Address != email || a.Name != "" {
-		return bad("The email address must look like name@example.com.")
-	}
-	if !validDomain(domain) {
-		return bad("The domain of the email address is not valid.")
-	}
-	return nil
-}
-
-// validDomain accepts a DNS name with at least two labels of letters, digits and hyphens
-// (Unicode letters allowed for internationalized domains).
-func validDomain(d string) bool {
-	labels := strings.Split(d, ".")
-	if len(labels) < 2 {
-		return false
-	}
-	for _, l := range labels {
-		if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
-			return false
-		}
-		for _, r := range l {
-			if r != '-' && !unicode.IsLetter(r) && !unicode.IsDigit(r) {
-				return false
-			}
-		}
-	}
-	return true
-}
 
 // validatePhone checks an E.164 number: a leading +, then 2 to 15 digits, the first not 0.
 func validatePhone(field, phone string) *roster.FieldError {
@@ -88,7 +39,8 @@ func validatePhone(field, phone string) *roster.FieldError {
 	return &roster.FieldError{Field: field, Code: roster.CodeInvalid, Message: msg}
 }
 
-// validateText checks a free-text field: valid UTF-8, no control characters, bounded length.
+// validateText checks a free-text field: valid UTF-8, no control characters, no character
+// that hides itself or reorders the text (see hiddenInName), bounded length.
 func validateText(field, label, s string, max int) *roster.FieldError {
 	bad := func(msg string) *roster.FieldError {
 		return &roster.FieldError{Field: field, Code: roster.CodeInvalid, Message: msg}
@@ -107,23 +59,45 @@ func validateText(field, label, s string, max int) *roster.FieldError {
 	if s != strings.TrimSpace(s) {
 		return bad(label + " starts or ends with a space.")
 	}
+	if r, found := hiddenInName(s); found {
+		return &roster.FieldError{Field: field, Code: roster.CodeInvalidCharacters,
+			Message: fmt.Sprintf("%s contains an invisible or formatting character (U+%04X); remove it.", label, r)}
+	}
 	return nil
 }
 
-// validateProfile checks every user field that is not a rule between fields.
-func validateProfile(u *roster.User) error {
+// validateProfile checks every user field of u that is not a rule between fields. before is
+// the user as stored (nil when creating): a text field it already holds is not checked again,
+// so that a user stored before a rule was added (an address whose domain was stored in its
+// xn-- form, a name with a character now refused) can still be changed in other ways, by an
+// administrator or by the contact-center sync.
+func validateProfile(before, u *roster.User) error {
 	var errs []roster.FieldError
 	add := func(fe *roster.FieldError) {
 		if fe != nil {
 			errs = append(errs, *fe)
 		}
 	}
-	add(validateEmail("email", u.Email))
-	add(validateText("firstName", "The first name", u.FirstName, maxNameLen))
-	add(validateText("lastName", "The last name", u.LastName, maxNameLen))
-	add(validateText("displayName", "The display name", u.DisplayName, maxTextLen))
-	add(validateText("title", "The title", u.Title, maxTextLen))
-	add(validateText("department", "The department", u.Department, maxTextLen))
+	changed := func(get func(*roster.User) string) bool { return before == nil || get(before) != get(u) }
+	if changed(func(u *roster.User) string { return u.Email }) {
+		add(validateEmail("email", u.Email))
+	}
+	texts := []struct {
+		field, label string
+		get          func(*roster.User) string
+		max          int
+	}{
+		{"firstName", "The first name", func(u *roster.User) string { return u.FirstName }, maxNameLen},
+		{"lastName", "The last name", func(u *roster.User) string { return u.LastName }, maxNameLen},
+		{"displayName", "The display name", func(u *roster.User) string { return u.DisplayName }, maxTextLen},
+		{"title", "The title", func(u *roster.User) string { return u.Title }, maxTextLen},
+		{"department", "The department", func(u *roster.User) string { return u.Department }, maxTextLen},
+	}
+	for _, t := range texts {
+		if changed(t.get) {
+			add(validateText(t.field, t.label, t.get(u), t.max))
+		}
+	}
 	add(validatePhone("phoneNumber", u.PhoneNumber))
 	if u.PreferredLanguage != "" && !u.PreferredLanguage.Valid() {
 		add(enumError("preferredLanguage", string(u.PreferredLanguage), "en, sv, nl, es, pl"))
