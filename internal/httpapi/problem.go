@@ -50,6 +50,7 @@ type problemKind struct {
 var problemKinds = map[roster.Code]problemKind{
 	roster.CodeInvalid:                  {http.StatusBadRequest, "Invalid input"},
 	roster.CodeBatchTooLarge:            {http.StatusBadRequest, "Too many entries"},
+	roster.CodeDuplicateEmail:           {http.StatusBadRequest, "Email address repeated in the submission"},
 	roster.CodeUnauthorized:             {http.StatusUnauthorized, "Authentication required"},
 	roster.CodeForbidden:                {http.StatusForbidden, "Not allowed"},
 	roster.CodeNotFound:                 {http.StatusNotFound, "Not found"},
