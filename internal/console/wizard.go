@@ -334,7 +334,9 @@ func (c *Console) checkEntries(q *request, f *wizardForm) problems {
 		default:
 			msg = t.Text("wizard.error.name")
 		}
-		ps = append(ps, problem{Field: name + "-" + strconv.Itoa(rows[i]), Message: msg})
+		// The summary lists every row's problems: each says whose it is.
+		ps = append(ps, problem{Field: name + "-" + strconv.Itoa(rows[i]),
+			Message: t.Text("wizard.error.at_person", "Person", t.Text("wizard.person", "N", rows[i]+1), "Message", msg)})
 	}
 	if len(bad) > 0 {
 		ps = append(ps, problem{Field: "emails", Message: t.Text("wizard.error.emails_invalid", "List", strings.Join(bad, ", "))})

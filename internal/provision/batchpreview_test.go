@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 
@@ -195,4 +196,66 @@ func TestSubmitBatchOnce(t *testing.T) {
 		_, err = svc.SubmitBatch(ctx, consoleAdmin(o, roster.AdminReadOnly, "session-3"), o.ID, "key-3", b)
 		wantCode(t, err, roster.CodeForbidden)
 	})
+}
+
+func TestSplitEmails(t *testing.T) {
+	t.Parallel()
+	got := provision.SplitEmails(" Ann@Example.com,bob@example.com;\r\n\n ann@example.com ; , not an address\ncy@example.com ")
+	want := []string{"ann@example.com", "bob@example.com", "not an address", "cy@example.com"}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("SplitEmails = %q, want %q", got, want)
+	}
+	if got := provision.SplitEmails(" \n;, "); len(got) != 0 {
+		t.Fatalf("blank: %q", got)
+	}
+}
+
+func TestCheckEntries(t *testing.T) {
+	t.Parallel()
+	fields := func(err error) []string {
+		var out []string
+		for _, f := range roster.ErrorFields(err) {
+			out = append(out, f.Field+" "+string(f.Code))
+		}
+		return out
+	}
+	err := provision.CheckEntries([]provision.BatchEntry{
+		{Email: "ann@example.com", FirstName: "Ann"},
+		{Email: "bad"},
+		{Email: "ANN@example.com"},
+		{Email: "dee@example.com", FirstName: " Dee"},
+		{},
+	})
+	want := []string{"email.1 invalid", "email.2 duplicate_email", "firstName.3 invalid", "email.4 invalid"}
+	if !reflect.DeepEqual(fields(err), want) {
+		t.Fatalf("fields %q, want %q", fields(err), want)
+	}
+	if err := provision.CheckEntries(entries("a@example.com", "b@example.com")); err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, provision.CheckEntries(nil), roster.CodeInvalid)
+	many := make([]string, 26)
+	for i := range many {
+		many[i] = fmt.Sprintf("u%d@example.com", i)
+	}
+	wantCode(t, provision.CheckEntries(entries(many...)), roster.CodeBatchTooLarge)
+	if err := provision.CheckEntries(entries(many[:25]...)); err != nil {
+		t.Fatalf("25: %v", err)
+	}
+}
+
+func TestWriteBatchReport(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	err := provision.WriteBatchReport(&b, &provision.BatchRecord{Results: []provision.Result{
+		{Email: "a@example.com", Outcome: provision.Created},
+		{Email: "=b@example.com", Outcome: provision.Failed, Code: roster.CodeInvalid, Message: "The email address must look like name@example.com."},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "\ufeffRow,Email,Outcome,Code,Message\r\n1,a@example.com,created,,\r\n2,'=b@example.com,error,invalid,The email address must look like name@example.com.\r\n"
+	if b.String() != want {
+		t.Fatalf("report:\n%q\nwant\n%q", b.String(), want)
+	}
 }
