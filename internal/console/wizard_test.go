@@ -139,6 +139,24 @@ func TestWizardByRole(t *testing.T) {
 			}
 		})
 	}
+	// The summary and its report: only the session that saved reads them.
+	saved := readers["cc_service"].step("review", review).header.Get("Location") // the same key: the kept summary
+	if !strings.HasPrefix(saved, e.wizardPath()+"/summary/") {
+		t.Fatalf("save went to %q", saved)
+	}
+	for _, tt := range []struct {
+		reader, path string
+		status       int
+	}{
+		{"signed out", saved, http.StatusSeeOther}, {"signed out", saved + "/report.csv", http.StatusSeeOther},
+		{"cc_service", saved, http.StatusOK}, {"cc_service", saved + "/report.csv", http.StatusOK},
+		{"full", saved, http.StatusNotFound}, {"read_only", saved + "/report.csv", http.StatusNotFound},
+		{"full", e.wizardPath() + "/summary/no-such-key", http.StatusNotFound},
+	} {
+		if resp := readers[tt.reader].get(tt.path); resp.status != tt.status {
+			t.Errorf("%s %s: %d, want %d", tt.reader, tt.path, resp.status, tt.status)
+		}
+	}
 	// Neither refused save nor cc_service's save of a new address added anyone.
 	if u := e.users()["new@acme.example"]; u != nil {
 		t.Fatalf("a refused save created %s", u.Email)
