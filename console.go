@@ -22,6 +22,16 @@ type ConsoleSession struct {
 	UserAgent  string
 }
 
+// ConsoleBatch is the kept outcome of one add-or-modify submission of a console session, under
+// the key of the form that sent it.
+type ConsoleBatch struct {
+	SessionID string
+	Key       string
+	OrgID     string
+	Record    []byte // the submission and its results, as the application encodes them
+	CreatedAt time.Time
+}
+
 // ConsoleReader holds the console's queries.
 type ConsoleReader interface {
 	// FindConsoleSession returns the session with this id.
@@ -37,6 +47,9 @@ type ConsoleReader interface {
 	// FindSetupSecret returns the hash of the first start's setup secret; not_found when there
 	// is none.
 	FindSetupSecret(ctx context.Context) ([]byte, error)
+	// FindConsoleBatch returns the submission a session made under key; not_found when there
+	// is none. Inside Write it locks it on PostgreSQL.
+	FindConsoleBatch(ctx context.Context, sessionID, key string) (*ConsoleBatch, error)
 }
 
 // ConsoleTx holds the console's changes.
@@ -61,4 +74,7 @@ type ConsoleTx interface {
 	GrantInstallationAdmin(ctx context.Context, userID string, at time.Time) error
 	// SetSetupSecret replaces the setup secret's hash; nil removes it.
 	SetSetupSecret(ctx context.Context, hash []byte, at time.Time) error
+	// CreateConsoleBatch keeps a submission, and forgets those made before the time forget.
+	// A second one with the same session and key fails with CodeConflict.
+	CreateConsoleBatch(ctx context.Context, b *ConsoleBatch, forget time.Time) error
 }

@@ -23,6 +23,7 @@ const (
 	CodeAdminRoleOnCreate        Code = "admin_role_on_create"
 	CodeSupervisorAdminExclusive Code = "supervisor_admin_exclusive"
 	CodeBatchTooLarge            Code = "batch_too_large"
+	CodeDuplicateEmail           Code = "duplicate_email"
 	CodePreconditionFailed       Code = "precondition_failed"
 	CodePreconditionRequired     Code = "precondition_required"
 	CodeImportInProgress         Code = "import_in_progress"
@@ -48,7 +49,7 @@ const (
 var Codes = []Code{
 	CodeInvalid, CodeNotFound, CodeUnauthorized, CodeForbidden, CodeConflict, CodeEmailExists,
 	CodeEmailInOtherOrg, CodeNoSeatsAvailable, CodeRoleRequiresPremium, CodeAdminRoleOnCreate,
-	CodeSupervisorAdminExclusive, CodeBatchTooLarge, CodePreconditionFailed, CodePreconditionRequired,
+	CodeSupervisorAdminExclusive, CodeBatchTooLarge, CodeDuplicateEmail, CodePreconditionFailed, CodePreconditionRequired,
 	CodeImportInProgress, CodeFileTooLarge, CodeNameExists, CodeInUse, CodeLicenseInherited,
 	CodeProfileMismatch, CodeProfileResetUnconfirmed, CodeTemplateOff, CodeTooManyAttempts, CodeInvalidCharacters, CodeInvalidCursor,
 	CodeInternal,

@@ -113,6 +113,7 @@ var funcs = template.FuncMap{
 		}
 		return f
 	},
+	"cell": newCell,
 	"seq": func(n int) []int {
 		s := make([]int, n)
 		for i := range s {

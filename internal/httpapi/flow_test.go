@@ -250,7 +250,7 @@ func TestInternalError(t *testing.T) {
 func TestEveryCodeHasStatus(t *testing.T) {
 	t.Parallel()
 	want := map[roster.Code]int{
-		roster.CodeInvalid: 400, roster.CodeBatchTooLarge: 400, roster.CodeFileTooLarge: 413, roster.CodeUnauthorized: 401, roster.CodeForbidden: 403,
+		roster.CodeInvalid: 400, roster.CodeBatchTooLarge: 400, roster.CodeDuplicateEmail: 400, roster.CodeFileTooLarge: 413, roster.CodeUnauthorized: 401, roster.CodeForbidden: 403,
 		roster.CodeNotFound: 404, roster.CodeConflict: 409, roster.CodeEmailExists: 409, roster.CodeEmailInOtherOrg: 409,
 		roster.CodeNoSeatsAvailable: 409, roster.CodeImportInProgress: 409, roster.CodePreconditionFailed: 412,
 		roster.CodeRoleRequiresPremium: 422, roster.CodeAdminRoleOnCreate: 422, roster.CodeSupervisorAdminExclusive: 422,

@@ -52,6 +52,7 @@ var problemKinds = map[roster.Code]problemKind{
 	roster.CodeBatchTooLarge:            {http.StatusBadRequest, "Too many entries"},
 	roster.CodeInvalidCharacters:        {http.StatusBadRequest, "Invisible or look-alike characters"},
 	roster.CodeInvalidCursor:            {http.StatusBadRequest, "Invalid cursor"},
+	roster.CodeDuplicateEmail:           {http.StatusBadRequest, "Email address repeated in the submission"},
 	roster.CodeUnauthorized:             {http.StatusUnauthorized, "Authentication required"},
 	roster.CodeForbidden:                {http.StatusForbidden, "Not allowed"},
 	roster.CodeNotFound:                 {http.StatusNotFound, "Not found"},

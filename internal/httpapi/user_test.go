@@ -346,7 +346,7 @@ func TestBatch(t *testing.T) {
 				"results.2.outcome": "failed", "results.2.code": "email_in_other_org",
 				"results.3.outcome": "unchanged", "results.3.email": "agent@a.example",
 				"results.4.outcome": "updated",
-				"results.5.outcome": "failed", "results.5.code": "invalid",
+				"results.5.outcome": "failed", "results.5.code": "duplicate_email",
 			},
 			check: func(t *testing.T, _ *fixture, r resp) {
 				if strings.Contains(string(r.raw), "Bravo") {

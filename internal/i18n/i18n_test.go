@@ -27,7 +27,7 @@ var categories = map[roster.Language][]string{
 // sameAsEnglish are the messages that read the same in a language as in English: names,
 // codes and words the languages share. Anything else equal to the English is untranslated.
 var sameAsEnglish = map[string]bool{
-	"count.capped": true, "platform.1.0": true, "task.progress": true,
+	"count.capped": true, "platform.1.0": true, "task.progress": true, "wizard.error.at_person": true,
 	"sv:field.status": true, "nl:field.status": true, "sv:users.chip.status": true, "nl:users.chip.status": true,
 	"sv:ccrole.agent": true, "nl:ccrole.agent": true, "pl:ccrole.agent": true, "nl:ccrole.supervisor": true,
 	"es:ccrole.supervisor": true, "es:layout.error_prefix": true,

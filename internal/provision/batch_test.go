@@ -41,7 +41,7 @@ func TestAddOrModifyUsers(t *testing.T) {
 		code    roster.Code
 	}{
 		{provision.Created, ""}, {provision.Updated, ""}, {provision.Failed, roster.CodeEmailInOtherOrg},
-		{provision.Failed, roster.CodeInvalid}, {provision.Failed, roster.CodeInvalid},
+		{provision.Failed, roster.CodeDuplicateEmail}, {provision.Failed, roster.CodeInvalid},
 		{provision.Failed, roster.CodeNoSeatsAvailable}, // sup + new1 + std take all 3 premium seats
 		{provision.Failed, roster.CodeNoSeatsAvailable},
 	}

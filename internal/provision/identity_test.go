@@ -91,7 +91,7 @@ func TestOneIdentityPerPerson(t *testing.T) {
 					want = roster.CodeInvalidCharacters
 				}
 				if i == 6 {
-					want = roster.CodeInvalid
+					want = roster.CodeDuplicateEmail
 				}
 				if r.Code != want || r.Outcome != provision.Failed {
 					t.Errorf("entry %q: %+v, want %s", entries[i].Email, r, want)

@@ -148,3 +148,26 @@ func (t *tx) SetSetupSecret(ctx context.Context, hash []byte, at time.Time) erro
 	_, err := t.run.exec(ctx, `INSERT INTO setup_secret (id, secret_hash, created_at) VALUES (1, ?, ?)`, hash, dbTime(at))
 	return t.d.translate(err, errs{op: "set setup secret"})
 }
+
+// FindConsoleBatch returns the submission a session made under key.
+func (r *reader) FindConsoleBatch(ctx context.Context, sessionID, key string) (*roster.ConsoleBatch, error) {
+	b := roster.ConsoleBatch{SessionID: sessionID, Key: key}
+	var record string
+	err := r.run.queryRow(ctx, r.d.lock(`SELECT org_id, record, created_at FROM console_batches WHERE session_id = ? AND key = ?`, r.lock),
+		sessionID, key).Scan(&b.OrgID, &record, &b.CreatedAt)
+	if err != nil {
+		return nil, r.d.translate(err, errs{op: "find console batch", notFound: "This summary is no longer kept."})
+	}
+	b.Record, b.CreatedAt = []byte(record), b.CreatedAt.UTC()
+	return &b, nil
+}
+
+// CreateConsoleBatch keeps a submission and forgets those made before forget.
+func (t *tx) CreateConsoleBatch(ctx context.Context, b *roster.ConsoleBatch, forget time.Time) error {
+	if _, err := t.run.exec(ctx, `DELETE FROM console_batches WHERE created_at < ?`, dbTime(forget)); err != nil {
+		return t.d.translate(err, errs{op: "forget console batches"})
+	}
+	_, err := t.run.exec(ctx, `INSERT INTO console_batches (session_id, key, org_id, record, created_at) VALUES (?, ?, ?, ?, ?)`,
+		b.SessionID, b.Key, b.OrgID, string(b.Record), dbTime(b.CreatedAt))
+	return t.d.translate(err, errs{op: "create console batch"})
+}
