@@ -257,6 +257,7 @@ func TestEveryCodeHasStatus(t *testing.T) {
 		roster.CodePreconditionRequired: 428, roster.CodeInternal: 500,
 		roster.CodeNameExists: 409, roster.CodeInUse: 409, roster.CodeLicenseInherited: 409, roster.CodeProfileResetUnconfirmed: 409,
 		roster.CodeTemplateOff: 409, roster.CodeProfileMismatch: 422, roster.CodeTooManyAttempts: 429,
+		roster.CodeLostCharacters: 422, roster.CodePhoneLostPlus: 422, roster.CodePhoneScientific: 422,
 	}
 	for _, code := range roster.Codes {
 		if _, ok := want[code]; !ok {
