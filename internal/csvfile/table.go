@@ -77,6 +77,15 @@ type Record struct {
 	// Problems are what is wrong with the row as a CSV row: cell count, a quote never closed,
 	// undecodable bytes.
 	Problems []Problem
+	// CodePage is the legacy code page the row was read in, Windows-1250 or Windows-1252, or
+	// "" when it was read as UTF-8 or UTF-16.
+	CodePage string
+	// Unicode says that the file is known to be Unicode: it has a byte order mark (UTF-8 or
+	// UTF-16), or UTF-8 beyond ASCII was read before or with this row. A file that is not
+	// known to be Unicode may have been saved in a code page, where a spreadsheet writes "?"
+	// for the letters the code page lacks (see LostCharacters): a file of ASCII only is
+	// either.
+	Unicode bool
 }
 
 // Open reads the start of a file to learn its encoding, delimiter and header, and returns a
@@ -227,6 +236,10 @@ func (t *Table) next() (*Record, error) {
 	t.noticeEncoding()
 
 	rec := &Record{Line: line, Fields: make([]string, len(t.header))}
+	if t.dec.legacy != nil {
+		rec.CodePage = legacyName(t.dec.legacy)
+	}
+	rec.Unicode = t.dec.legacy == nil && (t.dec.declared || t.dec.nonASCII)
 	copy(rec.Fields, fields)
 	switch n, want := len(fields), len(t.header); {
 	case n > want && !blank(fields[want:]):
