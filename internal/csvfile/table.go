@@ -273,9 +273,12 @@ func (t *Table) next() (*Record, error) {
 		}
 	}
 	if p, ok := t.swallowed(rec, len(fields)); ok {
-		// The quote explains the cell count too: report only the cause.
-		rec.Problems = slices.DeleteFunc(rec.Problems, func(p Problem) bool { return p.Code == CodeTooFewFields })
-		rec.Problems = append(rec.Problems, p)
+		// The quote explains the cell count too: report only the cause, and first, since a
+		// report shows a row's first error.
+		rec.Problems = slices.DeleteFunc(rec.Problems, func(p Problem) bool {
+			return p.Code == CodeTooFewFields || p.Code == CodeTooManyFields
+		})
+		rec.Problems = slices.Insert(rec.Problems, 0, p)
 	}
 	return rec, nil
 }
@@ -308,17 +311,9 @@ func (t *Table) read() ([]string, int, error) {
 }
 
 // swallowed recognizes a quote that is never closed: the cell that starts with it runs over
-// the following lines, which look like rows because they hold as many delimiters as a row.
-// Without this the rows it swallowed would silently not be imported. A correctly quoted cell
-// whose second line holds that many delimiters would be reported too; in a file of several
-// columns that does not happen with real names and titles. A row that ended early (the quote
-// ran to the end of the file) needs one delimiter fewer, so that two-column files are covered.
-// n is the row's cell count.
+// the following lines, which look like rows (see looksLikeRow). Without this the rows it
+// swallowed would silently not be imported. n is the row's cell count.
 func (t *Table) swallowed(rec *Record, n int) (Problem, bool) {
-	need := max(2, len(t.header)-1)
-	if n < len(t.header) {
-		need = max(1, len(t.header)-1)
-	}
 	from := 0
 	if first, _ := t.csv.FieldPos(0); n > 0 && n <= len(rec.Fields) {
 		// A cell can hold a line break only if the row spans lines; when the last cell starts
@@ -334,19 +329,58 @@ func (t *Table) swallowed(rec *Record, n int) (Problem, bool) {
 			continue
 		}
 		for _, l := range strings.Split(f[nl+1:], "\n") {
-			if strings.Count(l, string(t.delim)) >= need {
-				line, _ := t.csv.FieldPos(i)
-				return Problem{
-					Severity: SeverityError,
-					Code:     CodeUnclosedQuote,
-					Column:   t.header[i],
-					Message: fmt.Sprintf("A quote in column %q on line %d is never closed, so the cell "+
-						"swallowed the lines after it. Check the quotes on that line.", t.header[i], line+t.lineOffset),
-				}, true
+			if !t.looksLikeRow(l, n < len(t.header)) {
+				continue
 			}
+			line, _ := t.csv.FieldPos(i)
+			line += t.lineOffset
+			lost := fmt.Sprintf("line %d", line+1)
+			if last := line + strings.Count(f, "\n"); last > line+1 {
+				lost = fmt.Sprintf("lines %d to %d", line+1, last)
+			}
+			return Problem{
+				Severity: SeverityError,
+				Code:     CodeUnclosedQuote,
+				Column:   t.header[i],
+				Message: fmt.Sprintf("A quote in column %q on line %d is never closed, so the cell swallowed %s, "+
+					"which were not imported. Close or remove the quote on line %d and import the file again.",
+					t.header[i], line, lost, line),
+			}, true
 		}
 	}
 	return Problem{}, false
+}
+
+// looksLikeRow reports whether a line inside a cell looks like a row of the file: it holds as
+// many delimiters as a row. A correctly quoted cell whose second line holds that many would
+// be taken for one too; in a file of several columns that does not happen with real names and
+// titles. A row that ended early (short: the quote ran to the end of the file) needs one
+// delimiter fewer. Files of one or two columns have too few delimiters to tell a row from
+// text, so there a line is a row when it also holds an email address, which every row of the
+// files Roster reads has.
+func (t *Table) looksLikeRow(line string, short bool) bool {
+	cols := len(t.header)
+	d := strings.Count(line, string(t.delim))
+	if d >= max(2, cols-1) || short && d >= max(1, cols-1) {
+		return true
+	}
+	if d < cols-1 {
+		return false
+	}
+	for _, c := range strings.Split(line, string(t.delim)) {
+		if looksLikeEmail(strings.TrimSpace(c)) {
+			return true
+		}
+	}
+	return false
+}
+
+// looksLikeEmail reports whether s has the shape of an email address: something, one @, and
+// a domain with a dot, without spaces.
+func looksLikeEmail(s string) bool {
+	local, domain, ok := strings.Cut(s, "@")
+	return ok && local != "" && strings.Contains(domain, ".") && !strings.Contains(domain, "@") &&
+		!strings.ContainsAny(s, " \t")
 }
 
 // translate turns what the CSV parser returned into the error the table reports.

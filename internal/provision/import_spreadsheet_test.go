@@ -215,3 +215,49 @@ func TestImportLostCharacters(t *testing.T) {
 		}
 	})
 }
+
+// TestImportUnclosedQuote checks that a quote never closed is what the report says about the
+// row where it starts, whatever else is wrong with that row, so that the rows it swallowed do
+// not vanish without a word.
+func TestImportUnclosedQuote(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, file string
+		report     string
+		lost       string // part of the row's message
+	}{
+		{name: "closed by a later row's quote, with too many cells",
+			file: "User ID/Email (Required),First Name,Title\r\na@acme.example,\"Ann,x\r\nb@acme.example,Bo,y\r\n\"c@acme.example\",Cy,z\r\nd@acme.example,Di,w\r\n",
+			report: "2 error csv_unclosed_quote\n5 created ", lost: "lines 3 to 4"},
+		{name: "two columns",
+			file:   "Email;First Name\r\na@acme.example;\"Ann\r\nb@acme.example;Bo\r\nc@acme.example;Cy\r\n",
+			report: "2 error csv_unclosed_quote", lost: "lines 3 to 4"},
+	}
+	eachEngine(t, func(t *testing.T, engine string) {
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				t.Parallel()
+				store := sqldbtest.Open(t, engine)
+				svc := provision.New(store)
+				startWorker(t, store, svc, 0)
+				o := newOrg(t, svc, "Acme", orgSpec{})
+				task := importFile(t, svc, admin(o, roster.AdminFull), o, provision.ImportAdd, false, tt.file)
+				if got := report(t, svc, o, task.ID); got != tt.report {
+					t.Errorf("report:\n%s\nwant:\n%s", got, tt.report)
+				}
+				rows, err := svc.TaskProblems(context.Background(), system, o.ID, task.ID, 10)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(rows) == 0 || !strings.Contains(rows[0].Message, tt.lost) {
+					t.Errorf("problems %+v, want a message naming %s", rows, tt.lost)
+				}
+				for _, email := range []string{"a@acme.example", "b@acme.example", "c@acme.example"} {
+					if userByEmail(t, store, email) != nil {
+						t.Errorf("%s created from a row the quote swallowed", email)
+					}
+				}
+			})
+		}
+	})
+}
