@@ -3,6 +3,8 @@ package csvfile
 import (
 	"bytes"
 	"testing"
+
+	"golang.org/x/text/encoding/unicode"
 )
 
 func TestSpreadsheetPhone(t *testing.T) {
@@ -71,7 +73,7 @@ func TestRowCodePage(t *testing.T) {
 		{"ASCII only: may be either", []byte("Email,Name\na@example.com,?ukasz\n"), "", false},
 		{"UTF-8 beyond ASCII", []byte("Email,Name\na@example.com,Łukasz?\n"), "", true},
 		{"UTF-8 with BOM", []byte("\xEF\xBB\xBFEmail,Name\na@example.com,?\n"), "", true},
-		{"UTF-16LE", append([]byte("\xFF\xFE"), utf16le("Email,Name\na@example.com,?\n")...), "", true},
+		{"UTF-16LE", encUTF16("Email,Name\na@example.com,?\n", unicode.LittleEndian), "", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -95,10 +97,3 @@ func TestRowCodePage(t *testing.T) {
 	}
 }
 
-func utf16le(s string) []byte {
-	var b []byte
-	for _, r := range s {
-		b = append(b, byte(r), byte(r>>8))
-	}
-	return b
-}

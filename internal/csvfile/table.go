@@ -116,24 +116,26 @@ func Open(r io.Reader, lim Limits) (*Table, error) {
 	} else {
 		text = transform.NewReader(raw, dec)
 	}
-	// The guard sits under the buffer, which may hold that much of the next rows when a row
-	// starts: the margin keeps rows within the limit from ever tripping it.
-	guard := &recordGuard{r: text, max: lim.MaxRecordBytes + 2*headSize}
-	br := bufio.NewReaderSize(guard, headSize)
-	head, err := br.Peek(headSize)
-	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
-		return nil, readError(err)
+	br := bufio.NewReaderSize(text, headSize)
+	t := &Table{limited: limited, dec: dec, encoding: enc.name, lim: lim}
+	// Blank lines before the header are skipped here, so that the header is in the head that
+	// the delimiter is detected from, however many there are.
+	head, err := t.skipBlankLines(br)
+	if err != nil {
+		return nil, err
 	}
 	if err := markupError(head); err != nil {
 		return nil, err
 	}
-
-	t := &Table{limited: limited, guard: guard, dec: dec, encoding: enc.name, lim: lim}
 	if d, n := sepLine(head); n > 0 {
 		if _, err := br.Discard(n); err != nil {
 			return nil, readError(err)
 		}
-		t.delim, t.lineOffset, head = d, 1, head[n:]
+		t.delim = d
+		t.lineOffset++
+		if head, err = t.skipBlankLines(br); err != nil {
+			return nil, err
+		}
 	} else {
 		t.delim = detectDelimiter(head)
 	}
@@ -141,7 +143,10 @@ func Open(r io.Reader, lim Limits) (*Table, error) {
 	if bytes.IndexByte(head, '\r') >= 0 && bytes.IndexByte(head, '\n') < 0 {
 		src = crReader{br}
 	}
-	t.csv = csv.NewReader(src)
+	// The parser reads through a buffer of its own, which may hold that much of the next rows
+	// when a row starts: the margin keeps rows within the limit from ever tripping the guard.
+	t.guard = &recordGuard{r: src, max: lim.MaxRecordBytes + 2*headSize, delim: byte(t.delim)}
+	t.csv = csv.NewReader(t.guard)
 	t.csv.Comma = t.delim
 	t.csv.FieldsPerRecord = -1 // a row with the wrong number of cells is a row problem, not a failure
 	t.csv.LazyQuotes = true    // Excel never writes a bare quote, but hand-edited files do: keep it as text
@@ -290,7 +295,6 @@ func (t *Table) read() ([]string, int, error) {
 		return nil, 0, t.err
 	}
 	for {
-		t.guard.n = 0
 		fields, err := t.csv.Read()
 		if err != nil {
 			t.err = t.translate(err)
@@ -403,6 +407,36 @@ func (t *Table) translate(err error) error {
 		}
 	}
 	return readError(err)
+}
+
+// skipBlankLines skips the line ends at the start of br, counting the lines in t.lineOffset,
+// and returns the start of what follows (up to headSize bytes).
+func (t *Table) skipBlankLines(br *bufio.Reader) ([]byte, error) {
+	for {
+		head, err := br.Peek(headSize)
+		if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+			return nil, readError(err)
+		}
+		n := 0
+		for n < len(head) && (head[n] == '\n' || head[n] == '\r') {
+			// A line ends with LF, CRLF or, in classic Mac files, a lone CR.
+			if head[n] == '\n' || n+1 == len(head) || head[n+1] != '\n' {
+				t.lineOffset++
+			}
+			n++
+		}
+		if n > 0 && n == len(head) && head[n-1] == '\r' && err == nil {
+			// A CR at the end of the head may be the first half of a CRLF: look at it again.
+			n--
+			t.lineOffset--
+		}
+		if n == 0 {
+			return head, nil
+		}
+		if _, err := br.Discard(n); err != nil {
+			return nil, readError(err)
+		}
+	}
 }
 
 // noticeEncoding adds the legacy-encoding notice once, when the decoder reads a code page.
