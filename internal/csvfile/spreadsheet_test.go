@@ -96,4 +96,3 @@ func TestRowCodePage(t *testing.T) {
 		})
 	}
 }
-

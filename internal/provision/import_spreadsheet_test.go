@@ -227,7 +227,7 @@ func TestImportUnclosedQuote(t *testing.T) {
 		lost       string // part of the row's message
 	}{
 		{name: "closed by a later row's quote, with too many cells",
-			file: "User ID/Email (Required),First Name,Title\r\na@acme.example,\"Ann,x\r\nb@acme.example,Bo,y\r\n\"c@acme.example\",Cy,z\r\nd@acme.example,Di,w\r\n",
+			file:   "User ID/Email (Required),First Name,Title\r\na@acme.example,\"Ann,x\r\nb@acme.example,Bo,y\r\n\"c@acme.example\",Cy,z\r\nd@acme.example,Di,w\r\n",
 			report: "2 error csv_unclosed_quote\n5 created ", lost: "lines 3 to 4"},
 		{name: "two columns",
 			file:   "Email;First Name\r\na@acme.example;\"Ann\r\nb@acme.example;Bo\r\nc@acme.example;Cy\r\n",
