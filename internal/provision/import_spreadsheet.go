@@ -73,10 +73,9 @@ func (imp *importRun) undamaged(d *importRow, stored *roster.User, groups *impor
 			}
 			d.warnings = append(d.warnings, csvfile.Problem{Severity: csvfile.SeverityWarning, Code: roster.CodeLostCharacters,
 				Column: strings.Join(columns, ", "),
-				Message: fmt.Sprintf("These cells have \"?\" that the values they replace have not: %s. %s, and the "+
-					"spreadsheet wrote \"?\" for characters it could not save. %s and the rest of the row was applied. "+
-					"To change these values, save the file as \"CSV UTF-8\" and import it again.",
-					strings.Join(damaged, ", "), upperFirst(savedIn(&row)), kept)})
+				Message: fmt.Sprintf("Letters were lost in %s: %s, and the spreadsheet wrote \"?\" for those it "+
+					"could not save. %s and the rest of the row was applied. To change these values, save the file as "+
+					"\"CSV UTF-8\" and import it again.", strings.Join(damaged, ", "), savedIn(&row), kept)})
 		}
 	}
 	if damage := csvfile.SpreadsheetPhone(row.PhoneNumber); damage != csvfile.PhoneIntact {
@@ -119,11 +118,4 @@ func (ig *importGroups) lostCharacters(names []string) bool {
 		}
 	}
 	return false
-}
-
-func upperFirst(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
 }
