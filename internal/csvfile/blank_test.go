@@ -1,7 +1,10 @@
 package csvfile
 
 import (
+	"bytes"
+	"encoding/csv"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -60,5 +63,55 @@ func TestBlankLines(t *testing.T) {
 	_, _, err := readTable([]byte("Email,Note\na@example.com,\""+million+"\"\n"), Limits{})
 	if msg := roster.ErrorMessage(err); !strings.Contains(msg, "longer than 1 MiB") {
 		t.Errorf("a quoted cell of a million line breaks: %v", err)
+	}
+}
+
+// TestRecordGuardFollowsParser checks the guard's idea of where records end against the CSV
+// parser's, on random text of quotes, delimiters and line ends: a record the parser reads must
+// not contain an end the guard saw (the guard would then count it short, and let the parser
+// hold more than the limit), and each record that ends with a line feed must end where the
+// guard saw an end (or the guard would count blank lines and rows together), unless the input
+// ended there.
+func TestRecordGuardFollowsParser(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(1, 2))
+	alphabet := []byte("a,\"\n\r ")
+	for range 20000 {
+		data := make([]byte, rng.IntN(40))
+		for i := range data {
+			data[i] = alphabet[rng.IntN(len(alphabet))]
+		}
+		g := &recordGuard{delim: ','}
+		ends := map[int]bool{}
+		for i, c := range data {
+			if g.step(c) {
+				ends[i] = true
+			}
+		}
+		r := csv.NewReader(bytes.NewReader(data))
+		r.FieldsPerRecord, r.LazyQuotes = -1, true
+		for {
+			start := int(r.InputOffset())
+			if _, err := r.Read(); err != nil {
+				break
+			}
+			end := int(r.InputOffset())
+			// Blank lines the parser skipped before the record are ends of their own.
+			for start < end && (data[start] == '\n' || data[start] == '\r' && start+1 < end && data[start+1] == '\n') {
+				if data[start] == '\r' {
+					start++
+				}
+				start++
+			}
+			for i := start; i < end-1; i++ {
+				if ends[i] {
+					t.Fatalf("%q: the guard saw a record end at %d inside the record %q", data, i, data[start:end])
+				}
+			}
+			// At the end of the input a quoted field ends however it stands.
+			if end < len(data) && data[end-1] == '\n' && !ends[end-1] {
+				t.Fatalf("%q: the record %q ends with a line feed the guard did not take for an end", data, data[start:end])
+			}
+		}
 	}
 }
