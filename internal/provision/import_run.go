@@ -102,9 +102,9 @@ type importRun struct {
 	actor     roster.Actor
 	canCreate error // nil when the actor may add users and change their profiles
 	summary   ImportSummary
-	notices   *roster.TaskRow // reported with the first chunk
-	seen      *emailLines     // the emails of the file read so far
-	column    func(csvfile.Field) string
+	notices   *roster.TaskRow            // reported with the first chunk
+	seen      *emailLines                // the emails of the file read so far
+	column    func(csvfile.Field) string // the header text of a field's column, for messages
 }
 
 // emailLines remembers a hash of every email of a file read so far and the line it was on.

@@ -75,7 +75,8 @@ func (imp *importRun) undamaged(d *importRow, stored *roster.User, groups *impor
 				Column: strings.Join(columns, ", "),
 				Message: fmt.Sprintf("Letters were lost in %s: %s, and the spreadsheet wrote \"?\" for those it "+
 					"could not save. %s and the rest of the row was applied. To change these values, save the file as "+
-					"\"CSV UTF-8\" and import it again.", strings.Join(damaged, ", "), savedIn(&row), kept)})
+					"\"CSV UTF-8\" and import it again; to change only licenses, export a fresh file and delete the "+
+					"columns you do not change.", strings.Join(damaged, ", "), savedIn(&row), kept)})
 		}
 	}
 	if damage := csvfile.SpreadsheetPhone(row.PhoneNumber); damage != csvfile.PhoneIntact {
@@ -107,8 +108,8 @@ func phoneWarning(damage csvfile.PhoneDamage, column, cell string, stored bool) 
 	return p
 }
 
-// lostCharacters reports whether a Groups cell read in a legacy code page names a group that
-// does not exist with a "?" in its name: a group whose name lost letters to the code page. The
+// lostCharacters reports whether a Groups cell of a file not known to be Unicode names a group
+// that does not exist with a "?" in its name: a group whose name lost letters to the code page. The
 // whole cell is then left alone, since in add_remove mode a name dropped from it would remove
 // the user from that group.
 func (ig *importGroups) lostCharacters(names []string) bool {
