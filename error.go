@@ -45,6 +45,20 @@ const (
 	CodeInternal      Code = "internal"
 )
 
+// Codes of what a spreadsheet did to a cell of an imported file (docs/decisions.md). Rows of an
+// import report them, as warnings or as the error of a row whose email is damaged; no request
+// answers with them on its own.
+const (
+	// CodeLostCharacters: a cell of a file saved in a legacy code page holds "?" where the code
+	// page had no letter; the stored value is kept.
+	CodeLostCharacters Code = "csv_lost_characters"
+	// CodePhoneLostPlus: a phone number lost its leading "+"; the stored number is kept.
+	CodePhoneLostPlus Code = "csv_phone_lost_plus"
+	// CodePhoneScientific: a phone number was turned into scientific notation (4.67012E+10) and
+	// lost digits; the stored number is kept.
+	CodePhoneScientific Code = "csv_phone_scientific"
+)
+
 // Codes lists every code of the domain, so that each transport can prove it maps them all.
 var Codes = []Code{
 	CodeInvalid, CodeNotFound, CodeUnauthorized, CodeForbidden, CodeConflict, CodeEmailExists,
@@ -52,7 +66,7 @@ var Codes = []Code{
 	CodeSupervisorAdminExclusive, CodeBatchTooLarge, CodeDuplicateEmail, CodePreconditionFailed, CodePreconditionRequired,
 	CodeImportInProgress, CodeFileTooLarge, CodeNameExists, CodeInUse, CodeLicenseInherited,
 	CodeProfileMismatch, CodeProfileResetUnconfirmed, CodeTemplateOff, CodeTooManyAttempts, CodeInvalidCharacters, CodeInvalidCursor,
-	CodeInternal,
+	CodeInternal, CodeLostCharacters, CodePhoneLostPlus, CodePhoneScientific,
 }
 
 // Error is the one error type of the domain: a code, a message safe to show to the caller,

@@ -36,10 +36,10 @@ type Task struct {
 	Error       string
 	ErrorCode   Code
 	ErrorParams map[string]any
-	CreatedBy  string
-	CreatedAt  time.Time
-	StartedAt  time.Time // zero until a worker first claims the task
-	FinishedAt time.Time // zero until the task reaches a final state
+	CreatedBy   string
+	CreatedAt   time.Time
+	StartedAt   time.Time // zero until a worker first claims the task
+	FinishedAt  time.Time // zero until the task reaches a final state
 	// LeaseOwner names the worker that holds the task and LeaseUntil when its hold expires
 	// unless it is extended. Only the owner may save progress (see Tx.SaveTask).
 	LeaseOwner string

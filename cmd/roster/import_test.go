@@ -32,6 +32,8 @@ var importScenarios = []scenario{
 	// The finished revert did all it had to: the import's warning about the file named no user.
 	{name: "import-revert-progress", args: []string{"tasks", "get", "{revert}", "--org", "{acme}"}},
 	{name: "import-revert-again", code: 1, args: []string{"tasks", "revert", "{import}", "--org", "{acme}"}},
+	// Saved by Excel in Windows-1252: letters the code page lacks are "?", which is not stored.
+	{name: "import-code-page", args: []string{"import", "{dir}/people-1252.csv", "--org", "{acme}", "--wait"}},
 	{name: "import-read-only", token: "read_only:acme", code: 1, args: []string{"import", "{dir}/people.csv", "--org", "{acme}"}},
 	{name: "import-not-csv", code: 1, args: []string{"import", "{dir}/sheet.xlsx", "--org", "{acme}"}},
 	{name: "import-missing-file", code: 1, args: []string{"import", "{dir}/nothing.csv", "--org", "{acme}"}},
@@ -67,7 +69,13 @@ func TestImportCommand(t *testing.T) {
 		"x;Linus;T;linus@example.com;;;WAAR\r\n" +
 		"x;Bad;Phone;phone@example.com;46701234567;;\r\n" +
 		"x;Twice;Ada;ADA@example.com;;;\r\n"
-	for name, content := range map[string]string{"people.csv": people, "sheet.xlsx": "PK\x03\x04\x14\x00\x06\x00binary\x00\x00"} {
+	// As Excel saves an English sheet in Windows-1252: "?" for the letters of Łukasz Wąs and 李伟
+	// that the code page lacks, and phone numbers without their +.
+	people1252 := "First Name,Last Name,User ID/Email (Required),Phone Number,Department\r\n" +
+		"?ukasz,W?s,lukasz@example.com,48601234567,S\xE4lj\r\n" +
+		"??,Li,li@example.com,+8613800138000,Support\r\n"
+	for name, content := range map[string]string{"people.csv": people, "people-1252.csv": people1252,
+		"sheet.xlsx": "PK\x03\x04\x14\x00\x06\x00binary\x00\x00"} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600); err != nil {
 			t.Fatal(err)
 		}

@@ -13,8 +13,19 @@
 // Windows-1252 (or Windows-1250 when the bytes are Polish letters, as Polish Excel saves); the
 // table then carries a notice saying so. Binary files (workbooks, PDF, images, NUL bytes) are
 // refused up front with a message that says what the file is. The delimiter (',', ';' or tab) is
-// detected from the header line, and Excel's "sep=;" first line is honoured. Rows with too many
-// or too few cells, and cells that could not be decoded, are row problems, not failures.
+// detected from the header line, and Excel's "sep=;" first line is honoured. Blank lines are
+// skipped, however many, before the header and between rows. Rows with too many or too few
+// cells, a quote never closed, and cells that could not be decoded, are row problems, not
+// failures. Each row says whether the file is known to be Unicode (Record.Unicode): in a file
+// saved in a code page, a spreadsheet wrote "?" for the letters the code page lacks.
+//
+// # Spreadsheet damage
+//
+// LostCharacters and SpreadsheetPhone recognize what spreadsheet programs do to cells: "?" for
+// letters a code page lacks, a phone number's "+" removed, a phone number in scientific
+// notation. The importer decides what to do about it (it keeps the stored value and warns with
+// the codes csv_lost_characters, csv_phone_lost_plus and csv_phone_scientific of the root
+// package).
 //
 // Everything streams: buffers are bounded (Limits.MaxRecordBytes for one row, 64 KiB of
 // sample), so memory does not grow with the file. A file larger than Limits.MaxBytes or with more

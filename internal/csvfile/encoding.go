@@ -358,26 +358,96 @@ func (l *limitReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// recordGuard counts the decoded bytes the CSV parser pulls while it reads one record. The
-// standard parser keeps a whole record in memory, so a quote that is never closed would make it
-// swallow the rest of the file; the guard stops it after MaxRecordBytes instead.
+// recordGuard counts the decoded bytes of the record the CSV parser is reading. The standard
+// parser keeps a whole record in memory, so a quote that is never closed would make it swallow
+// the rest of the file; the guard stops it after max bytes instead. It follows the syntax the
+// parser reads (LazyQuotes: a quote opens a quoted field only at the start of a field, and
+// inside one is text unless doubled or followed by the delimiter or a line end) to know where
+// each record ends, and starts counting again there: blank lines between rows, which the
+// parser skips without keeping them, count for nothing, however many there are.
 type recordGuard struct {
-	r   io.Reader
-	n   int
-	max int
+	r     io.Reader
+	max   int
+	delim byte
+	n     int // bytes of the record being read so far
+	state guardState
+	over  bool // a record passed max: the next Read fails
 }
+
+// guardState is where the guard is in the CSV syntax.
+type guardState uint8
+
+const (
+	atFieldStart  guardState = iota // at the start of a record or field: a quote opens a quoted field
+	inField                         // in a field without quotes: a line feed ends the record
+	inQuotes                        // in a quoted field: line feeds are text
+	quoteInQuotes                   // just after a quote in a quoted field
+	quoteCR                         // just after a quote and a carriage return in a quoted field
+)
 
 // errRecordTooLong is the guard's signal; the table turns it into a message with a line number.
 var errRecordTooLong = fmt.Errorf("csvfile: record too long")
 
 // Read implements io.Reader.
 func (g *recordGuard) Read(p []byte) (int, error) {
-	if g.n > g.max {
+	if g.over {
 		return 0, errRecordTooLong
 	}
 	n, err := g.r.Read(p)
-	g.n += n
+	for _, c := range p[:n] {
+		if g.step(c) {
+			g.n = 0
+			continue
+		}
+		if g.n++; g.n > g.max {
+			g.over = true
+		}
+	}
 	return n, err
+}
+
+// step moves the guard over byte c and reports whether c ended a record.
+func (g *recordGuard) step(c byte) bool {
+	switch g.state {
+	case atFieldStart, inField:
+		switch c {
+		case '\n':
+			g.state = atFieldStart
+			return true
+		case g.delim:
+			g.state = atFieldStart
+		case '"':
+			if g.state == atFieldStart {
+				g.state = inQuotes
+			}
+		default:
+			g.state = inField
+		}
+	case inQuotes:
+		if c == '"' {
+			g.state = quoteInQuotes
+		}
+	case quoteInQuotes:
+		switch c {
+		case '\n':
+			g.state = atFieldStart
+			return true
+		case g.delim:
+			g.state = atFieldStart
+		case '\r':
+			g.state = quoteCR
+		default: // a doubled quote, or a bare one that LazyQuotes keeps as text
+			g.state = inQuotes
+		}
+	case quoteCR:
+		if c == '\n' {
+			g.state = atFieldStart
+			return true
+		}
+		g.state = inQuotes
+		return g.step(c)
+	}
+	return false
 }
 
 // crReader turns lone carriage returns into line feeds, for files saved with classic Mac line

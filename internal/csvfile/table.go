@@ -77,6 +77,15 @@ type Record struct {
 	// Problems are what is wrong with the row as a CSV row: cell count, a quote never closed,
 	// undecodable bytes.
 	Problems []Problem
+	// CodePage is the legacy code page the row was read in, Windows-1250 or Windows-1252, or
+	// "" when it was read as UTF-8 or UTF-16.
+	CodePage string
+	// Unicode says that the file is known to be Unicode: it has a byte order mark (UTF-8 or
+	// UTF-16), or UTF-8 beyond ASCII was read before or with this row. A file that is not
+	// known to be Unicode may have been saved in a code page, where a spreadsheet writes "?"
+	// for the letters the code page lacks (see LostCharacters): a file of ASCII only is
+	// either.
+	Unicode bool
 }
 
 // Open reads the start of a file to learn its encoding, delimiter and header, and returns a
@@ -107,24 +116,26 @@ func Open(r io.Reader, lim Limits) (*Table, error) {
 	} else {
 		text = transform.NewReader(raw, dec)
 	}
-	// The guard sits under the buffer, which may hold that much of the next rows when a row
-	// starts: the margin keeps rows within the limit from ever tripping it.
-	guard := &recordGuard{r: text, max: lim.MaxRecordBytes + 2*headSize}
-	br := bufio.NewReaderSize(guard, headSize)
-	head, err := br.Peek(headSize)
-	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
-		return nil, readError(err)
+	br := bufio.NewReaderSize(text, headSize)
+	t := &Table{limited: limited, dec: dec, encoding: enc.name, lim: lim}
+	// Blank lines before the header are skipped here, so that the header is in the head that
+	// the delimiter is detected from, however many there are.
+	head, err := t.skipBlankLines(br)
+	if err != nil {
+		return nil, err
 	}
 	if err := markupError(head); err != nil {
 		return nil, err
 	}
-
-	t := &Table{limited: limited, guard: guard, dec: dec, encoding: enc.name, lim: lim}
 	if d, n := sepLine(head); n > 0 {
 		if _, err := br.Discard(n); err != nil {
 			return nil, readError(err)
 		}
-		t.delim, t.lineOffset, head = d, 1, head[n:]
+		t.delim = d
+		t.lineOffset++
+		if head, err = t.skipBlankLines(br); err != nil {
+			return nil, err
+		}
 	} else {
 		t.delim = detectDelimiter(head)
 	}
@@ -132,7 +143,10 @@ func Open(r io.Reader, lim Limits) (*Table, error) {
 	if bytes.IndexByte(head, '\r') >= 0 && bytes.IndexByte(head, '\n') < 0 {
 		src = crReader{br}
 	}
-	t.csv = csv.NewReader(src)
+	// The parser reads through a buffer of its own, which may hold that much of the next rows
+	// when a row starts: the margin keeps rows within the limit from ever tripping the guard.
+	t.guard = &recordGuard{r: src, max: lim.MaxRecordBytes + 2*headSize, delim: byte(t.delim)}
+	t.csv = csv.NewReader(t.guard)
 	t.csv.Comma = t.delim
 	t.csv.FieldsPerRecord = -1 // a row with the wrong number of cells is a row problem, not a failure
 	t.csv.LazyQuotes = true    // Excel never writes a bare quote, but hand-edited files do: keep it as text
@@ -227,6 +241,10 @@ func (t *Table) next() (*Record, error) {
 	t.noticeEncoding()
 
 	rec := &Record{Line: line, Fields: make([]string, len(t.header))}
+	if t.dec.legacy != nil {
+		rec.CodePage = legacyName(t.dec.legacy)
+	}
+	rec.Unicode = t.dec.legacy == nil && (t.dec.declared || t.dec.nonASCII)
 	copy(rec.Fields, fields)
 	switch n, want := len(fields), len(t.header); {
 	case n > want && !blank(fields[want:]):
@@ -260,9 +278,12 @@ func (t *Table) next() (*Record, error) {
 		}
 	}
 	if p, ok := t.swallowed(rec, len(fields)); ok {
-		// The quote explains the cell count too: report only the cause.
-		rec.Problems = slices.DeleteFunc(rec.Problems, func(p Problem) bool { return p.Code == CodeTooFewFields })
-		rec.Problems = append(rec.Problems, p)
+		// The quote explains the cell count too: report only the cause, and first, since a
+		// report shows a row's first error.
+		rec.Problems = slices.DeleteFunc(rec.Problems, func(p Problem) bool {
+			return p.Code == CodeTooFewFields || p.Code == CodeTooManyFields
+		})
+		rec.Problems = slices.Insert(rec.Problems, 0, p)
 	}
 	return rec, nil
 }
@@ -274,7 +295,6 @@ func (t *Table) read() ([]string, int, error) {
 		return nil, 0, t.err
 	}
 	for {
-		t.guard.n = 0
 		fields, err := t.csv.Read()
 		if err != nil {
 			t.err = t.translate(err)
@@ -295,17 +315,9 @@ func (t *Table) read() ([]string, int, error) {
 }
 
 // swallowed recognizes a quote that is never closed: the cell that starts with it runs over
-// the following lines, which look like rows because they hold as many delimiters as a row.
-// Without this the rows it swallowed would silently not be imported. A correctly quoted cell
-// whose second line holds that many delimiters would be reported too; in a file of several
-// columns that does not happen with real names and titles. A row that ended early (the quote
-// ran to the end of the file) needs one delimiter fewer, so that two-column files are covered.
-// n is the row's cell count.
+// the following lines, which look like rows (see looksLikeRow). Without this the rows it
+// swallowed would silently not be imported. n is the row's cell count.
 func (t *Table) swallowed(rec *Record, n int) (Problem, bool) {
-	need := max(2, len(t.header)-1)
-	if n < len(t.header) {
-		need = max(1, len(t.header)-1)
-	}
 	from := 0
 	if first, _ := t.csv.FieldPos(0); n > 0 && n <= len(rec.Fields) {
 		// A cell can hold a line break only if the row spans lines; when the last cell starts
@@ -321,19 +333,58 @@ func (t *Table) swallowed(rec *Record, n int) (Problem, bool) {
 			continue
 		}
 		for _, l := range strings.Split(f[nl+1:], "\n") {
-			if strings.Count(l, string(t.delim)) >= need {
-				line, _ := t.csv.FieldPos(i)
-				return Problem{
-					Severity: SeverityError,
-					Code:     CodeUnclosedQuote,
-					Column:   t.header[i],
-					Message: fmt.Sprintf("A quote in column %q on line %d is never closed, so the cell "+
-						"swallowed the lines after it. Check the quotes on that line.", t.header[i], line+t.lineOffset),
-				}, true
+			if !t.looksLikeRow(l, n < len(t.header)) {
+				continue
 			}
+			line, _ := t.csv.FieldPos(i)
+			line += t.lineOffset
+			lost := fmt.Sprintf("line %d", line+1)
+			if last := line + strings.Count(f, "\n"); last > line+1 {
+				lost = fmt.Sprintf("lines %d to %d", line+1, last)
+			}
+			return Problem{
+				Severity: SeverityError,
+				Code:     CodeUnclosedQuote,
+				Column:   t.header[i],
+				Message: fmt.Sprintf("A quote in column %q on line %d is never closed, so the cell swallowed %s, "+
+					"which were not imported. Close or remove the quote on line %d and import the file again.",
+					t.header[i], line, lost, line),
+			}, true
 		}
 	}
 	return Problem{}, false
+}
+
+// looksLikeRow reports whether a line inside a cell looks like a row of the file: it holds as
+// many delimiters as a row. A correctly quoted cell whose second line holds that many would
+// be taken for one too; in a file of several columns that does not happen with real names and
+// titles. A row that ended early (short: the quote ran to the end of the file) needs one
+// delimiter fewer. Files of one or two columns have too few delimiters to tell a row from
+// text, so there a line is a row when it also holds an email address, which every row of the
+// files Roster reads has.
+func (t *Table) looksLikeRow(line string, short bool) bool {
+	cols := len(t.header)
+	d := strings.Count(line, string(t.delim))
+	if d >= max(2, cols-1) || short && d >= max(1, cols-1) {
+		return true
+	}
+	if d < cols-1 {
+		return false
+	}
+	for _, c := range strings.Split(line, string(t.delim)) {
+		if looksLikeEmail(strings.TrimSpace(c)) {
+			return true
+		}
+	}
+	return false
+}
+
+// looksLikeEmail reports whether s has the shape of an email address: something, one @, and
+// a domain with a dot, without spaces.
+func looksLikeEmail(s string) bool {
+	local, domain, ok := strings.Cut(s, "@")
+	return ok && local != "" && strings.Contains(domain, ".") && !strings.Contains(domain, "@") &&
+		!strings.ContainsAny(s, " \t")
 }
 
 // translate turns what the CSV parser returned into the error the table reports.
@@ -356,6 +407,36 @@ func (t *Table) translate(err error) error {
 		}
 	}
 	return readError(err)
+}
+
+// skipBlankLines skips the line ends at the start of br, counting the lines in t.lineOffset,
+// and returns the start of what follows (up to headSize bytes).
+func (t *Table) skipBlankLines(br *bufio.Reader) ([]byte, error) {
+	for {
+		head, err := br.Peek(headSize)
+		if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+			return nil, readError(err)
+		}
+		n := 0
+		for n < len(head) && (head[n] == '\n' || head[n] == '\r') {
+			// A line ends with LF, CRLF or, in classic Mac files, a lone CR.
+			if head[n] == '\n' || n+1 == len(head) || head[n+1] != '\n' {
+				t.lineOffset++
+			}
+			n++
+		}
+		if n > 0 && n == len(head) && head[n-1] == '\r' && err == nil {
+			// A CR at the end of the head may be the first half of a CRLF: look at it again.
+			n--
+			t.lineOffset--
+		}
+		if n == 0 {
+			return head, nil
+		}
+		if _, err := br.Discard(n); err != nil {
+			return nil, readError(err)
+		}
+	}
 }
 
 // noticeEncoding adds the legacy-encoding notice once, when the decoder reads a code page.

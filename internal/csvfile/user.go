@@ -134,6 +134,10 @@ type UserRow struct {
 	// Problems are the row's format problems: cell count, undecodable text, license cells that
 	// are not yes/no (error), both licenses yes (warning: premium wins).
 	Problems []Problem
+	// CodePage is the legacy code page the row was read in, and Unicode whether the file is
+	// known to be Unicode (see Record and LostCharacters).
+	CodePage string
+	Unicode  bool
 }
 
 // HasErrors reports whether a problem of the row is an error, so that the row must not be
@@ -232,6 +236,15 @@ func (u *UserReader) Has(f Field) bool {
 	return f >= 0 && f < numFields && u.col[f] >= 0
 }
 
+// ColumnName returns the header text of the column of f as written in the file, or the header
+// text of our export when the file has no such column: what a message about a cell names.
+func (u *UserReader) ColumnName(f Field) string {
+	if u.Has(f) {
+		return u.name[f]
+	}
+	return f.String()
+}
+
 // IgnoredColumns returns the header texts (quoted) of the columns Roster does not know.
 func (u *UserReader) IgnoredColumns() []string { return append([]string(nil), u.ignored...) }
 
@@ -264,6 +277,8 @@ func (u *UserReader) Next() (*UserRow, error) {
 		PreferredLanguage: u.cell(rec, FieldPreferredLanguage),
 		Groups:            splitGroups(u.cell(rec, FieldGroups)),
 		Problems:          rec.Problems,
+		CodePage:          rec.CodePage,
+		Unicode:           rec.Unicode,
 	}
 	row.Standard = u.choice(row, rec, FieldStandard)
 	row.Premium = u.choice(row, rec, FieldPremium)

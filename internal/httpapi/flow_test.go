@@ -258,6 +258,7 @@ func TestEveryCodeHasStatus(t *testing.T) {
 		roster.CodeNameExists: 409, roster.CodeInUse: 409, roster.CodeLicenseInherited: 409, roster.CodeProfileResetUnconfirmed: 409,
 		roster.CodeTemplateOff: 409, roster.CodeProfileMismatch: 422, roster.CodeTooManyAttempts: 429,
 		roster.CodeInvalidCharacters: 400, roster.CodeInvalidCursor: 400,
+		roster.CodeLostCharacters: 422, roster.CodePhoneLostPlus: 422, roster.CodePhoneScientific: 422,
 	}
 	for _, code := range roster.Codes {
 		if _, ok := want[code]; !ok {

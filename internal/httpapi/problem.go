@@ -79,6 +79,10 @@ var problemKinds = map[roster.Code]problemKind{
 	roster.CodeSupervisorAdminExclusive: {http.StatusUnprocessableEntity, "Supervisor and administrator roles exclude each other"},
 	roster.CodePreconditionRequired:     {http.StatusPreconditionRequired, "Precondition required"},
 	roster.CodeInternal:                 {http.StatusInternalServerError, "Internal error"},
+	// Never the answer to a request: rows of an import's report carry them.
+	roster.CodeLostCharacters:  {http.StatusUnprocessableEntity, "Characters lost by a spreadsheet"},
+	roster.CodePhoneLostPlus:   {http.StatusUnprocessableEntity, "Phone number lost its +"},
+	roster.CodePhoneScientific: {http.StatusUnprocessableEntity, "Phone number in scientific notation"},
 }
 
 // StatusOf returns the HTTP status that answers code.

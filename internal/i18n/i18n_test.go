@@ -212,3 +212,22 @@ func TestEveryCodeHasAMessage(t *testing.T) {
 		}
 	}
 }
+
+// TestSpreadsheetCodes checks that the messages of spreadsheet damage name the column when they know it, and read well without it: the
+// report rows that carry them keep no parameters.
+func TestSpreadsheetCodes(t *testing.T) {
+	cat, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, lang := range roster.Languages {
+		l := cat.For(lang)
+		for _, code := range []roster.Code{roster.CodeLostCharacters, roster.CodePhoneLostPlus, roster.CodePhoneScientific} {
+			with := l.Code(code, map[string]any{"Column": `"Phone Number"`})
+			without := l.Code(code, nil)
+			if !strings.Contains(with, `"Phone Number"`) || strings.Contains(without, "no value") || strings.Contains(without, "{{") {
+				t.Errorf("%s %s:\n with the column: %s\n without: %s", lang, code, with, without)
+			}
+		}
+	}
+}

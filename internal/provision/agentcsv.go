@@ -443,7 +443,10 @@ func (up *agentUpload) decide(idx *portal, ag *roster.Agent, d *agentRow) (*rost
 	if row.ExternalID != "" {
 		c.ExternalID = &row.ExternalID
 	}
-	if row.DefaultDialNumber != "" {
+	if damage := csvfile.SpreadsheetPhone(row.DefaultDialNumber); damage != csvfile.PhoneIntact {
+		// As in a users import: the stored number stays, the rest of the row applies.
+		d.warnings = append(d.warnings, phoneWarning(damage, "Default Dial Number", row.DefaultDialNumber, true))
+	} else if row.DefaultDialNumber != "" {
 		c.DefaultDialNumber = &row.DefaultDialNumber
 	}
 	if len(problems) > 0 {

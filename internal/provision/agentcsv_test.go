@@ -146,10 +146,15 @@ func TestAgentUpload(t *testing.T) {
 			t.Fatalf("audit: %+v %v", page, err)
 		}
 
-		// Teams of another site are refused; the same file again changes nothing.
-		bad := f.upload(t, cc, false, "Email,Teams,Default Dial Number\nada@acme.example,Tier 1,\nbo@acme.example,,46701234567\n")
-		if got := report(t, f.svc, f.org, bad.ID); got != "2 error invalid\n3 error invalid" {
+		// Teams of another site are refused; a dial number a spreadsheet damaged is not
+		// stored, and the rest of the row applies; the same file again changes nothing.
+		bad := f.upload(t, cc, false, "Email,Teams,Default Dial Number,External ID\nada@acme.example,Tier 1,,\n"+
+			"bo@acme.example,,46701234567,B-1\n")
+		if got := report(t, f.svc, f.org, bad.ID); got != "2 error invalid\n3 warning csv_phone_lost_plus" {
 			t.Errorf("report: %s", got)
+		}
+		if ag, err := f.svc.Agent(ctx, cc, f.org.ID, f.bo.ID); err != nil || ag.ExternalID != "B-1" || ag.DefaultDialNumber != "" {
+			t.Errorf("bo after a damaged dial number: %+v %v", ag, err)
 		}
 		again := f.upload(t, cc, false, "Email,Site,Teams\nada@acme.example,Oslo,Oslo 1\n")
 		if counts(again.Counts) != "created 0 updated 1 unchanged 0 warnings 0 errors 0" {

@@ -35,7 +35,8 @@ func (s *Service) RunImport(ctx context.Context, r *worker.Run) error {
 	if err != nil {
 		return err
 	}
-	imp := &importRun{s: s, run: r, mode: p.Mode, dryRun: p.DryRun, actor: p.Actor.actor(task.ID), seen: newEmailLines()}
+	imp := &importRun{s: s, run: r, mode: p.Mode, dryRun: p.DryRun, actor: p.Actor.actor(task.ID), seen: newEmailLines(),
+		column: ur.ColumnName}
 	imp.canCreate = authorize(imp.actor, task.OrgID, permUsers)
 	if len(task.Summary) > 0 {
 		if err := json.Unmarshal(task.Summary, &imp.summary); err != nil {
@@ -101,8 +102,9 @@ type importRun struct {
 	actor     roster.Actor
 	canCreate error // nil when the actor may add users and change their profiles
 	summary   ImportSummary
-	notices   *roster.TaskRow // reported with the first chunk
-	seen      *emailLines     // the emails of the file read so far
+	notices   *roster.TaskRow            // reported with the first chunk
+	seen      *emailLines                // the emails of the file read so far
+	column    func(csvfile.Field) string // the header text of a field's column, for messages
 }
 
 // emailLines remembers a hash of every email of a file read so far and the line it was on.
@@ -256,6 +258,8 @@ func (imp *importRun) screen(row *csvfile.UserRow) *importRow {
 	}
 	if d.email == "" {
 		d.report = errorRow(roster.CodeInvalid, "The email address is empty; it is the one required cell of a row.")
+	} else if lost := imp.lostEmail(row); lost != nil {
+		d.report = lost
 	} else if fe := validateEmail("email", d.email); fe != nil {
 		d.report = errorRow(fe.Code, fe.Message)
 	} else if first, dup := imp.seen.duplicate(row.Line, d.email); dup {
@@ -269,13 +273,17 @@ func (imp *importRun) screen(row *csvfile.UserRow) *importRow {
 // and returns the checked change, or nil when nothing changes or the row is refused. It sets
 // the row's report.
 func (imp *importRun) decide(ctx context.Context, tx roster.Tx, org *roster.Org, d *importRow, owner *roster.User, groups *importGroups, summary *ImportSummary) (*userWrite, error) {
-	row := d.row
+	var stored *roster.User // the user the row changes, nil when it adds one
+	if owner != nil && owner.OrgID == org.ID {
+		stored = owner
+	}
+	row := imp.undamaged(d, stored, groups)
 	var w *userWrite
 	var err error
 	var gp *groupsPlan
 	var user *roster.User // the user the row applies to, once checked
 	outcome := csvfile.OutcomeUnchanged
-	if owner == nil || owner.OrgID != org.ID {
+	if stored == nil {
 		lic, _, _ := importLicense(imp.mode, "", roster.RoleAgent, row.Standard, row.Premium)
 		if owner == nil && imp.canCreate != nil {
 			err = rowForbidden(imp.canCreate, "this row would add a user")

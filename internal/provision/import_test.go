@@ -141,7 +141,7 @@ func TestImport(t *testing.T) {
 			"New;Name;kept@acme.example;;;;;\r\n" + // 6 duplicate of line 5
 			";;taken@other.example;;;TRUE;;\r\n" + // 7 another organization's user
 			";;not-an-email;;;;;\r\n" + // 8 invalid email
-			";;phone@acme.example;46701234567;;;;\r\n" + // 9 phone that lost its +
+			";;phone@acme.example;46701234567;;;;\r\n" + // 9 phone that lost its +: added without it
 			";;dee@acme.example;;;;TRUE;\r\n" + // 10 no premium seat left (sup, bo, cy hold 3)
 			";;eve@acme.example;;;maybe;;\r\n" + // 11 not a yes/no word
 			";;sup@acme.example;;;;FALSE;\r\n" // 12 add mode: FALSE changes nothing
@@ -149,13 +149,13 @@ func TestImport(t *testing.T) {
 		if task.State != roster.TaskCompletedWithErrors {
 			t.Fatalf("state %s (%s)", task.State, task.Error)
 		}
-		if got, want := counts(task.Counts), "created 3 updated 0 unchanged 2 warnings 2 errors 6"; got != want {
+		if got, want := counts(task.Counts), "created 4 updated 0 unchanged 2 warnings 3 errors 5"; got != want {
 			t.Errorf("counts: %s, want %s", got, want)
 		}
 		want := strings.Join([]string{
 			"1 warning csv_unknown_columns",
 			"2 created ", "3 created ", "4 warning csv_both_licenses", "5 unchanged ",
-			"6 error csv_duplicate_email", "7 error email_in_other_org", "8 error invalid", "9 error invalid",
+			"6 error csv_duplicate_email", "7 error email_in_other_org", "8 error invalid", "9 warning csv_phone_lost_plus",
 			"10 error no_seats_available", "11 error csv_invalid_boolean", "12 unchanged ",
 		}, "\n")
 		if got := report(t, svc, o, task.ID); got != want {
@@ -178,7 +178,10 @@ func TestImport(t *testing.T) {
 		if u := userByEmail(t, store, "kept@acme.example"); u.FirstName != "Kept" || u.Version != 1 {
 			t.Errorf("kept changed: %+v", u)
 		}
-		for _, email := range []string{"phone@acme.example", "dee@acme.example", "eve@acme.example"} {
+		if u := userByEmail(t, store, "phone@acme.example"); u == nil || u.PhoneNumber != "" {
+			t.Errorf("phone: %+v, want a user without a phone number", u)
+		}
+		for _, email := range []string{"dee@acme.example", "eve@acme.example"} {
 			if u := userByEmail(t, store, email); u != nil {
 				t.Errorf("%s created", email)
 			}
@@ -187,7 +190,7 @@ func TestImport(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if org.Usage != (roster.Usage{Users: 5, Standard: 2, Premium: 3}) {
+		if org.Usage != (roster.Usage{Users: 6, Standard: 2, Premium: 3}) {
 			t.Errorf("usage %+v", org.Usage)
 		}
 		entries, err := store.FindAuditEntries(ctx, roster.AuditFilter{OrgID: o.ID, Action: "user.create", Limit: 100})
@@ -203,8 +206,8 @@ func TestImport(t *testing.T) {
 				}
 			}
 		}
-		if fromTask != 3 {
-			t.Errorf("%d audit entries of the task, want 3", fromTask)
+		if fromTask != 4 {
+			t.Errorf("%d audit entries of the task, want 4", fromTask)
 		}
 		if u := userByEmail(t, store, sup.Email); u.CCRole != roster.RoleSupervisor {
 			t.Errorf("supervisor changed by add mode: %+v", u)
@@ -496,12 +499,16 @@ func TestImportSpreadsheetFiles(t *testing.T) {
 		users  []want
 		errors int // rows refused
 	}{
-		// Errors: a phone number without its +, a line break in a title, a "misschien".
-		{"excel_nl_utf8bom.csv", []want{{"jan.devries@example.nl", "Jan", "de Vries", roster.LicensePremium}}, 3},
+		// Errors: a line break in a title, a "misschien". The phone number without its + is a
+		// warning: Ingrid is added without it.
+		{"excel_nl_utf8bom.csv", []want{{"jan.devries@example.nl", "Jan", "de Vries", roster.LicensePremium},
+			{"ingrid@example.nl", "Ingrid", "van Dijk", roster.LicenseStandard}}, 2},
 		{"excel_sv_1252.csv", []want{{"asa.oberg@example.se", "Åsa", "Öberg", roster.LicenseStandard},
 			{"jose.pena@example.se", "José", "Peña", roster.LicensePremium}, {"zofia.wojcik@example.se", "Zofia", "Wójcik", roster.LicenseNone}}, 0},
+		// Łukasz's phone number lost its +: he is added without it, with a warning.
 		{"excel_es_unicode.txt", []want{{"maria.nunez@example.es", "María", "Núñez", roster.LicenseStandard},
-			{"dwayne@example.com", "Dwayne", `Dwayne "The Rock"`, roster.LicenseStandard}}, 1},
+			{"lukasz.was@example.pl", "Łukasz", "Wąs", roster.LicensePremium},
+			{"dwayne@example.com", "Dwayne", `Dwayne "The Rock"`, roster.LicenseStandard}}, 0},
 		{"excel_pl_1250.csv", []want{{"lukasz.was@example.pl", "Łukasz", "Wąs", roster.LicenseStandard},
 			{"grzegorz@example.pl", "Grzegorz", "Brzęczyszczykiewicz", roster.LicensePremium}}, 0},
 		{"controlhub_export.csv", []want{{"alice@example.com", "Alice", "Anderson", roster.LicenseStandard},
