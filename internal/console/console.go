@@ -80,6 +80,7 @@ func (c *Console) Register(mux *http.ServeMux) {
 	org("GET /users", c.users)
 	org("GET /users.csv", c.exportUsers)
 	c.registerTasks(org)
+	c.registerUser(org)
 	_ = upload
 	page("GET /console/", c.notFoundPage)
 }
