@@ -337,8 +337,10 @@ func (c *Console) saveUserLicense(w http.ResponseWriter, r *http.Request, q *req
 	if role == "" {
 		role = u.CCRole
 	}
+	// A form made from an older version is not worth a question: it is refused as stale.
+	v, _ := version(r)
 	if license != roster.LicensePremium && u.License == roster.LicensePremium && u.CCRole == roster.RoleSupervisor &&
-		role == roster.RoleSupervisor && license.Valid() && q.can.Licenses {
+		role == roster.RoleSupervisor && license.Valid() && q.can.Licenses && v == u.Version {
 		c.renderConfirm(w, r, q, u, "demote", confirmPage{License: license, Version: r.PostFormValue("version")})
 		return
 	}

@@ -257,7 +257,9 @@ func TestUserLicenseAndRoles(t *testing.T) {
 	base := e.orgPath("/users/" + u.ID)
 	v := versionOn(t, b.get(base).body)
 
-	resp := b.post(base+"/license", url.Values{"version": {v}, "license": {"standard"}, "ccRole": {"supervisor"}})
+	resp := b.post(base+"/license", url.Values{"version": {"99"}, "license": {"standard"}, "ccRole": {"supervisor"}})
+	mustContain(t, "stale question", resp, http.StatusConflict, "Someone changed this user after you opened the page")
+	resp = b.post(base+"/license", url.Values{"version": {v}, "license": {"standard"}, "ccRole": {"supervisor"}})
 	mustContain(t, "question", resp, http.StatusOK, "Also remove the supervisor role?", "Change to Standard agent and remove the supervisor role",
 		`name="ccRole" value="agent"`, `name="license" value="standard"`, `name="version" value="`+v+`"`, "Standard agent")
 	if got := e.user(u.ID); got.License != roster.LicensePremium || got.CCRole != roster.RoleSupervisor {
