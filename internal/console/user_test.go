@@ -446,3 +446,25 @@ func TestUserPagesInEveryLanguage(t *testing.T) {
 		checkLocalized(t, lang, "stale", stale.body)
 	}
 }
+
+// TestUserSelf is an administrator on their own page: told so, and warned before deleting
+// themselves, which provision allows (docs/decisions.md, "Permissions"); their session ends.
+func TestUserSelf(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, roster.PlatformNew)
+	b := e.signedIn(roster.AdminFull, "en")
+	page, err := e.svc.Users(t.Context(), sys, roster.UserFilter{OrgID: e.org.ID, Email: "full@acme.example"})
+	if err != nil || len(page.Users) != 1 {
+		t.Fatalf("own user: %v", err)
+	}
+	base := e.orgPath("/users/" + page.Users[0].ID)
+	mustContain(t, "own page", b.get(base), http.StatusOK, "This is your own account.", "a change of your role applies at once")
+	confirm := b.get(base + "/delete")
+	mustContain(t, "own delete", confirm, http.StatusOK, "This is your own account: you will be signed out.")
+	if resp := b.post(base+"/delete", url.Values{"version": {versionOn(t, confirm.body)}}); resp.status != http.StatusSeeOther {
+		t.Fatalf("delete oneself: %d\n%s", resp.status, resp.body)
+	}
+	if resp := b.get(e.orgPath("/users")); resp.status != http.StatusSeeOther || !strings.HasPrefix(resp.header.Get("Location"), "/console/sign-in") {
+		t.Fatalf("after deleting oneself: %d %s", resp.status, resp.header.Get("Location"))
+	}
+}
