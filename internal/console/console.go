@@ -81,6 +81,7 @@ func (c *Console) Register(mux *http.ServeMux) {
 	org("GET /users.csv", c.exportUsers)
 	c.registerTasks(org)
 	c.registerWizard(org)
+	c.registerUser(org)
 	_ = upload
 	page("GET /console/", c.notFoundPage)
 }

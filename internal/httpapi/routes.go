@@ -59,6 +59,7 @@ func (api *API) routes() []route {
 		{method: "POST", path: "/api/v1/orgs/{org}/users/{id}/deactivate", handler: api.deactivateUser},
 		{method: "POST", path: "/api/v1/orgs/{org}/users/{id}/reactivate", handler: api.reactivateUser},
 		{method: "POST", path: "/api/v1/orgs/{org}/users/{id}/resend-invitation", handler: api.resendInvitation},
+		{method: "POST", path: "/api/v1/orgs/{org}/users/{id}/retry-sync", handler: api.retrySync},
 		{method: "GET", path: "/api/v1/orgs/{org}/users/{id}/groups", handler: api.listUserGroups},
 		{method: "GET", path: "/api/v1/orgs/{org}/users/{id}/license-sources", handler: api.getLicenseSources},
 		{method: "GET", path: "/api/v1/orgs/{org}/emails", handler: api.listEmails},

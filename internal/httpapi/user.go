@@ -340,6 +340,16 @@ func (api *API) reactivateUser(w http.ResponseWriter, r *http.Request, a roster.
 	return api.userChanged(w, r, a, u, pre.result(err))
 }
 
+// retrySync queues the failed sync of one user again, with a fresh retry budget; the answer
+// is the user, pending until the sync engine delivers it.
+func (api *API) retrySync(w http.ResponseWriter, r *http.Request, a roster.Actor) error {
+	u, err := api.svc.RetrySync(r.Context(), a, r.PathValue("org"), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return api.userAnswer(w, r, a, http.StatusAccepted, u, nil)
+}
+
 // userChanged answers a change of one user with the user as it is now and its new ETag.
 func (api *API) userChanged(w http.ResponseWriter, r *http.Request, a roster.Actor, u *roster.User, err error) error {
 	if err != nil {

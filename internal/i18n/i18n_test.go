@@ -32,6 +32,8 @@ var sameAsEnglish = map[string]bool{
 	"sv:ccrole.agent": true, "nl:ccrole.agent": true, "pl:ccrole.agent": true, "nl:ccrole.supervisor": true,
 	"es:ccrole.supervisor": true, "es:layout.error_prefix": true,
 	"nl:account.browser": true, "es:outcome.error": true, "nl:overview.platform": true,
+	"user.via.scim": true, "nl:profiletype.supervisor": true, "es:profiletype.supervisor": true,
+	"pl:profiletype.administrator": true,
 }
 
 // file is one catalog file as JSON: a message is a string, or a plural's forms.

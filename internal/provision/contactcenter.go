@@ -85,3 +85,43 @@ func (s *Service) SyncState(ctx context.Context, a roster.Actor, orgID, userID s
 	}
 	return j, err
 }
+
+// actionRetrySync is the audit action of a user's failed sync queued again. It changes no
+// field of the directory, so reverting an import passes over it (lastDirectoryChange).
+const actionRetrySync = "user.retry_sync"
+
+// RetrySync queues the delivery of one user whose sync status is invalid, with a fresh retry
+// budget, without a Synchronize Users of the whole organization. The user is pending until the
+// sync engine delivers it (valid) or its retries run out again (invalid). Full and contact
+// center service administrators may run syncs; a user whose sync did not fail is refused with
+// CodeConflict, as there is nothing to retry.
+func (s *Service) RetrySync(ctx context.Context, a roster.Actor, orgID, userID string) (*roster.User, error) {
+	if err := authorize(a, orgID, permLicenses); err != nil {
+		return nil, err
+	}
+	var u *roster.User
+	err := s.writeOrg(ctx, a, orgID, func(tx roster.Tx, org *roster.Org) error {
+		var err error
+		if u, err = tx.FindUserByID(ctx, orgID, userID); err != nil {
+			return err
+		}
+		if u.SyncStatus != roster.SyncInvalid {
+			return roster.Errorf(roster.CodeConflict,
+				"The sync status of %s is %s, not invalid: there is no failed sync to retry.", u.Email, u.SyncStatus)
+		}
+		// A new generation of the user's job, due now, its attempts back to zero.
+		if err := tx.EnqueueSync(ctx, orgID, []string{u.ID}, s.clock()); err != nil {
+			return err
+		}
+		if err := tx.SetSyncStatuses(ctx, orgID, map[string]roster.SyncStatus{u.ID: roster.SyncPending}); err != nil {
+			return err
+		}
+		u.SyncStatus = roster.SyncPending
+		return s.audit(ctx, tx, a, orgID, actionRetrySync, "user", u.ID, u.Email,
+			map[string]any{"syncStatus": string(roster.SyncInvalid)}, map[string]any{"syncStatus": string(roster.SyncPending)})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return u, nil
+}

@@ -234,8 +234,8 @@ func (rv *revertRun) revertUser(ctx context.Context, tx roster.Tx, org *roster.O
 
 // lastDirectoryChange returns the latest audit entry that changed the directory fields of a
 // user: its profile, status, license, roles or memberships, by whoever made it. The contact
-// center's entries (agent.*, the sync following a change) and invitations sent again change
-// none of them, so they are passed over.
+// center's entries (agent.*, the sync following a change), invitations sent again and failed
+// syncs queued again change none of them, so they are passed over.
 func lastDirectoryChange(ctx context.Context, tx roster.Tx, orgID, userID string) (*roster.AuditEntry, error) {
 	f := roster.AuditFilter{OrgID: orgID, TargetID: userID, TargetKind: "user", Limit: 10}
 	for {
@@ -244,7 +244,7 @@ func lastDirectoryChange(ctx context.Context, tx roster.Tx, orgID, userID string
 			return nil, err
 		}
 		for _, e := range page.Entries {
-			if e.Action != actionInvite {
+			if e.Action != actionInvite && e.Action != actionRetrySync {
 				return e, nil
 			}
 		}
