@@ -26,6 +26,10 @@ func (s *Service) RunImport(ctx context.Context, r *worker.Run) error {
 	if err := json.Unmarshal(task.Params, &p); err != nil {
 		return fmt.Errorf("import task %s: parameters: %w", task.ID, err)
 	}
+	if p.DryRun {
+		// The real import may start from the same file (StartImportFromDryRun).
+		r.KeepFile()
+	}
 	file, done, err := s.spoolTaskFile(ctx, task.ID)
 	if err != nil {
 		return err
