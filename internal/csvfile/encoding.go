@@ -221,6 +221,7 @@ func legacyNotice(cm *charmap.Charmap) Problem {
 		Code:     CodeLegacyEncoding,
 		Message: fmt.Sprintf("The file is not saved as UTF-8, so Roster read it as %s. "+
 			"If names look wrong, save the file as \"CSV UTF-8\" and import it again.", what),
+		Params: map[string]string{"Encoding": legacyName(cm)},
 	}
 }
 

@@ -51,6 +51,9 @@ type Problem struct {
 	Code     roster.Code
 	Column   string // the header text of the cell concerned, as in the file; empty for the row or file
 	Message  string // for people, in English; the code is the stable part
+	// Params are the values the message speaks of, by name, for other languages to say the
+	// same (a cell's value, the ignored columns, the encoding read).
+	Params map[string]string
 }
 
 // Errors wrapped by the *roster.Error that reports a limit, so that a transport can answer

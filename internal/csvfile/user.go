@@ -190,6 +190,7 @@ func NewUserReader(t *Table) (*UserReader, error) {
 			Code:     CodeUnknownColumns,
 			Message: fmt.Sprintf("Roster does not know these columns and ignored them: %s.",
 				strings.Join(u.ignored, ", ")),
+			Params: map[string]string{"Columns": strings.Join(u.ignored, ", ")},
 		})
 	}
 	return u, nil
@@ -231,6 +232,10 @@ func headerList(h []string) string {
 func (u *UserReader) Has(f Field) bool {
 	return f >= 0 && f < numFields && u.col[f] >= 0
 }
+
+// Column returns the header text of field f as written in the file, "" when the file has no
+// such column.
+func (u *UserReader) Column(f Field) string { return u.name[f] }
 
 // IgnoredColumns returns the header texts (quoted) of the columns Roster does not know.
 func (u *UserReader) IgnoredColumns() []string { return append([]string(nil), u.ignored...) }

@@ -2,6 +2,7 @@ package provision_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -152,5 +153,53 @@ func TestActiveImport(t *testing.T) {
 	if _, err := svc.ActiveImport(ctx, admin(other, roster.AdminFull), o.ID); roster.ErrorCode(err) != roster.CodeForbidden &&
 		roster.ErrorCode(err) != roster.CodeNotFound {
 		t.Errorf("another organization's administrator: %v", err)
+	}
+}
+
+// The rows of a report say, beside their English message, the column and the parameters of
+// their code, for the console to say the same in the reader's language.
+func TestImportRowColumnsAndParams(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	store := sqldbtest.Open(t, "sqlite")
+	svc := provision.New(store)
+	startWorker(t, store, svc, 0)
+	o := newOrg(t, svc, "Acme", orgSpec{premium: 1})
+	mustCreate(t, svc, o, provision.NewUser{Email: "sup@acme.example", License: roster.LicensePremium, CCRole: roster.RoleSupervisor})
+	csv := "E-mail;Phone Number;Webex Contact Center Standard;Webex Contact Center Premium;Groups;Notes\n" +
+		"ada@acme.example;46701234567;;;;\n" + // 2 phone without +
+		"ada@acme.example;;;;;\n" + // 3 duplicate of 2
+		"bo@acme.example;;maybe;;;\n" + // 4 not a yes/no word
+		"cy@acme.example;;;;Night shift;\n" + // 5 unknown group
+		"sup@acme.example;;;FALSE;;\n" + // 6 supervisor loses premium, and the role with it
+		"dee@acme.example;;;TRUE;;\n" + // 7 premium seat freed by row 6: created
+		"eve@acme.example;;;TRUE;;\n" + // 8 no premium seat left
+		";;TRUE;;;\n" // 9 no email
+	task := importFile(t, svc, admin(o, roster.AdminFull), o, provision.ImportAddRemove, false, csv)
+	rows, err := svc.TaskProblems(ctx, admin(o, roster.AdminReadOnly), o.ID, task.ID, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[int]string{}
+	for _, r := range rows {
+		got[r.Row] = fmt.Sprintf("%s %s %q %v", r.Outcome, r.Code, r.Column, r.Params)
+	}
+	want := map[int]string{
+		1: `warning csv_unknown_columns "" map[Columns:"Notes"]`,
+		2: `error invalid "Phone Number" map[Field:phoneNumber Hint:phone_no_plus]`,
+		3: `error csv_duplicate_email "E-mail" map[Line:2]`,
+		4: `error csv_invalid_boolean "Webex Contact Center Standard" map[Value:maybe]`,
+		5: `error unknown_group "Groups" map[Groups:Night shift]`,
+		6: `warning role_requires_premium "Webex Contact Center Premium" map[Hint:supervisor_dropped]`,
+		8: `error no_seats_available "Webex Contact Center Premium" map[]`,
+		9: `error invalid "E-mail" map[Field:email]`,
+	}
+	for row, w := range want {
+		if got[row] != w {
+			t.Errorf("row %d: %s\n want %s", row, got[row], w)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("problems %v", got)
 	}
 }

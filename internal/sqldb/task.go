@@ -127,10 +127,10 @@ func (r *reader) FindTaskRows(ctx context.Context, taskID string, afterRow, limi
 		if err := blocks.Scan(&body); err != nil {
 			return nil, fmt.Errorf("find rows of task %s: %w", taskID, err)
 		}
-		if err := decodeReport(body, func(row int, f [5]string) bool {
-			if row > afterRow {
-				out = append(out, &roster.TaskRow{TaskID: taskID, Row: row, Email: f[0], Outcome: f[1],
-					Code: roster.Code(f[2]), Message: f[3], UserID: f[4]})
+		if err := decodeReport(body, func(row *roster.TaskRow) bool {
+			if row.Row > afterRow {
+				row.TaskID = taskID
+				out = append(out, row)
 			}
 			return len(out) < limit
 		}); err != nil {

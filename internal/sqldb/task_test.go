@@ -164,6 +164,9 @@ func TestTaskRows(t *testing.T) {
 				Outcome: "created"})
 		}
 		rows[9].Outcome, rows[9].Code, rows[9].Message = "error", roster.CodeInvalid, "Bad email."
+		rows[10].Outcome, rows[10].Code, rows[10].Column = "error", roster.CodeInvalid, "Phone Number"
+		rows[10].Params = map[string]string{"Field": "phoneNumber", "Reason": `a "quoted" {reason}`}
+		rows[11].Outcome, rows[11].Code, rows[11].Column = "error", "csv_invalid_boolean", "Contact Center Premium Agent"
 		write(t, db, func(tx roster.Tx) error { return tx.CreateTaskRows(ctx, rows) })
 		// The same row numbers in another task are other rows.
 		write(t, db, func(tx roster.Tx) error {
