@@ -80,6 +80,6 @@ func (c *Console) Register(mux *http.ServeMux) {
 	org("GET /users", c.users)
 	org("GET /users.csv", c.exportUsers)
 	c.registerTasks(org)
-	_ = upload
+	c.registerImport(org, upload)
 	page("GET /console/", c.notFoundPage)
 }
