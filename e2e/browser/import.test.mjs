@@ -127,7 +127,14 @@ test("the import pages in every language, and a refused file", { skip, timeout: 
     assert.ok(await v.page.$("#file[aria-invalid=true]"), "the file input is marked invalid");
     assert.ok(await v.page.evaluate(() => document.activeElement.classList.contains("error-summary")), "the error summary has the focus");
     if (dryRunPath) await v.goto(dryRunPath, { name: "import-dry-run" });
-    if (realPath) await v.goto(realPath, { name: "import-done" });
+    if (realPath) {
+      await v.goto(realPath, { name: "import-done" });
+      // "Revert this import" asks first, counting what it would delete; Cancel has the focus.
+      await Promise.all([v.page.waitForLoadState("load"), v.page.click(`a[href="${realPath}/revert"]`)]);
+      await v.check("import-revert");
+      assert.ok(await v.page.evaluate(() => document.activeElement.getAttribute("href")?.endsWith("/tasks/" + location.pathname.split("/")[5])),
+        "Cancel has the focus");
+    }
     await v.setLanguage("en");
     await v.close();
   }

@@ -20,6 +20,7 @@ func (c *Console) registerImport(org, upload func(string, orgHandler)) {
 	org("GET /import", c.importForm)
 	upload("POST /import", c.startImport)
 	org("POST /tasks/{task}/run", c.importForReal)
+	org("GET /tasks/{task}/revert", c.confirmRevert)
 }
 
 // importPage is the upload form of a CSV import, or, while an import runs, the way to it.
@@ -140,7 +141,7 @@ func (c *Console) importForReal(w http.ResponseWriter, r *http.Request, q *reque
 		switch roster.ErrorCode(err) {
 		case roster.CodeConflict:
 			// The file went with a real import or a later one: the form takes it again.
-			c.renderImport(w, r, q, http.StatusConflict, dryRunMode(r, c, q, dry), false,
+			c.renderImport(w, r, q, http.StatusConflict, c.dryRunMode(r, q, dry), false,
 				problems{{Field: "file", Message: q.t.Text("import.error.file_gone")}})
 		case roster.CodeImportInProgress:
 			c.renderImport(w, r, q, http.StatusConflict, provision.ImportAdd, true, problems{{Message: q.t.Error(err)}})
@@ -153,13 +154,31 @@ func (c *Console) importForReal(w http.ResponseWriter, r *http.Request, q *reque
 }
 
 // dryRunMode is the mode of the dry run id, the default mode when it cannot be read.
-func dryRunMode(r *http.Request, c *Console, q *request, id string) provision.ImportMode {
+func (c *Console) dryRunMode(r *http.Request, q *request, id string) provision.ImportMode {
 	if t, err := c.svc.Task(r.Context(), q.actor, q.org.ID, id); err == nil {
 		if in, ok := provision.TaskInput(t); ok && in.Mode != "" {
 			return in.Mode
 		}
 	}
 	return provision.ImportAdd
+}
+
+// confirmRevert is the confirmation page of "Revert this import": what the revert deletes and
+// restores, counted, before the POST that starts it (tasks.go). A task that is not a finished
+// real import has nothing to confirm: its page says what it is.
+func (c *Console) confirmRevert(w http.ResponseWriter, r *http.Request, q *request) {
+	t, err := c.svc.Task(r.Context(), q.actor, q.org.ID, r.PathValue("task"))
+	if err != nil {
+		c.failed(w, r, err)
+		return
+	}
+	if t.Kind != provision.KindImport || isDryRun(t) || !t.State.Final() || t.State == roster.TaskFailed || !q.can.Licenses {
+		http.Redirect(w, r, orgPath(q.org.ID, "/tasks/"+t.ID), http.StatusSeeOther)
+		return
+	}
+	p := q.page(q.t.Text("import.revert_title"), "tasks")
+	p.Data = t
+	c.render(w, r, http.StatusOK, "import-revert", p)
 }
 
 // importResult is what a task's page adds for an import: its file and mode, and for a dry

@@ -365,7 +365,23 @@ func TestImportDryRunThenReal(t *testing.T) {
 		t.Errorf("real import of an imported dry run: %d", again.status)
 	}
 
-	pages := []string{e.orgPath("/import"), e.orgPath("/tasks/" + dry), e.orgPath("/tasks/" + real)}
+	// Revert this import: a confirmation page that counts what it deletes and restores.
+	resp = full.get(e.orgPath("/tasks/" + real + "/revert"))
+	for _, s := range []string{"Revert this import?", "Users the import created, to be deleted", `action="` + e.orgPath("/tasks/"+real+"/revert") + `"`,
+		"autofocus>Cancel and keep the import"} {
+		if !strings.Contains(resp.body, s) {
+			t.Errorf("revert confirmation lacks %q", s)
+		}
+	}
+	for _, p := range []string{"/tasks/" + dry + "/revert", "/tasks/" + real + "/revert"} {
+		if resp := ro.get(e.orgPath(p)); resp.status != http.StatusSeeOther {
+			t.Errorf("read-only %s: %d, want a redirect to the task", p, resp.status)
+		}
+	}
+	if resp := full.get(e.orgPath("/tasks/" + dry + "/revert")); resp.status != http.StatusSeeOther {
+		t.Errorf("revert confirmation of a dry run: %d", resp.status)
+	}
+	pages := []string{e.orgPath("/import"), e.orgPath("/tasks/" + dry), e.orgPath("/tasks/" + real), e.orgPath("/tasks/" + real + "/revert")}
 	for _, lang := range roster.Languages {
 		if resp := full.post("/console/language", url.Values{"language": {string(lang)}, "next": {"/console/"}}); resp.status != http.StatusSeeOther {
 			t.Fatalf("language %s: %d", lang, resp.status)
@@ -380,6 +396,16 @@ func TestImportDryRunThenReal(t *testing.T) {
 				t.Errorf("%s %s: a row's problem in English", lang, p)
 			}
 		}
+	}
+	if resp := full.post("/console/language", url.Values{"language": {"en"}, "next": {"/console/"}}); resp.status != http.StatusSeeOther {
+		t.Fatal(resp.status)
+	}
+	revert := startedTask(t, full.post(e.orgPath("/tasks/"+real+"/revert"), nil))
+	if task := e.waitTask(revert); task.State != roster.TaskCompleted {
+		t.Errorf("revert %s: %s", task.State, task.Error)
+	}
+	if u, _ := e.store.FindUserByEmail(context.Background(), "ada@acme.example"); u != nil {
+		t.Error("the revert left the user the import created")
 	}
 }
 
