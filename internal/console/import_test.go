@@ -430,3 +430,53 @@ func TestImportWhileOneRuns(t *testing.T) {
 		t.Error("the form shows while an import runs")
 	}
 }
+
+// TestImportForRealByRole posts "Import for real" as each kind of reader, and from another site.
+func TestImportForRealByRole(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, roster.PlatformNew)
+	e.startWorker()
+	ctx := context.Background()
+	dryRun := func() string {
+		t.Helper()
+		task, err := e.svc.StartImport(ctx, provision.System(roster.ViaCLI), e.org.ID, provision.ImportRequest{Mode: provision.ImportAdd,
+			DryRun: true, File: strings.NewReader("User ID/Email (Required),Contact Center Standard Agent\nkept@acme.example,TRUE\n")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.waitTask(task.ID)
+		return task.ID
+	}
+	if _, err := e.svc.CreateUser(ctx, provision.System(roster.ViaCLI), e.org.ID, provision.NewUser{Email: "kept@acme.example"}); err != nil {
+		t.Fatal(err)
+	}
+	full := e.signedIn(roster.AdminFull, "en")
+	dry := dryRun()
+	run := e.orgPath("/tasks/" + dry + "/run")
+
+	if resp := e.browser("en").post(run, nil); resp.status != http.StatusSeeOther || !strings.HasPrefix(resp.header.Get("Location"), "/console/sign-in") {
+		t.Errorf("signed out: %d %s", resp.status, resp.header.Get("Location"))
+	}
+	if resp := e.signedIn(roster.AdminReadOnly, "en").post(run, nil); resp.status != http.StatusForbidden {
+		t.Errorf("read_only: %d", resp.status)
+	}
+	req, _ := http.NewRequest(http.MethodPost, e.srv.URL+run, strings.NewReader(""))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", "http://evil.example")
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	if resp := full.do(req); resp.status != http.StatusForbidden {
+		t.Errorf("cross-site: %d", resp.status)
+	}
+	if n := e.taskCount(); n != 1 {
+		t.Fatalf("refused posts started tasks: %d tasks", n)
+	}
+	// A contact center service administrator may import for real what changes licenses only.
+	real := startedTask(t, e.signedIn(roster.AdminCCService, "en").post(run, nil))
+	if task := e.waitTask(real); task.Counts.Updated != 1 {
+		t.Errorf("cc_service real import: %+v", task.Counts)
+	}
+	real = startedTask(t, full.post(e.orgPath("/tasks/"+dryRun()+"/run"), nil))
+	if task := e.waitTask(real); task.Counts.Unchanged != 1 {
+		t.Errorf("full real import: %+v", task.Counts)
+	}
+}
