@@ -72,7 +72,8 @@ func (c *Console) startImport(w http.ResponseWriter, r *http.Request, q *request
 		fileProblem(http.StatusUnsupportedMediaType, q.t.Text("import.error.upload_broken"))
 		return
 	}
-	maxBytes := c.svc.ImportLimits().WithDefaults().MaxBytes
+	lim := c.svc.ImportLimits().WithDefaults()
+	maxBytes := lim.MaxBytes
 	r.Body = http.MaxBytesReader(w, r.Body, maxBytes+uploadMemory)
 	if err := r.ParseMultipartForm(uploadMemory); err != nil {
 		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
@@ -105,7 +106,11 @@ func (c *Console) startImport(w http.ResponseWriter, r *http.Request, q *request
 	if err != nil {
 		switch roster.ErrorCode(err) {
 		case roster.CodeFileTooLarge:
-			fileProblem(http.StatusRequestEntityTooLarge, q.t.Text("import.error.too_large", "MiB", int(maxBytes>>20)))
+			msg := q.t.Text("import.error.too_large", "MiB", int(maxBytes>>20))
+			if errors.Is(err, csvfile.ErrTooManyRows) {
+				msg = q.t.Text("import.error.too_many_rows", "Rows", lim.MaxRows)
+			}
+			fileProblem(http.StatusRequestEntityTooLarge, msg)
 		case roster.CodeImportInProgress:
 			c.renderImport(w, r, q, http.StatusConflict, mode, dryRun, problems{{Message: q.t.Error(err)}})
 		case roster.CodeInvalid:

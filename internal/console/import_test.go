@@ -250,7 +250,7 @@ func TestImportUploadAuthorizedBeforeRead(t *testing.T) {
 
 func TestImportBadUploads(t *testing.T) {
 	t.Parallel()
-	e := newEnvWith(t, roster.PlatformNew, provision.WithImportLimits(csvfile.Limits{MaxBytes: 4 << 20}))
+	e := newEnvWith(t, roster.PlatformNew, provision.WithImportLimits(csvfile.Limits{MaxBytes: 4 << 20, MaxRows: 3000}))
 	b := e.signedIn(roster.AdminFull, "en")
 	pl := e.signedIn(roster.AdminCCService, "pl")
 	if resp := pl.post("/console/language", url.Values{"language": {"pl"}, "next": {"/console/"}}); resp.status != http.StatusSeeOther {
@@ -273,6 +273,8 @@ func TestImportBadUploads(t *testing.T) {
 		{"empty", b, "", []byte{}, http.StatusUnprocessableEntity, "The file is empty", true},
 		{"no email column", b, "", []byte("Name\nAda\n"), http.StatusUnprocessableEntity, "The file has no email column", true},
 		{"over the limit", b, "", big, http.StatusRequestEntityTooLarge, "larger than 4 MiB", true},
+		{"too many rows", b, "", []byte("Email\n" + strings.Repeat("someone@acme.example\n", 3001)), http.StatusRequestEntityTooLarge,
+			"more than 3,000 rows", true},
 		{"not multipart", b, "application/x-www-form-urlencoded", []byte("mode=add"), http.StatusUnsupportedMediaType, "did not arrive whole", true},
 		{"png in Polish", pl, "", png, http.StatusUnprocessableEntity, "To nie jest plik CSV", true},
 		{"real run kept", b, "", []byte("Name\nAda\n"), http.StatusUnprocessableEntity, "The file has no email column", false},
