@@ -248,6 +248,12 @@ type Tx interface {
 	CreateTaskFilePart(ctx context.Context, taskID string, part int, data []byte) error
 	// DeleteTaskFile deletes the input file of a task.
 	DeleteTaskFile(ctx context.Context, taskID string) error
+	// MoveTaskFile gives the input file of task from to task to, and returns how many parts it
+	// moved: 0 when from has no file (any more).
+	MoveTaskFile(ctx context.Context, from, to string) (int, error)
+	// DeleteFinishedTaskFiles deletes the input files that finished tasks of kind in the
+	// organization kept (see worker.Run.KeepFile).
+	DeleteFinishedTaskFiles(ctx context.Context, orgID, kind string) error
 	// CreateEmails adds messages to the outbox.
 	CreateEmails(ctx context.Context, emails []*Email) error
 	// CreateInvitations stores invitations.

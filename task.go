@@ -100,7 +100,12 @@ type TaskRow struct {
 	Outcome string // for example "created", "updated", "unchanged", "error"
 	UserID  string // the user the row created or changed, "" when none
 	Code    Code   // the error or warning code, "" when none
-	Message string // safe to show to clients
+	Message string // safe to show to clients, in English
+	// Column is the header text, as in the file, of the cell the problem is in; "" for the row.
+	Column string
+	// Params are the values the code's message speaks of (a field, a line), by name, so that
+	// each language can say what Message says in its own words.
+	Params map[string]string
 }
 
 // TaskFilePartSize is the size of the parts a task's input file is stored in: small enough to

@@ -82,6 +82,6 @@ func (c *Console) Register(mux *http.ServeMux) {
 	c.registerTasks(org)
 	c.registerWizard(org)
 	c.registerUser(org)
-	_ = upload
+	c.registerImport(org, upload)
 	page("GET /console/", c.notFoundPage)
 }

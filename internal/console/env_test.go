@@ -32,9 +32,16 @@ const password = "correct horse battery"
 // newEnv starts a server and creates an organization on platform ("new" or "1.0").
 func newEnv(t *testing.T, platform roster.Platform) *env {
 	t.Helper()
+	return newEnvWith(t, platform)
+}
+
+// newEnvWith is newEnv with more options of the service (import limits, say).
+func newEnvWith(t *testing.T, platform roster.Platform, opts ...provision.Option) *env {
+	t.Helper()
 	store := sqldbtest.Open(t, "sqlite")
 	// Cheap password hashes: tests sign in often.
-	svc := provision.New(store, provision.WithPasswordIterations(1000), provision.WithBaseURL("http://roster.test"))
+	opts = append([]provision.Option{provision.WithPasswordIterations(1000), provision.WithBaseURL("http://roster.test")}, opts...)
+	svc := provision.New(store, opts...)
 	srv := httptest.NewServer(server.New(server.Config{Service: svc, Store: store, Logger: slog.New(slog.DiscardHandler)}))
 	t.Cleanup(srv.Close)
 	name := "Acme"

@@ -47,7 +47,9 @@ type taskPage struct {
 	Revertible bool
 	// IsImport: a real import, after which the seeds' next step is to synchronize users.
 	IsImport bool
-	Problems []*roster.TaskRow // the first rows with an error or a warning
+	// Import is the file, mode and summary of an import; nil for other kinds.
+	Import   *importResult
+	Problems []problemRow // the first rows with an error or a warning
 }
 
 func (c *Console) task(w http.ResponseWriter, r *http.Request, q *request) {
@@ -61,13 +63,20 @@ func (c *Console) task(w http.ResponseWriter, r *http.Request, q *request) {
 	data.Revertible = t.State.Final() && !dry && t.State != roster.TaskFailed &&
 		(t.Kind == provision.KindImport || t.Kind == provision.KindApplyTemplate)
 	data.IsImport = t.Kind == provision.KindImport && !dry && t.State.Final()
+	data.Import = importResultOf(t)
 	if t.State.Final() && t.Counts.Errors+t.Counts.Warnings > 0 {
-		if data.Problems, err = c.svc.TaskProblems(r.Context(), q.actor, q.org.ID, t.ID, 100); err != nil {
+		rows, err := c.svc.TaskProblems(r.Context(), q.actor, q.org.ID, t.ID, 100)
+		if err != nil {
 			c.failed(w, r, err)
 			return
 		}
+		data.Problems = problemRowsOf(q.t, rows)
 	}
-	p := q.page(q.t.Text("task.kind."+t.Kind), "tasks")
+	title := q.t.Text("task.kind." + t.Kind)
+	if data.Import != nil && data.Import.Input.DryRun {
+		title = q.t.Text("import.dry_run_title")
+	}
+	p := q.page(title, "tasks")
 	p.Data = data
 	c.render(w, r, http.StatusOK, "task", p)
 }

@@ -74,6 +74,7 @@ func ChoiceProblem(column, cell string) Problem {
 		Code:     CodeInvalidBoolean,
 		Column:   column,
 		Message:  fmt.Sprintf("%q in column %q is not a yes/no value: write %s.", shorten(cell), column, acceptedChoices),
+		Params:   map[string]string{"Value": shorten(cell)},
 	}
 }
 

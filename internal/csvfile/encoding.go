@@ -10,8 +10,6 @@ import (
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/unicode"
 	"golang.org/x/text/transform"
-
-	"roster"
 )
 
 // sampleSize is how much of a file is looked at before deciding how to read it: enough for the
@@ -38,20 +36,21 @@ const (
 var signatures = []struct {
 	magic   string
 	message string
+	kind    string // File*
 }{
-	{"PK\x03\x04", "This looks like an Excel workbook (.xlsx) or another ZIP archive, not a CSV file. Open it in your spreadsheet program and save it as \"CSV UTF-8\" first."},
-	{"PK\x05\x06", "This is an empty ZIP archive, not a CSV file."},
-	{"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", "This looks like an Excel 97-2003 workbook (.xls), not a CSV file. Open it in your spreadsheet program and save it as \"CSV UTF-8\" first."},
-	{"%PDF-", "This is a PDF document, not a CSV file."},
-	{"\x89PNG\r\n\x1a\n", "This is a PNG image, not a CSV file."},
-	{"\xFF\xD8\xFF", "This is a JPEG image, not a CSV file."},
-	{"GIF87a", "This is a GIF image, not a CSV file."},
-	{"GIF89a", "This is a GIF image, not a CSV file."},
-	{"\x1F\x8B", "This is a gzip-compressed file, not a CSV file. Unpack it first."},
-	{"{\\rtf", "This is a rich-text (RTF) document, not a CSV file."},
+	{"PK\x03\x04", "This looks like an Excel workbook (.xlsx) or another ZIP archive, not a CSV file. Open it in your spreadsheet program and save it as \"CSV UTF-8\" first.", FileWorkbook},
+	{"PK\x05\x06", "This is an empty ZIP archive, not a CSV file.", FileNotCSV},
+	{"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", "This looks like an Excel 97-2003 workbook (.xls), not a CSV file. Open it in your spreadsheet program and save it as \"CSV UTF-8\" first.", FileWorkbook},
+	{"%PDF-", "This is a PDF document, not a CSV file.", FileNotCSV},
+	{"\x89PNG\r\n\x1a\n", "This is a PNG image, not a CSV file.", FileNotCSV},
+	{"\xFF\xD8\xFF", "This is a JPEG image, not a CSV file.", FileNotCSV},
+	{"GIF87a", "This is a GIF image, not a CSV file.", FileNotCSV},
+	{"GIF89a", "This is a GIF image, not a CSV file.", FileNotCSV},
+	{"\x1F\x8B", "This is a gzip-compressed file, not a CSV file. Unpack it first.", FileNotCSV},
+	{"{\\rtf", "This is a rich-text (RTF) document, not a CSV file.", FileNotCSV},
 	// UTF-32 starts like UTF-16 with a BOM, so it must be recognized before it.
-	{"\xFF\xFE\x00\x00", "This file is saved as UTF-32, which Roster does not read. Save it as \"CSV UTF-8\"."},
-	{"\x00\x00\xFE\xFF", "This file is saved as UTF-32, which Roster does not read. Save it as \"CSV UTF-8\"."},
+	{"\xFF\xFE\x00\x00", "This file is saved as UTF-32, which Roster does not read. Save it as \"CSV UTF-8\".", FileEncoding},
+	{"\x00\x00\xFE\xFF", "This file is saved as UTF-32, which Roster does not read. Save it as \"CSV UTF-8\".", FileEncoding},
 }
 
 // encoding is what sniffing decided about a file.
@@ -63,9 +62,9 @@ type encoding struct {
 	nonASCII bool                  // the sample holds valid multi-byte UTF-8: never reinterpret the file
 }
 
-// notCSV is the up-front refusal of a file that is not text.
-func notCSV(msg string) error {
-	return &roster.Error{Code: roster.CodeInvalid, Message: msg}
+// notCSV is the up-front refusal of a file that is not text, of one of the kinds File*.
+func notCSV(kind, msg string) error {
+	return fileRefusal(kind, msg, nil)
 }
 
 // sniff decides the encoding of a file from its first bytes. atEOF says the sample is the whole
@@ -73,7 +72,7 @@ func notCSV(msg string) error {
 func sniff(sample []byte, atEOF bool) (encoding, error) {
 	for _, s := range signatures {
 		if bytes.HasPrefix(sample, []byte(s.magic)) {
-			return encoding{}, notCSV(s.message)
+			return encoding{}, notCSV(s.kind, s.message)
 		}
 	}
 	switch {
@@ -84,13 +83,13 @@ func sniff(sample []byte, atEOF bool) (encoding, error) {
 		return encoding{name: encUTF8BOM, bomLen: 3, nonASCII: true}, nil
 	case bytes.HasPrefix(sample, []byte("\xFF\xFE")):
 		if hasNUL16(sample[2:]) {
-			return encoding{}, notCSV("This file is not a CSV file: it contains binary data.")
+			return encoding{}, notCSV(FileNotCSV, "This file is not a CSV file: it contains binary data.")
 		}
 		dec := unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM).NewDecoder()
 		return encoding{name: encUTF16LE, utf16: dec, nonASCII: true}, nil
 	case bytes.HasPrefix(sample, []byte("\xFE\xFF")):
 		if hasNUL16(sample[2:]) {
-			return encoding{}, notCSV("This file is not a CSV file: it contains binary data.")
+			return encoding{}, notCSV(FileNotCSV, "This file is not a CSV file: it contains binary data.")
 		}
 		dec := unicode.UTF16(unicode.BigEndian, unicode.ExpectBOM).NewDecoder()
 		return encoding{name: encUTF16BE, utf16: dec, nonASCII: true}, nil
@@ -112,9 +111,9 @@ func sniff(sample []byte, atEOF bool) (encoding, error) {
 // from binary data because that one has a remedy the administrator can apply.
 func binaryError(sample []byte) error {
 	if looksUTF16(sample) {
-		return notCSV("This file looks like UTF-16 text without a byte order mark, which Roster cannot read reliably. Save it as \"CSV UTF-8\".")
+		return notCSV(FileEncoding, "This file looks like UTF-16 text without a byte order mark, which Roster cannot read reliably. Save it as \"CSV UTF-8\".")
 	}
-	return notCSV("This file is not a CSV file: it contains binary data. Save the sheet as \"CSV UTF-8\" and upload that file.")
+	return notCSV(FileNotCSV, "This file is not a CSV file: it contains binary data. Save the sheet as \"CSV UTF-8\" and upload that file.")
 }
 
 // looksUTF16 reports whether NUL bytes fall on every other byte, as ASCII text in UTF-16 does.
@@ -221,6 +220,7 @@ func legacyNotice(cm *charmap.Charmap) Problem {
 		Code:     CodeLegacyEncoding,
 		Message: fmt.Sprintf("The file is not saved as UTF-8, so Roster read it as %s. "+
 			"If names look wrong, save the file as \"CSV UTF-8\" and import it again.", what),
+		Params: map[string]string{"Encoding": legacyName(cm)},
 	}
 }
 

@@ -45,12 +45,34 @@ const (
 	CodeLegacyEncoding roster.Code = "csv_legacy_encoding"
 )
 
+// Kinds of the refusal of a whole file, the parameter ParamFile of its error: a client that
+// speaks another language than the message says the same from the kind.
+const (
+	ParamFile           = "File"
+	FileNotCSV          = "not_csv"          // another kind of file: an image, a PDF, an archive
+	FileWorkbook        = "workbook"         // a spreadsheet workbook, not saved as CSV
+	FileEncoding        = "encoding"         // text in an encoding Roster does not read
+	FileEmpty           = "empty"            // nothing in it
+	FileNoRows          = "no_rows"          // a header and no row
+	FileNoEmailColumn   = "no_email_column"  // no column holds the email
+	FileDuplicateColumn = "duplicate_column" // two columns hold the same field (parameter Columns)
+	FileRowTooLong      = "row_too_long"     // a row past the limit: a quote never closed
+)
+
+// fileRefusal is the error that refuses a whole file, of kind (File*), wrapping err.
+func fileRefusal(kind, msg string, err error) *roster.Error {
+	return &roster.Error{Code: roster.CodeInvalid, Message: msg, Err: err, Params: map[string]any{ParamFile: kind}}
+}
+
 // Problem is something wrong with one row, or, as a notice, with the whole file.
 type Problem struct {
 	Severity Severity
 	Code     roster.Code
 	Column   string // the header text of the cell concerned, as in the file; empty for the row or file
 	Message  string // for people, in English; the code is the stable part
+	// Params are the values the message speaks of, by name, for other languages to say the
+	// same (a cell's value, the ignored columns, the encoding read).
+	Params map[string]string
 }
 
 // Errors wrapped by the *roster.Error that reports a limit, so that a transport can answer

@@ -171,11 +171,7 @@ func Open(r io.Reader, lim Limits) (*Table, error) {
 	// Read the first row now, so that a file without rows is refused up front.
 	rec, err := t.next()
 	if errors.Is(err, io.EOF) {
-		return nil, &roster.Error{
-			Code:    roster.CodeInvalid,
-			Message: "The file has a header line but no rows.",
-			Err:     ErrNoRows,
-		}
+		return nil, fileRefusal(FileNoRows, "The file has a header line but no rows.", ErrNoRows)
 	}
 	if err != nil {
 		return nil, err
@@ -400,11 +396,8 @@ func (t *Table) translate(err error) error {
 		if t.lastLine > 0 {
 			where = fmt.Sprintf("A row after line %d", t.lastLine)
 		}
-		return &roster.Error{
-			Code: roster.CodeInvalid,
-			Message: fmt.Sprintf("%s is longer than %s; a quote is probably never closed. "+
-				"Check the quotes in the rows that follow.", where, formatBytes(int64(t.lim.MaxRecordBytes))),
-		}
+		return fileRefusal(FileRowTooLong, fmt.Sprintf("%s is longer than %s; a quote is probably never closed. "+
+			"Check the quotes in the rows that follow.", where, formatBytes(int64(t.lim.MaxRecordBytes))), nil)
 	}
 	return readError(err)
 }
@@ -479,7 +472,7 @@ func readError(err error) error {
 }
 
 func errEmpty() error {
-	return &roster.Error{Code: roster.CodeInvalid, Message: "The file is empty."}
+	return fileRefusal(FileEmpty, "The file is empty.", nil)
 }
 
 // markupError refuses XML and HTML, which are text and would otherwise fail later with a
@@ -490,9 +483,9 @@ func markupError(head []byte) error {
 	lower := strings.ToLower(string(s))
 	switch {
 	case strings.HasPrefix(lower, "<?xml"):
-		return notCSV("This looks like an XML file (for example an Excel XML spreadsheet), not a CSV file. Save the sheet as \"CSV UTF-8\".")
+		return notCSV(FileWorkbook, "This looks like an XML file (for example an Excel XML spreadsheet), not a CSV file. Save the sheet as \"CSV UTF-8\".")
 	case strings.HasPrefix(lower, "<!doctype html"), strings.HasPrefix(lower, "<html"):
-		return notCSV("This looks like a web page (HTML), not a CSV file. Save the sheet as \"CSV UTF-8\".")
+		return notCSV(FileNotCSV, "This looks like a web page (HTML), not a CSV file. Save the sheet as \"CSV UTF-8\".")
 	}
 	return nil
 }

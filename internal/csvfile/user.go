@@ -3,8 +3,6 @@ package csvfile
 import (
 	"fmt"
 	"strings"
-
-	"roster"
 )
 
 // Field is a column of the users file that an import reads.
@@ -172,21 +170,17 @@ func NewUserReader(t *Table) (*UserReader, error) {
 			u.ignored = append(u.ignored, name)
 		case f == fieldReadOnly:
 		case u.col[f] >= 0:
-			return nil, &roster.Error{
-				Code: roster.CodeInvalid,
-				Message: fmt.Sprintf("The columns %q and %q both hold %s; keep only one of them.",
-					u.name[f], h, fieldNoun(f)),
-			}
+			err := fileRefusal(FileDuplicateColumn, fmt.Sprintf("The columns %q and %q both hold %s; keep only one of them.",
+				u.name[f], h, fieldNoun(f)), nil)
+			err.Params["Columns"] = fmt.Sprintf("%q, %q", u.name[f], h)
+			return nil, err
 		default:
 			u.col[f], u.name[f] = i, h
 		}
 	}
 	if u.col[FieldEmail] < 0 {
-		return nil, &roster.Error{
-			Code: roster.CodeInvalid,
-			Message: fmt.Sprintf("The file has no email column. Name it %q (%q, %q and %q are accepted too). "+
-				"The header read was: %s.", headerEmail, "User ID/Email", "Email", "E-mail", headerList(t.header)),
-		}
+		return nil, fileRefusal(FileNoEmailColumn, fmt.Sprintf("The file has no email column. Name it %q (%q, %q and %q are accepted too). "+
+			"The header read was: %s.", headerEmail, "User ID/Email", "Email", "E-mail", headerList(t.header)), nil)
 	}
 	if len(u.ignored) > 0 {
 		u.notices = append(u.notices, Problem{
@@ -194,6 +188,7 @@ func NewUserReader(t *Table) (*UserReader, error) {
 			Code:     CodeUnknownColumns,
 			Message: fmt.Sprintf("Roster does not know these columns and ignored them: %s.",
 				strings.Join(u.ignored, ", ")),
+			Params: map[string]string{"Columns": strings.Join(u.ignored, ", ")},
 		})
 	}
 	return u, nil

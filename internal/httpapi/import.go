@@ -133,6 +133,19 @@ func (api *API) revertTask(w http.ResponseWriter, r *http.Request, a roster.Acto
 	return acceptedTask(w, t)
 }
 
+// runTask queues the real import of a completed dry run's file, in the dry run's mode, and
+// answers 202 with the import task.
+func (api *API) runTask(w http.ResponseWriter, r *http.Request, a roster.Actor) error {
+	if _, err := query(r); err != nil {
+		return err
+	}
+	t, err := api.svc.StartImportFromDryRun(r.Context(), a, r.PathValue("org"), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return acceptedTask(w, t)
+}
+
 // acceptedTask answers 202 with a task just queued, and where to follow it.
 func acceptedTask(w http.ResponseWriter, t *roster.Task) error {
 	w.Header().Set("Location", "/api/v1/orgs/"+t.OrgID+"/tasks/"+t.ID)

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"roster"
 	"roster/internal/server"
@@ -154,5 +155,51 @@ func TestUploadAuthorizedFirst(t *testing.T) {
 				t.Errorf("the server read %d bytes of an upload it refused", body.read)
 			}
 		})
+	}
+}
+
+// TestImportDryRunForReal runs a dry run, then the real import of its file, through a worker.
+func TestImportDryRunForReal(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.runWorker()
+	org := "/api/v1/orgs/" + f.b.ID
+	wait := func(task resp) map[string]any {
+		t.Helper()
+		if task.status != 202 {
+			t.Fatalf("start: %d %s", task.status, task.raw)
+		}
+		for range 500 {
+			r := f.do(req{method: "GET", path: task.header.Get("Location"), token: f.tokens["B.full"]})
+			if s, _ := get(r.body, "state").(string); roster.TaskState(s).Final() {
+				return r.body
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		t.Fatalf("the task does not finish")
+		return nil
+	}
+	body, header := form(map[string]string{"file": "User ID/Email (Required),First Name\r\nnew@b.example,Nova\r\n",
+		"mode": "add_remove", "dryRun": "true"})
+	dry := wait(f.do(req{method: "POST", path: org + "/imports", token: f.tokens["B.full"], body: body, header: header}))
+	dryID := get(dry, "id").(string)
+
+	if r := f.do(req{method: "POST", path: "/api/v1/orgs/" + f.a.ID + "/tasks/" + dryID + "/run", token: f.tokens["A.ro"]}); r.status != 403 {
+		t.Errorf("read_only: %d %s", r.status, r.raw)
+	}
+	real := wait(f.do(req{method: "POST", path: org + "/tasks/" + dryID + "/run", token: f.tokens["B.full"]}))
+	if real["state"] != "completed" || get(real, "input.dryRun") != false || get(real, "input.mode") != "add_remove" ||
+		get(real, "counts.created") != float64(1) {
+		t.Errorf("real import: %v", real)
+	}
+	if r := f.do(req{method: "POST", path: org + "/tasks/" + dryID + "/run", token: f.tokens["B.full"]}); r.status != 409 ||
+		get(r.body, "code") != string(roster.CodeConflict) {
+		t.Errorf("second run: %d %s", r.status, r.raw)
+	}
+	if r := f.do(req{method: "POST", path: org + "/tasks/" + get(real, "id").(string) + "/run", token: f.tokens["B.full"]}); r.status != 400 {
+		t.Errorf("run of a real import: %d %s", r.status, r.raw)
+	}
+	if r := f.do(req{method: "POST", path: "/api/v1/orgs/" + f.a.ID + "/tasks/" + dryID + "/run", token: f.tokens["A.full"]}); r.status != 404 {
+		t.Errorf("another organization's dry run: %d %s", r.status, r.raw)
 	}
 }

@@ -119,6 +119,7 @@ func (api *API) routes() []route {
 		{method: "GET", path: "/api/v1/orgs/{org}/tasks/{id}/report.csv", handler: api.taskReport},
 		{method: "POST", path: "/api/v1/orgs/{org}/tasks/{id}/cancel", handler: api.cancelTask},
 		{method: "POST", path: "/api/v1/orgs/{org}/tasks/{id}/revert", handler: api.revertTask},
+		{method: "POST", path: "/api/v1/orgs/{org}/tasks/{id}/run", handler: api.runTask},
 
 		{method: "GET", path: "/api/v1/orgs/{org}/audit", handler: api.listAudit},
 	}...)

@@ -155,6 +155,9 @@ func (s *Service) StartImport(ctx context.Context, a roster.Actor, orgID string,
 	task := &roster.Task{ID: roster.NewID(), OrgID: orgID, Kind: KindImport, Params: params,
 		Progress: roster.TaskProgress{Total: rows}, CreatedBy: a.Label(), CreatedAt: s.clock()}
 	err = s.startImportTask(ctx, task, func(tx roster.Tx) error {
+		if err := tx.DeleteFinishedTaskFiles(ctx, orgID, KindImport); err != nil {
+			return err
+		}
 		if _, err := spool.Seek(0, io.SeekStart); err != nil {
 			return fmt.Errorf("rewind import file: %w", err)
 		}
@@ -185,11 +188,14 @@ func (s *Service) authorizeUpload(ctx context.Context, a roster.Actor, orgID str
 	return err
 }
 
+// importKinds are the kinds of task of which one at a time runs in an organization.
+var importKinds = []string{KindImport, KindImportRevert, KindApplyTemplate}
+
 // startImportTask creates task, an import or a revert, unless one of them is already active in
 // the organization. prepare, when not nil, runs in the same transaction before the task is
 // created.
 func (s *Service) startImportTask(ctx context.Context, task *roster.Task, prepare func(tx roster.Tx) error) error {
-	return s.createTaskAlone(ctx, task, []string{KindImport, KindImportRevert, KindApplyTemplate}, func(active *roster.Task) error {
+	return s.createTaskAlone(ctx, task, importKinds, func(active *roster.Task) error {
 		return roster.Errorf(roster.CodeImportInProgress,
 			"Another import or revert (task %s) is running in this organization; start this one when it has finished.", active.ID)
 	}, prepare)

@@ -88,7 +88,7 @@ func (ig *importGroups) plan(org *roster.Org, u *roster.User, cell []string, mod
 	}
 	if len(unknown) > 0 {
 		return nil, roster.Errorf(codeUnknownGroup, "No group named %s exists in this organization; create it first, or correct the name.",
-			strings.Join(unknown, ", "))
+			strings.Join(unknown, ", ")).With("Groups", strings.Join(unknown, ", "))
 	}
 	p := &groupsPlan{before: map[string]any{}, after: map[string]any{}}
 	have := map[string]bool{}

@@ -26,6 +26,10 @@ func (s *Service) RunImport(ctx context.Context, r *worker.Run) error {
 	if err := json.Unmarshal(task.Params, &p); err != nil {
 		return fmt.Errorf("import task %s: parameters: %w", task.ID, err)
 	}
+	if p.DryRun {
+		// The real import may start from the same file (StartImportFromDryRun).
+		r.KeepFile()
+	}
 	file, done, err := s.spoolTaskFile(ctx, task.ID)
 	if err != nil {
 		return err
@@ -90,7 +94,7 @@ func fileNotices(ur interface {
 		msgs[i] = p.Message
 	}
 	return &roster.TaskRow{Row: ur.HeaderLine(), Outcome: string(csvfile.OutcomeWarning), Code: ps[0].Code,
-		Message: strings.Join(msgs, " ")}
+		Message: strings.Join(msgs, " "), Params: ps[0].Params}
 }
 
 // importRun is the state of one run of an import task.
@@ -250,21 +254,25 @@ func (imp *importRun) screen(row *csvfile.UserRow) *importRow {
 		if p.Severity == csvfile.SeverityWarning {
 			d.warnings = append(d.warnings, p)
 		} else if d.report == nil {
-			d.report = errorRow(p.Code, p.Message)
+			d.report = problemRow(p)
 		}
 	}
 	if d.report != nil {
 		return d
 	}
+	emailColumn := imp.column(csvfile.FieldEmail)
 	if d.email == "" {
 		d.report = errorRow(roster.CodeInvalid, "The email address is empty; it is the one required cell of a row.")
+		d.report.Column, d.report.Params = emailColumn, map[string]string{"Field": "email"}
 	} else if lost := imp.lostEmail(row); lost != nil {
 		d.report = lost
 	} else if fe := validateEmail("email", d.email); fe != nil {
 		d.report = errorRow(fe.Code, fe.Message)
+		d.report.Column, d.report.Params = emailColumn, map[string]string{"Field": "email"}
 	} else if first, dup := imp.seen.duplicate(row.Line, d.email); dup {
 		d.report = errorRow(csvfile.CodeDuplicateEmail, "This email address is also on line "+strconv.Itoa(first)+
 			" of the file; a file names each person once, so this row is skipped.")
+		d.report.Column, d.report.Params = emailColumn, map[string]string{"Line": strconv.Itoa(first)}
 	}
 	return d
 }
@@ -286,7 +294,7 @@ func (imp *importRun) decide(ctx context.Context, tx roster.Tx, org *roster.Org,
 	if stored == nil {
 		lic, _, _ := importLicense(imp.mode, "", roster.RoleAgent, row.Standard, row.Premium)
 		if owner == nil && imp.canCreate != nil {
-			err = rowForbidden(imp.canCreate, "this row would add a user")
+			err = rowForbidden(imp.canCreate, "this row would add a user").With("Hint", "adds_user")
 		} else {
 			u := newUser(org, NewUser{Email: d.email, FirstName: row.FirstName, LastName: row.LastName,
 				DisplayName: row.DisplayName, PhoneNumber: row.PhoneNumber, Title: row.Title, Department: row.Department,
@@ -315,24 +323,26 @@ func (imp *importRun) decide(ctx context.Context, tx roster.Tx, org *roster.Org,
 		next.License, next.CCRole, dropped = importLicense(imp.mode, owner.License, owner.CCRole, row.Standard, row.Premium)
 		if dropped {
 			d.warnings = append(d.warnings, csvfile.Problem{Severity: csvfile.SeverityWarning, Code: roster.CodeRoleRequiresPremium,
+				Column: imp.column(csvfile.FieldPremium), Params: map[string]string{"Hint": "supervisor_dropped"},
 				Message: "The premium license was removed, so the supervisor role was removed too."})
 		}
 		if imp.canCreate != nil && profileChanged(owner, &next) {
-			err = rowForbidden(imp.canCreate, "this row changes more than licenses")
+			err = rowForbidden(imp.canCreate, "this row changes more than licenses").With("Hint", "changes_profile")
 		} else if gp, err = groups.plan(org, &next, row.Groups, imp.mode, imp.s.clock()); err == nil {
 			w, err = imp.s.checkUser(ctx, tx, imp.actor, org, owner, &next, nil)
 			outcome, user = csvfile.OutcomeUpdated, &next
 		}
 	}
 	if err != nil {
-		r, err := failedOrError(d.email, err)
-		if err != nil {
-			return nil, err
+		r, failure := failedOrError(d.email, err)
+		if failure != nil {
+			return nil, failure
 		}
 		if r.Code == roster.CodeNoSeatsAvailable {
 			countShortfall(summary, row)
 		}
 		d.report = errorRow(r.Code, r.Message)
+		d.report.Column, d.report.Params = imp.whereAndWhy(row, err)
 		return nil, nil
 	}
 	if w == nil && !gp.changes() {
@@ -351,6 +361,7 @@ func (imp *importRun) decide(ctx context.Context, tx roster.Tx, org *roster.Org,
 		}
 		d.report.Message = outcomeLabel(outcome) + ", with a warning: " + strings.Join(msgs, " ")
 		d.report.Outcome, d.report.Code = string(csvfile.OutcomeWarning), d.warnings[0].Code
+		d.report.Column, d.report.Params = d.warnings[0].Column, d.warnings[0].Params
 	}
 	return w, nil
 }
@@ -402,7 +413,53 @@ func profileChanged(a, b *roster.User) bool {
 		a.PreferredLanguage != b.PreferredLanguage
 }
 
-func rowForbidden(err error, what string) error {
+// fieldColumns are the columns of the user fields a rule may refuse.
+var fieldColumns = map[string]csvfile.Field{
+	"email": csvfile.FieldEmail, "firstName": csvfile.FieldFirstName, "lastName": csvfile.FieldLastName,
+	"displayName": csvfile.FieldDisplayName, "phoneNumber": csvfile.FieldPhoneNumber, "title": csvfile.FieldTitle,
+	"department": csvfile.FieldDepartment, "preferredLanguage": csvfile.FieldPreferredLanguage,
+}
+
+// whereAndWhy returns the column and the message parameters of a row refused with err: the
+// first field it names, and what the error's message speaks of. A phone number that lost its
+// "+" says so, since a spreadsheet did it and the remedy differs.
+func (imp *importRun) whereAndWhy(row *csvfile.UserRow, err error) (string, map[string]string) {
+	params := map[string]string{}
+	for k, v := range roster.ErrorParams(err) {
+		params[k] = fmt.Sprint(v)
+	}
+	column := ""
+	switch code := roster.ErrorCode(err); {
+	case code == codeUnknownGroup:
+		column = imp.column(csvfile.FieldGroups)
+	case code == roster.CodeNoSeatsAvailable && row.Premium == csvfile.True:
+		column = imp.column(csvfile.FieldPremium)
+	case code == roster.CodeNoSeatsAvailable:
+		column = imp.column(csvfile.FieldStandard)
+	}
+	if fields := roster.ErrorFields(err); len(fields) > 0 {
+		params["Field"] = fields[0].Field
+		if f, ok := fieldColumns[fields[0].Field]; ok {
+			column = imp.column(f)
+		}
+		if fields[0].Field == "phoneNumber" && phoneLostPlus(row.PhoneNumber) {
+			params["Hint"] = "phone_no_plus"
+		}
+	}
+	if len(params) == 0 {
+		params = nil
+	}
+	return column, params
+}
+
+// problemRow is the report of a row refused for a problem of the file's format.
+func problemRow(p csvfile.Problem) *roster.TaskRow {
+	r := errorRow(p.Code, p.Message)
+	r.Column, r.Params = p.Column, p.Params
+	return r
+}
+
+func rowForbidden(err error, what string) *roster.Error {
 	return roster.Errorf(roster.CodeForbidden, "%s: %s.", strings.TrimSuffix(roster.ErrorMessage(err), "."), what)
 }
 

@@ -33,10 +33,16 @@ func validatePhone(field, phone string) *roster.FieldError {
 		return nil
 	}
 	msg := "The phone number must be in E.164 form: a + followed by the country code and number, digits only, for example +46701234567."
-	if !ok && digits != "" && strings.Trim(digits, "0123456789") == "" {
+	if phoneLostPlus(phone) {
 		msg = "The phone number has no leading +: it must be in E.164 form, for example +46701234567. A spreadsheet may have removed the +."
 	}
 	return &roster.FieldError{Field: field, Code: roster.CodeInvalid, Message: msg}
+}
+
+// phoneLostPlus reports whether phone is digits only, as a spreadsheet leaves an E.164 number
+// after taking it for a number and dropping its "+".
+func phoneLostPlus(phone string) bool {
+	return phone != "" && strings.Trim(phone, "0123456789") == ""
 }
 
 // validateText checks a free-text field: valid UTF-8, no control characters, no character

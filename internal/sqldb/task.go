@@ -136,10 +136,10 @@ func (r *reader) FindTaskRows(ctx context.Context, taskID string, afterRow, limi
 		if err := blocks.Scan(&body); err != nil {
 			return nil, fmt.Errorf("find rows of task %s: %w", taskID, err)
 		}
-		if err := decodeReport(body, func(row int, f [5]string) bool {
-			if row > afterRow {
-				out = append(out, &roster.TaskRow{TaskID: taskID, Row: row, Email: f[0], Outcome: f[1],
-					Code: roster.Code(f[2]), Message: f[3], UserID: f[4]})
+		if err := decodeReport(body, func(row *roster.TaskRow) bool {
+			if row.Row > afterRow {
+				row.TaskID = taskID
+				out = append(out, row)
 			}
 			return len(out) < limit
 		}); err != nil {
@@ -343,6 +343,27 @@ func (r *reader) FindTaskFilePart(ctx context.Context, taskID string, part int) 
 func (t *tx) CreateTaskFilePart(ctx context.Context, taskID string, part int, data []byte) error {
 	_, err := t.run.exec(ctx, `INSERT INTO task_files (task_id, part, data) VALUES (?, ?, ?)`, taskID, part, data)
 	return t.d.translate(err, errs{op: "store file of task " + taskID, conflict: "This part of the task's file is already stored."})
+}
+
+// MoveTaskFile gives every part of the input file of task from to task to.
+func (t *tx) MoveTaskFile(ctx context.Context, from, to string) (int, error) {
+	res, err := t.run.exec(ctx, `UPDATE task_files SET task_id = ? WHERE task_id = ?`, to, from)
+	if err != nil {
+		return 0, t.d.translate(err, errs{op: "move file of task " + from, conflict: "The task already has a file."})
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("move file of task %s: %w", from, err)
+	}
+	return int(n), nil
+}
+
+// DeleteFinishedTaskFiles deletes the files kept by the organization's finished tasks of kind.
+// The tasks are read by the organization's index, so this costs as many rows as it has tasks.
+func (t *tx) DeleteFinishedTaskFiles(ctx context.Context, orgID, kind string) error {
+	_, err := t.run.exec(ctx, `DELETE FROM task_files WHERE task_id IN (
+		SELECT id FROM tasks WHERE org_id = ? AND kind = ? AND state NOT IN ('queued', 'running'))`, orgID, kind)
+	return t.d.translate(err, errs{op: "delete kept files of " + kind + " tasks"})
 }
 
 // DeleteTaskFile deletes every part of the input file of a task.

@@ -164,6 +164,9 @@ func TestTaskRows(t *testing.T) {
 				Outcome: "created"})
 		}
 		rows[9].Outcome, rows[9].Code, rows[9].Message = "error", roster.CodeInvalid, "Bad email."
+		rows[10].Outcome, rows[10].Code, rows[10].Column = "error", roster.CodeInvalid, "Phone Number"
+		rows[10].Params = map[string]string{"Field": "phoneNumber", "Reason": `a "quoted" {reason}`}
+		rows[11].Outcome, rows[11].Code, rows[11].Column = "error", "csv_invalid_boolean", "Contact Center Premium Agent"
 		write(t, db, func(tx roster.Tx) error { return tx.CreateTaskRows(ctx, rows) })
 		// The same row numbers in another task are other rows.
 		write(t, db, func(tx roster.Tx) error {
@@ -327,4 +330,69 @@ func TestClaimTaskConcurrently(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestTaskFileMoveAndKeep(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	eachEngine(t, func(t *testing.T, db *sqldb.DB) {
+		dry := newTask("org1", "users.import", at)
+		dry.State = roster.TaskCompleted
+		real := newTask("org1", "users.import", at.Add(time.Second))
+		old := newTask("org1", "users.import", at.Add(-time.Hour))
+		old.State = roster.TaskCompleted
+		active := newTask("org1", "users.import", at.Add(2*time.Second))
+		otherKind := newTask("org1", "agents.upload", at)
+		otherKind.State = roster.TaskCompleted
+		otherOrg := newTask("org2", "users.import", at)
+		otherOrg.State = roster.TaskCompleted
+		mustCreateTasks(t, db, dry, real, old, active, otherKind, otherOrg)
+		write(t, db, func(tx roster.Tx) error {
+			for _, task := range []*roster.Task{dry, old, active, otherKind, otherOrg} {
+				for part := range 2 {
+					if err := tx.CreateTaskFilePart(ctx, task.ID, part, []byte(fmt.Sprintf("%s-%d", task.ID, part))); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		})
+		var moved int
+		write(t, db, func(tx roster.Tx) error {
+			var err error
+			moved, err = tx.MoveTaskFile(ctx, dry.ID, real.ID)
+			return err
+		})
+		if moved != 2 {
+			t.Fatalf("moved %d parts, want 2", moved)
+		}
+		for part := range 2 {
+			data, err := db.FindTaskFilePart(ctx, real.ID, part)
+			if err != nil || string(data) != fmt.Sprintf("%s-%d", dry.ID, part) {
+				t.Fatalf("part %d of the moved file: %q, %v", part, data, err)
+			}
+		}
+		if _, err := db.FindTaskFilePart(ctx, dry.ID, 0); roster.ErrorCode(err) != roster.CodeNotFound {
+			t.Fatalf("the dry run still has its file: %v", err)
+		}
+		write(t, db, func(tx roster.Tx) error {
+			var err error
+			moved, err = tx.MoveTaskFile(ctx, dry.ID, real.ID)
+			return err
+		})
+		if moved != 0 {
+			t.Fatalf("moved %d parts of a file that is gone", moved)
+		}
+
+		write(t, db, func(tx roster.Tx) error { return tx.DeleteFinishedTaskFiles(ctx, "org1", "users.import") })
+		for _, c := range []struct {
+			task *roster.Task
+			kept bool
+		}{{old, false}, {active, true}, {real, true}, {otherKind, true}, {otherOrg, true}} {
+			_, err := db.FindTaskFilePart(ctx, c.task.ID, 0)
+			if kept := err == nil; kept != c.kept {
+				t.Errorf("task %s %s: file kept %v, want %v (%v)", c.task.Kind, c.task.State, kept, c.kept, err)
+			}
+		}
+	})
 }

@@ -16,7 +16,15 @@ type Run struct {
 	// canceled is set when a Commit found the cancel flag, so the task ends canceled even if
 	// the handler returns nil.
 	canceled bool
+	// keepFile is set by a handler whose input file serves after the task, such as a dry run's
+	// file that a real run may take over.
+	keepFile bool
 }
+
+// KeepFile asks the runner to keep the task's input file when the task completes, instead of
+// deleting it with the task's end: the file of an import's dry run, which the real import may
+// take over. A task that fails or is canceled loses its file all the same.
+func (r *Run) KeepFile() { r.keepFile = true }
 
 // Task returns the task as of the last commit: at the start, as claimed, with the Checkpoint
 // to resume after. The handler must not change it.

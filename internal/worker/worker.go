@@ -180,7 +180,7 @@ func (r *Runner) execute(ctx context.Context, task *roster.Task) {
 	if run.canceled {
 		err = ErrCanceled
 	}
-	if err := r.finish(ctx, run.task, err, log); err != nil {
+	if err := r.finish(ctx, run.task, err, run.keepFile, log); err != nil {
 		// The lease expires and another runner takes the task over; the fence keeps the
 		// work applied exactly once.
 		log.Error("record end of task", "err", err)
@@ -238,8 +238,9 @@ func (r *Runner) heartbeat(ctx context.Context, cancel context.CancelCauseFunc, 
 }
 
 // finish records the end of a task: completed when err is nil, canceled for ErrCanceled, and
-// failed otherwise, with a message safe for clients; the real error goes to the log.
-func (r *Runner) finish(ctx context.Context, task *roster.Task, err error, log *slog.Logger) error {
+// failed otherwise, with a message safe for clients; the real error goes to the log. The input
+// file goes with the run, unless the handler asked to keep it and the task completed.
+func (r *Runner) finish(ctx context.Context, task *roster.Task, err error, keepFile bool, log *slog.Logger) error {
 	state, msg, code, params := roster.TaskCompleted, "", roster.Code(""), map[string]any(nil)
 	switch {
 	case err == nil:
@@ -262,6 +263,10 @@ func (r *Runner) finish(ctx context.Context, task *roster.Task, err error, log *
 		}
 		if err := tx.SaveTask(ctx, t, r.opts.Owner); err != nil {
 			return err
+		}
+		if keepFile && state == roster.TaskCompleted {
+			log.Info("task finished, input file kept", "state", t.State, "done", t.Progress.Done, "total", t.Progress.Total)
+			return nil
 		}
 		// The input file served the task's run only; the report and the audit log remain.
 		if err := tx.DeleteTaskFile(ctx, t.ID); err != nil {

@@ -464,3 +464,45 @@ func TestCommitRenewsLease(t *testing.T) {
 		}
 	})
 }
+
+// A handler may keep its task's input file for after the task; the file goes all the same
+// when the task fails.
+func TestKeepFile(t *testing.T) {
+	t.Parallel()
+	eachEngine(t, func(t *testing.T, engine string) {
+		db := nodes(t, engine, 1)[0]
+		ctx := context.Background()
+		handlers := map[string]worker.Handler{
+			"test.keep": worker.HandlerFunc(func(ctx context.Context, r *worker.Run) error {
+				r.KeepFile()
+				return nil
+			}),
+			"test.keepfail": worker.HandlerFunc(func(ctx context.Context, r *worker.Run) error {
+				r.KeepFile()
+				return roster.Errorf(roster.CodeInvalid, "The file has no email column.")
+			}),
+			"test.drop": worker.HandlerFunc(func(context.Context, *worker.Run) error { return nil }),
+		}
+		start(t, worker.New(db, handlers, options("w1", time.Second)))
+		for _, tt := range []struct {
+			kind string
+			kept bool
+		}{{"test.keep", true}, {"test.keepfail", false}, {"test.drop", false}} {
+			// The task and its file in one transaction: no worker claims a task without its file.
+			task := &roster.Task{ID: roster.NewID(), OrgID: org, Kind: tt.kind, Params: []byte("null"), CreatedBy: "test", CreatedAt: time.Now()}
+			if err := db.Write(ctx, func(tx roster.Tx) error {
+				if err := tx.CreateTaskFilePart(ctx, task.ID, 0, []byte("file")); err != nil {
+					return err
+				}
+				return tx.CreateTask(ctx, task)
+			}); err != nil {
+				t.Fatal(err)
+			}
+			waitFinal(t, db, task.ID)
+			_, err := db.FindTaskFilePart(ctx, task.ID, 0)
+			if kept := err == nil; kept != tt.kept {
+				t.Errorf("%s: file kept %v, want %v (%v)", tt.kind, kept, tt.kept, err)
+			}
+		}
+	})
+}
