@@ -342,7 +342,8 @@ func TestImportDryRunThenReal(t *testing.T) {
 	// A second click finds the import running, or its file gone: the form says so, and
 	// nothing starts.
 	again := full.post(e.orgPath("/tasks/"+dry+"/run"), nil)
-	if again.status != http.StatusConflict || !(strings.Contains(again.body, "no longer kept") || strings.Contains(again.body, "An import is running")) {
+	explained := strings.Contains(again.body, "no longer kept") || strings.Contains(again.body, "An import is running")
+	if again.status != http.StatusConflict || !explained {
 		t.Errorf("second real import: %d\n%s", again.status, again.body)
 	}
 	task := e.waitTask(real)
