@@ -35,7 +35,10 @@ func (b *bench) console(ctx context.Context, n int) {
 	if err != nil || resp.StatusCode != http.StatusSeeOther {
 		log.Fatalf("sign in: %v %v", resp, err)
 	}
-	group, small := benchGroup(ctx, svc, o, "One in a hundred", n, 100), benchGroup(ctx, svc, o, "Ten people", n, n/10)
+	// The group filter reads a page in one of two ways (sqldb's groupPlan): the largest group
+	// read from its members is the slowest case, about 3,000 of a million users.
+	group, edge, small := benchGroup(ctx, svc, o, "One in a hundred", n, 100),
+		benchGroup(ctx, svc, o, "Three in a thousand", n, 333), benchGroup(ctx, svc, o, "Ten people", n, n/10)
 	deep := fmt.Sprintf("m%d-%07d@example.com", (n*9/10)/100_000, 0)
 	cases := []struct{ name, query string }{
 		{"no filter", ""},
@@ -48,6 +51,7 @@ func (b *bench) console(ctx context.Context, n int) {
 		{"status=pending", "status=pending"},
 		{"syncStatus=invalid", "syncStatus=invalid"},
 		{"group (1% of the users)", "group=" + group},
+		{"group (0.3% of the users)", "group=" + edge},
 		{"group (10 users)", "group=" + small},
 		{"q=kow (name prefix)", "q=kow"},
 		{"q=m7-00012 (email prefix)", "q=m7-00012"},
