@@ -184,13 +184,13 @@ func (c *SCIM) Discover(ctx context.Context) *roster.RemoteSupport {
 		} `json:"etag"`
 	}
 	if err := c.getJSON(ctx, "/ServiceProviderConfig", "", &spc); err != nil {
-		s.Problem = "The SCIM service did not say what it supports (GET /ServiceProviderConfig): " + syncMessage(err)
+		s.Problem = syncMessage(err) // it names GET /ServiceProviderConfig
 	} else {
 		s.Reachable, s.Patch, s.ETags = true, spc.Patch.Supported, spc.ETag.Supported
 	}
 	if s.Reachable {
 		if schemas, err := c.schemas(ctx); err != nil {
-			s.Problem = "The SCIM service did not list its schemas (GET /Schemas): " + syncMessage(err)
+			s.Problem = syncMessage(err)
 		} else {
 			s.Schemas = schemas
 			for _, id := range schemas {

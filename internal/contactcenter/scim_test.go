@@ -28,6 +28,9 @@ func newSCIM(t *testing.T, cfg contactcenter.SCIMConfig) *contactcenter.SCIM {
 	if cfg.Token == "" {
 		cfg.Token = testToken
 	}
+	if cfg.Logger == nil {
+		cfg.Logger = quiet
+	}
 	c, err := contactcenter.NewSCIM(cfg)
 	if err != nil {
 		t.Fatalf("NewSCIM: %v", err)
