@@ -38,7 +38,9 @@ func TestSCIMRepairsRemoteChanges(t *testing.T) {
 				srv.ChangeUser("u1", func(u *scimtest.User) { u.GivenName, u.UserName = "Augusta", "augusta@example.com" })
 			}},
 		{name: "profile type changed there", state: alice, change: contactcenter.Updated,
-			behind: func(srv *scimtest.Server) { srv.ChangeUser("u1", func(u *scimtest.User) { u.ProfileType = "supervisor" }) }},
+			behind: func(srv *scimtest.Server) {
+				srv.ChangeUser("u1", func(u *scimtest.User) { u.ProfileType = "supervisor" })
+			}},
 		{name: "primary email changed there", state: alice, change: contactcenter.Updated,
 			otherEmails: []scimtest.Email{{Value: "other@example.com"}},
 			behind: func(srv *scimtest.Server) {
