@@ -1,6 +1,7 @@
 package contactcenter_test
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"roster/internal/contactcenter"
 	"roster/internal/contactcenter/scimtest"
 	"roster/internal/provision"
+	"roster/internal/sqldb/sqldbtest"
 )
 
 func scimConnector(t *testing.T, srv *scimtest.Server) func(roster.Store) roster.Connector {
@@ -183,4 +185,32 @@ func sameLines(a, b string) bool {
 	slices.Sort(x)
 	slices.Sort(y)
 	return slices.Equal(x, y)
+}
+
+// Service Details say what the remote side supports once the connector asked it.
+func TestServiceDetailsSCIM(t *testing.T) {
+	t.Parallel()
+	eachEngine(t, func(t *testing.T, engine string) {
+		srv := newSCIMServerWith(t, scimtest.LikeGateway)
+		c := newSCIM(t, contactcenter.SCIMConfig{BaseURL: srv.URL})
+		svc := provision.New(sqldbtest.Open(t, engine), provision.WithConnectorName(c.Name()), provision.WithRemoteSupport(c.Support))
+		name := "Acme"
+		org, err := svc.CreateOrg(context.Background(), system, provision.OrgChange{Name: &name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := svc.ContactCenter(context.Background(), system, org.ID)
+		if err != nil || d.Connector != "scim" || d.Remote != nil {
+			t.Fatalf("details before the remote was asked: %+v, %v", d, err)
+		}
+		c.Discover(context.Background())
+		if d, err = svc.ContactCenter(context.Background(), system, org.ID); err != nil {
+			t.Fatal(err)
+		}
+		if r := d.Remote; r == nil || !r.Reachable || r.Patch || r.ETags || r.ExtensionListed ||
+			r.Problem != "The SCIM service does not list the contact-center schema "+contactcenter.SCIMExtensionSchema+
+				": users whose profile type it does not keep are invalid." {
+			t.Errorf("remote support on Service Details = %+v", d.Remote)
+		}
+	})
 }
