@@ -167,7 +167,7 @@ func (c *serveCommand) run(ctx context.Context, args []string) error {
 		// start, which must not wait on a remote that does not answer.
 		workers.Go(func() { scim.Discover(wctx) })
 	}
-		// Every node delivers the sync queue; jobs are leased, so nodes share it.
+	// Every node delivers the sync queue; jobs are leased, so nodes share it.
 	workers.Go(func() { _ = engine.Run(wctx) })
 	srv := server.New(server.Config{Service: svc, Store: store, Logger: log, BaseURL: baseURL})
 	return srv.Serve(ctx, ln)
