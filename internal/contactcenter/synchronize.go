@@ -25,8 +25,10 @@ const orphansPhase = "agents:"
 // walks the organization's users in id order, a page a transaction, with the last id as its
 // cursor: each user's agent is made to hold the user's state (created, updated, deactivated),
 // each user's sync status is set from the outcome, and users that were invalid get their
-// failed delivery retried. With the builtin connector it then deletes agents whose user no
-// longer exists. The report has a row per change and per failure.
+// failed delivery retried. It then deletes agents whose user no longer exists: in the agents
+// table with the builtin connector, on the remote side with a connector that is an
+// OrphanRemover. The report has a row per change and per failure, as the connector reports
+// them: a remote connector reads each user on its side, so what was changed there is repaired.
 //
 // With the builtin connector the agents, the statuses, the report rows and the cursor of a
 // page are written in one transaction, so a task taken over after a crash neither loses nor
