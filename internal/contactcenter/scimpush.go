@@ -346,7 +346,8 @@ func (c *SCIM) DeleteOrphans(ctx context.Context, exists func(ctx context.Contex
 			}
 		}
 		start += len(page.Resources)
-		if len(page.Resources) == 0 || start > page.TotalResults {
+		// totalResults is required (RFC 7644 §3.4.2); without it, read until an empty page.
+		if len(page.Resources) == 0 || page.TotalResults > 0 && start > page.TotalResults {
 			break
 		}
 	}
@@ -387,7 +388,7 @@ func looksLikeUserID(s string) bool {
 				return false
 			}
 		default:
-			if !('0' <= r && r <= '9' || 'a' <= r && r <= 'f') {
+			if !strings.ContainsRune("0123456789abcdef", r) {
 				return false
 			}
 		}
