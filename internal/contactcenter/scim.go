@@ -45,9 +45,9 @@ const (
 	maxRetryAfter = 24 * time.Hour
 	// maxResponse bounds what is read of a response body.
 	maxResponse = 1 << 20
-	// rediscoverEvery is how often, at most, a failing push makes the connector ask the remote
-	// again what it supports.
-	rediscoverEvery = time.Minute
+	// defaultRediscoverEvery is how often, at most, a failing push makes the connector ask the
+	// remote again what it supports.
+	defaultRediscoverEvery = time.Minute
 )
 
 // SCIMConfig configures the SCIM connector.
@@ -65,6 +65,9 @@ type SCIMConfig struct {
 	Concurrency int
 	// Timeout bounds each HTTP request; 0 means DefaultSCIMTimeout.
 	Timeout time.Duration
+	// RediscoverEvery is how often, at most, a failed push makes the connector ask the remote
+	// again what it supports; 0 means a minute.
+	RediscoverEvery time.Duration
 	// Logger receives what the remote supports and the causes of failures that administrators
 	// see as a sentence; nil means slog.Default().
 	Logger *slog.Logger
@@ -85,6 +88,7 @@ type SCIM struct {
 	client      *http.Client
 	concurrency int
 	timeout     time.Duration
+	rediscover  time.Duration
 	log         *slog.Logger
 
 	mu  sync.Mutex
@@ -138,6 +142,7 @@ func NewSCIM(cfg SCIMConfig) (*SCIM, error) {
 		client:      cfg.Client,
 		concurrency: cfg.Concurrency,
 		timeout:     cfg.Timeout,
+		rediscover:  cfg.RediscoverEvery,
 		log:         cfg.Logger,
 		ids:         make(map[string]string),
 	}
@@ -146,6 +151,9 @@ func NewSCIM(cfg SCIMConfig) (*SCIM, error) {
 	}
 	if c.timeout == 0 {
 		c.timeout = DefaultSCIMTimeout
+	}
+	if c.rediscover <= 0 {
+		c.rediscover = defaultRediscoverEvery
 	}
 	if c.log == nil {
 		c.log = slog.Default()
@@ -251,10 +259,10 @@ func (c *SCIM) supportNow(ctx context.Context) *roster.RemoteSupport {
 	return c.Discover(ctx)
 }
 
-// rediscover asks the remote again what it supports after a push failed, unless it was
-// asked less than a minute ago.
-func (c *SCIM) rediscover(ctx context.Context) {
-	if s := c.support.Load(); s != nil && time.Since(s.CheckedAt) < rediscoverEvery {
+// rediscoverAfterFailure asks the remote again what it supports after a push failed, unless
+// it was asked less than RediscoverEvery ago.
+func (c *SCIM) rediscoverAfterFailure(ctx context.Context) {
+	if s := c.support.Load(); s != nil && time.Since(s.CheckedAt) < c.rediscover {
 		return
 	}
 	c.Discover(ctx)

@@ -71,7 +71,7 @@ func (c *SCIM) Reconcile(ctx context.Context, states []roster.AgentState) ([]Cha
 	}
 	wg.Wait()
 	if failed.Load() && ctx.Err() == nil {
-		c.rediscover(ctx)
+		c.rediscoverAfterFailure(ctx)
 	}
 	return changes, errs
 }

@@ -1,14 +1,17 @@
 package contactcenter_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"roster"
 	"roster/internal/contactcenter"
@@ -343,5 +346,59 @@ func TestSCIMDeleteOrphansWithoutPaging(t *testing.T) {
 	}
 	if n := len(srv.Users()); n != 5 {
 		t.Errorf("%d users left, want all 5", n)
+	}
+}
+
+// The network error behind "could not be reached" goes to the log, not to administrators.
+func TestSCIMLogsTheCause(t *testing.T) {
+	t.Parallel()
+	srv := scimtest.NewServer(testToken)
+	srv.Close()
+	var log bytes.Buffer
+	c := newSCIM(t, contactcenter.SCIMConfig{BaseURL: srv.URL, Logger: slog.New(slog.NewTextHandler(&log, nil))})
+	err := pushOne(t, c, agentState("u1"))
+	if err == nil || strings.Contains(err.Error(), "connect") {
+		t.Errorf("push error %v: want a sentence without the network error", err)
+	}
+	if !strings.Contains(log.String(), "connection refused") || !strings.Contains(log.String(), `op="GET /Users"`) {
+		t.Errorf("log does not hold the cause:\n%s", log.String())
+	}
+	if strings.Contains(log.String(), testToken) {
+		t.Error("the log shows the token")
+	}
+}
+
+// A failed push makes the connector ask the remote again what it supports, at most once per
+// RediscoverEvery: a server whose support changed is seen without a restart.
+func TestSCIMRediscoversAfterAFailure(t *testing.T) {
+	t.Parallel()
+	srv := newSCIMServer(t)
+	var asked, refuse atomic.Int64
+	srv.Fail = func(r *http.Request) (int, string) {
+		if strings.HasSuffix(r.URL.Path, "/ServiceProviderConfig") {
+			asked.Add(1)
+		}
+		if r.Method == http.MethodPost && refuse.Load() == 1 {
+			return http.StatusForbidden, ""
+		}
+		return 0, ""
+	}
+	for _, tt := range []struct {
+		every time.Duration
+		want  int64
+	}{{every: time.Hour, want: 1}, {every: time.Nanosecond, want: 2}} {
+		asked.Store(0)
+		refuse.Store(0)
+		c := newSCIM(t, contactcenter.SCIMConfig{BaseURL: srv.URL, RediscoverEvery: tt.every})
+		if err := pushOne(t, c, agentState(fmt.Sprintf("ok-%s", tt.every))); err != nil {
+			t.Fatal(err)
+		}
+		refuse.Store(1)
+		if err := pushOne(t, c, agentState(fmt.Sprintf("refused-%s", tt.every))); err == nil {
+			t.Fatal("push succeeded, want the 403")
+		}
+		if n := asked.Load(); n != tt.want {
+			t.Errorf("every %s: asked %d times, want %d", tt.every, n, tt.want)
+		}
 	}
 }
