@@ -123,6 +123,22 @@ type Connector interface {
 	Push(ctx context.Context, states []AgentState) []error
 }
 
+// RemoteSupport is what a connector found out about the contact center it pushes to, for
+// Service Details: whether it answered, and which of the features sync relies on it offers.
+type RemoteSupport struct {
+	CheckedAt time.Time // when it was asked; zero when it has not been yet
+	Reachable bool      // its discovery endpoints answered
+	Patch     bool      // it takes PATCH, so changes leave the attributes set there alone
+	ETags     bool      // it versions resources, so changes are sent with If-Match
+	Schemas   []string  // the schemas it lists
+	// Extension is the schema of the contact-center attributes, and ExtensionListed whether
+	// the remote lists it: when it does not, the profile type may be lost there.
+	Extension       string
+	ExtensionListed bool
+	// Problem says, in a sentence safe to show administrators, what is wrong; "" when nothing.
+	Problem string
+}
+
 // SyncError is a connector's failure to apply one state.
 type SyncError struct {
 	// Retryable failures (timeouts, 5xx, 429) are tried again with backoff; the others

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"roster"
 	"roster/internal/httpapi"
@@ -113,14 +114,42 @@ func (c *ccCommand) details(ctx context.Context, fs *flag.FlagSet, args []string
 		return c.printJSON(d)
 	}
 	a, u := d.Agents, d.Users
-	c.remote.details([][2]string{
+	c.remote.details(append([][2]string{
 		{"Platform", string(d.Platform)}, {"Connector", d.Connector},
 		{"Agents", fmt.Sprintf("%s standard agent, %s premium agent, %s supervisor, %s administrator, %s administrator only",
 			thousands(a.StandardAgent), thousands(a.PremiumAgent), thousands(a.Supervisor), thousands(a.Administrator), thousands(a.AdministratorOnly))},
 		{"Sync status", fmt.Sprintf("%s valid, %s pending, %s invalid, %s none",
 			thousands(u.Valid), thousands(u.Pending), thousands(u.Invalid), thousands(u.None))},
-	})
+	}, remoteSupportDetails(d.Remote)...))
 	return nil
+}
+
+// remoteSupportDetails are the lines of Service Details that say what the contact center
+// behind a remote connector supports; none with the builtin connector.
+func remoteSupportDetails(r *httpapi.RemoteSupport) [][2]string {
+	if r == nil {
+		return nil
+	}
+	yesNo := func(b bool, yes, no string) string {
+		if b {
+			return yes
+		}
+		return no
+	}
+	lines := [][2]string{{"Remote checked", r.CheckedAt.UTC().Format(time.RFC3339)}}
+	if !r.Reachable {
+		lines = append(lines, [2]string{"Remote", "not reachable"})
+	} else {
+		lines = append(lines,
+			[2]string{"Remote changes", yesNo(r.Patch, "PATCH (attributes set there stay)", "PUT of the remote user with Roster's attributes merged in")},
+			[2]string{"Remote versions", yesNo(r.ETags, "ETags (changes sent with If-Match)", "none")},
+			[2]string{"Remote schemas", strings.Join(r.Schemas, ", ")},
+			[2]string{"Contact-center schema", yesNo(r.ExtensionListed, "listed", "not listed")})
+	}
+	if r.Problem != "" {
+		lines = append(lines, [2]string{"Remote problem", r.Problem})
+	}
+	return lines
 }
 
 // entityKind is one kind of portal entity the cc command manages.

@@ -96,14 +96,19 @@ func (c *serveCommand) run(ctx context.Context, args []string) error {
 		baseURL = "http://" + ln.Addr().String()
 	}
 	var conn roster.Connector = contactcenter.NewBuiltin(store)
+	var scim *contactcenter.SCIM
 	if scimURL != "" {
-		if conn, err = contactcenter.NewSCIM(contactcenter.SCIMConfig{BaseURL: scimURL, Token: scimTok}); err != nil {
+		if scim, err = contactcenter.NewSCIM(contactcenter.SCIMConfig{BaseURL: scimURL, Token: scimTok, Logger: log}); err != nil {
 			return usageErrorf("--cc-scim-url: %v", err)
 		}
+		conn = scim
 	}
 	opts := []provision.Option{provision.WithLogger(log), provision.WithBaseURL(baseURL),
 		provision.WithImportLimits(csvfile.Limits{MaxRows: maxRows, MaxBytes: int64(maxMiB) << 20}),
 		provision.WithConnectorName(conn.Name())}
+	if scim != nil {
+		opts = append(opts, provision.WithRemoteSupport(scim.Support))
+	}
 	if sender != nil {
 		opts = append(opts, provision.WithMailServer())
 	}
@@ -156,6 +161,11 @@ func (c *serveCommand) run(ctx context.Context, args []string) error {
 	if sender != nil {
 		d := outbox.New(store, sender, outbox.Options{Logger: log})
 		workers.Go(func() { _ = d.Run(wctx) })
+	}
+	if scim != nil {
+		// What the remote supports goes to the log and Service Details; asked beside the
+		// start, which must not wait on a remote that does not answer.
+		workers.Go(func() { scim.Discover(wctx) })
 	}
 	// Every node delivers the sync queue; jobs are leased, so nodes share it.
 	workers.Go(func() { _ = engine.Run(wctx) })

@@ -22,11 +22,19 @@ func NewBuiltin(store roster.Store) *Builtin { return &Builtin{store: store, clo
 // Name implements roster.Connector.
 func (b *Builtin) Name() string { return "builtin" }
 
-// Push makes the agents table hold states: a new agent for a user that needs one, the
-// directory's fields on an existing one, a deactivated agent for a user that no longer needs
-// one, and no agent for a deleted user. The agent-side fields (site, teams, profiles) are the
-// administrators' and stay as they are.
+// Push makes the agents table hold states; see Reconcile.
 func (b *Builtin) Push(ctx context.Context, states []roster.AgentState) []error {
+	_, errs := b.Reconcile(ctx, states)
+	return errs
+}
+
+// Reconcile makes the agents table hold states, in one transaction, and returns what it did
+// to each agent: a new agent for a user that needs one, the directory's fields on an existing
+// one, a deactivated agent for a user that no longer needs one, and no agent for a deleted
+// user. The agent-side fields (site, teams, profiles) are the administrators' and stay as
+// they are.
+func (b *Builtin) Reconcile(ctx context.Context, states []roster.AgentState) ([]Change, []error) {
+	var changes []Change
 	err := b.store.Write(ctx, func(tx roster.Tx) error {
 		// The organizations first, as every directory write and each page of Synchronize
 		// Users take them (on PostgreSQL a lock): else a push and a page in flight both
@@ -38,16 +46,18 @@ func (b *Builtin) Push(ctx context.Context, states []roster.AgentState) []error 
 		if err := lockOrgs(ctx, tx, orgs); err != nil {
 			return err
 		}
-		_, err := b.apply(ctx, tx, states, nil, "")
+		var err error
+		changes, err = b.apply(ctx, tx, states, nil, "")
 		return err
 	})
 	errs := make([]error, len(states))
 	if err != nil {
+		changes = make([]Change, len(states))
 		for i := range errs {
 			errs[i] = err
 		}
 	}
-	return errs
+	return changes, errs
 }
 
 // lockOrgs reads, and on PostgreSQL locks, the organizations of these ids, once each, in id

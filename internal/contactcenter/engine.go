@@ -24,6 +24,30 @@ import (
 	"roster"
 )
 
+// Reconciler is a connector that says what each push did, so that Synchronize Users counts
+// and reports it. Every connector of this package is one.
+type Reconciler interface {
+	roster.Connector
+	// Reconcile is Push that also returns, for each state, what it changed (Unchanged where it
+	// failed).
+	Reconcile(ctx context.Context, states []roster.AgentState) ([]Change, []error)
+}
+
+// OrphanRemover is a connector that finds and deletes, on its side, the agents of users that
+// no longer exist; Synchronize Users calls it after the users. The builtin connector's
+// orphans are deleted with the report in the task's transactions instead.
+type OrphanRemover interface {
+	DeleteOrphans(ctx context.Context, exists func(ctx context.Context, userIDs []string) (map[string]bool, error)) ([]Orphan, error)
+}
+
+// reconcile pushes states to conn and returns what it did, as far as conn says.
+func reconcile(ctx context.Context, conn roster.Connector, states []roster.AgentState) ([]Change, []error) {
+	if r, ok := conn.(Reconciler); ok {
+		return r.Reconcile(ctx, states)
+	}
+	return make([]Change, len(states)), conn.Push(ctx, states)
+}
+
 // Options configures an Engine; zero fields take the defaults.
 type Options struct {
 	Owner string        // names this engine in leases; default hostname, pid and a random suffix
@@ -221,7 +245,9 @@ func (e *Engine) fail(j *roster.SyncJob, err error, now time.Time) {
 	if errors.As(err, &se) {
 		j.LastError, retry = se.Message, se.Retryable
 	} else {
-		j.LastError = "The contact center could not be reached: " + err.Error()
+		// The cause is no sentence for administrators: it goes to the log.
+		j.LastError = syncMessage(err)
+		e.log.Warn("sync push failed", "org", j.OrgID, "user", j.UserID, "err", err)
 	}
 	if !retry || j.Attempts >= e.opts.Attempts {
 		j.Failed = true

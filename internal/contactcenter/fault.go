@@ -40,7 +40,7 @@ type Fault struct {
 	rng *rand.Rand
 }
 
-var _ roster.Connector = (*Fault)(nil)
+var _ Reconciler = (*Fault)(nil)
 
 // NewFault returns inner wrapped with the faults of cfg. It panics when cfg.FailShare is
 // outside 0..1 or cfg.Latency is negative: a test that asks for that is wrong.
@@ -65,6 +65,13 @@ func (f *Fault) Name() string { return f.inner.Name() }
 // Push waits the configured latency, fails the selected states and pushes the others to the
 // wrapped connector.
 func (f *Fault) Push(ctx context.Context, states []roster.AgentState) []error {
+	_, errs := f.Reconcile(ctx, states)
+	return errs
+}
+
+// Reconcile is Push that returns what the wrapped connector did to each state that passed.
+func (f *Fault) Reconcile(ctx context.Context, states []roster.AgentState) ([]Change, []error) {
+	changes := make([]Change, len(states))
 	errs := make([]error, len(states))
 	if f.cfg.Latency > 0 {
 		t := time.NewTimer(f.cfg.Latency)
@@ -75,7 +82,7 @@ func (f *Fault) Push(ctx context.Context, states []roster.AgentState) []error {
 			for i := range errs {
 				errs[i] = ctx.Err()
 			}
-			return errs
+			return changes, errs
 		}
 	}
 	fail := f.draw(len(states))
@@ -93,17 +100,17 @@ func (f *Fault) Push(ctx context.Context, states []roster.AgentState) []error {
 		}
 	}
 	if len(pass) == 0 {
-		return errs
+		return changes, errs
 	}
-	res := f.inner.Push(ctx, pass)
+	done, res := reconcile(ctx, f.inner, pass)
 	for j, i := range passIdx {
-		if j < len(res) {
-			errs[i] = res[j]
+		if j < len(res) && j < len(done) {
+			changes[i], errs[i] = done[j], res[j]
 		} else {
 			errs[i] = fmt.Errorf("connector %s returned %d results for %d states", f.inner.Name(), len(res), len(pass))
 		}
 	}
-	return errs
+	return changes, errs
 }
 
 // draw decides for n states in a row whether each fails. One draw per state, whatever

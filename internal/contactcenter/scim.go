@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -25,25 +26,28 @@ const SCIMExtensionSchema = "urn:roster:params:scim:schemas:extension:contactcen
 
 const (
 	scimCoreUserSchema = "urn:ietf:params:scim:schemas:core:2.0:User"
+	scimPatchSchema    = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 	scimContentType    = "application/scim+json"
 
 	// DefaultSCIMConcurrency is the number of users the SCIM connector pushes at once unless
-	// configured otherwise. Creating a user costs two round trips (search, then POST): at
-	// 20 ms per round trip 48 in flight give about 1,100 users/s measured (1,200 in theory),
-	// twice the 500 users/s a full synchronize needs; 32 measured 670-740 users/s, too
-	// little margin once the machine is busy.
+	// configured otherwise. Creating a user costs three round trips (search by externalId,
+	// search by userName, then POST) and updating one two (GET, then PATCH or PUT): at 20 ms
+	// per round trip 48 in flight give about 800 creations/s in theory.
 	DefaultSCIMConcurrency = 48
 	// DefaultSCIMTimeout bounds each HTTP request of the SCIM connector.
 	DefaultSCIMTimeout = 10 * time.Second
 
-	// maxSCIMCache bounds the id cache so that a huge organization cannot grow it without
+	// maxSCIMIDs bounds the id map so that a huge organization cannot grow it without
 	// limit; a user evicted from it only costs one search on its next push.
-	maxSCIMCache = 1 << 16
+	maxSCIMIDs = 1 << 16
 	// maxRetryAfter caps the remote's Retry-After so a bogus value cannot park a user for
 	// years (or overflow a Duration).
 	maxRetryAfter = 24 * time.Hour
 	// maxResponse bounds what is read of a response body.
 	maxResponse = 1 << 20
+	// defaultRediscoverEvery is how often, at most, a failing push makes the connector ask the
+	// remote again what it supports.
+	defaultRediscoverEvery = time.Minute
 )
 
 // SCIMConfig configures the SCIM connector.
@@ -61,27 +65,41 @@ type SCIMConfig struct {
 	Concurrency int
 	// Timeout bounds each HTTP request; 0 means DefaultSCIMTimeout.
 	Timeout time.Duration
+	// RediscoverEvery is how often, at most, a failed push makes the connector ask the remote
+	// again what it supports; 0 means a minute.
+	RediscoverEvery time.Duration
+	// Logger receives what the remote supports and the causes of failures that administrators
+	// see as a sentence; nil means slog.Default().
+	Logger *slog.Logger
 }
 
 // SCIM is a roster.Connector that pushes agents to an external SCIM 2.0 service provider
 // (RFC 7643, RFC 7644) as Users carrying the SCIMExtensionSchema extension.
+//
+// It trusts nothing it remembers about the remote side: every push reads the remote user
+// first and writes only what differs, with PATCH when the remote offers it (else a PUT of the
+// remote resource with Roster's attributes merged in, so that attributes set there survive),
+// with If-Match when the remote versions its users. It then checks that the remote's answer
+// holds what was sent. A remote user found by userName without an externalId is adopted. It
+// remembers only which remote id a user has, to save a search.
 type SCIM struct {
 	base        string
 	token       string
 	client      *http.Client
 	concurrency int
 	timeout     time.Duration
+	rediscover  time.Duration
+	log         *slog.Logger
 
-	mu sync.Mutex
-	// cache maps our user id (the remote externalId) to the remote user as last seen or
-	// written, so that a push of an unchanged state sends nothing and a changed one goes
-	// straight to PUT. The remote can change behind our back; a stale entry is noticed
-	// when a PUT or DELETE answers 404.
-	cache map[string]cachedUser
+	mu  sync.Mutex
+	ids map[string]string // our user id (the remote externalId) → remote id
+
+	// support is what the remote said it supports; discoverMu makes one discovery at a time.
+	discoverMu sync.Mutex
+	support    atomic.Pointer[roster.RemoteSupport]
 
 	// users serializes the pushes of one user across Push calls (the engine's and Synchronize
-	// Users' run at once), so that the cache holds what the remote holds: two writes of one
-	// user in flight at once could land in one order and be remembered in the other.
+	// Users' run at once): two writes of one user in flight at once could create it twice.
 	usersMu sync.Mutex
 	users   map[string]*userLock
 }
@@ -91,36 +109,7 @@ type userLock struct {
 	n  int // holders and waiters
 }
 
-// lockUser waits until no other push of the user is under way, and returns the unlock.
-func (c *SCIM) lockUser(userID string) func() {
-	c.usersMu.Lock()
-	if c.users == nil {
-		c.users = make(map[string]*userLock)
-	}
-	l := c.users[userID]
-	if l == nil {
-		l = &userLock{}
-		c.users[userID] = l
-	}
-	l.n++
-	c.usersMu.Unlock()
-	l.mu.Lock()
-	return func() {
-		l.mu.Unlock()
-		c.usersMu.Lock()
-		if l.n--; l.n == 0 {
-			delete(c.users, userID)
-		}
-		c.usersMu.Unlock()
-	}
-}
-
-type cachedUser struct {
-	id   string
-	user scimUser
-}
-
-var _ roster.Connector = (*SCIM)(nil)
+var _ Reconciler = (*SCIM)(nil)
 
 // NewSCIM returns a SCIM connector for cfg.
 func NewSCIM(cfg SCIMConfig) (*SCIM, error) {
@@ -153,7 +142,9 @@ func NewSCIM(cfg SCIMConfig) (*SCIM, error) {
 		client:      cfg.Client,
 		concurrency: cfg.Concurrency,
 		timeout:     cfg.Timeout,
-		cache:       make(map[string]cachedUser),
+		rediscover:  cfg.RediscoverEvery,
+		log:         cfg.Logger,
+		ids:         make(map[string]string),
 	}
 	if c.concurrency == 0 {
 		c.concurrency = DefaultSCIMConcurrency
@@ -161,6 +152,13 @@ func NewSCIM(cfg SCIMConfig) (*SCIM, error) {
 	if c.timeout == 0 {
 		c.timeout = DefaultSCIMTimeout
 	}
+	if c.rediscover <= 0 {
+		c.rediscover = defaultRediscoverEvery
+	}
+	if c.log == nil {
+		c.log = slog.Default()
+	}
+	c.log = c.log.With("connector", "scim")
 	if c.client == nil {
 		// The default transport keeps only 2 idle connections per host: with more requests
 		// in flight it would close and reopen connections on every round trip.
@@ -174,199 +172,169 @@ func NewSCIM(cfg SCIMConfig) (*SCIM, error) {
 // Name returns "scim".
 func (c *SCIM) Name() string { return "scim" }
 
-// Push makes the remote users of these states match them, up to Concurrency users at once,
-// and returns one error per state, in the order of states. States of the same user are
-// applied one after the other, in order, so they cannot race each other into duplicates.
-func (c *SCIM) Push(ctx context.Context, states []roster.AgentState) []error {
-	errs := make([]error, len(states))
-	var groups [][]int
-	byUser := make(map[string]int, len(states))
-	for i, st := range states {
-		g, ok := byUser[st.UserID]
-		if !ok {
-			g = len(groups)
-			byUser[st.UserID] = g
-			groups = append(groups, nil)
-		}
-		groups[g] = append(groups[g], i)
+// Support returns what the remote said it supports when last asked, nil before it was.
+func (c *SCIM) Support() *roster.RemoteSupport { return c.support.Load() }
+
+// Discover asks the remote what it supports (GET /ServiceProviderConfig and /Schemas), logs
+// it, keeps it for Support and for the choice between PATCH and PUT, and returns it. The
+// server calls it at start; the connector calls it before its first push and again, at most
+// once a minute, after a push failed.
+func (c *SCIM) Discover(ctx context.Context) *roster.RemoteSupport {
+	c.discoverMu.Lock()
+	defer c.discoverMu.Unlock()
+	s := &roster.RemoteSupport{CheckedAt: time.Now().UTC(), Extension: SCIMExtensionSchema}
+	var spc struct {
+		Patch struct {
+			Supported bool `json:"supported"`
+		} `json:"patch"`
+		ETag struct {
+			Supported bool `json:"supported"`
+		} `json:"etag"`
 	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(c.concurrency, len(groups)) {
-		wg.Go(func() {
-			for {
-				g := int(next.Add(1)) - 1
-				if g >= len(groups) {
-					return
-				}
-				for _, i := range groups[g] {
-					if err := ctx.Err(); err != nil {
-						errs[i] = err
-						continue
-					}
-					errs[i] = c.push(ctx, states[i])
-				}
+	if err := c.getJSON(ctx, "/ServiceProviderConfig", "", &spc); err != nil {
+		s.Problem = syncMessage(err) // it names GET /ServiceProviderConfig
+	} else {
+		s.Reachable, s.Patch, s.ETags = true, spc.Patch.Supported, spc.ETag.Supported
+	}
+	if s.Reachable {
+		if schemas, err := c.schemas(ctx); err != nil {
+			s.Problem = syncMessage(err)
+		} else {
+			s.Schemas = schemas
+			for _, id := range schemas {
+				s.ExtensionListed = s.ExtensionListed || id == SCIMExtensionSchema
 			}
-		})
-	}
-	wg.Wait()
-	return errs
-}
-
-// push applies one state.
-func (c *SCIM) push(ctx context.Context, st roster.AgentState) error {
-	defer c.lockUser(st.UserID)()
-	if st.Deleted {
-		return c.delete(ctx, st.UserID)
-	}
-	want := scimUserOf(st)
-	if cu, ok := c.cached(st.UserID); ok {
-		if sameUser(&cu.user, &want) {
-			return nil
-		}
-		status, err := c.replace(ctx, st.UserID, cu.id, &want)
-		if status != http.StatusNotFound {
-			return err
-		}
-		// Stale cache: the remote user is gone (or was recreated); search again.
-		c.forget(st.UserID)
-	}
-	remote, err := c.find(ctx, st.UserID)
-	if err != nil {
-		return err
-	}
-	if remote == nil {
-		if st.ProfileType == roster.ProfileNone {
-			// Nothing to deactivate, and the user needs no agent.
-			return nil
-		}
-		return c.create(ctx, st.UserID, &want)
-	}
-	c.remember(st.UserID, remote.ID, remote)
-	if sameUser(remote, &want) {
-		return nil
-	}
-	status, err := c.replace(ctx, st.UserID, remote.ID, &want)
-	if status == http.StatusNotFound {
-		// Deleted between our search and our PUT: the next attempt creates it.
-		return &roster.SyncError{Retryable: true, Message: "SCIM 404: user deleted during the update"}
-	}
-	return err
-}
-
-func (c *SCIM) delete(ctx context.Context, userID string) error {
-	if cu, ok := c.cached(userID); ok {
-		status, err := c.do(ctx, http.MethodDelete, "/Users/"+url.PathEscape(cu.id), "", nil, nil)
-		if status != http.StatusNotFound {
-			if err == nil {
-				c.forget(userID)
+			if !s.ExtensionListed {
+				s.Problem = "The SCIM service does not list the contact-center schema " + SCIMExtensionSchema +
+					": users whose profile type it does not keep are invalid."
 			}
-			return err
 		}
-		// The cached id is gone, but the user may have been recreated under another id.
-		c.forget(userID)
 	}
-	remote, err := c.find(ctx, userID)
-	if err != nil || remote == nil {
-		return err
+	c.support.Store(s)
+	level := slog.LevelInfo
+	if s.Problem != "" {
+		level = slog.LevelWarn
 	}
-	status, err := c.do(ctx, http.MethodDelete, "/Users/"+url.PathEscape(remote.ID), "", nil, nil)
-	if status == http.StatusNotFound {
-		return nil // already gone
-	}
-	return err
+	c.log.Log(ctx, level, "scim service support", "reachable", s.Reachable, "patch", s.Patch, "etags", s.ETags,
+		"schemas", s.Schemas, "extensionListed", s.ExtensionListed, "problem", s.Problem)
+	return s
 }
 
-// find returns the remote user whose externalId is userID, nil when there is none.
-func (c *SCIM) find(ctx context.Context, userID string) (*scimUser, error) {
-	// A filter's compValue is a JSON string (RFC 7644 §3.4.2.2): JSON-quote the id.
-	quoted, err := json.Marshal(userID)
-	if err != nil {
+// schemas returns the ids of the schemas the remote lists. Some servers answer a bare array
+// instead of a ListResponse.
+func (c *SCIM) schemas(ctx context.Context) ([]string, error) {
+	var raw json.RawMessage
+	if err := c.getJSON(ctx, "/Schemas", "", &raw); err != nil {
 		return nil, err
 	}
-	q := url.Values{"filter": {"externalId eq " + string(quoted)}}.Encode()
-	// Some service providers read '+' literally in a query; %20 means space to everyone.
-	q = strings.ReplaceAll(q, "+", "%20")
+	type schema struct {
+		ID string `json:"id"`
+	}
 	var list struct {
-		TotalResults int        `json:"totalResults"`
-		Resources    []scimUser `json:"Resources"`
+		Resources []schema `json:"Resources"`
 	}
-	if _, err := c.do(ctx, http.MethodGet, "/Users", q, nil, &list); err != nil {
-		return nil, err
-	}
-	var found []scimUser
-	for _, u := range list.Resources {
-		// Guard against providers that ignore or loosen the filter.
-		if u.ExternalID == userID {
-			found = append(found, u)
+	if err := json.Unmarshal(raw, &list); err != nil {
+		if err := json.Unmarshal(raw, &list.Resources); err != nil {
+			return nil, &roster.SyncError{Message: "The SCIM service's list of schemas could not be read."}
 		}
 	}
-	switch {
-	case len(found) == 0:
-		return nil, nil
-	case len(found) > 1:
-		return nil, &roster.SyncError{Message: fmt.Sprintf("SCIM: %d users have externalId %q", len(found), userID)}
-	case found[0].ID == "":
-		return nil, &roster.SyncError{Message: "SCIM: invalid response: user without id"}
+	ids := make([]string, 0, len(list.Resources))
+	for _, s := range list.Resources {
+		ids = append(ids, s.ID)
 	}
-	return &found[0], nil
+	return ids, nil
 }
 
-func (c *SCIM) create(ctx context.Context, userID string, want *scimUser) error {
-	var created scimUser
-	if _, err := c.do(ctx, http.MethodPost, "/Users", "", want, &created); err != nil {
-		return err
+// supportNow returns what the remote supports, asking it first if nobody has.
+func (c *SCIM) supportNow(ctx context.Context) *roster.RemoteSupport {
+	if s := c.support.Load(); s != nil {
+		return s
 	}
-	if created.ID != "" {
-		c.remember(userID, created.ID, want)
+	c.discoverMu.Lock()
+	s := c.support.Load()
+	c.discoverMu.Unlock()
+	if s != nil {
+		return s // another push asked meanwhile
 	}
-	return nil
+	return c.Discover(ctx)
 }
 
-// replace PUTs want as remote user id, and returns the HTTP status so that the caller can
-// tell a stale id (404) from other failures.
-func (c *SCIM) replace(ctx context.Context, userID, id string, want *scimUser) (int, error) {
-	status, err := c.do(ctx, http.MethodPut, "/Users/"+url.PathEscape(id), "", want, nil)
-	if err == nil {
-		c.remember(userID, id, want)
+// rediscoverAfterFailure asks the remote again what it supports after a push failed, unless
+// it was asked less than RediscoverEvery ago.
+func (c *SCIM) rediscoverAfterFailure(ctx context.Context) {
+	if s := c.support.Load(); s != nil && time.Since(s.CheckedAt) < c.rediscover {
+		return
 	}
-	return status, err
+	c.Discover(ctx)
 }
 
-func (c *SCIM) cached(userID string) (cachedUser, bool) {
+// lockUser waits until no other push of the user is under way, and returns the unlock.
+func (c *SCIM) lockUser(userID string) func() {
+	c.usersMu.Lock()
+	if c.users == nil {
+		c.users = make(map[string]*userLock)
+	}
+	l := c.users[userID]
+	if l == nil {
+		l = &userLock{}
+		c.users[userID] = l
+	}
+	l.n++
+	c.usersMu.Unlock()
+	l.mu.Lock()
+	return func() {
+		l.mu.Unlock()
+		c.usersMu.Lock()
+		if l.n--; l.n == 0 {
+			delete(c.users, userID)
+		}
+		c.usersMu.Unlock()
+	}
+}
+
+func (c *SCIM) remoteID(userID string) (string, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	cu, ok := c.cache[userID]
-	return cu, ok
+	id, ok := c.ids[userID]
+	return id, ok
 }
 
-func (c *SCIM) remember(userID, id string, u *scimUser) {
+func (c *SCIM) rememberID(userID, id string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if _, ok := c.cache[userID]; !ok && len(c.cache) >= maxSCIMCache {
-		for k := range c.cache { // evict an arbitrary entry
-			delete(c.cache, k)
+	if _, ok := c.ids[userID]; !ok && len(c.ids) >= maxSCIMIDs {
+		for k := range c.ids { // evict an arbitrary entry
+			delete(c.ids, k)
 			break
 		}
 	}
-	c.cache[userID] = cachedUser{id: id, user: *u}
+	c.ids[userID] = id
 }
 
-func (c *SCIM) forget(userID string) {
+func (c *SCIM) forgetID(userID string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	delete(c.cache, userID)
+	delete(c.ids, userID)
 }
 
-// do sends one request and decodes a 2xx answer into out. It returns the HTTP status (0
-// when there was no answer) and, for anything but a 2xx, a *roster.SyncError, or the
-// context's error when ctx itself ended.
-func (c *SCIM) do(ctx context.Context, method, path, query string, in, out any) (int, error) {
+// response is a 2xx answer of the remote.
+type response struct {
+	status int
+	etag   string
+	body   []byte
+}
+
+// do sends one request with body in (nil for none) and If-Match ifMatch (when not empty). It
+// returns the answer when it is a 2xx; else the HTTP status (0 when there was no answer) and
+// a *roster.SyncError whose message is a sentence for administrators (the cause of a network
+// failure goes to the log), or the context's error when ctx itself ended.
+func (c *SCIM) do(ctx context.Context, method, path, query string, in any, ifMatch string) (*response, int, error) {
+	op := method + " " + opPath(path)
 	var body io.Reader
 	if in != nil {
 		b, err := json.Marshal(in)
 		if err != nil {
-			return 0, fmt.Errorf("scim encode user: %w", err)
+			return nil, 0, fmt.Errorf("scim encode %s: %w", op, err)
 		}
 		body = bytes.NewReader(b)
 	}
@@ -378,29 +346,29 @@ func (c *SCIM) do(ctx context.Context, method, path, query string, in, out any) 
 	defer cancel()
 	req, err := http.NewRequestWithContext(rctx, method, u, body)
 	if err != nil {
-		return 0, fmt.Errorf("scim request: %w", err)
+		return nil, 0, fmt.Errorf("scim request: %w", err)
 	}
 	req.Header.Set("Authorization", "Bearer "+c.token)
 	req.Header.Set("Accept", scimContentType+", application/json")
 	if in != nil {
 		req.Header.Set("Content-Type", scimContentType)
 	}
-	op := method + " " + path
+	if ifMatch != "" {
+		req.Header.Set("If-Match", ifMatch)
+	}
+	timedOut := &roster.SyncError{Retryable: true,
+		Message: fmt.Sprintf("The SCIM service did not answer %s within %s.", op, c.timeout)}
 	resp, err := c.client.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
-			return 0, ctx.Err()
+			return nil, 0, ctx.Err()
 		}
 		var nerr net.Error
 		if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &nerr) && nerr.Timeout() {
-			return 0, &roster.SyncError{Retryable: true, Message: fmt.Sprintf("SCIM %s: timed out after %s", op, c.timeout)}
+			return nil, 0, timedOut
 		}
-		// url.Error repeats method and URL; keep only the cause.
-		var uerr *url.Error
-		if errors.As(err, &uerr) {
-			err = uerr.Err
-		}
-		return 0, &roster.SyncError{Retryable: true, Message: c.redact(fmt.Sprintf("SCIM %s: %v", op, err))}
+		c.log.Warn("scim request failed", "op", op, "err", c.redact(err.Error()))
+		return nil, 0, &roster.SyncError{Retryable: true, Message: fmt.Sprintf("The SCIM service could not be reached (%s).", op)}
 	}
 	defer func() {
 		// Drain so that the connection is reused.
@@ -408,33 +376,55 @@ func (c *SCIM) do(ctx context.Context, method, path, query string, in, out any) 
 		_ = resp.Body.Close()
 	}()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return resp.StatusCode, c.statusError(resp)
+		return nil, resp.StatusCode, c.statusError(resp, op)
 	}
-	if out == nil || resp.StatusCode == http.StatusNoContent {
-		return resp.StatusCode, nil
-	}
-	if err := json.NewDecoder(io.LimitReader(resp.Body, maxResponse)).Decode(out); err != nil {
-		if errors.Is(err, io.EOF) && method != http.MethodGet {
-			// The change was made; an empty body only means the provider does not echo it.
-			return resp.StatusCode, nil
-		}
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
+	if err != nil {
 		if ctx.Err() != nil {
-			return resp.StatusCode, ctx.Err()
+			return nil, resp.StatusCode, ctx.Err()
 		}
 		if rctx.Err() != nil {
-			return resp.StatusCode, &roster.SyncError{Retryable: true, Message: fmt.Sprintf("SCIM %s: timed out after %s", op, c.timeout)}
+			return nil, resp.StatusCode, timedOut
 		}
-		// A 2xx we cannot read is a misconfigured endpoint more often than a hiccup.
-		return resp.StatusCode, &roster.SyncError{Message: fmt.Sprintf("SCIM %s: invalid response: %v", op, err)}
+		c.log.Warn("scim response unreadable", "op", op, "err", err)
+		return nil, resp.StatusCode, &roster.SyncError{Retryable: true, Message: fmt.Sprintf("The SCIM service's answer to %s was cut short.", op)}
 	}
-	return resp.StatusCode, nil
+	return &response{status: resp.StatusCode, etag: resp.Header.Get("ETag"), body: b}, resp.StatusCode, nil
 }
 
-// statusError turns a non-2xx answer into a SyncError: 408, 429 and 5xx are retryable,
-// other statuses are refusals.
-func (c *SCIM) statusError(resp *http.Response) *roster.SyncError {
+// getJSON GETs path and decodes the answer into out.
+func (c *SCIM) getJSON(ctx context.Context, path, query string, out any) error {
+	r, _, err := c.do(ctx, http.MethodGet, path, query, nil, "")
+	if err != nil {
+		return err
+	}
+	return c.decode(r, http.MethodGet+" "+opPath(path), out)
+}
+
+// decode reads a 2xx answer into out.
+func (c *SCIM) decode(r *response, op string, out any) error {
+	if err := json.Unmarshal(r.body, out); err != nil {
+		c.log.Warn("scim response not JSON", "op", op, "err", err)
+		// A 2xx we cannot read is a misconfigured endpoint more often than a hiccup.
+		return &roster.SyncError{Message: fmt.Sprintf("The SCIM service's answer to %s is not a SCIM resource.", op)}
+	}
+	return nil
+}
+
+// opPath is path as shown in messages: the remote ids of users are left out.
+func opPath(path string) string {
+	if strings.HasPrefix(path, "/Users/") {
+		return "/Users/{id}"
+	}
+	return path
+}
+
+// statusError turns a non-2xx answer into a SyncError that names the status, the SCIM error
+// type and the remote's detail: 408, 429 and 5xx are retryable, other statuses are refusals.
+func (c *SCIM) statusError(resp *http.Response, op string) *roster.SyncError {
 	var scimErr struct {
-		Detail string `json:"detail"`
+		Detail   string `json:"detail"`
+		ScimType string `json:"scimType"`
 	}
 	_ = json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&scimErr)
 	detail := strings.Join(strings.Fields(scimErr.Detail), " ")
@@ -444,12 +434,13 @@ func (c *SCIM) statusError(resp *http.Response) *roster.SyncError {
 	if detail == "" {
 		detail = http.StatusText(resp.StatusCode)
 	}
-	e := &roster.SyncError{Message: c.redact(fmt.Sprintf("SCIM %d: %s", resp.StatusCode, detail))}
+	status := strconv.Itoa(resp.StatusCode)
+	if t := strings.Join(strings.Fields(scimErr.ScimType), ""); t != "" && len(t) <= 40 {
+		status += " " + t
+	}
+	e := &roster.SyncError{Message: c.redact(fmt.Sprintf("The SCIM service answered %s with %s: %s", op, status, strings.TrimRight(detail, ".")+"."))}
 	switch {
-	case resp.StatusCode == http.StatusTooManyRequests:
-		e.Retryable = true
-		e.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
-	case resp.StatusCode == http.StatusRequestTimeout || resp.StatusCode >= 500:
+	case resp.StatusCode == http.StatusTooManyRequests, resp.StatusCode == http.StatusRequestTimeout, resp.StatusCode >= 500:
 		e.Retryable = true
 		e.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
 	}
@@ -459,6 +450,15 @@ func (c *SCIM) statusError(resp *http.Response) *roster.SyncError {
 // redact removes the token from a message, in case the remote echoes our request back.
 func (c *SCIM) redact(msg string) string {
 	return strings.ReplaceAll(msg, c.token, "[redacted]")
+}
+
+// syncMessage is the sentence of a connector error for administrators.
+func syncMessage(err error) string {
+	var se *roster.SyncError
+	if errors.As(err, &se) {
+		return se.Message
+	}
+	return "The contact center could not be reached."
 }
 
 // parseRetryAfter reads a Retry-After header: delay-seconds or an HTTP date (RFC 9110
@@ -479,82 +479,3 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 	}
 	return 0
 }
-
-// scimUser is the part of a SCIM User resource the connector writes and compares.
-type scimUser struct {
-	Schemas    []string       `json:"schemas,omitempty"`
-	ID         string         `json:"id,omitempty"`
-	ExternalID string         `json:"externalId"`
-	UserName   string         `json:"userName"`
-	Name       *scimName      `json:"name,omitempty"`
-	Emails     []scimEmail    `json:"emails,omitempty"`
-	Active     *bool          `json:"active,omitempty"`
-	Extension  *scimExtension `json:"urn:roster:params:scim:schemas:extension:contactcenter:2.0:User,omitempty"`
-}
-
-type scimName struct {
-	GivenName  string `json:"givenName,omitempty"`
-	FamilyName string `json:"familyName,omitempty"`
-}
-
-type scimEmail struct {
-	Value   string `json:"value"`
-	Primary bool   `json:"primary,omitempty"`
-}
-
-type scimExtension struct {
-	ProfileType   string `json:"profileType,omitempty"`
-	UserProfileID string `json:"userProfileId,omitempty"`
-}
-
-// scimUserOf maps a state to the remote user it must be.
-func scimUserOf(st roster.AgentState) scimUser {
-	active := st.Active && st.ProfileType != roster.ProfileNone
-	u := scimUser{
-		Schemas:    []string{scimCoreUserSchema, SCIMExtensionSchema},
-		ExternalID: st.UserID,
-		UserName:   st.Email,
-		Name:       &scimName{GivenName: st.FirstName, FamilyName: st.LastName},
-		Active:     &active,
-		Extension:  &scimExtension{ProfileType: string(st.ProfileType), UserProfileID: st.UserProfileID},
-	}
-	if st.Email != "" {
-		u.Emails = []scimEmail{{Value: st.Email, Primary: true}}
-	}
-	return u
-}
-
-// sameUser reports whether remote already holds every attribute of want. userName and email
-// values are compared ignoring case, as RFC 7643 defines them (caseExact false), so that a
-// provider that lowercases them is not rewritten on every push.
-func sameUser(remote, want *scimUser) bool {
-	var rn, wn scimName
-	if remote.Name != nil {
-		rn = *remote.Name
-	}
-	if want.Name != nil {
-		wn = *want.Name
-	}
-	var rx, wx scimExtension
-	if remote.Extension != nil {
-		rx = *remote.Extension
-	}
-	if want.Extension != nil {
-		wx = *want.Extension
-	}
-	if remote.ExternalID != want.ExternalID || !strings.EqualFold(remote.UserName, want.UserName) ||
-		rn != wn || rx != wx || isActive(remote) != isActive(want) || len(remote.Emails) != len(want.Emails) {
-		return false
-	}
-	for i := range want.Emails {
-		if !strings.EqualFold(remote.Emails[i].Value, want.Emails[i].Value) ||
-			remote.Emails[i].Primary != want.Emails[i].Primary {
-			return false
-		}
-	}
-	return true
-}
-
-// isActive reads active; RFC 7643 gives it no default, and a provider that omits it is
-// taken to hold an active user.
-func isActive(u *scimUser) bool { return u.Active == nil || *u.Active }

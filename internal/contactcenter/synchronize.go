@@ -1,9 +1,11 @@
 package contactcenter
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"roster"
 	"roster/internal/csvfile"
@@ -23,8 +25,10 @@ const orphansPhase = "agents:"
 // walks the organization's users in id order, a page a transaction, with the last id as its
 // cursor: each user's agent is made to hold the user's state (created, updated, deactivated),
 // each user's sync status is set from the outcome, and users that were invalid get their
-// failed delivery retried. With the builtin connector it then deletes agents whose user no
-// longer exists. The report has a row per change and per failure.
+// failed delivery retried. It then deletes agents whose user no longer exists: in the agents
+// table with the builtin connector, on the remote side with a connector that is an
+// OrphanRemover. The report has a row per change and per failure, as the connector reports
+// them: a remote connector reads each user on its side, so what was changed there is repaired.
 //
 // With the builtin connector the agents, the statuses, the report rows and the cursor of a
 // page are written in one transaction, so a task taken over after a crash neither loses nor
@@ -48,7 +52,7 @@ func (e *Engine) RunSynchronize(ctx context.Context, r *worker.Run) error {
 		rows, cursor = rows+n, next
 	}
 	if _, builtin := e.conn.(*Builtin); !builtin {
-		return r.Commit(ctx, nil, &worker.Commit{Checkpoint: -1})
+		return e.deleteRemoteOrphans(ctx, r, rows)
 	}
 	for {
 		orphans, err := e.store.FindOrphanAgents(ctx, task.OrgID, synchronizePage)
@@ -73,14 +77,16 @@ func (e *Engine) synchronizeUsers(ctx context.Context, r *worker.Run, after stri
 	orgID := r.Task().OrgID
 	builtin, isBuiltin := e.conn.(*Builtin)
 	var entries []*roster.SyncEntry
+	var changes []Change
 	var errs []error
 	if !isBuiltin {
-		// Pushed before the transaction, which must not wait on the network.
+		// Pushed before the transaction, which must not wait on the network. The connector
+		// reads the remote side of each user, so whatever was changed there is repaired.
 		var err error
 		if entries, err = e.store.FindSyncEntries(ctx, orgID, after, synchronizePage); err != nil {
 			return 0, "", err
 		}
-		errs = e.conn.Push(ctx, statesOf(entries))
+		changes, errs = reconcile(ctx, e.conn, statesOf(entries))
 	}
 	c := &worker.Commit{}
 	err := r.Commit(ctx, func(tx roster.Tx) error {
@@ -88,7 +94,6 @@ func (e *Engine) synchronizeUsers(ctx context.Context, r *worker.Run, after stri
 		if _, err := tx.FindOrgByID(ctx, orgID); err != nil {
 			return err
 		}
-		changes := make([]Change, len(entries))
 		if isBuiltin {
 			// Read after the organization, so that no directory write comes between the
 			// users read and the agents written from them.
@@ -135,9 +140,9 @@ func (e *Engine) synchronizeUsers(ctx context.Context, r *worker.Run, after stri
 				continue
 			}
 			if errs[i] != nil {
-				msg := errs[i].Error()
-				if se := (*roster.SyncError)(nil); errors.As(errs[i], &se) {
-					msg = se.Message
+				msg := syncMessage(errs[i])
+				if se := (*roster.SyncError)(nil); !errors.As(errs[i], &se) {
+					e.log.Warn("synchronize push failed", "org", orgID, "user", s.UserID, "err", errs[i])
 				}
 				c.Rows = append(c.Rows, &roster.TaskRow{Row: rows + len(c.Rows) + 1, Email: s.Email, UserID: s.UserID,
 					Outcome: string(csvfile.OutcomeError), Code: "sync_failed", Message: msg})
@@ -239,6 +244,79 @@ func (e *Engine) deleteOrphans(ctx context.Context, r *worker.Run, agents []*ros
 		return tx.CreateAuditEntries(ctx, audit)
 	}, c)
 	return len(c.Rows), err
+}
+
+// deleteRemoteOrphans has a connector that can find them delete the remote agents whose user
+// exists in no organization (the remote side may serve several), and commits the report
+// rows. A task taken over during this phase runs it again: what was deleted is gone.
+func (e *Engine) deleteRemoteOrphans(ctx context.Context, r *worker.Run, rows int) error {
+	remover, ok := e.conn.(OrphanRemover)
+	if !ok {
+		return r.Commit(ctx, nil, &worker.Commit{Checkpoint: -1})
+	}
+	orgID := r.Task().OrgID
+	orphans, err := remover.DeleteOrphans(ctx, func(ctx context.Context, ids []string) (map[string]bool, error) {
+		return e.usersExist(ctx, orgID, ids)
+	})
+	c := &worker.Commit{Checkpoint: -1}
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		// The users are reconciled; that the orphans could not be looked for is one error row.
+		e.log.Warn("synchronize: remote orphans", "org", orgID, "err", err)
+		c.Rows = append(c.Rows, &roster.TaskRow{Row: rows + 1, Outcome: string(csvfile.OutcomeError), Code: "sync_failed",
+			Message: "Agents whose user no longer exists could not be looked for: " + syncMessage(err)})
+		c.Counts.Errors++
+		return r.Commit(ctx, nil, c)
+	}
+	for _, o := range orphans {
+		row := &roster.TaskRow{Row: rows + len(c.Rows) + 1, Email: o.Email, UserID: o.UserID,
+			Outcome: string(csvfile.OutcomeUpdated), Message: "Agent deleted: its user no longer exists."}
+		if o.Err != nil {
+			row.Outcome, row.Code, row.Message = string(csvfile.OutcomeError), "sync_failed", syncMessage(o.Err)
+			c.Counts.Errors++
+		} else {
+			c.Counts.Updated++
+		}
+		c.Rows = append(c.Rows, row)
+	}
+	return r.Commit(ctx, nil, c)
+}
+
+// usersExist says which of these user ids exist, in the organization orgID or another.
+func (e *Engine) usersExist(ctx context.Context, orgID string, ids []string) (map[string]bool, error) {
+	found := make(map[string]bool, len(ids))
+	orgs, err := e.store.FindOrgs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// The task's organization first: it holds nearly all of them.
+	slices.SortStableFunc(orgs, func(a, b *roster.Org) int {
+		return cmp.Compare(btoi(a.ID != orgID), btoi(b.ID != orgID))
+	})
+	rest := ids
+	for _, o := range orgs {
+		if len(rest) == 0 {
+			break
+		}
+		users, err := e.store.FindUsersByIDs(ctx, o.ID, rest)
+		if err != nil {
+			return nil, err
+		}
+		for _, u := range users {
+			found[u.ID] = true
+		}
+		rest = slices.DeleteFunc(slices.Clone(rest), func(id string) bool { return found[id] })
+	}
+	return found, nil
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func changeMessage(c Change, s roster.AgentState) string {

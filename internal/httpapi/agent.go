@@ -71,6 +71,23 @@ type ServiceDetails struct {
 	Connector string          `json:"connector"`
 	Agents    AgentCounts     `json:"agents"`
 	Users     SyncCounts      `json:"users"`
+	// Remote is what the contact center behind a remote connector said it supports; null
+	// with the builtin connector, and until the remote was asked.
+	Remote *RemoteSupport `json:"remote"`
+}
+
+// RemoteSupport is what the contact center behind a remote connector (scim) said it supports,
+// asked at start and again after a failed push.
+type RemoteSupport struct {
+	CheckedAt       time.Time `json:"checkedAt"`
+	Reachable       bool      `json:"reachable"`
+	Patch           bool      `json:"patch"`
+	ETags           bool      `json:"etags"`
+	Schemas         []string  `json:"schemas"`
+	Extension       string    `json:"extension"`
+	ExtensionListed bool      `json:"extensionListed"`
+	// Problem says what is wrong, in a sentence; absent when nothing is.
+	Problem string `json:"problem,omitempty"`
 }
 
 // AgentCounts counts agents per profile type.
@@ -224,7 +241,15 @@ func (api *API) getContactCenter(w http.ResponseWriter, r *http.Request, a roste
 		return err
 	}
 	ag, u := d.Agents, d.Users
-	return ok(w, http.StatusOK, ServiceDetails{Platform: d.Platform, Connector: d.Connector,
+	var remote *RemoteSupport
+	if r := d.Remote; r != nil {
+		remote = &RemoteSupport{CheckedAt: r.CheckedAt, Reachable: r.Reachable, Patch: r.Patch, ETags: r.ETags,
+			Schemas: r.Schemas, Extension: r.Extension, ExtensionListed: r.ExtensionListed, Problem: r.Problem}
+		if remote.Schemas == nil {
+			remote.Schemas = []string{}
+		}
+	}
+	return ok(w, http.StatusOK, ServiceDetails{Platform: d.Platform, Connector: d.Connector, Remote: remote,
 		Agents: AgentCounts{StandardAgent: ag[roster.ProfileStandardAgent], PremiumAgent: ag[roster.ProfilePremiumAgent],
 			Supervisor: ag[roster.ProfileSupervisor], Administrator: ag[roster.ProfileAdministrator],
 			AdministratorOnly: ag[roster.ProfileAdministratorOnly]},

@@ -101,7 +101,7 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		"Team": httpapi.Team{}, "TeamList": httpapi.TeamList{}, "TeamInput": httpapi.TeamInput{}, "TeamCreate": httpapi.TeamInput{},
 		"PortalProfile": httpapi.PortalProfile{}, "PortalProfileList": httpapi.PortalProfileList{}, "PortalProfileInput": httpapi.NameInput{},
 		"Agent": httpapi.Agent{}, "AgentList": httpapi.AgentList{}, "AgentPatch": httpapi.AgentPatch{},
-		"ServiceDetails": httpapi.ServiceDetails{}, "SyncError": httpapi.SyncError{},
+		"ServiceDetails": httpapi.ServiceDetails{}, "SyncError": httpapi.SyncError{}, "RemoteSupport": httpapi.RemoteSupport{},
 	}
 	for name, v := range types {
 		schema := doc.resolve("#/components/schemas/" + name)

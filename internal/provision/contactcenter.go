@@ -51,6 +51,9 @@ type ServiceDetails struct {
 	Connector string
 	Agents    map[roster.ProfileType]int
 	Users     map[roster.SyncStatus]int
+	// Remote is what the contact center behind a remote connector said it supports; nil with
+	// the builtin connector, or before it was asked.
+	Remote *roster.RemoteSupport
 }
 
 // ContactCenter returns an organization's Service Details.
@@ -70,7 +73,11 @@ func (s *Service) ContactCenter(ctx context.Context, a roster.Actor, orgID strin
 	if err != nil {
 		return nil, err
 	}
-	return &ServiceDetails{OrgID: orgID, Platform: org.Platform, Connector: s.connector, Agents: agents, Users: users}, nil
+	d := &ServiceDetails{OrgID: orgID, Platform: org.Platform, Connector: s.connector, Agents: agents, Users: users}
+	if s.remoteSupport != nil {
+		d.Remote = s.remoteSupport()
+	}
+	return d, nil
 }
 
 // SyncState returns the pending or failed delivery of a user to the contact center, or nil

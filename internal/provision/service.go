@@ -28,6 +28,9 @@ type Service struct {
 	baseURL string
 	// connector names the contact-center connector sync pushes to, for Service Details.
 	connector string
+	// remoteSupport says what the contact center behind a remote connector supports; nil for
+	// the builtin connector.
+	remoteSupport func() *roster.RemoteSupport
 	// passwordIterations is the PBKDF2 cost of new console passwords.
 	passwordIterations int
 	// mailServer is set when a mail server delivers the outbox (WithMailServer).
@@ -60,6 +63,12 @@ func WithPasswordIterations(n int) Option { return func(s *Service) { s.password
 
 // WithConnectorName names the contact-center connector (default "builtin").
 func WithConnectorName(n string) Option { return func(s *Service) { s.connector = n } }
+
+// WithRemoteSupport makes Service Details show what the contact center behind a remote
+// connector supports, as support returns it (nil while unknown).
+func WithRemoteSupport(support func() *roster.RemoteSupport) Option {
+	return func(s *Service) { s.remoteSupport = support }
+}
 
 // New returns a Service on store.
 func New(store roster.Store, opts ...Option) *Service {

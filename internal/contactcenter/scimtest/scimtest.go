@@ -1,30 +1,72 @@
 // Package scimtest runs an in-memory SCIM 2.0 service provider for tests and benchmarks of
-// the SCIM connector: Users only, filters on externalId and userName only, a bearer token,
-// optional latency and injected failures, and counters of the requests it served.
+// the SCIM connector. It is strict where real servers are: it refuses malformed bodies,
+// unknown attributes, a non-boolean active and a taken userName (409 uniqueness); it keeps or
+// drops the contact-center extension, or refuses it, as configured; it pages GET /Users, serves
+// PATCH and ETags (If-Match, 412) when configured to, and answers the discovery endpoints
+// /ServiceProviderConfig and /Schemas with what it does. Filters: externalId and userName eq.
+// It also holds attributes that only the remote side sets (title, phoneNumbers), so that a
+// test can tell a full replace from a merge.
 package scimtest
 
 import (
 	"crypto/subtle"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 )
 
-// ExtensionSchema is the contact-center extension the connector sends; the server keeps
-// its profileType and userProfileId.
+// ExtensionSchema is the contact-center extension the connector sends; with ExtensionKept the
+// server keeps its profileType and userProfileId.
 const ExtensionSchema = "urn:roster:params:scim:schemas:extension:contactcenter:2.0:User"
 
 const (
 	coreUserSchema = "urn:ietf:params:scim:schemas:core:2.0:User"
 	errorSchema    = "urn:ietf:params:scim:api:messages:2.0:Error"
 	listSchema     = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
+	patchSchema    = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+	spcSchema      = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"
+	schemaSchema   = "urn:ietf:params:scim:schemas:core:2.0:Schema"
 	basePath       = "/scim/v2"
+)
+
+// ExtensionHandling is what a server does with a schema extension it does not know.
+type ExtensionHandling int
+
+// How the contact-center extension is treated.
+const (
+	// ExtensionKept: the server lists the extension in /Schemas and keeps its values.
+	ExtensionKept ExtensionHandling = iota
+	// ExtensionDropped: the server does not list it, echoes its URN in schemas, and drops
+	// its values without a word (seen on a widely used gateway).
+	ExtensionDropped
+	// ExtensionRefused: the server does not list it and refuses a body that carries it with
+	// 400 invalidValue (seen on a SCIM library).
+	ExtensionRefused
+)
+
+// Behaviour is what a server supports.
+type Behaviour struct {
+	Patch     bool // serves PATCH and says so in /ServiceProviderConfig
+	ETags     bool // versions users (meta.version, ETag), and answers a stale If-Match with 412
+	Extension ExtensionHandling
+	PageSize  int // most users a page of GET /Users holds; 0 means 100
+}
+
+// Behaviours of the servers the connector must work with.
+var (
+	// Complete supports everything the connector can use; NewServer's default.
+	Complete = Behaviour{Patch: true, ETags: true, Extension: ExtensionKept}
+	// LikeGateway imitates a gateway: no PATCH, no ETags, the extension silently dropped,
+	// small pages.
+	LikeGateway = Behaviour{Extension: ExtensionDropped, PageSize: 20}
+	// LikeLibrary imitates a SCIM library: PATCH and ETags, unknown schemas refused.
+	LikeLibrary = Behaviour{Patch: true, ETags: true, Extension: ExtensionRefused, PageSize: 50}
 )
 
 // User is a stored SCIM user.
@@ -38,6 +80,10 @@ type User struct {
 	Active        bool
 	ProfileType   string
 	UserProfileID string
+	// Set on the remote side only.
+	Title        string
+	PhoneNumbers []string
+	Version      int // grows with every change
 }
 
 // Email is one of a user's email addresses.
@@ -58,8 +104,9 @@ type Server struct {
 	// Retry-After header. It must be safe for concurrent use.
 	Fail func(r *http.Request) (status int, retryAfter string)
 
-	srv   *httptest.Server
-	token string
+	behaviour Behaviour
+	srv       *httptest.Server
+	token     string
 
 	mu          sync.Mutex
 	users       map[string]*User    // by id
@@ -71,17 +118,26 @@ type Server struct {
 	maxInFlight int
 }
 
-// NewServer starts a server that accepts the bearer token token. Close it when done.
-func NewServer(token string) *Server {
+// NewServer starts a Complete server that accepts the bearer token token. Close it when done.
+func NewServer(token string) *Server { return NewServerWith(token, Complete) }
+
+// NewServerWith starts a server with behaviour b.
+func NewServerWith(token string, b Behaviour) *Server {
+	if b.PageSize <= 0 {
+		b.PageSize = 100
+	}
 	s := &Server{
-		token: token, users: make(map[string]*User), byUserName: make(map[string]string),
+		behaviour: b, token: token, users: make(map[string]*User), byUserName: make(map[string]string),
 		byExternal: make(map[string][]string), counts: make(map[string]int),
 	}
 	mux := http.NewServeMux()
+	mux.HandleFunc("GET "+basePath+"/ServiceProviderConfig", s.serviceProviderConfig)
+	mux.HandleFunc("GET "+basePath+"/Schemas", s.schemas)
 	mux.HandleFunc("GET "+basePath+"/Users", s.list)
 	mux.HandleFunc("POST "+basePath+"/Users", s.create)
 	mux.HandleFunc("GET "+basePath+"/Users/{id}", s.get)
 	mux.HandleFunc("PUT "+basePath+"/Users/{id}", s.replace)
+	mux.HandleFunc("PATCH "+basePath+"/Users/{id}", s.patch)
 	mux.HandleFunc("DELETE "+basePath+"/Users/{id}", s.delete)
 	s.srv = httptest.NewServer(s.wrap(mux))
 	s.URL = s.srv.URL + basePath
@@ -111,6 +167,50 @@ func (s *Server) UserByExternalID(id string) (User, bool) {
 		return clone(s.users[uid]), true
 	}
 	return User{}, false
+}
+
+// AddUser stores u as if another client had created it, and returns its id. It panics when
+// the userName is taken: the test is wrong.
+func (s *Server) AddUser(u User) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.taken(u.UserName, "") {
+		panic("scimtest: userName " + u.UserName + " is taken")
+	}
+	s.nextID++
+	u.ID, u.Version = fmt.Sprintf("u%06d", s.nextID), 1
+	s.add(&u)
+	return u.ID
+}
+
+// ChangeUser changes the user whose externalId is externalID as another client would, and
+// reports whether there was one. fn must not change the id.
+func (s *Server) ChangeUser(externalID string, fn func(*User)) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ids := s.byExternal[externalID]
+	if len(ids) == 0 {
+		return false
+	}
+	u := s.users[ids[0]]
+	s.remove(u)
+	fn(u)
+	u.Version++
+	s.add(u)
+	return true
+}
+
+// DeleteUser deletes the user whose externalId is externalID as another client would, and
+// reports whether there was one.
+func (s *Server) DeleteUser(externalID string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ids := s.byExternal[externalID]
+	if len(ids) == 0 {
+		return false
+	}
+	s.remove(s.users[ids[0]])
+	return true
 }
 
 // Count returns the number of requests received with this method since the start or the
@@ -151,6 +251,7 @@ func (s *Server) ResetCounts() {
 func clone(u *User) User {
 	c := *u
 	c.Emails = slices.Clone(u.Emails)
+	c.PhoneNumbers = slices.Clone(u.PhoneNumbers)
 	return c
 }
 
@@ -196,97 +297,226 @@ func (s *Server) wrap(next http.Handler) http.Handler {
 	})
 }
 
-// wireUser is a User on the wire.
-type wireUser struct {
-	Schemas    []string       `json:"schemas"`
-	ID         string         `json:"id,omitempty"`
-	ExternalID string         `json:"externalId,omitempty"`
-	UserName   string         `json:"userName"`
-	Name       *wireName      `json:"name,omitempty"`
-	Emails     []wireEmail    `json:"emails,omitempty"`
-	Active     *bool          `json:"active,omitempty"`
-	Extension  *wireExtension `json:"urn:roster:params:scim:schemas:extension:contactcenter:2.0:User,omitempty"`
-	Meta       *wireMeta      `json:"meta,omitempty"`
+func (s *Server) serviceProviderConfig(w http.ResponseWriter, _ *http.Request) {
+	b := s.behaviour
+	writeJSON(w, http.StatusOK, map[string]any{
+		"schemas":               []string{spcSchema},
+		"patch":                 map[string]any{"supported": b.Patch},
+		"bulk":                  map[string]any{"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
+		"filter":                map[string]any{"supported": true, "maxResults": b.PageSize},
+		"changePassword":        map[string]any{"supported": false},
+		"sort":                  map[string]any{"supported": false},
+		"etag":                  map[string]any{"supported": b.ETags},
+		"authenticationSchemes": []map[string]any{{"type": "oauthbearertoken", "name": "OAuth Bearer Token", "description": "Bearer token"}},
+	})
 }
 
-type wireName struct {
-	GivenName  string `json:"givenName,omitempty"`
-	FamilyName string `json:"familyName,omitempty"`
+func (s *Server) schemas(w http.ResponseWriter, _ *http.Request) {
+	attr := func(name, typ string) map[string]any {
+		return map[string]any{"name": name, "type": typ, "multiValued": false, "required": false,
+			"mutability": "readWrite", "returned": "default", "uniqueness": "none"}
+	}
+	core := map[string]any{"schemas": []string{schemaSchema}, "id": coreUserSchema, "name": "User",
+		"attributes": []any{attr("userName", "string"), attr("name", "complex"), attr("emails", "complex"),
+			attr("active", "boolean"), attr("title", "string"), attr("phoneNumbers", "complex")}}
+	found := []any{core}
+	if s.behaviour.Extension == ExtensionKept {
+		found = append(found, map[string]any{"schemas": []string{schemaSchema}, "id": ExtensionSchema, "name": "ContactCenterUser",
+			"attributes": []any{attr("profileType", "string"), attr("userProfileId", "string")}})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"schemas": []string{listSchema}, "totalResults": len(found),
+		"startIndex": 1, "itemsPerPage": len(found), "Resources": found})
 }
 
-type wireEmail struct {
-	Value   string `json:"value"`
-	Primary bool   `json:"primary,omitempty"`
+// toWire is u as the server returns it. Callers hold s.mu.
+func (s *Server) toWire(u *User) map[string]any {
+	out := map[string]any{
+		"schemas": []string{coreUserSchema}, "id": u.ID, "userName": u.UserName, "active": u.Active,
+	}
+	if u.ExternalID != "" {
+		out["externalId"] = u.ExternalID
+	}
+	name := map[string]any{}
+	if u.GivenName != "" {
+		name["givenName"] = u.GivenName
+	}
+	if u.FamilyName != "" {
+		name["familyName"] = u.FamilyName
+	}
+	if len(name) > 0 {
+		out["name"] = name
+	}
+	if len(u.Emails) > 0 {
+		var emails []map[string]any
+		for _, e := range u.Emails {
+			m := map[string]any{"value": e.Value}
+			if e.Primary {
+				m["primary"] = true
+			}
+			emails = append(emails, m)
+		}
+		out["emails"] = emails
+	}
+	if u.Title != "" {
+		out["title"] = u.Title
+	}
+	if len(u.PhoneNumbers) > 0 {
+		var phones []map[string]any
+		for _, p := range u.PhoneNumbers {
+			phones = append(phones, map[string]any{"value": p, "type": "work"})
+		}
+		out["phoneNumbers"] = phones
+	}
+	switch s.behaviour.Extension {
+	case ExtensionKept:
+		out["schemas"] = []string{coreUserSchema, ExtensionSchema}
+		ext := map[string]any{}
+		if u.ProfileType != "" {
+			ext["profileType"] = u.ProfileType
+		}
+		if u.UserProfileID != "" {
+			ext["userProfileId"] = u.UserProfileID
+		}
+		out[ExtensionSchema] = ext
+	case ExtensionDropped:
+		out["schemas"] = []string{coreUserSchema, ExtensionSchema} // the URN echoed, the values gone
+	}
+	meta := map[string]any{"resourceType": "User", "location": s.URL + "/Users/" + u.ID}
+	if s.behaviour.ETags {
+		meta["version"] = etag(u)
+	}
+	out["meta"] = meta
+	return out
 }
 
-type wireExtension struct {
-	ProfileType   string `json:"profileType,omitempty"`
-	UserProfileID string `json:"userProfileId,omitempty"`
+func etag(u *User) string { return fmt.Sprintf(`W/"%d"`, u.Version) }
+
+// badRequest is a refusal with a SCIM error type.
+type badRequest struct {
+	status   int
+	scimType string
+	detail   string
 }
 
-type wireMeta struct {
-	ResourceType string `json:"resourceType"`
-	Location     string `json:"location"`
+func (e *badRequest) Error() string { return e.detail }
+
+func invalid(scimType, format string, args ...any) *badRequest {
+	return &badRequest{status: http.StatusBadRequest, scimType: scimType, detail: fmt.Sprintf(format, args...)}
 }
 
-func (s *Server) toWire(u *User) wireUser {
-	active := u.Active
-	w := wireUser{
-		Schemas:    []string{coreUserSchema, ExtensionSchema},
-		ID:         u.ID,
-		ExternalID: u.ExternalID,
-		UserName:   u.UserName,
-		Name:       &wireName{GivenName: u.GivenName, FamilyName: u.FamilyName},
-		Active:     &active,
-		Extension:  &wireExtension{ProfileType: u.ProfileType, UserProfileID: u.UserProfileID},
-		Meta:       &wireMeta{ResourceType: "User", Location: s.URL + "/Users/" + u.ID},
+// fromWire reads a User resource as a strict server does, and returns the user it describes
+// (without id). Attributes the server only reads (id, meta) are ignored; attributes it does not
+// know are refused; the extension is kept, dropped or refused as configured.
+func (s *Server) fromWire(body map[string]json.RawMessage) (*User, error) {
+	var schemas []string
+	if err := json.Unmarshal(body["schemas"], &schemas); err != nil || !slices.Contains(schemas, coreUserSchema) {
+		return nil, invalid("invalidSyntax", "schemas must contain %s", coreUserSchema)
 	}
-	for _, e := range u.Emails {
-		w.Emails = append(w.Emails, wireEmail(e))
+	for _, sc := range schemas {
+		if sc != coreUserSchema && (sc != ExtensionSchema || s.behaviour.Extension == ExtensionRefused) {
+			return nil, invalid("invalidValue", "unknown schema %s", sc)
+		}
 	}
-	return w
+	u := &User{Active: true}
+	for key, raw := range body {
+		var err error
+		switch key {
+		case "schemas", "id", "meta":
+		case "externalId":
+			err = json.Unmarshal(raw, &u.ExternalID)
+		case "userName":
+			err = json.Unmarshal(raw, &u.UserName)
+		case "active":
+			err = json.Unmarshal(raw, &u.Active)
+		case "title":
+			err = json.Unmarshal(raw, &u.Title)
+		case "name":
+			var n struct{ GivenName, FamilyName string }
+			err = json.Unmarshal(raw, &n)
+			u.GivenName, u.FamilyName = n.GivenName, n.FamilyName
+		case "emails":
+			var emails []struct {
+				Value   string `json:"value"`
+				Primary bool   `json:"primary"`
+			}
+			err = json.Unmarshal(raw, &emails)
+			for _, e := range emails {
+				u.Emails = append(u.Emails, Email(e))
+			}
+		case "phoneNumbers":
+			var phones []struct {
+				Value string `json:"value"`
+			}
+			err = json.Unmarshal(raw, &phones)
+			for _, p := range phones {
+				u.PhoneNumbers = append(u.PhoneNumbers, p.Value)
+			}
+		case ExtensionSchema:
+			if !slices.Contains(schemas, ExtensionSchema) {
+				return nil, invalid("invalidSyntax", "attributes of %s without the schema in schemas", key)
+			}
+			if s.behaviour.Extension != ExtensionKept {
+				continue
+			}
+			var x struct {
+				ProfileType   string `json:"profileType"`
+				UserProfileID string `json:"userProfileId"`
+			}
+			err = json.Unmarshal(raw, &x)
+			u.ProfileType, u.UserProfileID = x.ProfileType, x.UserProfileID
+		default:
+			return nil, invalid("invalidSyntax", "unknown attribute %q", key)
+		}
+		if err != nil {
+			return nil, invalid("invalidValue", "attribute %q: %v", key, err)
+		}
+	}
+	if strings.TrimSpace(u.UserName) == "" {
+		return nil, invalid("invalidValue", "userName is required")
+	}
+	return u, nil
 }
 
-// fromWire validates a request body and returns the user it describes (without id).
-func fromWire(r *http.Request) (*User, string, error) {
-	var w wireUser
-	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 1<<20))
-	if err := dec.Decode(&w); err != nil {
-		return nil, "invalidSyntax", fmt.Errorf("request body is not a SCIM User: %v", err)
+func readBody(r *http.Request) (map[string]json.RawMessage, error) {
+	var body map[string]json.RawMessage
+	if err := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 1<<20)).Decode(&body); err != nil {
+		return nil, invalid("invalidSyntax", "request body is not a JSON object: %v", err)
 	}
-	if !slices.Contains(w.Schemas, coreUserSchema) {
-		return nil, "invalidSyntax", errors.New("schemas must contain " + coreUserSchema)
-	}
-	if strings.TrimSpace(w.UserName) == "" {
-		return nil, "invalidValue", errors.New("userName is required")
-	}
-	u := &User{ExternalID: w.ExternalID, UserName: w.UserName, Active: w.Active == nil || *w.Active}
-	if w.Name != nil {
-		u.GivenName, u.FamilyName = w.Name.GivenName, w.Name.FamilyName
-	}
-	for _, e := range w.Emails {
-		u.Emails = append(u.Emails, Email(e))
-	}
-	if w.Extension != nil {
-		u.ProfileType, u.UserProfileID = w.Extension.ProfileType, w.Extension.UserProfileID
-	}
-	return u, "", nil
+	return body, nil
 }
 
 func (s *Server) list(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
 	var attr, value string
-	if f := r.URL.Query().Get("filter"); f != "" {
+	if f := q.Get("filter"); f != "" {
 		var err error
 		if attr, value, err = parseFilter(f); err != nil {
 			writeError(w, http.StatusBadRequest, "invalidFilter", err.Error())
 			return
 		}
 	}
+	start, count := 1, s.behaviour.PageSize
+	if v := q.Get("startIndex"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "invalidValue", "startIndex must be an integer")
+			return
+		}
+		start = max(n, 1) // RFC 7644 §3.4.2.4: less than 1 is taken as 1
+	}
+	if v := q.Get("count"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "invalidValue", "count must be an integer")
+			return
+		}
+		count = min(max(n, 0), s.behaviour.PageSize)
+	}
 	s.mu.Lock()
 	var ids []string
 	switch attr {
 	case "externalId":
-		ids = s.byExternal[value]
+		ids = slices.Clone(s.byExternal[value])
 	case "userName":
 		if id, ok := s.byUserName[strings.ToLower(value)]; ok {
 			ids = []string{id}
@@ -296,14 +526,16 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request) {
 			ids = append(ids, id)
 		}
 	}
-	found := make([]wireUser, 0, len(ids))
+	slices.Sort(ids)
+	total := len(ids)
+	ids = ids[min(start-1, total):min(start-1+count, total)]
+	found := make([]map[string]any, 0, len(ids))
 	for _, id := range ids {
 		found = append(found, s.toWire(s.users[id]))
 	}
 	s.mu.Unlock()
-	slices.SortFunc(found, func(a, b wireUser) int { return strings.Compare(a.ID, b.ID) })
 	writeJSON(w, http.StatusOK, map[string]any{
-		"schemas": []string{listSchema}, "totalResults": len(found), "startIndex": 1,
+		"schemas": []string{listSchema}, "totalResults": total, "startIndex": start,
 		"itemsPerPage": len(found), "Resources": found,
 	})
 }
@@ -333,9 +565,10 @@ func parseFilter(f string) (attr, value string, err error) {
 func (s *Server) get(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	u, ok := s.users[r.PathValue("id")]
-	var out wireUser
+	var out map[string]any
 	if ok {
 		out = s.toWire(u)
+		s.setETag(w, u)
 	}
 	s.mu.Unlock()
 	if !ok {
@@ -345,10 +578,21 @@ func (s *Server) get(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
+func (s *Server) setETag(w http.ResponseWriter, u *User) {
+	if s.behaviour.ETags {
+		w.Header().Set("ETag", etag(u))
+	}
+}
+
 func (s *Server) create(w http.ResponseWriter, r *http.Request) {
-	u, scimType, err := fromWire(r)
+	body, err := readBody(r)
 	if err != nil {
-		writeError(w, http.StatusBadRequest, scimType, err.Error())
+		writeBad(w, err)
+		return
+	}
+	u, err := s.fromWire(body)
+	if err != nil {
+		writeBad(w, err)
 		return
 	}
 	s.mu.Lock()
@@ -358,53 +602,192 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.nextID++
-	u.ID = fmt.Sprintf("u%06d", s.nextID)
+	u.ID, u.Version = fmt.Sprintf("u%06d", s.nextID), 1
 	s.add(u)
 	out := s.toWire(u)
+	s.setETag(w, u)
 	s.mu.Unlock()
-	w.Header().Set("Location", out.Meta.Location)
+	w.Header().Set("Location", s.URL+"/Users/"+u.ID)
 	writeJSON(w, http.StatusCreated, out)
 }
 
-func (s *Server) replace(w http.ResponseWriter, r *http.Request) {
-	u, scimType, err := fromWire(r)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, scimType, err.Error())
-		return
-	}
+// change replaces the stored user id with what next makes of its wire form, under the
+// checks of If-Match and uniqueness.
+func (s *Server) change(w http.ResponseWriter, r *http.Request, next func(current map[string]any) (map[string]json.RawMessage, error)) {
 	id := r.PathValue("id")
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	old, ok := s.users[id]
 	if !ok {
-		s.mu.Unlock()
 		writeError(w, http.StatusNotFound, "", "user not found")
 		return
 	}
+	if match := r.Header.Get("If-Match"); s.behaviour.ETags && match != "" && match != "*" && match != etag(old) {
+		writeError(w, http.StatusPreconditionFailed, "", "the user changed since it was read")
+		return
+	}
+	body, err := next(s.toWire(old))
+	if err != nil {
+		writeBad(w, err)
+		return
+	}
+	var bodyID string
+	if raw, ok := body["id"]; ok && (json.Unmarshal(raw, &bodyID) != nil || bodyID != id) {
+		writeError(w, http.StatusBadRequest, "mutability", "id is read-only")
+		return
+	}
+	u, err := s.fromWire(body)
+	if err != nil {
+		writeBad(w, err)
+		return
+	}
 	if s.taken(u.UserName, id) {
-		s.mu.Unlock()
 		writeError(w, http.StatusConflict, "uniqueness", "userName is already taken")
 		return
 	}
 	s.remove(old)
-	u.ID = id
+	u.ID, u.Version = id, old.Version+1
 	s.add(u)
-	out := s.toWire(u)
-	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, out)
+	s.setETag(w, u)
+	writeJSON(w, http.StatusOK, s.toWire(u))
+}
+
+// replace is PUT: the body replaces the whole user, attributes left out included.
+func (s *Server) replace(w http.ResponseWriter, r *http.Request) {
+	body, err := readBody(r)
+	if err != nil {
+		writeBad(w, err)
+		return
+	}
+	s.change(w, r, func(map[string]any) (map[string]json.RawMessage, error) { return body, nil })
+}
+
+// patch applies add, replace and remove operations (RFC 7644 §3.5.2) to the user's wire
+// form, then reads the result as a PUT body.
+func (s *Server) patch(w http.ResponseWriter, r *http.Request) {
+	if !s.behaviour.Patch {
+		writeError(w, http.StatusNotImplemented, "", "PATCH is not supported")
+		return
+	}
+	var req struct {
+		Schemas    []string `json:"schemas"`
+		Operations []struct {
+			Op    string          `json:"op"`
+			Path  string          `json:"path"`
+			Value json.RawMessage `json:"value"`
+		} `json:"Operations"`
+	}
+	if err := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 1<<20)).Decode(&req); err != nil ||
+		!slices.Contains(req.Schemas, patchSchema) || len(req.Operations) == 0 {
+		writeError(w, http.StatusBadRequest, "invalidSyntax", "not a PatchOp request")
+		return
+	}
+	s.change(w, r, func(current map[string]any) (map[string]json.RawMessage, error) {
+		doc := map[string]any{}
+		b, _ := json.Marshal(current)
+		_ = json.Unmarshal(b, &doc)
+		for _, op := range req.Operations {
+			var value any
+			if len(op.Value) > 0 {
+				if err := json.Unmarshal(op.Value, &value); err != nil {
+					return nil, invalid("invalidValue", "operation value: %v", err)
+				}
+			}
+			if err := s.applyOp(doc, strings.ToLower(op.Op), op.Path, value); err != nil {
+				return nil, err
+			}
+		}
+		b, _ = json.Marshal(doc)
+		var out map[string]json.RawMessage
+		_ = json.Unmarshal(b, &out)
+		return out, nil
+	})
+}
+
+// applyOp applies one PATCH operation to doc. Paths are an attribute, attr.sub, or an
+// extension's URN followed by :attr.
+func (s *Server) applyOp(doc map[string]any, op, path string, value any) error {
+	if op != "add" && op != "replace" && op != "remove" {
+		return invalid("invalidSyntax", "unknown operation %q", op)
+	}
+	if path == "" {
+		m, ok := value.(map[string]any)
+		if op == "remove" || !ok {
+			return invalid("noTarget", "an operation without a path needs an object value")
+		}
+		for k, v := range m {
+			if err := s.applyOp(doc, op, k, v); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	parent, attr := doc, path
+	if urn, sub, ok := cutURN(path); ok {
+		if urn != ExtensionSchema || s.behaviour.Extension == ExtensionRefused {
+			return invalid("invalidPath", "unknown schema in path %q", path)
+		}
+		if sub == "" {
+			attr = urn
+		} else {
+			schemas, _ := doc["schemas"].([]any)
+			if !slices.Contains(schemas, any(urn)) {
+				doc["schemas"] = append(schemas, urn)
+			}
+			ext, _ := doc[urn].(map[string]any)
+			if ext == nil {
+				ext = map[string]any{}
+				doc[urn] = ext
+			}
+			parent, attr = ext, sub
+		}
+	} else if top, sub, ok := strings.Cut(path, "."); ok {
+		if strings.ContainsAny(sub, ".[") {
+			return invalid("invalidPath", "unsupported path %q", path)
+		}
+		child, _ := doc[top].(map[string]any)
+		if child == nil {
+			child = map[string]any{}
+			doc[top] = child
+		}
+		parent, attr = child, sub
+	} else if strings.Contains(path, "[") {
+		return invalid("invalidPath", "unsupported path %q", path)
+	}
+	if op == "remove" {
+		delete(parent, attr)
+		return nil
+	}
+	parent[attr] = value
+	return nil
+}
+
+// cutURN splits "urn:...:User:attr" into the schema URN and the attribute.
+func cutURN(path string) (urn, attr string, ok bool) {
+	if !strings.HasPrefix(strings.ToLower(path), "urn:") {
+		return "", "", false
+	}
+	if path == ExtensionSchema || path == coreUserSchema {
+		return path, "", true
+	}
+	i := strings.LastIndex(path, ":")
+	return path[:i], path[i+1:], true
 }
 
 func (s *Server) delete(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	u, ok := s.users[id]
-	if ok {
-		s.remove(u)
-	}
-	s.mu.Unlock()
 	if !ok {
 		writeError(w, http.StatusNotFound, "", "user not found")
 		return
 	}
+	if match := r.Header.Get("If-Match"); s.behaviour.ETags && match != "" && match != "*" && match != etag(u) {
+		writeError(w, http.StatusPreconditionFailed, "", "the user changed since it was read")
+		return
+	}
+	s.remove(u)
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -418,7 +801,9 @@ func (s *Server) taken(userName, id string) bool {
 func (s *Server) add(u *User) {
 	s.users[u.ID] = u
 	s.byUserName[strings.ToLower(u.UserName)] = u.ID
-	s.byExternal[u.ExternalID] = append(s.byExternal[u.ExternalID], u.ID)
+	if u.ExternalID != "" {
+		s.byExternal[u.ExternalID] = append(s.byExternal[u.ExternalID], u.ID)
+	}
 }
 
 // remove forgets u and its index entries. Callers hold s.mu.
@@ -431,6 +816,14 @@ func (s *Server) remove(u *User) {
 	} else {
 		s.byExternal[u.ExternalID] = ids
 	}
+}
+
+func writeBad(w http.ResponseWriter, err error) {
+	if b, ok := err.(*badRequest); ok {
+		writeError(w, b.status, b.scimType, b.detail)
+		return
+	}
+	writeError(w, http.StatusBadRequest, "invalidSyntax", err.Error())
 }
 
 func writeError(w http.ResponseWriter, status int, scimType, detail string) {
