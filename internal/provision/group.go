@@ -19,7 +19,7 @@ func (s *Service) Groups(ctx context.Context, a roster.Actor, f roster.GroupFilt
 	if err := authorize(a, f.OrgID, permRead); err != nil {
 		return nil, err
 	}
-	if err := checkLimit(f.Limit); err != nil {
+	if err := CheckPageSize(f.Limit); err != nil {
 		return nil, err
 	}
 	f.Query = strings.ToLower(strings.TrimSpace(f.Query))
@@ -371,7 +371,7 @@ func (s *Service) Memberships(ctx context.Context, a roster.Actor, f roster.Memb
 	if err := authorize(a, f.OrgID, permRead); err != nil {
 		return nil, err
 	}
-	if err := checkLimit(f.Limit); err != nil {
+	if err := CheckPageSize(f.Limit); err != nil {
 		return nil, err
 	}
 	if (f.GroupID == "") == (f.UserID == "") {
@@ -429,10 +429,21 @@ func nameTaken(err error, kind, name string) error {
 	return err
 }
 
-func checkLimit(limit int) error {
+// CheckPageSize is the rule of the page size of every list, for every entry point: 0 asks
+// for the default page size (roster.DefaultPageSize); any other size is a whole number from 1
+// to roster.MaxPageSize. A transport that reads a size that is not a whole number, or an
+// explicit 0, passes -1.
+func CheckPageSize(limit int) error {
+	if fe := pageSizeError(limit); fe != nil {
+		return roster.InvalidFields(*fe)
+	}
+	return nil
+}
+
+func pageSizeError(limit int) *roster.FieldError {
 	if limit < 0 || limit > roster.MaxPageSize {
-		return roster.InvalidFields(roster.FieldError{Field: "limit", Code: roster.CodeInvalid,
-			Message: "The page size must be between 1 and 1000."})
+		return &roster.FieldError{Field: "limit", Code: roster.CodeInvalid,
+			Message: fmt.Sprintf("The page size must be a whole number between 1 and %d.", roster.MaxPageSize)}
 	}
 	return nil
 }
