@@ -105,19 +105,20 @@ func (c *ccAgentsListCommand) run(ctx context.Context, args []string) error {
 	return nil
 }
 
-// agentUserID turns a user id or an email into a user id.
-func (c *ccRemote) agentUserID(ctx context.Context, cl *httpapi.Client, ref string) (string, error) {
-	if !strings.Contains(ref, "@") {
-		return ref, nil
+// agent reads the agent of a user, named by its id or its email.
+func (c *ccRemote) agent(ctx context.Context, cl *httpapi.Client, ref string) (*httpapi.Agent, error) {
+	id := ref
+	if strings.Contains(ref, "@") {
+		page, err := cl.Users(ctx, c.org, httpapi.UserQuery{Email: ref, Limit: 1})
+		if err != nil {
+			return nil, err
+		}
+		if len(page.Items) == 0 {
+			return nil, roster.Errorf(roster.CodeNotFound, "No user of this organization has the email %s.", ref)
+		}
+		id = page.Items[0].ID
 	}
-	page, err := cl.Users(ctx, c.org, httpapi.UserQuery{Email: ref, Limit: 1})
-	if err != nil {
-		return "", err
-	}
-	if len(page.Items) == 0 {
-		return "", roster.Errorf(roster.CodeNotFound, "No user of this organization has the email %s.", ref)
-	}
-	return page.Items[0].ID, nil
+	return cl.Agent(ctx, c.org, id)
 }
 
 // ccAgentsGetCommand shows one agent: roster cc agents get USER.
@@ -129,11 +130,7 @@ func (c *ccAgentsGetCommand) run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	id, err := c.agentUserID(ctx, cl, pos[0])
-	if err != nil {
-		return err
-	}
-	a, err := cl.Agent(ctx, c.org, id)
+	a, err := c.agent(ctx, cl, pos[0])
 	if err != nil {
 		return err
 	}
@@ -237,15 +234,11 @@ func (c *ccAgentsUpdateCommand) run(ctx context.Context, args []string) error {
 	if set["dial-number"] {
 		p.DefaultDialNumber = httpapi.Some(dial)
 	}
-	id, err := c.agentUserID(ctx, cl, pos[0])
+	a, err := c.agent(ctx, cl, pos[0])
 	if err != nil {
 		return err
 	}
-	a, err := cl.Agent(ctx, c.org, id)
-	if err != nil {
-		return err
-	}
-	if a, err = cl.UpdateAgent(ctx, c.org, id, p, httpapi.ETag(a.Version)); err != nil {
+	if a, err = cl.UpdateAgent(ctx, c.org, a.UserID, p, httpapi.ETag(a.Version)); err != nil {
 		return err
 	}
 	return c.printAgent(ctx, cl, a)

@@ -38,8 +38,9 @@ type route struct {
 	handler handlerFunc
 }
 
-// routes lists every endpoint of the API. Handler registers exactly this table, and the tests
-// compare it with the OpenAPI document, so the two cannot drift apart.
+// routes lists every endpoint of the API; those of the contact-center entities come from
+// ccRoutes, five a kind. Handler registers exactly this table, and the tests compare it with
+// the OpenAPI document, so the two cannot drift apart.
 func (api *API) routes() []route {
 	routes := []route{
 		{method: "GET", path: "/api/v1/openapi.json", public: true, handler: api.openAPI},
