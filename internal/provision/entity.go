@@ -172,9 +172,9 @@ func checkEntityChange(a roster.Actor, orgID string, invalid []*roster.FieldErro
 	return nil
 }
 
-// readEntities checks that the actor may read the entities of the organization, and reads
+// authorizedRead checks that the actor may read the entities of the organization, and reads
 // them with find.
-func readEntities[T any](a roster.Actor, orgID string, find func() (T, error)) (T, error) {
+func authorizedRead[T any](a roster.Actor, orgID string, find func() (T, error)) (T, error) {
 	if err := authorize(a, orgID, permRead); err != nil {
 		var none T
 		return none, err

@@ -96,12 +96,12 @@ func profileKindOf(k roster.PortalProfileKind) (*entityKind[*roster.PortalProfil
 
 // Sites returns the sites of an organization, by name.
 func (s *Service) Sites(ctx context.Context, a roster.Actor, orgID string) ([]*roster.Site, error) {
-	return readEntities(a, orgID, func() ([]*roster.Site, error) { return s.store.FindSites(ctx, orgID) })
+	return authorizedRead(a, orgID, func() ([]*roster.Site, error) { return s.store.FindSites(ctx, orgID) })
 }
 
 // Site returns one site.
 func (s *Service) Site(ctx context.Context, a roster.Actor, orgID, id string) (*roster.Site, error) {
-	return readEntities(a, orgID, func() (*roster.Site, error) { return s.store.FindSiteByID(ctx, orgID, id) })
+	return authorizedRead(a, orgID, func() (*roster.Site, error) { return s.store.FindSiteByID(ctx, orgID, id) })
 }
 
 // CreateSite creates a site.
@@ -124,12 +124,12 @@ func (s *Service) DeleteSite(ctx context.Context, a roster.Actor, orgID, id stri
 // Teams returns the teams of an organization by name, only those of one site when siteID is
 // not "".
 func (s *Service) Teams(ctx context.Context, a roster.Actor, orgID, siteID string) ([]*roster.Team, error) {
-	return readEntities(a, orgID, func() ([]*roster.Team, error) { return s.store.FindTeams(ctx, orgID, siteID) })
+	return authorizedRead(a, orgID, func() ([]*roster.Team, error) { return s.store.FindTeams(ctx, orgID, siteID) })
 }
 
 // Team returns one team.
 func (s *Service) Team(ctx context.Context, a roster.Actor, orgID, id string) (*roster.Team, error) {
-	return readEntities(a, orgID, func() (*roster.Team, error) { return s.store.FindTeamByID(ctx, orgID, id) })
+	return authorizedRead(a, orgID, func() (*roster.Team, error) { return s.store.FindTeamByID(ctx, orgID, id) })
 }
 
 // TeamInput is a team to create (both fields required), or what to change on one (nil stays
@@ -205,7 +205,7 @@ func teamSite(ctx context.Context, r roster.Reader, orgID, siteID string) error 
 
 // PortalProfiles returns the skill, agent or multimedia profiles of an organization, by name.
 func (s *Service) PortalProfiles(ctx context.Context, a roster.Actor, orgID string, kind roster.PortalProfileKind) ([]*roster.PortalProfile, error) {
-	return readEntities(a, orgID, func() ([]*roster.PortalProfile, error) {
+	return authorizedRead(a, orgID, func() ([]*roster.PortalProfile, error) {
 		if _, err := profileKindOf(kind); err != nil {
 			return nil, err
 		}
@@ -215,7 +215,7 @@ func (s *Service) PortalProfiles(ctx context.Context, a roster.Actor, orgID stri
 
 // PortalProfile returns one profile of a kind.
 func (s *Service) PortalProfile(ctx context.Context, a roster.Actor, orgID string, kind roster.PortalProfileKind, id string) (*roster.PortalProfile, error) {
-	return readEntities(a, orgID, func() (*roster.PortalProfile, error) {
+	return authorizedRead(a, orgID, func() (*roster.PortalProfile, error) {
 		k, err := profileKindOf(kind)
 		if err != nil {
 			return nil, err

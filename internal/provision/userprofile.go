@@ -70,7 +70,7 @@ func findCustomProfile(ctx context.Context, r roster.Reader, orgID, id string) (
 // UserProfiles returns the built-in default user profile of each profile type, then the
 // organization's custom ones by name.
 func (s *Service) UserProfiles(ctx context.Context, a roster.Actor, orgID string) ([]*roster.UserProfile, error) {
-	return readEntities(a, orgID, func() ([]*roster.UserProfile, error) {
+	return authorizedRead(a, orgID, func() ([]*roster.UserProfile, error) {
 		custom, err := s.store.FindUserProfiles(ctx, orgID)
 		if err != nil {
 			return nil, err
@@ -86,7 +86,7 @@ func (s *Service) UserProfiles(ctx context.Context, a roster.Actor, orgID string
 
 // UserProfile returns one user profile, built in or custom.
 func (s *Service) UserProfile(ctx context.Context, a roster.Actor, orgID, id string) (*roster.UserProfile, error) {
-	return readEntities(a, orgID, func() (*roster.UserProfile, error) {
+	return authorizedRead(a, orgID, func() (*roster.UserProfile, error) {
 		if p, ok := builtInProfile(orgID, id); ok {
 			return p, nil
 		}
