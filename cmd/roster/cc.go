@@ -239,7 +239,7 @@ func (c *ccRemote) printEntity(k *ccKind, x entity) error {
 		return c.printJSON(x.raw)
 	}
 	pairs := append([][2]string{{"ID", x.ID}, {"Name", x.Name}}, k.extra(k, x)...)
-	c.remote.details(append(pairs, [2]string{"Version", strconv.FormatInt(x.Version, 10)}))
+	c.details(append(pairs, [2]string{"Version", strconv.FormatInt(x.Version, 10)}))
 	return nil
 }
 

@@ -35,7 +35,7 @@ func (c *ccDetailsCommand) run(ctx context.Context, args []string) error {
 		return c.printJSON(d)
 	}
 	a, u := d.Agents, d.Users
-	c.remote.details([][2]string{
+	c.details([][2]string{
 		{"Platform", string(d.Platform)}, {"Connector", d.Connector},
 		{"Agents", fmt.Sprintf("%s standard agent, %s premium agent, %s supervisor, %s administrator, %s administrator only",
 			thousands(a.StandardAgent), thousands(a.PremiumAgent), thousands(a.Supervisor), thousands(a.Administrator), thousands(a.AdministratorOnly))},
@@ -145,7 +145,7 @@ func (c *ccRemote) printAgent(ctx context.Context, cl *httpapi.Client, a *httpap
 	if err != nil {
 		return err
 	}
-	c.remote.details([][2]string{
+	c.details([][2]string{
 		{"User ID", a.UserID}, {"Email", a.Email}, {"Name", strings.TrimSpace(a.FirstName + " " + a.LastName)},
 		{"Profile type", string(a.ProfileType)}, {"Active", strconv.FormatBool(a.Active)},
 		{"Contact center enabled", strconv.FormatBool(a.ContactCenterEnabled)},

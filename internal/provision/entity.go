@@ -28,11 +28,12 @@ type entity interface {
 type entityKind[E entity] struct {
 	kind string // the audit target kind, and the prefix of its actions: site, skill_profile, ...
 	noun string // the kind in messages: "site", "skill profile"
-	// find reads one entity to change; inside a write it locks it.
-	find   func(ctx context.Context, r roster.Reader, orgID, id string) (E, error)
-	create func(ctx context.Context, tx roster.Tx, e E) error
-	update func(ctx context.Context, tx roster.Tx, e E) error
-	delete func(ctx context.Context, tx roster.Tx, orgID, id string) error
+	// find reads one entity to change; inside a write it locks it. The four store calls take
+	// the store first, as the method expressions of roster.Reader and roster.Tx do.
+	find   func(r roster.Reader, ctx context.Context, orgID, id string) (E, error)
+	create func(tx roster.Tx, ctx context.Context, e E) error
+	update func(tx roster.Tx, ctx context.Context, e E) error
+	delete func(tx roster.Tx, ctx context.Context, orgID, id string) error
 	// fields are what the audit trail records of an entity; a change records those it changed.
 	fields func(e E) map[string]any
 	// check, when set, checks the references of a new entity in the organization.
@@ -64,7 +65,7 @@ func createEntity[E entity](ctx context.Context, s *Service, a roster.Actor, k *
 				return err
 			}
 		}
-		if err := k.create(ctx, tx, e); err != nil {
+		if err := k.create(tx, ctx, e); err != nil {
 			return nameTaken(err, k.noun, b.Name)
 		}
 		return s.audit(ctx, tx, a, b.OrgID, k.kind+".create", k.kind, b.ID, b.Name, nil, k.fields(e))
@@ -89,7 +90,7 @@ func changeEntity[E entity](ctx context.Context, s *Service, a roster.Actor, k *
 			return err
 		}
 		var err error
-		if e, err = k.find(ctx, tx, orgID, id); err != nil {
+		if e, err = k.find(tx, ctx, orgID, id); err != nil {
 			return err
 		}
 		b := e.Base()
@@ -105,7 +106,7 @@ func changeEntity[E entity](ctx context.Context, s *Service, a roster.Actor, k *
 			return nil
 		}
 		b.UpdatedAt = s.clock()
-		if err := k.update(ctx, tx, e); err != nil {
+		if err := k.update(tx, ctx, e); err != nil {
 			return nameTaken(err, k.noun, b.Name)
 		}
 		return s.audit(ctx, tx, a, orgID, k.kind+".update", k.kind, b.ID, b.Name, changedBefore, changedAfter)
@@ -136,7 +137,7 @@ func deleteEntity[E entity](ctx context.Context, s *Service, a roster.Actor, k *
 		if _, err := tx.FindOrgByID(ctx, orgID); err != nil {
 			return err
 		}
-		e, err := k.find(ctx, tx, orgID, id)
+		e, err := k.find(tx, ctx, orgID, id)
 		if err != nil {
 			return err
 		}
@@ -147,7 +148,7 @@ func deleteEntity[E entity](ctx context.Context, s *Service, a roster.Actor, k *
 		if err := k.inUse(ctx, tx, e); err != nil {
 			return err
 		}
-		if err := k.delete(ctx, tx, orgID, id); err != nil {
+		if err := k.delete(tx, ctx, orgID, id); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, a, orgID, k.kind+".delete", k.kind, b.ID, b.Name, k.fields(e), nil)

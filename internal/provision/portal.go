@@ -14,12 +14,7 @@ import (
 
 var siteKind = &entityKind[*roster.Site]{
 	kind: "site", noun: "site",
-	find: func(ctx context.Context, r roster.Reader, orgID, id string) (*roster.Site, error) {
-		return r.FindSiteByID(ctx, orgID, id)
-	},
-	create: func(ctx context.Context, tx roster.Tx, s *roster.Site) error { return tx.CreateSite(ctx, s) },
-	update: func(ctx context.Context, tx roster.Tx, s *roster.Site) error { return tx.UpdateSite(ctx, s) },
-	delete: func(ctx context.Context, tx roster.Tx, orgID, id string) error { return tx.DeleteSite(ctx, orgID, id) },
+	find: roster.Reader.FindSiteByID, create: roster.Tx.CreateSite, update: roster.Tx.UpdateSite, delete: roster.Tx.DeleteSite,
 	fields: nameOnly[*roster.Site],
 	inUse: func(ctx context.Context, r roster.Reader, site *roster.Site) error {
 		teams, err := r.FindTeams(ctx, site.OrgID, site.ID)
@@ -41,12 +36,7 @@ var siteKind = &entityKind[*roster.Site]{
 
 var teamKind = &entityKind[*roster.Team]{
 	kind: "team", noun: "team",
-	find: func(ctx context.Context, r roster.Reader, orgID, id string) (*roster.Team, error) {
-		return r.FindTeamByID(ctx, orgID, id)
-	},
-	create: func(ctx context.Context, tx roster.Tx, t *roster.Team) error { return tx.CreateTeam(ctx, t) },
-	update: func(ctx context.Context, tx roster.Tx, t *roster.Team) error { return tx.UpdateTeam(ctx, t) },
-	delete: func(ctx context.Context, tx roster.Tx, orgID, id string) error { return tx.DeleteTeam(ctx, orgID, id) },
+	find: roster.Reader.FindTeamByID, create: roster.Tx.CreateTeam, update: roster.Tx.UpdateTeam, delete: roster.Tx.DeleteTeam,
 	fields: func(t *roster.Team) map[string]any { return map[string]any{"name": t.Name, "siteId": t.SiteID} },
 	check: func(ctx context.Context, r roster.Reader, t *roster.Team) error {
 		return teamSite(ctx, r, t.OrgID, t.SiteID)
@@ -66,16 +56,11 @@ func portalProfileKind(kind roster.PortalProfileKind) *entityKind[*roster.Portal
 	noun := profileNoun(kind)
 	return &entityKind[*roster.PortalProfile]{
 		kind: string(kind) + "_profile", noun: noun,
-		find: func(ctx context.Context, r roster.Reader, orgID, id string) (*roster.PortalProfile, error) {
+		find: func(r roster.Reader, ctx context.Context, orgID, id string) (*roster.PortalProfile, error) {
 			return r.FindPortalProfileByID(ctx, orgID, kind, id)
 		},
-		create: func(ctx context.Context, tx roster.Tx, p *roster.PortalProfile) error {
-			return tx.CreatePortalProfile(ctx, p)
-		},
-		update: func(ctx context.Context, tx roster.Tx, p *roster.PortalProfile) error {
-			return tx.UpdatePortalProfile(ctx, p)
-		},
-		delete: func(ctx context.Context, tx roster.Tx, orgID, id string) error {
+		create: roster.Tx.CreatePortalProfile, update: roster.Tx.UpdatePortalProfile,
+		delete: func(tx roster.Tx, ctx context.Context, orgID, id string) error {
 			return tx.DeletePortalProfile(ctx, orgID, kind, id)
 		},
 		fields: nameOnly[*roster.PortalProfile],
@@ -220,7 +205,7 @@ func (s *Service) PortalProfile(ctx context.Context, a roster.Actor, orgID strin
 		if err != nil {
 			return nil, err
 		}
-		return k.find(ctx, s.store, orgID, id)
+		return k.find(s.store, ctx, orgID, id)
 	})
 }
 

@@ -17,16 +17,8 @@ import (
 
 var userProfileKind = &entityKind[*roster.UserProfile]{
 	kind: "user_profile", noun: "user profile",
-	find: findCustomProfile,
-	create: func(ctx context.Context, tx roster.Tx, p *roster.UserProfile) error {
-		return tx.CreateUserProfile(ctx, p)
-	},
-	update: func(ctx context.Context, tx roster.Tx, p *roster.UserProfile) error {
-		return tx.UpdateUserProfile(ctx, p)
-	},
-	delete: func(ctx context.Context, tx roster.Tx, orgID, id string) error {
-		return tx.DeleteUserProfile(ctx, orgID, id)
-	},
+	find:   findCustomProfile,
+	create: roster.Tx.CreateUserProfile, update: roster.Tx.UpdateUserProfile, delete: roster.Tx.DeleteUserProfile,
 	fields: func(p *roster.UserProfile) map[string]any {
 		return map[string]any{"name": p.Name, "type": string(p.Type)}
 	},
@@ -59,7 +51,7 @@ func builtInProfile(orgID, id string) (*roster.UserProfile, bool) {
 
 // findCustomProfile reads the custom profile id to change it. A built-in profile cannot be
 // changed: it is the same in every organization and the contact center defines it.
-func findCustomProfile(ctx context.Context, r roster.Reader, orgID, id string) (*roster.UserProfile, error) {
+func findCustomProfile(r roster.Reader, ctx context.Context, orgID, id string) (*roster.UserProfile, error) {
 	if p, ok := builtInProfile(orgID, id); ok {
 		return nil, roster.Errorf(roster.CodeConflict,
 			"The user profile %s is built in: it cannot be renamed or deleted. Create a custom profile of its type instead.", p.Name)
