@@ -6,25 +6,30 @@ import (
 	"time"
 )
 
-// Site is a contact-center location of an organization; teams belong to one.
-type Site struct {
+// Entity is what every contact-center entity of an organization has: sites, teams, skill,
+// agent and multimedia profiles, and user profiles embed it, so that one code path per layer
+// reads and writes them all, keyed by their kind.
+type Entity struct {
 	ID        string
 	OrgID     string
-	Name      string // unique in the organization, ignoring case
+	Name      string // unique per kind in the organization, ignoring case
 	CreatedAt time.Time
 	UpdatedAt time.Time
 	Version   int64
 }
 
+// Base returns the fields e shares with every other entity, for code that serves every kind.
+func (e *Entity) Base() *Entity { return e }
+
+// Site is a contact-center location of an organization; teams belong to one.
+type Site struct {
+	Entity
+}
+
 // Team is a group of agents at one site.
 type Team struct {
-	ID        string
-	OrgID     string
-	SiteID    string
-	Name      string // unique in the organization, ignoring case
-	CreatedAt time.Time
-	UpdatedAt time.Time
-	Version   int64
+	Entity
+	SiteID string
 }
 
 // PortalProfileKind is a kind of contact-center profile an agent holds one of.
@@ -44,13 +49,8 @@ func (k PortalProfileKind) Valid() bool {
 
 // PortalProfile is a skill, agent or multimedia profile of an organization.
 type PortalProfile struct {
-	ID        string
-	OrgID     string
-	Kind      PortalProfileKind
-	Name      string // unique per kind in the organization, ignoring case
-	CreatedAt time.Time
-	UpdatedAt time.Time
-	Version   int64
+	Entity
+	Kind PortalProfileKind
 }
 
 // Agent is the contact-center record of a user: one per user that has a contact-center

@@ -118,12 +118,8 @@ type LicenseSource struct {
 // or a custom one an organization defined. A custom profile may only be given to users whose
 // derived profile type is its type.
 type UserProfile struct {
-	ID        string // for a built-in profile: its type
-	OrgID     string
-	Name      string // unique in the organization, ignoring case
-	Type      ProfileType
-	BuiltIn   bool
-	CreatedAt time.Time
-	UpdatedAt time.Time
-	Version   int64
+	Entity  // the ID of a built-in profile is its type
+	Type    ProfileType
+	BuiltIn bool
 }
+

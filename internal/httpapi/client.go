@@ -360,18 +360,6 @@ func (c *Client) ApplyTemplate(ctx context.Context, orgID string, in ApplyReques
 	return &t, c.do(ctx, "POST", orgPath(orgID)+"/license-assignment/apply", nil, "", in, &t)
 }
 
-// UserProfiles lists the built-in user profiles, then the organization's custom ones.
-func (c *Client) UserProfiles(ctx context.Context, orgID string) ([]UserProfile, error) {
-	var l UserProfileList
-	return l.Items, c.do(ctx, "GET", orgPath(orgID)+"/contact-center/user-profiles", nil, "", nil, &l)
-}
-
-// CreateUserProfile creates a custom user profile of a profile type.
-func (c *Client) CreateUserProfile(ctx context.Context, orgID string, in NewUserProfile) (*UserProfile, error) {
-	var p UserProfile
-	return &p, c.do(ctx, "POST", orgPath(orgID)+"/contact-center/user-profiles", nil, "", in, &p)
-}
-
 // ImportUpload is a CSV file to import.
 type ImportUpload struct {
 	Mode     provision.ImportMode

@@ -62,79 +62,67 @@ func (c *Client) UploadAgents(ctx context.Context, orgID string, in AgentUpload)
 	return c.uploadFile(ctx, ccClientPath(orgID)+"/agents/upload", [][2]string{{"dryRun", strconv.FormatBool(in.DryRun)}}, in.FileName, in.File)
 }
 
-// Sites lists the sites of an organization.
-func (c *Client) Sites(ctx context.Context, orgID string) ([]Site, error) {
-	var l SiteList
-	return l.Items, c.do(ctx, "GET", ccClientPath(orgID)+"/sites", nil, "", nil, &l)
+// Entities reads and writes the entities of one kind of an organization's contact center:
+// sites, teams, skill, agent or multimedia profiles, or user profiles. J is the kind's JSON
+// form. Every kind is served by the same five endpoints under its path segment.
+type Entities[J any] struct {
+	c    *Client
+	path string
 }
 
-// CreateSite creates a site.
-func (c *Client) CreateSite(ctx context.Context, orgID, name string) (*Site, error) {
-	var s Site
-	return &s, c.do(ctx, "POST", ccClientPath(orgID)+"/sites", nil, "", NameInput{Name: name}, &s)
+func entities[J any](c *Client, orgID, segment string) Entities[J] {
+	return Entities[J]{c: c, path: ccClientPath(orgID) + "/" + segment}
 }
 
-// RenameSite renames a site.
-func (c *Client) RenameSite(ctx context.Context, orgID, id, name, ifMatch string) (*Site, error) {
-	var s Site
-	return &s, c.do(ctx, "PATCH", ccClientPath(orgID)+"/sites/"+url.PathEscape(id), nil, ifMatch, NameInput{Name: name}, &s)
+// Sites are the sites of an organization.
+func (c *Client) Sites(orgID string) Entities[Site] { return entities[Site](c, orgID, "sites") }
+
+// Teams are the teams of an organization; List takes siteId to list the teams of one site.
+func (c *Client) Teams(orgID string) Entities[Team] { return entities[Team](c, orgID, "teams") }
+
+// PortalProfiles are the skill, agent or multimedia profiles of an organization.
+func (c *Client) PortalProfiles(orgID string, kind roster.PortalProfileKind) Entities[PortalProfile] {
+	return entities[PortalProfile](c, orgID, ProfileSegment(kind))
 }
 
-// DeleteSite deletes a site.
-func (c *Client) DeleteSite(ctx context.Context, orgID, id, ifMatch string) error {
-	return c.do(ctx, "DELETE", ccClientPath(orgID)+"/sites/"+url.PathEscape(id), nil, ifMatch, nil, nil)
-}
-
-// Teams lists the teams of an organization, of one site when siteID is not "".
-func (c *Client) Teams(ctx context.Context, orgID, siteID string) ([]Team, error) {
-	v := url.Values{}
-	if siteID != "" {
-		v.Set("siteId", siteID)
-	}
-	var l TeamList
-	return l.Items, c.do(ctx, "GET", ccClientPath(orgID)+"/teams", v, "", nil, &l)
-}
-
-// CreateTeam creates a team at a site.
-func (c *Client) CreateTeam(ctx context.Context, orgID string, in TeamInput) (*Team, error) {
-	var t Team
-	return &t, c.do(ctx, "POST", ccClientPath(orgID)+"/teams", nil, "", in, &t)
-}
-
-// UpdateTeam renames a team or moves it to another site.
-func (c *Client) UpdateTeam(ctx context.Context, orgID, id string, in TeamInput, ifMatch string) (*Team, error) {
-	var t Team
-	return &t, c.do(ctx, "PATCH", ccClientPath(orgID)+"/teams/"+url.PathEscape(id), nil, ifMatch, in, &t)
-}
-
-// DeleteTeam deletes a team.
-func (c *Client) DeleteTeam(ctx context.Context, orgID, id, ifMatch string) error {
-	return c.do(ctx, "DELETE", ccClientPath(orgID)+"/teams/"+url.PathEscape(id), nil, ifMatch, nil, nil)
+// UserProfiles are the user profiles of an organization: the built-in ones, then the custom
+// ones.
+func (c *Client) UserProfiles(orgID string) Entities[UserProfile] {
+	return entities[UserProfile](c, orgID, "user-profiles")
 }
 
 // ProfileSegment is the path segment of the profiles of a kind: skill-profiles,
 // agent-profiles, multimedia-profiles.
 func ProfileSegment(kind roster.PortalProfileKind) string { return string(kind) + "-profiles" }
 
-// PortalProfiles lists the skill, agent or multimedia profiles of an organization.
-func (c *Client) PortalProfiles(ctx context.Context, orgID string, kind roster.PortalProfileKind) ([]PortalProfile, error) {
-	var l PortalProfileList
-	return l.Items, c.do(ctx, "GET", ccClientPath(orgID)+"/"+ProfileSegment(kind), nil, "", nil, &l)
+// List lists the entities, by name (user profiles: the built-in ones first); q filters them
+// (teams: siteId).
+func (e Entities[J]) List(ctx context.Context, q url.Values) ([]J, error) {
+	var l struct {
+		Items []J `json:"items"`
+	}
+	return l.Items, e.c.do(ctx, "GET", e.path, q, "", nil, &l)
 }
 
-// CreatePortalProfile creates a profile of a kind.
-func (c *Client) CreatePortalProfile(ctx context.Context, orgID string, kind roster.PortalProfileKind, name string) (*PortalProfile, error) {
-	var p PortalProfile
-	return &p, c.do(ctx, "POST", ccClientPath(orgID)+"/"+ProfileSegment(kind), nil, "", NameInput{Name: name}, &p)
+// Get reads one entity; its Version is its ETag.
+func (e Entities[J]) Get(ctx context.Context, id string) (*J, error) {
+	var out J
+	return &out, e.c.do(ctx, "GET", e.path+"/"+url.PathEscape(id), nil, "", nil, &out)
 }
 
-// RenamePortalProfile renames a profile of a kind.
-func (c *Client) RenamePortalProfile(ctx context.Context, orgID string, kind roster.PortalProfileKind, id, name, ifMatch string) (*PortalProfile, error) {
-	var p PortalProfile
-	return &p, c.do(ctx, "PATCH", ccClientPath(orgID)+"/"+ProfileSegment(kind)+"/"+url.PathEscape(id), nil, ifMatch, NameInput{Name: name}, &p)
+// Create creates an entity from body: a NameInput, a TeamInput or a NewUserProfile.
+func (e Entities[J]) Create(ctx context.Context, body any) (*J, error) {
+	var out J
+	return &out, e.c.do(ctx, "POST", e.path, nil, "", body, &out)
 }
 
-// DeletePortalProfile deletes a profile of a kind.
-func (c *Client) DeletePortalProfile(ctx context.Context, orgID string, kind roster.PortalProfileKind, id, ifMatch string) error {
-	return c.do(ctx, "DELETE", ccClientPath(orgID)+"/"+ProfileSegment(kind)+"/"+url.PathEscape(id), nil, ifMatch, nil, nil)
+// Update changes an entity as body says: a NameInput, a TeamInput or a UserProfilePatch.
+func (e Entities[J]) Update(ctx context.Context, id string, body any, ifMatch string) (*J, error) {
+	var out J
+	return &out, e.c.do(ctx, "PATCH", e.path+"/"+url.PathEscape(id), nil, ifMatch, body, &out)
+}
+
+// Delete deletes an entity.
+func (e Entities[J]) Delete(ctx context.Context, id, ifMatch string) error {
+	return e.c.do(ctx, "DELETE", e.path+"/"+url.PathEscape(id), nil, ifMatch, nil, nil)
 }

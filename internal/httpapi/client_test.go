@@ -232,14 +232,14 @@ func TestClientGroups(t *testing.T) {
 	if len(page.Items) != 1 || page.Items[0].ID != agent {
 		t.Errorf("Users of the group: %+v", page.Items)
 	}
-	p, err := cl.CreateUserProfile(ctx, f.a.ID, httpapi.NewUserProfile{Name: "Night", Type: roster.ProfilePremiumAgent})
+	p, err := cl.UserProfiles(f.a.ID).Create(ctx, httpapi.NewUserProfile{Name: "Night", Type: roster.ProfilePremiumAgent})
 	must(err)
 	u, err := cl.UpdateUser(ctx, f.a.ID, agent, httpapi.UserPatch{UserProfileID: httpapi.Some(p.ID)}, httpapi.AnyVersion)
 	must(err)
 	if u.UserProfileID != p.ID || u.UserProfile == nil || *u.UserProfile != "Night" {
 		t.Errorf("UpdateUser with a profile: %+v", u)
 	}
-	ps, err := cl.UserProfiles(ctx, f.a.ID)
+	ps, err := cl.UserProfiles(f.a.ID).List(ctx, nil)
 	must(err)
 	if len(ps) != 6 || ps[5].ID != p.ID || !ps[0].BuiltIn {
 		t.Errorf("UserProfiles: %+v", ps)

@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"roster"
+	"roster/internal/provision"
 )
 
 // query reads the query string of r, refusing parameters not in allowed and parameters given
@@ -48,11 +49,11 @@ func limitParam(q url.Values) (int, error) {
 		return 0, nil
 	}
 	n, err := strconv.Atoi(s)
-	if err != nil || n < 1 || n > roster.MaxPageSize {
-		return 0, roster.InvalidFields(roster.FieldError{Field: "limit", Code: roster.CodeInvalid,
-			Message: "The page size must be a whole number between 1 and " + strconv.Itoa(roster.MaxPageSize) + "."})
+	if err != nil || n == 0 {
+		// Only an absent limit asks for the default size.
+		n = -1
 	}
-	return n, nil
+	return n, provision.CheckPageSize(n)
 }
 
 // timeParam reads an RFC 3339 time; absent is the zero time.

@@ -38,8 +38,9 @@ type route struct {
 	handler handlerFunc
 }
 
-// routes lists every endpoint of the API. Handler registers exactly this table, and the tests
-// compare it with the OpenAPI document, so the two cannot drift apart.
+// routes lists every endpoint of the API; those of the contact-center entities come from
+// ccRoutes, five a kind. Handler registers exactly this table, and the tests compare it with
+// the OpenAPI document, so the two cannot drift apart.
 func (api *API) routes() []route {
 	routes := []route{
 		{method: "GET", path: "/api/v1/openapi.json", public: true, handler: api.openAPI},
@@ -78,12 +79,6 @@ func (api *API) routes() []route {
 		{method: "PUT", path: "/api/v1/orgs/{org}/license-assignment", handler: api.putLicenseAssignment},
 		{method: "POST", path: "/api/v1/orgs/{org}/license-assignment/apply", handler: api.applyTemplate},
 
-		{method: "GET", path: "/api/v1/orgs/{org}/contact-center/user-profiles", handler: api.listUserProfiles},
-		{method: "POST", path: "/api/v1/orgs/{org}/contact-center/user-profiles", handler: api.createUserProfile},
-		{method: "GET", path: "/api/v1/orgs/{org}/contact-center/user-profiles/{id}", handler: api.getUserProfile},
-		{method: "PATCH", path: "/api/v1/orgs/{org}/contact-center/user-profiles/{id}", handler: api.patchUserProfile},
-		{method: "DELETE", path: "/api/v1/orgs/{org}/contact-center/user-profiles/{id}", handler: api.deleteUserProfile},
-
 		{method: "GET", path: "/api/v1/orgs/{org}/contact-center", handler: api.getContactCenter},
 		{method: "POST", path: "/api/v1/orgs/{org}/contact-center/synchronize", handler: api.synchronize},
 		{method: "GET", path: "/api/v1/orgs/{org}/contact-center/agents", handler: api.listAgents},
@@ -91,20 +86,9 @@ func (api *API) routes() []route {
 		{method: "POST", path: "/api/v1/orgs/{org}/contact-center/agents/upload", handler: api.uploadAgents},
 		{method: "GET", path: "/api/v1/orgs/{org}/contact-center/agents/{id}", handler: api.getAgent},
 		{method: "PATCH", path: "/api/v1/orgs/{org}/contact-center/agents/{id}", handler: api.patchAgent},
-		{method: "GET", path: "/api/v1/orgs/{org}/contact-center/sites", handler: api.listSites},
-		{method: "POST", path: "/api/v1/orgs/{org}/contact-center/sites", handler: api.createSite},
-		{method: "GET", path: "/api/v1/orgs/{org}/contact-center/sites/{id}", handler: api.getSite},
-		{method: "PATCH", path: "/api/v1/orgs/{org}/contact-center/sites/{id}", handler: api.patchSite},
-		{method: "DELETE", path: "/api/v1/orgs/{org}/contact-center/sites/{id}", handler: api.deleteSite},
-		{method: "GET", path: "/api/v1/orgs/{org}/contact-center/teams", handler: api.listTeams},
-		{method: "POST", path: "/api/v1/orgs/{org}/contact-center/teams", handler: api.createTeam},
-		{method: "GET", path: "/api/v1/orgs/{org}/contact-center/teams/{id}", handler: api.getTeam},
-		{method: "PATCH", path: "/api/v1/orgs/{org}/contact-center/teams/{id}", handler: api.patchTeam},
-		{method: "DELETE", path: "/api/v1/orgs/{org}/contact-center/teams/{id}", handler: api.deleteTeam},
 	}
-	routes = append(routes, api.profileRoutes("skill-profiles", roster.SkillProfile)...)
-	routes = append(routes, api.profileRoutes("agent-profiles", roster.AgentProfile)...)
-	routes = append(routes, api.profileRoutes("multimedia-profiles", roster.MultimediaProfile)...)
+	// Sites, teams, and skill, agent, multimedia and user profiles: five endpoints a kind.
+	routes = append(routes, api.ccRoutes()...)
 	return append(routes, []route{
 		{method: "GET", path: "/api/v1/orgs/{org}/tokens", handler: api.listOrgTokens},
 		{method: "POST", path: "/api/v1/orgs/{org}/tokens", handler: api.createOrgToken},

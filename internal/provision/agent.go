@@ -13,7 +13,7 @@ func (s *Service) Agents(ctx context.Context, a roster.Actor, f roster.AgentFilt
 	if err := authorize(a, f.OrgID, permRead); err != nil {
 		return nil, err
 	}
-	if err := checkLimit(f.Limit); err != nil {
+	if err := CheckPageSize(f.Limit); err != nil {
 		return nil, err
 	}
 	f.Query = strings.ToLower(strings.TrimSpace(f.Query))

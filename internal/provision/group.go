@@ -19,7 +19,7 @@ func (s *Service) Groups(ctx context.Context, a roster.Actor, f roster.GroupFilt
 	if err := authorize(a, f.OrgID, permRead); err != nil {
 		return nil, err
 	}
-	if err := checkLimit(f.Limit); err != nil {
+	if err := CheckPageSize(f.Limit); err != nil {
 		return nil, err
 	}
 	f.Query = strings.ToLower(strings.TrimSpace(f.Query))
@@ -371,7 +371,7 @@ func (s *Service) Memberships(ctx context.Context, a roster.Actor, f roster.Memb
 	if err := authorize(a, f.OrgID, permRead); err != nil {
 		return nil, err
 	}
-	if err := checkLimit(f.Limit); err != nil {
+	if err := CheckPageSize(f.Limit); err != nil {
 		return nil, err
 	}
 	if (f.GroupID == "") == (f.UserID == "") {
@@ -427,12 +427,4 @@ func nameTaken(err error, kind, name string) error {
 		return roster.Errorf(roster.CodeNameExists, "A %s named %s already exists in this organization; choose another name.", kind, name)
 	}
 	return err
-}
-
-func checkLimit(limit int) error {
-	if limit < 0 || limit > roster.MaxPageSize {
-		return roster.InvalidFields(roster.FieldError{Field: "limit", Code: roster.CodeInvalid,
-			Message: "The page size must be between 1 and 1000."})
-	}
-	return nil
 }

@@ -473,3 +473,75 @@ func TestUserProfiles(t *testing.T) {
 		}
 	})
 }
+
+// TestBuiltInUserProfiles: the built-in profiles are read like custom ones, one at a time too,
+// and every entry point is refused when it renames or deletes one.
+func TestBuiltInUserProfiles(t *testing.T) {
+	t.Parallel()
+	svc, _ := newService(t)
+	ctx := context.Background()
+	o := newOrg(t, svc, "Acme", orgSpec{})
+	full, ro := admin(o, roster.AdminFull), admin(o, roster.AdminReadOnly)
+	night, err := svc.CreateUserProfile(ctx, full, o.ID, "Night", roster.ProfileSupervisor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sup, err := svc.UserProfile(ctx, ro, o.ID, "supervisor")
+	if err != nil || !sup.BuiltIn || sup.Name != "Supervisor" || sup.Type != roster.ProfileSupervisor || sup.Version != 1 {
+		t.Fatalf("built-in profile: %+v %v", sup, err)
+	}
+	if got, err := svc.UserProfile(ctx, ro, o.ID, night.ID); err != nil || got.Name != "Night" || got.BuiltIn {
+		t.Fatalf("custom profile: %+v %v", got, err)
+	}
+	_, err = svc.UserProfile(ctx, ro, o.ID, "nope")
+	wantCode(t, err, roster.CodeNotFound)
+	_, err = svc.UserProfile(ctx, admin(newOrg(t, svc, "Other", orgSpec{}), roster.AdminFull), o.ID, "supervisor")
+	wantCode(t, err, roster.CodeNotFound)
+
+	_, err = svc.RenameUserProfile(ctx, full, o.ID, "supervisor", "Bosses", 0)
+	wantCode(t, err, roster.CodeConflict)
+	if !strings.Contains(roster.ErrorMessage(err), "The user profile Supervisor is built in") {
+		t.Errorf("message %q", roster.ErrorMessage(err))
+	}
+	wantCode(t, svc.DeleteUserProfile(ctx, full, o.ID, "standard_agent", 0), roster.CodeConflict)
+	// The role is checked first, and a bad name before the profile is looked at.
+	_, err = svc.RenameUserProfile(ctx, ro, o.ID, "supervisor", "Bosses", 0)
+	wantCode(t, err, roster.CodeForbidden)
+	_, err = svc.RenameUserProfile(ctx, full, o.ID, "supervisor", "", 0)
+	wantCode(t, err, roster.CodeInvalid)
+	ps, err := svc.UserProfiles(ctx, ro, o.ID)
+	if err != nil || len(ps) != 6 || ps[2].ID != "supervisor" || ps[2].Name != "Supervisor" || ps[5].ID != night.ID {
+		t.Fatalf("profiles after the refusals: %+v %v", ps, err)
+	}
+}
+
+// TestPageSize: one rule for the page size of every list.
+func TestPageSize(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		limit int
+		ok    bool
+	}{{0, true}, {1, true}, {roster.MaxPageSize, true}, {-1, false}, {roster.MaxPageSize + 1, false}} {
+		err := provision.CheckPageSize(tt.limit)
+		if (err == nil) != tt.ok {
+			t.Errorf("CheckPageSize(%d) = %v", tt.limit, err)
+		}
+		if err != nil && roster.ErrorMessage(err) != "The page size must be a whole number between 1 and 1000." {
+			t.Errorf("CheckPageSize(%d): message %q", tt.limit, roster.ErrorMessage(err))
+		}
+	}
+	svc, _ := newService(t)
+	o := newOrg(t, svc, "Acme", orgSpec{})
+	ro := admin(o, roster.AdminReadOnly)
+	ctx := context.Background()
+	_, err := svc.Users(ctx, ro, roster.UserFilter{OrgID: o.ID, Limit: 1001})
+	wantCode(t, err, roster.CodeInvalid)
+	_, err = svc.Agents(ctx, ro, roster.AgentFilter{OrgID: o.ID, Limit: -1})
+	wantCode(t, err, roster.CodeInvalid)
+	_, err = svc.AuditEntries(ctx, ro, roster.AuditFilter{OrgID: o.ID, Limit: 1001})
+	wantCode(t, err, roster.CodeInvalid)
+	_, err = svc.Emails(ctx, ro, roster.EmailFilter{OrgID: o.ID, Limit: 1001})
+	wantCode(t, err, roster.CodeInvalid)
+	_, err = svc.Groups(ctx, ro, roster.GroupFilter{OrgID: o.ID, Limit: 1001})
+	wantCode(t, err, roster.CodeInvalid)
+}

@@ -43,11 +43,10 @@ func (s *Service) checkLicense(ctx context.Context, tx roster.Tx, org *roster.Or
 	if after.UserProfileID == "" || before != nil && after.UserProfileID == before.UserProfileID {
 		return recompute, nil
 	}
-	var p *roster.UserProfile
-	if _, builtIn := roster.DefaultProfileName[roster.ProfileType(after.UserProfileID)]; builtIn {
+	p, builtIn := builtInProfile(org.ID, after.UserProfileID)
+	if builtIn {
 		// A built-in profile's id is its type: choosing the default one of the user's type
 		// is holding no custom profile.
-		p = &roster.UserProfile{Name: roster.DefaultProfileName[roster.ProfileType(after.UserProfileID)], Type: roster.ProfileType(after.UserProfileID)}
 		if p.Type == after.ProfileType() {
 			after.UserProfileID = ""
 		}

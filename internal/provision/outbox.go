@@ -65,9 +65,8 @@ func (s *Service) Emails(ctx context.Context, a roster.Actor, f roster.EmailFilt
 	if f.State != "" && !f.State.Valid() {
 		return nil, roster.InvalidFields(*enumError("state", string(f.State), "queued, sent, failed"))
 	}
-	if f.Limit < 0 || f.Limit > roster.MaxPageSize {
-		return nil, roster.InvalidFields(roster.FieldError{Field: "limit", Code: roster.CodeInvalid,
-			Message: "The page size must be between 1 and 1000."})
+	if err := CheckPageSize(f.Limit); err != nil {
+		return nil, err
 	}
 	page, err := s.store.FindEmails(ctx, f)
 	if err != nil {

@@ -9,101 +9,15 @@ import (
 )
 
 // The portal entities of SPEC §3: sites, teams (each at one site) and skill, agent and
-// multimedia profiles. Their names are unique per kind in the organization, ignoring case.
-// Any administrator reads them; full and contact center service administrators change them. An
-// entity an agent holds cannot be deleted, nor a site that has teams.
+// multimedia profiles, written by the one code path of entity.go. A site that has teams
+// cannot be deleted, nor an entity an agent holds.
 
-// Sites returns the sites of an organization, by name.
-func (s *Service) Sites(ctx context.Context, a roster.Actor, orgID string) ([]*roster.Site, error) {
-	if err := authorize(a, orgID, permRead); err != nil {
-		return nil, err
-	}
-	return s.store.FindSites(ctx, orgID)
-}
-
-// Site returns one site.
-func (s *Service) Site(ctx context.Context, a roster.Actor, orgID, id string) (*roster.Site, error) {
-	if err := authorize(a, orgID, permRead); err != nil {
-		return nil, err
-	}
-	return s.store.FindSiteByID(ctx, orgID, id)
-}
-
-// CreateSite creates a site.
-func (s *Service) CreateSite(ctx context.Context, a roster.Actor, orgID, name string) (*roster.Site, error) {
-	if err := authorize(a, orgID, permLicenses); err != nil {
-		return nil, err
-	}
-	now := s.clock()
-	site := &roster.Site{ID: roster.NewID(), OrgID: orgID, Name: strings.TrimSpace(name), CreatedAt: now, UpdatedAt: now, Version: 1}
-	if fe := checkPortalName("The site name", site.Name, false); fe != nil {
-		return nil, roster.InvalidFields(*fe)
-	}
-	err := s.store.Write(ctx, func(tx roster.Tx) error {
-		if _, err := tx.FindOrgByID(ctx, orgID); err != nil {
-			return err
-		}
-		if err := tx.CreateSite(ctx, site); err != nil {
-			return nameTaken(err, "site", site.Name)
-		}
-		return s.audit(ctx, tx, a, orgID, "site.create", "site", site.ID, site.Name, nil, map[string]any{"name": site.Name})
-	})
-	if err != nil {
-		return nil, err
-	}
-	return site, nil
-}
-
-// RenameSite renames a site. expectVersion, when not 0, must be the current version.
-func (s *Service) RenameSite(ctx context.Context, a roster.Actor, orgID, id, name string, expectVersion int64) (*roster.Site, error) {
-	if err := authorize(a, orgID, permLicenses); err != nil {
-		return nil, err
-	}
-	name = strings.TrimSpace(name)
-	if fe := checkPortalName("The site name", name, false); fe != nil {
-		return nil, roster.InvalidFields(*fe)
-	}
-	var site *roster.Site
-	err := s.store.Write(ctx, func(tx roster.Tx) error {
-		var err error
-		if site, err = tx.FindSiteByID(ctx, orgID, id); err != nil {
-			return err
-		}
-		if expectVersion != 0 && site.Version != expectVersion {
-			return staleVersion()
-		}
-		if site.Name == name {
-			return nil
-		}
-		old := site.Name
-		site.Name, site.UpdatedAt = name, s.clock()
-		if err := tx.UpdateSite(ctx, site); err != nil {
-			return nameTaken(err, "site", name)
-		}
-		return s.audit(ctx, tx, a, orgID, "site.update", "site", site.ID, site.Name,
-			map[string]any{"name": old}, map[string]any{"name": name})
-	})
-	if err != nil {
-		return nil, err
-	}
-	return site, nil
-}
-
-// DeleteSite deletes a site that has no teams and that no agent holds; otherwise it names the
-// teams, or some of the agents.
-func (s *Service) DeleteSite(ctx context.Context, a roster.Actor, orgID, id string, expectVersion int64) error {
-	if err := authorize(a, orgID, permLicenses); err != nil {
-		return err
-	}
-	return s.store.Write(ctx, func(tx roster.Tx) error {
-		site, err := tx.FindSiteByID(ctx, orgID, id)
-		if err != nil {
-			return err
-		}
-		if expectVersion != 0 && site.Version != expectVersion {
-			return staleVersion()
-		}
-		teams, err := tx.FindTeams(ctx, orgID, id)
+var siteKind = &entityKind[*roster.Site]{
+	kind: "site", noun: "site",
+	find: roster.Reader.FindSiteByID, create: roster.Tx.CreateSite, update: roster.Tx.UpdateSite, delete: roster.Tx.DeleteSite,
+	fields: nameOnly[*roster.Site],
+	inUse: func(ctx context.Context, r roster.Reader, site *roster.Site) error {
+		teams, err := r.FindTeams(ctx, site.OrgID, site.ID)
 		if err != nil {
 			return err
 		}
@@ -112,35 +26,95 @@ func (s *Service) DeleteSite(ctx context.Context, a roster.Actor, orgID, id stri
 			for i, t := range teams {
 				names[i] = t.Name
 			}
+			them := pluralWord(len(teams), "it", "them")
 			return roster.Errorf(roster.CodeInUse, "The site %s has %s %s; delete %s or move %s to another site first.",
-				site.Name, pluralWord(len(teams), "team", "teams"), listNames(names, 5), pluralWord(len(teams), "it", "them"),
-				pluralWord(len(teams), "it", "them"))
+				site.Name, pluralWord(len(teams), "team", "teams"), listNames(names, 5), them, them)
 		}
-		if err := entityInUse(ctx, tx, orgID, id, "site", site.Name, "another site"); err != nil {
-			return err
-		}
-		if err := tx.DeleteSite(ctx, orgID, id); err != nil {
-			return err
-		}
-		return s.audit(ctx, tx, a, orgID, "site.delete", "site", site.ID, site.Name, map[string]any{"name": site.Name}, nil)
-	})
+		return agentsHolding(ctx, r, site.OrgID, site.ID, "site", site.Name, "another site")
+	},
+}
+
+var teamKind = &entityKind[*roster.Team]{
+	kind: "team", noun: "team",
+	find: roster.Reader.FindTeamByID, create: roster.Tx.CreateTeam, update: roster.Tx.UpdateTeam, delete: roster.Tx.DeleteTeam,
+	fields: func(t *roster.Team) map[string]any { return map[string]any{"name": t.Name, "siteId": t.SiteID} },
+	check: func(ctx context.Context, r roster.Reader, t *roster.Team) error {
+		return teamSite(ctx, r, t.OrgID, t.SiteID)
+	},
+	inUse: func(ctx context.Context, r roster.Reader, t *roster.Team) error {
+		return agentsHolding(ctx, r, t.OrgID, t.ID, "team", t.Name, "another team")
+	},
+}
+
+// profileKinds are the three kinds of portal profiles, which share one table.
+var profileKinds = map[roster.PortalProfileKind]*entityKind[*roster.PortalProfile]{
+	roster.SkillProfile: portalProfileKind(roster.SkillProfile), roster.AgentProfile: portalProfileKind(roster.AgentProfile),
+	roster.MultimediaProfile: portalProfileKind(roster.MultimediaProfile),
+}
+
+func portalProfileKind(kind roster.PortalProfileKind) *entityKind[*roster.PortalProfile] {
+	noun := profileNoun(kind)
+	return &entityKind[*roster.PortalProfile]{
+		kind: string(kind) + "_profile", noun: noun,
+		find: func(r roster.Reader, ctx context.Context, orgID, id string) (*roster.PortalProfile, error) {
+			return r.FindPortalProfileByID(ctx, orgID, kind, id)
+		},
+		create: roster.Tx.CreatePortalProfile, update: roster.Tx.UpdatePortalProfile,
+		delete: func(tx roster.Tx, ctx context.Context, orgID, id string) error {
+			return tx.DeletePortalProfile(ctx, orgID, kind, id)
+		},
+		fields: nameOnly[*roster.PortalProfile],
+		inUse: func(ctx context.Context, r roster.Reader, p *roster.PortalProfile) error {
+			return agentsHolding(ctx, r, p.OrgID, p.ID, noun, p.Name, "another one")
+		},
+	}
+}
+
+// profileKindOf returns the kind of portal profile k; an unknown one is a mistake of the
+// caller, not of the administrator.
+func profileKindOf(k roster.PortalProfileKind) (*entityKind[*roster.PortalProfile], error) {
+	if kind, ok := profileKinds[k]; ok {
+		return kind, nil
+	}
+	return nil, fmt.Errorf("portal profile: unknown kind %q", k)
+}
+
+// Sites returns the sites of an organization, by name.
+func (s *Service) Sites(ctx context.Context, a roster.Actor, orgID string) ([]*roster.Site, error) {
+	return authorizedRead(a, orgID, func() ([]*roster.Site, error) { return s.store.FindSites(ctx, orgID) })
+}
+
+// Site returns one site.
+func (s *Service) Site(ctx context.Context, a roster.Actor, orgID, id string) (*roster.Site, error) {
+	return authorizedRead(a, orgID, func() (*roster.Site, error) { return s.store.FindSiteByID(ctx, orgID, id) })
+}
+
+// CreateSite creates a site.
+func (s *Service) CreateSite(ctx context.Context, a roster.Actor, orgID, name string) (*roster.Site, error) {
+	site := &roster.Site{Entity: s.newEntity(orgID, name)}
+	return createEntity(ctx, s, a, siteKind, site, checkSiteName(site.Name))
+}
+
+// RenameSite renames a site. expectVersion, when not 0, must be the current version.
+func (s *Service) RenameSite(ctx context.Context, a roster.Actor, orgID, id, name string, expectVersion int64) (*roster.Site, error) {
+	return renameEntity(ctx, s, a, siteKind, orgID, id, name, expectVersion, checkSiteName)
+}
+
+// DeleteSite deletes a site that has no teams and that no agent holds; otherwise it names the
+// teams, or some of the agents.
+func (s *Service) DeleteSite(ctx context.Context, a roster.Actor, orgID, id string, expectVersion int64) error {
+	return deleteEntity(ctx, s, a, siteKind, orgID, id, expectVersion)
 }
 
 // Teams returns the teams of an organization by name, only those of one site when siteID is
 // not "".
 func (s *Service) Teams(ctx context.Context, a roster.Actor, orgID, siteID string) ([]*roster.Team, error) {
-	if err := authorize(a, orgID, permRead); err != nil {
-		return nil, err
-	}
-	return s.store.FindTeams(ctx, orgID, siteID)
+	return authorizedRead(a, orgID, func() ([]*roster.Team, error) { return s.store.FindTeams(ctx, orgID, siteID) })
 }
 
 // Team returns one team.
 func (s *Service) Team(ctx context.Context, a roster.Actor, orgID, id string) (*roster.Team, error) {
-	if err := authorize(a, orgID, permRead); err != nil {
-		return nil, err
-	}
-	return s.store.FindTeamByID(ctx, orgID, id)
+	return authorizedRead(a, orgID, func() (*roster.Team, error) { return s.store.FindTeamByID(ctx, orgID, id) })
 }
 
 // TeamInput is a team to create (both fields required), or what to change on one (nil stays
@@ -152,73 +126,36 @@ type TeamInput struct {
 
 // CreateTeam creates a team at a site of the organization.
 func (s *Service) CreateTeam(ctx context.Context, a roster.Actor, orgID string, in TeamInput) (*roster.Team, error) {
-	if err := authorize(a, orgID, permLicenses); err != nil {
-		return nil, err
-	}
-	now := s.clock()
-	t := &roster.Team{ID: roster.NewID(), OrgID: orgID, CreatedAt: now, UpdatedAt: now, Version: 1}
-	var errs []roster.FieldError
+	t := &roster.Team{Entity: s.newEntity(orgID, "")}
+	var nameErr, siteErr *roster.FieldError
 	if in.Name == nil {
-		errs = append(errs, roster.FieldError{Field: "name", Code: roster.CodeInvalid, Message: "Enter a name for the team."})
+		nameErr = &roster.FieldError{Field: "name", Code: roster.CodeInvalid, Message: "Enter a name for the team."}
 	} else {
 		t.Name = strings.TrimSpace(*in.Name)
-		if fe := checkPortalName("The team name", t.Name, true); fe != nil {
-			errs = append(errs, *fe)
-		}
+		nameErr = checkTeamName(t.Name)
 	}
 	if in.SiteID == nil || *in.SiteID == "" {
-		errs = append(errs, roster.FieldError{Field: "siteId", Code: roster.CodeInvalid, Message: "Choose the site of the team: a team belongs to one site."})
+		siteErr = &roster.FieldError{Field: "siteId", Code: roster.CodeInvalid, Message: "Choose the site of the team: a team belongs to one site."}
 	} else {
 		t.SiteID = *in.SiteID
 	}
-	if len(errs) > 0 {
-		return nil, roster.InvalidFields(errs...)
-	}
-	err := s.store.Write(ctx, func(tx roster.Tx) error {
-		if _, err := tx.FindOrgByID(ctx, orgID); err != nil {
-			return err
-		}
-		if err := teamSite(ctx, tx, orgID, t.SiteID); err != nil {
-			return err
-		}
-		if err := tx.CreateTeam(ctx, t); err != nil {
-			return nameTaken(err, "team", t.Name)
-		}
-		return s.audit(ctx, tx, a, orgID, "team.create", "team", t.ID, t.Name, nil, teamFields(t))
-	})
-	if err != nil {
-		return nil, err
-	}
-	return t, nil
+	return createEntity(ctx, s, a, teamKind, t, nameErr, siteErr)
 }
 
 // UpdateTeam renames a team or moves it to another site. A team that agents hold does not
 // move: its agents are at its site, and would be in a team of another site.
 func (s *Service) UpdateTeam(ctx context.Context, a roster.Actor, orgID, id string, in TeamInput, expectVersion int64) (*roster.Team, error) {
-	if err := authorize(a, orgID, permLicenses); err != nil {
-		return nil, err
-	}
 	var name string
+	var invalid *roster.FieldError
 	if in.Name != nil {
 		name = strings.TrimSpace(*in.Name)
-		if fe := checkPortalName("The team name", name, true); fe != nil {
-			return nil, roster.InvalidFields(*fe)
-		}
+		invalid = checkTeamName(name)
 	}
-	if in.SiteID != nil && *in.SiteID == "" {
-		return nil, roster.InvalidFields(roster.FieldError{Field: "siteId", Code: roster.CodeInvalid,
-			Message: "A team belongs to one site: choose another site instead of none."})
+	if invalid == nil && in.SiteID != nil && *in.SiteID == "" {
+		invalid = &roster.FieldError{Field: "siteId", Code: roster.CodeInvalid,
+			Message: "A team belongs to one site: choose another site instead of none."}
 	}
-	var t *roster.Team
-	err := s.store.Write(ctx, func(tx roster.Tx) error {
-		var err error
-		if t, err = tx.FindTeamByID(ctx, orgID, id); err != nil {
-			return err
-		}
-		if expectVersion != 0 && t.Version != expectVersion {
-			return staleVersion()
-		}
-		before := teamFields(t)
+	return changeEntity(ctx, s, a, teamKind, orgID, id, expectVersion, func(tx roster.Tx, t *roster.Team) error {
 		if in.Name != nil {
 			t.Name = name
 		}
@@ -226,49 +163,19 @@ func (s *Service) UpdateTeam(ctx context.Context, a roster.Actor, orgID, id stri
 			if err := teamSite(ctx, tx, orgID, *in.SiteID); err != nil {
 				return err
 			}
-			if err := entityInUse(ctx, tx, orgID, t.ID, "team", t.Name, "another team"); err != nil {
+			if err := agentsHolding(ctx, tx, orgID, t.ID, "team", t.Name, "another team"); err != nil {
 				return roster.Errorf(roster.CodeInUse, "%s It cannot move to another site while agents are in it.",
 					roster.ErrorMessage(err))
 			}
 			t.SiteID = *in.SiteID
 		}
-		changedBefore, changedAfter := diff(before, teamFields(t))
-		if len(changedAfter) == 0 {
-			return nil
-		}
-		t.UpdatedAt = s.clock()
-		if err := tx.UpdateTeam(ctx, t); err != nil {
-			return nameTaken(err, "team", t.Name)
-		}
-		return s.audit(ctx, tx, a, orgID, "team.update", "team", t.ID, t.Name, changedBefore, changedAfter)
-	})
-	if err != nil {
-		return nil, err
-	}
-	return t, nil
+		return nil
+	}, invalid)
 }
 
 // DeleteTeam deletes a team no agent is in; otherwise it names some of them.
 func (s *Service) DeleteTeam(ctx context.Context, a roster.Actor, orgID, id string, expectVersion int64) error {
-	if err := authorize(a, orgID, permLicenses); err != nil {
-		return err
-	}
-	return s.store.Write(ctx, func(tx roster.Tx) error {
-		t, err := tx.FindTeamByID(ctx, orgID, id)
-		if err != nil {
-			return err
-		}
-		if expectVersion != 0 && t.Version != expectVersion {
-			return staleVersion()
-		}
-		if err := entityInUse(ctx, tx, orgID, id, "team", t.Name, "another team"); err != nil {
-			return err
-		}
-		if err := tx.DeleteTeam(ctx, orgID, id); err != nil {
-			return err
-		}
-		return s.audit(ctx, tx, a, orgID, "team.delete", "team", t.ID, t.Name, teamFields(t), nil)
-	})
+	return deleteEntity(ctx, s, a, teamKind, orgID, id, expectVersion)
 }
 
 // teamSite checks that the site of a team exists in the organization, as a field error.
@@ -281,159 +188,68 @@ func teamSite(ctx context.Context, r roster.Reader, orgID, siteID string) error 
 	return err
 }
 
-func teamFields(t *roster.Team) map[string]any {
-	return map[string]any{"name": t.Name, "siteId": t.SiteID}
-}
-
 // PortalProfiles returns the skill, agent or multimedia profiles of an organization, by name.
 func (s *Service) PortalProfiles(ctx context.Context, a roster.Actor, orgID string, kind roster.PortalProfileKind) ([]*roster.PortalProfile, error) {
-	if err := authorize(a, orgID, permRead); err != nil {
-		return nil, err
-	}
-	if !kind.Valid() {
-		return nil, fmt.Errorf("portal profiles: unknown kind %q", kind)
-	}
-	return s.store.FindPortalProfiles(ctx, orgID, kind)
+	return authorizedRead(a, orgID, func() ([]*roster.PortalProfile, error) {
+		if _, err := profileKindOf(kind); err != nil {
+			return nil, err
+		}
+		return s.store.FindPortalProfiles(ctx, orgID, kind)
+	})
 }
 
 // PortalProfile returns one profile of a kind.
 func (s *Service) PortalProfile(ctx context.Context, a roster.Actor, orgID string, kind roster.PortalProfileKind, id string) (*roster.PortalProfile, error) {
-	if err := authorize(a, orgID, permRead); err != nil {
-		return nil, err
-	}
-	if !kind.Valid() {
-		return nil, fmt.Errorf("portal profile: unknown kind %q", kind)
-	}
-	return s.store.FindPortalProfileByID(ctx, orgID, kind, id)
+	return authorizedRead(a, orgID, func() (*roster.PortalProfile, error) {
+		k, err := profileKindOf(kind)
+		if err != nil {
+			return nil, err
+		}
+		return k.find(s.store, ctx, orgID, id)
+	})
 }
 
 // CreatePortalProfile creates a skill, agent or multimedia profile.
 func (s *Service) CreatePortalProfile(ctx context.Context, a roster.Actor, orgID string, kind roster.PortalProfileKind, name string) (*roster.PortalProfile, error) {
-	if err := authorize(a, orgID, permLicenses); err != nil {
-		return nil, err
-	}
-	if !kind.Valid() {
-		return nil, fmt.Errorf("create portal profile: unknown kind %q", kind)
-	}
-	now := s.clock()
-	p := &roster.PortalProfile{ID: roster.NewID(), OrgID: orgID, Kind: kind, Name: strings.TrimSpace(name), CreatedAt: now, UpdatedAt: now, Version: 1}
-	if fe := checkPortalName("The profile name", p.Name, false); fe != nil {
-		return nil, roster.InvalidFields(*fe)
-	}
-	noun := profileNoun(kind)
-	err := s.store.Write(ctx, func(tx roster.Tx) error {
-		if _, err := tx.FindOrgByID(ctx, orgID); err != nil {
-			return err
-		}
-		if err := tx.CreatePortalProfile(ctx, p); err != nil {
-			return nameTaken(err, noun, p.Name)
-		}
-		return s.audit(ctx, tx, a, orgID, profileKind(kind)+".create", profileKind(kind), p.ID, p.Name, nil, map[string]any{"name": p.Name})
-	})
+	k, err := profileKindOf(kind)
 	if err != nil {
 		return nil, err
 	}
-	return p, nil
+	p := &roster.PortalProfile{Entity: s.newEntity(orgID, name), Kind: kind}
+	return createEntity(ctx, s, a, k, p, checkProfileNameOfKind(p.Name))
 }
 
 // RenamePortalProfile renames a skill, agent or multimedia profile.
 func (s *Service) RenamePortalProfile(ctx context.Context, a roster.Actor, orgID string, kind roster.PortalProfileKind, id, name string, expectVersion int64) (*roster.PortalProfile, error) {
-	if err := authorize(a, orgID, permLicenses); err != nil {
-		return nil, err
-	}
-	if !kind.Valid() {
-		return nil, fmt.Errorf("rename portal profile: unknown kind %q", kind)
-	}
-	name = strings.TrimSpace(name)
-	if fe := checkPortalName("The profile name", name, false); fe != nil {
-		return nil, roster.InvalidFields(*fe)
-	}
-	var p *roster.PortalProfile
-	err := s.store.Write(ctx, func(tx roster.Tx) error {
-		var err error
-		if p, err = tx.FindPortalProfileByID(ctx, orgID, kind, id); err != nil {
-			return err
-		}
-		if expectVersion != 0 && p.Version != expectVersion {
-			return staleVersion()
-		}
-		if p.Name == name {
-			return nil
-		}
-		old := p.Name
-		p.Name, p.UpdatedAt = name, s.clock()
-		if err := tx.UpdatePortalProfile(ctx, p); err != nil {
-			return nameTaken(err, profileNoun(kind), name)
-		}
-		return s.audit(ctx, tx, a, orgID, profileKind(kind)+".update", profileKind(kind), p.ID, p.Name,
-			map[string]any{"name": old}, map[string]any{"name": name})
-	})
+	k, err := profileKindOf(kind)
 	if err != nil {
 		return nil, err
 	}
-	return p, nil
+	return renameEntity(ctx, s, a, k, orgID, id, name, expectVersion, checkProfileNameOfKind)
 }
 
 // DeletePortalProfile deletes a profile no agent holds; otherwise it names some of them.
 func (s *Service) DeletePortalProfile(ctx context.Context, a roster.Actor, orgID string, kind roster.PortalProfileKind, id string, expectVersion int64) error {
-	if err := authorize(a, orgID, permLicenses); err != nil {
+	k, err := profileKindOf(kind)
+	if err != nil {
 		return err
 	}
-	if !kind.Valid() {
-		return fmt.Errorf("delete portal profile: unknown kind %q", kind)
-	}
-	return s.store.Write(ctx, func(tx roster.Tx) error {
-		p, err := tx.FindPortalProfileByID(ctx, orgID, kind, id)
-		if err != nil {
-			return err
-		}
-		if expectVersion != 0 && p.Version != expectVersion {
-			return staleVersion()
-		}
-		if err := entityInUse(ctx, tx, orgID, id, profileNoun(kind), p.Name, "another one"); err != nil {
-			return err
-		}
-		if err := tx.DeletePortalProfile(ctx, orgID, kind, id); err != nil {
-			return err
-		}
-		return s.audit(ctx, tx, a, orgID, profileKind(kind)+".delete", profileKind(kind), p.ID, p.Name, map[string]any{"name": p.Name}, nil)
-	})
+	return deleteEntity(ctx, s, a, k, orgID, id, expectVersion)
 }
-
-// profileKind is the audit target kind of a profile kind: skill_profile, agent_profile,
-// multimedia_profile.
-func profileKind(k roster.PortalProfileKind) string { return string(k) + "_profile" }
 
 // profileNoun names a profile kind in messages: "skill profile".
 func profileNoun(k roster.PortalProfileKind) string { return string(k) + " profile" }
 
-// entityInUse refuses to change an entity that agents hold, naming up to five of them. noun
-// and name say what the entity is; instead says what to give the agents.
-func entityInUse(ctx context.Context, r roster.Reader, orgID, id, noun, name, instead string) error {
-	agents, err := r.FindAgentsUsing(ctx, orgID, id, 6)
-	if err != nil || len(agents) == 0 {
-		return err
-	}
-	emails := make([]string, len(agents))
-	for i, ag := range agents {
-		emails[i] = ag.Email
-	}
-	return roster.Errorf(roster.CodeInUse, "The %s %s is in use by %s; give them %s first.", noun, name, listNames(emails, 5), instead)
+func checkSiteName(name string) *roster.FieldError {
+	return checkPortalName("The site name", name, false)
 }
 
-// listNames joins up to most names with commas, and says "and others" when there are more.
-func listNames(names []string, most int) string {
-	if len(names) <= most {
-		return strings.Join(names, ", ")
-	}
-	return strings.Join(names[:most], ", ") + " and others"
+func checkTeamName(name string) *roster.FieldError {
+	return checkPortalName("The team name", name, true)
 }
 
-func pluralWord(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
+func checkProfileNameOfKind(name string) *roster.FieldError {
+	return checkPortalName("The profile name", name, false)
 }
 
 // checkPortalName checks the name of a portal entity; a team's may not hold "|", which

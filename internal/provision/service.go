@@ -188,9 +188,8 @@ func (s *Service) AuditEntries(ctx context.Context, a roster.Actor, f roster.Aud
 	if f.Interface != "" && !validInterface(f.Interface) {
 		return nil, roster.InvalidFields(*enumError("interface", string(f.Interface), "api, console, csv, scim, cli, sync"))
 	}
-	if f.Limit < 0 || f.Limit > roster.MaxPageSize {
-		return nil, roster.InvalidFields(roster.FieldError{Field: "limit", Code: roster.CodeInvalid,
-			Message: "The page size must be between 1 and 1000."})
+	if err := CheckPageSize(f.Limit); err != nil {
+		return nil, err
 	}
 	return s.store.FindAuditEntries(ctx, f)
 }

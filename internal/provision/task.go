@@ -20,9 +20,8 @@ func (s *Service) Tasks(ctx context.Context, a roster.Actor, f roster.TaskFilter
 		errs = append(errs, *enumError("state", string(f.State),
 			"queued, running, completed, completed_with_errors, failed, canceled"))
 	}
-	if f.Limit < 0 || f.Limit > roster.MaxPageSize {
-		errs = append(errs, roster.FieldError{Field: "limit", Code: roster.CodeInvalid,
-			Message: "The page size must be between 1 and 1000."})
+	if fe := pageSizeError(f.Limit); fe != nil {
+		errs = append(errs, *fe)
 	}
 	if len(errs) > 0 {
 		return nil, roster.InvalidFields(errs...)

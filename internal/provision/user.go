@@ -67,8 +67,9 @@ func (s *Service) Users(ctx context.Context, a roster.Actor, f roster.UserFilter
 	check(f.AdminRole == "" || f.AdminRole.Valid(), enumError("adminRole", string(f.AdminRole), "none, full, cc_service, read_only"))
 	check(f.Status == "" || f.Status.Valid(), enumError("status", string(f.Status), "pending, active, inactive"))
 	check(f.SyncStatus == "" || f.SyncStatus.Valid(), enumError("syncStatus", string(f.SyncStatus), "none, pending, valid, invalid"))
-	check(f.Limit >= 0 && f.Limit <= roster.MaxPageSize, &roster.FieldError{Field: "limit", Code: roster.CodeInvalid,
-		Message: "The page size must be between 1 and 1000."})
+	if fe := pageSizeError(f.Limit); fe != nil {
+		errs = append(errs, *fe)
+	}
 	if len(errs) > 0 {
 		return nil, roster.InvalidFields(errs...)
 	}

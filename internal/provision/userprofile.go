@@ -7,137 +7,108 @@ import (
 	"roster"
 )
 
-// UserProfiles returns the built-in default user profile of each profile type, then the
-// organization's custom ones by name.
-func (s *Service) UserProfiles(ctx context.Context, a roster.Actor, orgID string) ([]*roster.UserProfile, error) {
-	if err := authorize(a, orgID, permRead); err != nil {
-		return nil, err
-	}
-	custom, err := s.store.FindUserProfiles(ctx, orgID)
-	if err != nil {
-		return nil, err
-	}
-	out := builtInProfiles(orgID)
-	return append(out, custom...), nil
+// User profiles: the built-in default profile of each profile type, which every organization
+// has, and the custom ones an organization defines, written by the one code path of
+// entity.go.
+//
+// The rule for built-in profiles is here, for every entry point: they are not stored, their
+// id is their type, and they cannot be renamed or deleted (findCustomProfile); no custom
+// profile may take a built-in one's name (checkProfileName).
+
+var userProfileKind = &entityKind[*roster.UserProfile]{
+	kind: "user_profile", noun: "user profile",
+	find:   findCustomProfile,
+	create: roster.Tx.CreateUserProfile, update: roster.Tx.UpdateUserProfile, delete: roster.Tx.DeleteUserProfile,
+	fields: func(p *roster.UserProfile) map[string]any {
+		return map[string]any{"name": p.Name, "type": string(p.Type)}
+	},
+	inUse: func(ctx context.Context, r roster.Reader, p *roster.UserProfile) error {
+		users, err := r.FindUsersByProfile(ctx, p.OrgID, p.ID, "", 6)
+		if err != nil {
+			return err
+		}
+		emails := make([]string, len(users))
+		for i, u := range users {
+			emails[i] = u.Email
+		}
+		return heldBy(emails, "user profile", p.Name, "another profile")
+	},
 }
 
 // profileTypes lists the types of agent profiles, in the order of SPEC §2.
 var profileTypes = []roster.ProfileType{roster.ProfileStandardAgent, roster.ProfilePremiumAgent,
 	roster.ProfileSupervisor, roster.ProfileAdministrator, roster.ProfileAdministratorOnly}
 
-// builtInProfiles are the default profiles every organization has; their id is their type.
-func builtInProfiles(orgID string) []*roster.UserProfile {
-	out := make([]*roster.UserProfile, len(profileTypes))
-	for i, t := range profileTypes {
-		out[i] = &roster.UserProfile{ID: string(t), OrgID: orgID, Name: roster.DefaultProfileName[t], Type: t, BuiltIn: true, Version: 1}
+// builtInProfile returns the built-in profile whose id is id, if there is one.
+func builtInProfile(orgID, id string) (*roster.UserProfile, bool) {
+	name, ok := roster.DefaultProfileName[roster.ProfileType(id)]
+	if !ok {
+		return nil, false
 	}
-	return out
+	return &roster.UserProfile{Entity: roster.Entity{ID: id, OrgID: orgID, Name: name, Version: 1},
+		Type: roster.ProfileType(id), BuiltIn: true}, true
+}
+
+// findCustomProfile reads the custom profile id to change it. A built-in profile cannot be
+// changed: it is the same in every organization and the contact center defines it.
+func findCustomProfile(r roster.Reader, ctx context.Context, orgID, id string) (*roster.UserProfile, error) {
+	if p, ok := builtInProfile(orgID, id); ok {
+		return nil, roster.Errorf(roster.CodeConflict,
+			"The user profile %s is built in: it cannot be renamed or deleted. Create a custom profile of its type instead.", p.Name)
+	}
+	return r.FindUserProfileByID(ctx, orgID, id)
+}
+
+// UserProfiles returns the built-in default user profile of each profile type, then the
+// organization's custom ones by name.
+func (s *Service) UserProfiles(ctx context.Context, a roster.Actor, orgID string) ([]*roster.UserProfile, error) {
+	return authorizedRead(a, orgID, func() ([]*roster.UserProfile, error) {
+		custom, err := s.store.FindUserProfiles(ctx, orgID)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]*roster.UserProfile, 0, len(profileTypes)+len(custom))
+		for _, t := range profileTypes {
+			p, _ := builtInProfile(orgID, string(t))
+			out = append(out, p)
+		}
+		return append(out, custom...), nil
+	})
+}
+
+// UserProfile returns one user profile, built in or custom.
+func (s *Service) UserProfile(ctx context.Context, a roster.Actor, orgID, id string) (*roster.UserProfile, error) {
+	return authorizedRead(a, orgID, func() (*roster.UserProfile, error) {
+		if p, ok := builtInProfile(orgID, id); ok {
+			return p, nil
+		}
+		p, err := s.store.FindUserProfileByID(ctx, orgID, id)
+		if roster.ErrorCode(err) == roster.CodeNotFound {
+			return nil, roster.Errorf(roster.CodeNotFound, "No user profile of this organization has the id %s.", id)
+		}
+		return p, err
+	})
 }
 
 // CreateUserProfile creates a custom user profile of a profile type.
 func (s *Service) CreateUserProfile(ctx context.Context, a roster.Actor, orgID, name string, t roster.ProfileType) (*roster.UserProfile, error) {
-	if err := authorize(a, orgID, permLicenses); err != nil {
-		return nil, err
-	}
-	now := s.clock()
-	p := &roster.UserProfile{ID: roster.NewID(), OrgID: orgID, Name: strings.TrimSpace(name), Type: t, CreatedAt: now, UpdatedAt: now, Version: 1}
-	var errs []roster.FieldError
-	if fe := checkProfileName(p.Name); fe != nil {
-		errs = append(errs, *fe)
-	}
+	p := &roster.UserProfile{Entity: s.newEntity(orgID, name), Type: t}
+	var typeErr *roster.FieldError
 	if _, ok := roster.DefaultProfileName[t]; !ok {
-		errs = append(errs, *enumError("type", string(t), "standard_agent, premium_agent, supervisor, administrator, administrator_only"))
+		typeErr = enumError("type", string(t), "standard_agent, premium_agent, supervisor, administrator, administrator_only")
 	}
-	if len(errs) > 0 {
-		return nil, roster.InvalidFields(errs...)
-	}
-	err := s.store.Write(ctx, func(tx roster.Tx) error {
-		if _, err := tx.FindOrgByID(ctx, orgID); err != nil {
-			return err
-		}
-		if err := tx.CreateUserProfile(ctx, p); err != nil {
-			return nameTaken(err, "user profile", p.Name)
-		}
-		return s.audit(ctx, tx, a, orgID, "user_profile.create", "user_profile", p.ID, p.Name, nil,
-			map[string]any{"name": p.Name, "type": string(p.Type)})
-	})
-	if err != nil {
-		return nil, err
-	}
-	return p, nil
+	return createEntity(ctx, s, a, userProfileKind, p, checkProfileName(p.Name), typeErr)
 }
 
 // RenameUserProfile renames a custom user profile. Its type never changes: users hold it.
 func (s *Service) RenameUserProfile(ctx context.Context, a roster.Actor, orgID, id, name string, expectVersion int64) (*roster.UserProfile, error) {
-	if err := authorize(a, orgID, permLicenses); err != nil {
-		return nil, err
-	}
-	name = strings.TrimSpace(name)
-	if fe := checkProfileName(name); fe != nil {
-		return nil, roster.InvalidFields(*fe)
-	}
-	var p *roster.UserProfile
-	err := s.store.Write(ctx, func(tx roster.Tx) error {
-		var err error
-		if p, err = tx.FindUserProfileByID(ctx, orgID, id); err != nil {
-			return err
-		}
-		if expectVersion != 0 && p.Version != expectVersion {
-			return staleVersion()
-		}
-		if p.Name == name {
-			return nil
-		}
-		old := p.Name
-		p.Name, p.UpdatedAt = name, s.clock()
-		if err := tx.UpdateUserProfile(ctx, p); err != nil {
-			return nameTaken(err, "user profile", name)
-		}
-		return s.audit(ctx, tx, a, orgID, "user_profile.update", "user_profile", p.ID, p.Name,
-			map[string]any{"name": old}, map[string]any{"name": name})
-	})
-	if err != nil {
-		return nil, err
-	}
-	return p, nil
+	return renameEntity(ctx, s, a, userProfileKind, orgID, id, name, expectVersion, checkProfileName)
 }
 
 // DeleteUserProfile deletes a custom user profile that no user holds; otherwise it names some
 // of the users that do. expectVersion, when not 0, must be the current version.
 func (s *Service) DeleteUserProfile(ctx context.Context, a roster.Actor, orgID, id string, expectVersion int64) error {
-	if err := authorize(a, orgID, permLicenses); err != nil {
-		return err
-	}
-	return s.store.Write(ctx, func(tx roster.Tx) error {
-		p, err := tx.FindUserProfileByID(ctx, orgID, id)
-		if err != nil {
-			return err
-		}
-		if expectVersion != 0 && p.Version != expectVersion {
-			return staleVersion()
-		}
-		users, err := tx.FindUsersByProfile(ctx, orgID, id, "", 6)
-		if err != nil {
-			return err
-		}
-		if len(users) > 0 {
-			names := make([]string, 0, 5)
-			for _, u := range users[:min(5, len(users))] {
-				names = append(names, u.Email)
-			}
-			more := ""
-			if len(users) > 5 {
-				more = " and others"
-			}
-			return roster.Errorf(roster.CodeInUse, "The user profile %s is in use by %s%s; give them another profile first.",
-				p.Name, strings.Join(names, ", "), more)
-		}
-		if err := tx.DeleteUserProfile(ctx, orgID, id); err != nil {
-			return err
-		}
-		return s.audit(ctx, tx, a, orgID, "user_profile.delete", "user_profile", p.ID, p.Name,
-			map[string]any{"name": p.Name, "type": string(p.Type)}, nil)
-	})
+	return deleteEntity(ctx, s, a, userProfileKind, orgID, id, expectVersion)
 }
 
 func checkProfileName(name string) *roster.FieldError {

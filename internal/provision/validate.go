@@ -134,3 +134,22 @@ func quote(s string) string {
 	}
 	return `"` + strings.ToValidUTF8(s, "?") + `"`
 }
+
+// CheckPageSize is the rule of the page size of every list, for every entry point: 0 asks
+// for the default page size (roster.DefaultPageSize); any other size is a whole number from 1
+// to roster.MaxPageSize. A transport that reads a size that is not a whole number, or an
+// explicit 0, passes -1.
+func CheckPageSize(limit int) error {
+	if fe := pageSizeError(limit); fe != nil {
+		return roster.InvalidFields(*fe)
+	}
+	return nil
+}
+
+func pageSizeError(limit int) *roster.FieldError {
+	if limit < 0 || limit > roster.MaxPageSize {
+		return &roster.FieldError{Field: "limit", Code: roster.CodeInvalid,
+			Message: fmt.Sprintf("The page size must be a whole number between 1 and %d.", roster.MaxPageSize)}
+	}
+	return nil
+}

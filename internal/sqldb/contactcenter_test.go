@@ -13,15 +13,15 @@ import (
 )
 
 func newSite(org *roster.Org, name string) *roster.Site {
-	return &roster.Site{ID: roster.NewID(), OrgID: org.ID, Name: name, CreatedAt: at, UpdatedAt: at}
+	return &roster.Site{Entity: roster.Entity{ID: roster.NewID(), OrgID: org.ID, Name: name, CreatedAt: at, UpdatedAt: at}}
 }
 
 func newTeam(site *roster.Site, name string) *roster.Team {
-	return &roster.Team{ID: roster.NewID(), OrgID: site.OrgID, SiteID: site.ID, Name: name, CreatedAt: at, UpdatedAt: at}
+	return &roster.Team{Entity: roster.Entity{ID: roster.NewID(), OrgID: site.OrgID, Name: name, CreatedAt: at, UpdatedAt: at}, SiteID: site.ID}
 }
 
 func newPortalProfile(org *roster.Org, kind roster.PortalProfileKind, name string) *roster.PortalProfile {
-	return &roster.PortalProfile{ID: roster.NewID(), OrgID: org.ID, Kind: kind, Name: name, CreatedAt: at, UpdatedAt: at}
+	return &roster.PortalProfile{Entity: roster.Entity{ID: roster.NewID(), OrgID: org.ID, Name: name, CreatedAt: at, UpdatedAt: at}, Kind: kind}
 }
 
 func newAgent(u *roster.User) *roster.Agent {

@@ -215,7 +215,7 @@ func TestFindUsersByProfile(t *testing.T) {
 }
 
 func newProfile(org *roster.Org, name string, pt roster.ProfileType) *roster.UserProfile {
-	return &roster.UserProfile{ID: roster.NewID(), OrgID: org.ID, Name: name, Type: pt, CreatedAt: at, UpdatedAt: at}
+	return &roster.UserProfile{Entity: roster.Entity{ID: roster.NewID(), OrgID: org.ID, Name: name, CreatedAt: at, UpdatedAt: at}, Type: pt}
 }
 
 func TestUserProfiles(t *testing.T) {
