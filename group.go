@@ -122,4 +122,3 @@ type UserProfile struct {
 	Type    ProfileType
 	BuiltIn bool
 }
-
