@@ -60,7 +60,7 @@ func (s *Service) UpdateAgent(ctx context.Context, a roster.Actor, orgID, userID
 		return nil, err
 	}
 	var ag *roster.Agent
-	err := s.store.Write(ctx, func(tx roster.Tx) error {
+	err := s.writeOrg(ctx, a, permLicenses, orgID, func(tx roster.Tx, _ *roster.Org) error {
 		cur, err := tx.FindAgent(ctx, orgID, userID)
 		if err != nil {
 			return agentNotFound(err)

@@ -39,10 +39,7 @@ func (s *Service) CreateSite(ctx context.Context, a roster.Actor, orgID, name st
 	if fe := checkPortalName("The site name", site.Name, false); fe != nil {
 		return nil, roster.InvalidFields(*fe)
 	}
-	err := s.store.Write(ctx, func(tx roster.Tx) error {
-		if _, err := tx.FindOrgByID(ctx, orgID); err != nil {
-			return err
-		}
+	err := s.writeOrg(ctx, a, permLicenses, orgID, func(tx roster.Tx, _ *roster.Org) error {
 		if err := tx.CreateSite(ctx, site); err != nil {
 			return nameTaken(err, "site", site.Name)
 		}
@@ -64,7 +61,7 @@ func (s *Service) RenameSite(ctx context.Context, a roster.Actor, orgID, id, nam
 		return nil, roster.InvalidFields(*fe)
 	}
 	var site *roster.Site
-	err := s.store.Write(ctx, func(tx roster.Tx) error {
+	err := s.writeOrg(ctx, a, permLicenses, orgID, func(tx roster.Tx, _ *roster.Org) error {
 		var err error
 		if site, err = tx.FindSiteByID(ctx, orgID, id); err != nil {
 			return err
@@ -95,7 +92,7 @@ func (s *Service) DeleteSite(ctx context.Context, a roster.Actor, orgID, id stri
 	if err := authorize(a, orgID, permLicenses); err != nil {
 		return err
 	}
-	return s.store.Write(ctx, func(tx roster.Tx) error {
+	return s.writeOrg(ctx, a, permLicenses, orgID, func(tx roster.Tx, _ *roster.Org) error {
 		site, err := tx.FindSiteByID(ctx, orgID, id)
 		if err != nil {
 			return err
@@ -174,10 +171,7 @@ func (s *Service) CreateTeam(ctx context.Context, a roster.Actor, orgID string, 
 	if len(errs) > 0 {
 		return nil, roster.InvalidFields(errs...)
 	}
-	err := s.store.Write(ctx, func(tx roster.Tx) error {
-		if _, err := tx.FindOrgByID(ctx, orgID); err != nil {
-			return err
-		}
+	err := s.writeOrg(ctx, a, permLicenses, orgID, func(tx roster.Tx, _ *roster.Org) error {
 		if err := teamSite(ctx, tx, orgID, t.SiteID); err != nil {
 			return err
 		}
@@ -210,7 +204,7 @@ func (s *Service) UpdateTeam(ctx context.Context, a roster.Actor, orgID, id stri
 			Message: "A team belongs to one site: choose another site instead of none."})
 	}
 	var t *roster.Team
-	err := s.store.Write(ctx, func(tx roster.Tx) error {
+	err := s.writeOrg(ctx, a, permLicenses, orgID, func(tx roster.Tx, _ *roster.Org) error {
 		var err error
 		if t, err = tx.FindTeamByID(ctx, orgID, id); err != nil {
 			return err
@@ -253,7 +247,7 @@ func (s *Service) DeleteTeam(ctx context.Context, a roster.Actor, orgID, id stri
 	if err := authorize(a, orgID, permLicenses); err != nil {
 		return err
 	}
-	return s.store.Write(ctx, func(tx roster.Tx) error {
+	return s.writeOrg(ctx, a, permLicenses, orgID, func(tx roster.Tx, _ *roster.Org) error {
 		t, err := tx.FindTeamByID(ctx, orgID, id)
 		if err != nil {
 			return err
@@ -321,10 +315,7 @@ func (s *Service) CreatePortalProfile(ctx context.Context, a roster.Actor, orgID
 		return nil, roster.InvalidFields(*fe)
 	}
 	noun := profileNoun(kind)
-	err := s.store.Write(ctx, func(tx roster.Tx) error {
-		if _, err := tx.FindOrgByID(ctx, orgID); err != nil {
-			return err
-		}
+	err := s.writeOrg(ctx, a, permLicenses, orgID, func(tx roster.Tx, _ *roster.Org) error {
 		if err := tx.CreatePortalProfile(ctx, p); err != nil {
 			return nameTaken(err, noun, p.Name)
 		}
@@ -349,7 +340,7 @@ func (s *Service) RenamePortalProfile(ctx context.Context, a roster.Actor, orgID
 		return nil, roster.InvalidFields(*fe)
 	}
 	var p *roster.PortalProfile
-	err := s.store.Write(ctx, func(tx roster.Tx) error {
+	err := s.writeOrg(ctx, a, permLicenses, orgID, func(tx roster.Tx, _ *roster.Org) error {
 		var err error
 		if p, err = tx.FindPortalProfileByID(ctx, orgID, kind, id); err != nil {
 			return err
@@ -382,7 +373,7 @@ func (s *Service) DeletePortalProfile(ctx context.Context, a roster.Actor, orgID
 	if !kind.Valid() {
 		return fmt.Errorf("delete portal profile: unknown kind %q", kind)
 	}
-	return s.store.Write(ctx, func(tx roster.Tx) error {
+	return s.writeOrg(ctx, a, permLicenses, orgID, func(tx roster.Tx, _ *roster.Org) error {
 		p, err := tx.FindPortalProfileByID(ctx, orgID, kind, id)
 		if err != nil {
 			return err

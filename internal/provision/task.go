@@ -96,7 +96,7 @@ func (s *Service) CancelTask(ctx context.Context, a roster.Actor, orgID, id stri
 		return nil, err
 	}
 	var task *roster.Task
-	err := s.store.Write(ctx, func(tx roster.Tx) error {
+	err := s.writeOrg(ctx, a, permLicenses, orgID, func(tx roster.Tx, _ *roster.Org) error {
 		t, err := tx.FindTaskByID(ctx, orgID, id)
 		if err != nil {
 			return err

@@ -51,10 +51,7 @@ func (s *Service) CreateUserProfile(ctx context.Context, a roster.Actor, orgID, 
 	if len(errs) > 0 {
 		return nil, roster.InvalidFields(errs...)
 	}
-	err := s.store.Write(ctx, func(tx roster.Tx) error {
-		if _, err := tx.FindOrgByID(ctx, orgID); err != nil {
-			return err
-		}
+	err := s.writeOrg(ctx, a, permLicenses, orgID, func(tx roster.Tx, _ *roster.Org) error {
 		if err := tx.CreateUserProfile(ctx, p); err != nil {
 			return nameTaken(err, "user profile", p.Name)
 		}
@@ -77,7 +74,7 @@ func (s *Service) RenameUserProfile(ctx context.Context, a roster.Actor, orgID, 
 		return nil, roster.InvalidFields(*fe)
 	}
 	var p *roster.UserProfile
-	err := s.store.Write(ctx, func(tx roster.Tx) error {
+	err := s.writeOrg(ctx, a, permLicenses, orgID, func(tx roster.Tx, _ *roster.Org) error {
 		var err error
 		if p, err = tx.FindUserProfileByID(ctx, orgID, id); err != nil {
 			return err
@@ -108,7 +105,7 @@ func (s *Service) DeleteUserProfile(ctx context.Context, a roster.Actor, orgID, 
 	if err := authorize(a, orgID, permLicenses); err != nil {
 		return err
 	}
-	return s.store.Write(ctx, func(tx roster.Tx) error {
+	return s.writeOrg(ctx, a, permLicenses, orgID, func(tx roster.Tx, _ *roster.Org) error {
 		p, err := tx.FindUserProfileByID(ctx, orgID, id)
 		if err != nil {
 			return err

@@ -33,6 +33,12 @@ func nodes(t *testing.T, engine string, n int) []*sqldb.DB {
 	if err := dbs[0].Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	// Each commit locks the task's organization first, so the organization must exist.
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	o := &roster.Org{ID: org, Name: "Worker test", Platform: roster.PlatformNew, CreatedAt: now, UpdatedAt: now, Version: 1}
+	if err := dbs[0].Write(context.Background(), func(tx roster.Tx) error { return tx.CreateOrg(context.Background(), o) }); err != nil {
+		t.Fatal(err)
+	}
 	return dbs
 }
 
