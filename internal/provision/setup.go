@@ -34,7 +34,7 @@ func (s *Service) PrepareSetup(ctx context.Context) (string, error) {
 	_, _ = rand.Read(b)
 	secret := base64.RawURLEncoding.EncodeToString(b)
 	sum := sha256.Sum256([]byte(secret))
-	err = s.writeAccess(ctx, func(tx roster.Tx) error { return tx.SetSetupSecret(ctx, sum[:], s.clock()) })
+	err = s.writeAccess(ctx, func(tx accessTx) error { return tx.SetSetupSecret(ctx, sum[:], s.clock()) })
 	if err != nil {
 		return "", err
 	}

@@ -139,7 +139,7 @@ func (s *Service) touch(ctx context.Context, t *roster.APIToken) {
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 250*time.Millisecond)
 	defer cancel()
-	err := s.writeAccess(ctx, func(tx roster.Tx) error { return tx.TouchToken(ctx, t.ID, now, now.Add(-tokenUseEvery)) })
+	err := s.writeAccess(ctx, func(tx accessTx) error { return tx.TouchToken(ctx, t.ID, now, now.Add(-tokenUseEvery)) })
 	if err != nil {
 		s.log.WarnContext(ctx, "record the use of a token", "token", t.ID, "err", err)
 	}

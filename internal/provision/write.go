@@ -2,6 +2,7 @@ package provision
 
 import (
 	"context"
+	"time"
 
 	"roster"
 )
@@ -58,11 +59,25 @@ func (s *Service) writeInstallation(ctx context.Context, a roster.Actor, fn func
 	return s.store.Write(ctx, fn)
 }
 
+// accessTx is what access bookkeeping may change: no directory row, no organization, no
+// audit entry. writeAccess hands fn nothing more, so a directory write cannot take that path.
+type accessTx interface {
+	RecordSignInFailure(ctx context.Context, key string, at, before time.Time) error
+	ClearSignInFailures(ctx context.Context, key string) error
+	CreateConsoleSession(ctx context.Context, s *roster.ConsoleSession) error
+	UpdateConsoleSession(ctx context.Context, s *roster.ConsoleSession) error
+	DeleteConsoleSession(ctx context.Context, id string) error
+	DeleteConsoleSessions(ctx context.Context, userID, keep string) (int, error)
+	DeleteExpiredConsoleSessions(ctx context.Context, idle, absolute time.Time) error
+	SetSetupSecret(ctx context.Context, hash []byte, at time.Time) error
+	TouchToken(ctx context.Context, id string, at, since time.Time) error
+}
+
 // writeAccess runs fn, which records who gets in (console sessions, sign-in failures, the
 // setup secret, the last use of a token), in a write transaction. It authorizes nobody: these
 // writes are what signing in and authenticating record, before there is an actor. It locks no
-// organization: fn touches only its own rows, so it never holds a row a directory write waits
-// for while waiting for the organization.
-func (s *Service) writeAccess(ctx context.Context, fn func(tx roster.Tx) error) error {
-	return s.store.Write(ctx, fn)
+// organization: fn touches only these rows (accessTx), so it never holds a row a directory
+// write waits for while waiting for the organization.
+func (s *Service) writeAccess(ctx context.Context, fn func(tx accessTx) error) error {
+	return s.store.Write(ctx, func(tx roster.Tx) error { return fn(tx) })
 }
