@@ -400,7 +400,8 @@ func (c *SCIM) do(ctx context.Context, method, path, query string, in, out any) 
 		if errors.As(err, &uerr) {
 			err = uerr.Err
 		}
-		return 0, &roster.SyncError{Retryable: true, Message: c.redact(fmt.Sprintf("SCIM %s: %v", op, err))}
+		return 0, &roster.SyncError{Retryable: true, Message: fmt.Sprintf("SCIM %s: the contact center could not be reached.", op),
+			Err: errors.New(c.redact(err.Error()))}
 	}
 	defer func() {
 		// Drain so that the connection is reused.
@@ -425,7 +426,8 @@ func (c *SCIM) do(ctx context.Context, method, path, query string, in, out any) 
 			return resp.StatusCode, &roster.SyncError{Retryable: true, Message: fmt.Sprintf("SCIM %s: timed out after %s", op, c.timeout)}
 		}
 		// A 2xx we cannot read is a misconfigured endpoint more often than a hiccup.
-		return resp.StatusCode, &roster.SyncError{Message: fmt.Sprintf("SCIM %s: invalid response: %v", op, err)}
+		return resp.StatusCode, &roster.SyncError{Message: fmt.Sprintf("SCIM %s: the answer (HTTP %d) is not a SCIM resource.", op, resp.StatusCode),
+			Err: err}
 	}
 	return resp.StatusCode, nil
 }

@@ -2,7 +2,6 @@ package contactcenter
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"roster"
@@ -135,10 +134,8 @@ func (e *Engine) synchronizeUsers(ctx context.Context, r *worker.Run, after stri
 				continue
 			}
 			if errs[i] != nil {
-				msg := errs[i].Error()
-				if se := (*roster.SyncError)(nil); errors.As(errs[i], &se) {
-					msg = se.Message
-				}
+				msg, _ := syncReason(errs[i])
+				e.log.Warn("synchronize user failed", "org", orgID, "user", s.UserID, "err", errs[i])
 				c.Rows = append(c.Rows, &roster.TaskRow{Row: rows + len(c.Rows) + 1, Email: s.Email, UserID: s.UserID,
 					Outcome: string(csvfile.OutcomeError), Code: "sync_failed", Message: msg})
 				c.Counts.Errors++

@@ -322,7 +322,7 @@ func failed(email string, err error) Result {
 // failedOrError turns a rule's refusal into a failed result and passes store errors on.
 func failedOrError(email string, err error) (Result, error) {
 	var e *roster.Error
-	if errors.As(err, &e) && e.Code != roster.CodeInternal && e.Code != roster.CodeConflict {
+	if errors.As(err, &e) && e.Code != roster.CodeInternal && e.Code != roster.CodeConflict && e.Code != roster.CodeVersionConflict {
 		r := failed(email, err)
 		if len(e.Fields) > 0 {
 			r.Field = e.Fields[0].Field
