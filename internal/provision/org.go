@@ -84,10 +84,9 @@ func (s *Service) UpdateOrg(ctx context.Context, a roster.Actor, id string, c Or
 	if c.Platform != nil || c.StandardSeats != nil || c.PremiumSeats != nil {
 		need = permSystem
 	}
+	// Someone of another organization is told first that there is none (not that they may not
+	// change the seats); writeOrg checks need.
 	if err := authorize(a, id, permRead); err != nil {
-		return nil, err
-	}
-	if err := authorize(a, id, need); err != nil {
 		return nil, err
 	}
 	var o *roster.Org
