@@ -52,7 +52,9 @@ func TestOneWritePath(t *testing.T) {
 						stores++
 						// The Service keeps the store, and New receives it; nothing else holds
 						// one, so nothing else can write with it.
-						if !(isFunc && fn.Name.Name == "New") && !(len(n.Names) == 1 && n.Names[0].Name == "store" && name == "service.go") {
+						newParam := isFunc && fn.Name.Name == "New"
+						serviceField := len(n.Names) == 1 && n.Names[0].Name == "store" && name == "service.go"
+						if !newParam && !serviceField {
 							t.Errorf("%s: a roster.Store outside Service.store; pass a roster.Reader to read", fset.Position(n.Pos()))
 						}
 					}
