@@ -2,7 +2,6 @@ package roster
 
 import (
 	"context"
-	"fmt"
 	"time"
 )
 
@@ -145,15 +144,24 @@ type SyncError struct {
 	// (a refusal of the contact center, 4xx) make the user's sync status invalid at once.
 	Retryable  bool
 	RetryAfter time.Duration // the contact center's wish, 0 when it said nothing
-	Message    string        // safe to show administrators
+	Message    string        // safe to show administrators: never the text of a Go error
+	// Err is the cause (a network or decoding error), for the log only.
+	Err error
 }
 
+// Error is the message with its cause, for the log; show Message instead.
 func (e *SyncError) Error() string {
-	if e.Retryable {
-		return fmt.Sprintf("retryable: %s", e.Message)
+	msg := e.Message
+	if e.Err != nil {
+		msg += " (" + e.Err.Error() + ")"
 	}
-	return e.Message
+	if e.Retryable {
+		return "retryable: " + msg
+	}
+	return msg
 }
+
+func (e *SyncError) Unwrap() error { return e.Err }
 
 // SyncJob is a user whose contact-center side must catch up with the directory. There is at
 // most one per user: changes made while it waits are delivered together, as the user's state

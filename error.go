@@ -35,6 +35,10 @@ const (
 	CodeProfileResetUnconfirmed  Code = "profile_reset_unconfirmed"
 	CodeTemplateOff              Code = "template_off"
 	CodeTooManyAttempts          Code = "too_many_attempts"
+	// CodeVersionConflict: a record changed between the moment a write read it and the
+	// moment it saved it (a concurrent write won). Unlike CodePreconditionFailed, the caller
+	// sent no version of its own; reading again and retrying is safe.
+	CodeVersionConflict Code = "version_conflict"
 	// CodeInvalidCharacters is the code of a field error: the text holds a character that
 	// hides itself or changes how the text around it reads (a zero-width space, a
 	// right-to-left override), or, in an email address, a compatibility form (a full-width
@@ -64,6 +68,7 @@ var Codes = []Code{
 	CodeInvalid, CodeNotFound, CodeUnauthorized, CodeForbidden, CodeConflict, CodeEmailExists,
 	CodeEmailInOtherOrg, CodeNoSeatsAvailable, CodeRoleRequiresPremium, CodeAdminRoleOnCreate,
 	CodeSupervisorAdminExclusive, CodeBatchTooLarge, CodeDuplicateEmail, CodePreconditionFailed, CodePreconditionRequired,
+	CodeVersionConflict,
 	CodeImportInProgress, CodeFileTooLarge, CodeNameExists, CodeInUse, CodeLicenseInherited,
 	CodeProfileMismatch, CodeProfileResetUnconfirmed, CodeTemplateOff, CodeTooManyAttempts, CodeInvalidCharacters, CodeInvalidCursor,
 	CodeInternal, CodeLostCharacters, CodePhoneLostPlus, CodePhoneScientific,

@@ -241,7 +241,7 @@ func statusOf(err error) int {
 		return http.StatusNotFound
 	case roster.CodeForbidden:
 		return http.StatusForbidden
-	case roster.CodeConflict, roster.CodeImportInProgress, roster.CodePreconditionFailed:
+	case roster.CodeConflict, roster.CodeImportInProgress, roster.CodePreconditionFailed, roster.CodeVersionConflict:
 		return http.StatusConflict
 	case roster.CodeTooManyAttempts:
 		return http.StatusTooManyRequests

@@ -229,7 +229,7 @@ func (c *Console) refused(w http.ResponseWriter, r *http.Request, q *request, fo
 	switch roster.ErrorCode(err) {
 	case roster.CodeNotFound, roster.CodeForbidden, roster.CodeInternal:
 		c.failed(w, r, err)
-	case roster.CodePreconditionFailed, roster.CodePreconditionRequired:
+	case roster.CodePreconditionFailed, roster.CodePreconditionRequired, roster.CodeVersionConflict:
 		c.renderUser(w, r, q, http.StatusConflict, nil, problems{{Message: q.t.Text("user.stale")}})
 	default:
 		c.renderUser(w, r, q, statusOf(err), &form, problemsOf(q.t, err))

@@ -221,7 +221,9 @@ func (e *Engine) record(ctx context.Context, jobs []*roster.SyncJob, states []ro
 			e.fail(j, errs[i], now)
 			if j.Failed {
 				set(j, roster.SyncInvalid)
-				e.log.Warn("sync failed", "org", j.OrgID, "user", j.UserID, "attempts", j.Attempts, "err", j.LastError)
+				e.log.Warn("sync failed", "org", j.OrgID, "user", j.UserID, "attempts", j.Attempts, "err", errs[i])
+			} else {
+				e.log.Debug("sync attempt failed, will retry", "org", j.OrgID, "user", j.UserID, "attempts", j.Attempts, "err", errs[i])
 			}
 			if err := tx.SaveSyncJob(ctx, j, e.opts.Owner); err != nil && roster.ErrorCode(err) != roster.CodeConflict {
 				return err
@@ -240,15 +242,8 @@ func (e *Engine) record(ctx context.Context, jobs []*roster.SyncJob, states []ro
 func (e *Engine) fail(j *roster.SyncJob, err error, now time.Time) {
 	j.Attempts++
 	j.LastAttemptAt = now
-	var se *roster.SyncError
-	retry := true
-	if errors.As(err, &se) {
-		j.LastError, retry = se.Message, se.Retryable
-	} else {
-		// The cause is no sentence for administrators: it goes to the log.
-		j.LastError = syncMessage(err)
-		e.log.Warn("sync push failed", "org", j.OrgID, "user", j.UserID, "err", err)
-	}
+	var retry bool
+	j.LastError, retry = syncReason(err)
 	if !retry || j.Attempts >= e.opts.Attempts {
 		j.Failed = true
 		return
@@ -257,10 +252,25 @@ func (e *Engine) fail(j *roster.SyncJob, err error, now time.Time) {
 	if wait > e.opts.MaxBackoff || wait <= 0 {
 		wait = e.opts.MaxBackoff
 	}
-	if se != nil && se.RetryAfter > wait {
+	if se := (*roster.SyncError)(nil); errors.As(err, &se) && se.RetryAfter > wait {
 		wait = se.RetryAfter
 	}
 	j.DueAt = now.Add(wait)
+}
+
+// unreachable is the reason shown for a failure that the connector did not explain (a network
+// or database error): its text helps no administrator and may show the network's details, so
+// it goes to the log only.
+const unreachable = "The contact center could not be reached."
+
+// syncReason is what a failed delivery shows administrators, and whether to try it again: the
+// connector's SyncError message, or a stable sentence; never the text of a Go error.
+func syncReason(err error) (reason string, retry bool) {
+	var se *roster.SyncError
+	if errors.As(err, &se) {
+		return se.Message, se.Retryable
+	}
+	return unreachable, true
 }
 
 // syncedStatus is the sync status of a user whose state the contact center holds.

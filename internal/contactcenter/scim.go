@@ -192,13 +192,13 @@ func (c *SCIM) Discover(ctx context.Context) *roster.RemoteSupport {
 		} `json:"etag"`
 	}
 	if err := c.getJSON(ctx, "/ServiceProviderConfig", "", &spc); err != nil {
-		s.Problem = syncMessage(err) // it names GET /ServiceProviderConfig
+		s.Problem, _ = syncReason(err) // it names GET /ServiceProviderConfig
 	} else {
 		s.Reachable, s.Patch, s.ETags = true, spc.Patch.Supported, spc.ETag.Supported
 	}
 	if s.Reachable {
 		if schemas, err := c.schemas(ctx); err != nil {
-			s.Problem = syncMessage(err)
+			s.Problem, _ = syncReason(err)
 		} else {
 			s.Schemas = schemas
 			for _, id := range schemas {
@@ -368,7 +368,8 @@ func (c *SCIM) do(ctx context.Context, method, path, query string, in any, ifMat
 			return nil, 0, timedOut
 		}
 		c.log.Warn("scim request failed", "op", op, "err", c.redact(err.Error()))
-		return nil, 0, &roster.SyncError{Retryable: true, Message: fmt.Sprintf("The SCIM service could not be reached (%s).", op)}
+		return nil, 0, &roster.SyncError{Retryable: true, Message: fmt.Sprintf("The SCIM service could not be reached (%s).", op),
+			Err: errors.New(c.redact(err.Error()))}
 	}
 	defer func() {
 		// Drain so that the connection is reused.
@@ -387,7 +388,7 @@ func (c *SCIM) do(ctx context.Context, method, path, query string, in any, ifMat
 			return nil, resp.StatusCode, timedOut
 		}
 		c.log.Warn("scim response unreadable", "op", op, "err", err)
-		return nil, resp.StatusCode, &roster.SyncError{Retryable: true, Message: fmt.Sprintf("The SCIM service's answer to %s was cut short.", op)}
+		return nil, resp.StatusCode, &roster.SyncError{Retryable: true, Message: fmt.Sprintf("The SCIM service's answer to %s was cut short.", op), Err: err}
 	}
 	return &response{status: resp.StatusCode, etag: resp.Header.Get("ETag"), body: b}, resp.StatusCode, nil
 }
@@ -450,15 +451,6 @@ func (c *SCIM) statusError(resp *http.Response, op string) *roster.SyncError {
 // redact removes the token from a message, in case the remote echoes our request back.
 func (c *SCIM) redact(msg string) string {
 	return strings.ReplaceAll(msg, c.token, "[redacted]")
-}
-
-// syncMessage is the sentence of a connector error for administrators.
-func syncMessage(err error) string {
-	var se *roster.SyncError
-	if errors.As(err, &se) {
-		return se.Message
-	}
-	return "The contact center could not be reached."
 }
 
 // parseRetryAfter reads a Retry-After header: delay-seconds or an HTTP date (RFC 9110

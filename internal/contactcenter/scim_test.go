@@ -301,6 +301,14 @@ func TestSCIMConnectionRefused(t *testing.T) {
 	if !errors.As(err, &se) || !se.Retryable || se.Message != "The SCIM service could not be reached (GET /Users)." {
 		t.Fatalf("Push error = %#v, want a retryable SyncError saying GET /Users could not reach the service", err)
 	}
+	// Administrators read the message; the network's details are for the log only.
+	host := strings.TrimPrefix(srv.URL, "http://")
+	if strings.Contains(se.Message, host) || strings.Contains(se.Message, "refused") {
+		t.Errorf("Message = %q shows the network error", se.Message)
+	}
+	if se.Err == nil || !strings.Contains(se.Error(), "refused") {
+		t.Errorf("Error() = %q, want the cause for the log", se.Error())
+	}
 }
 
 func TestSCIMCanceled(t *testing.T) {

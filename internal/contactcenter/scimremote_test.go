@@ -357,7 +357,9 @@ func TestSCIMLogsTheCause(t *testing.T) {
 	var log bytes.Buffer
 	c := newSCIM(t, contactcenter.SCIMConfig{BaseURL: srv.URL, Logger: slog.New(slog.NewTextHandler(&log, nil))})
 	err := pushOne(t, c, agentState("u1"))
-	if err == nil || strings.Contains(err.Error(), "connect") {
+	// Error() holds the cause, for the log; Message is what administrators read.
+	var se *roster.SyncError
+	if !errors.As(err, &se) || strings.Contains(se.Message, "connect") {
 		t.Errorf("push error %v: want a sentence without the network error", err)
 	}
 	if !strings.Contains(log.String(), "connection refused") || !strings.Contains(log.String(), `op="GET /Users"`) {

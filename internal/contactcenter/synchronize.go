@@ -3,7 +3,6 @@ package contactcenter
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 
@@ -140,10 +139,8 @@ func (e *Engine) synchronizeUsers(ctx context.Context, r *worker.Run, after stri
 				continue
 			}
 			if errs[i] != nil {
-				msg := syncMessage(errs[i])
-				if se := (*roster.SyncError)(nil); !errors.As(errs[i], &se) {
-					e.log.Warn("synchronize push failed", "org", orgID, "user", s.UserID, "err", errs[i])
-				}
+				msg, _ := syncReason(errs[i])
+				e.log.Warn("synchronize user failed", "org", orgID, "user", s.UserID, "err", errs[i])
 				c.Rows = append(c.Rows, &roster.TaskRow{Row: rows + len(c.Rows) + 1, Email: s.Email, UserID: s.UserID,
 					Outcome: string(csvfile.OutcomeError), Code: "sync_failed", Message: msg})
 				c.Counts.Errors++
@@ -265,8 +262,9 @@ func (e *Engine) deleteRemoteOrphans(ctx context.Context, r *worker.Run, rows in
 		}
 		// The users are reconciled; that the orphans could not be looked for is one error row.
 		e.log.Warn("synchronize: remote orphans", "org", orgID, "err", err)
+		reason, _ := syncReason(err)
 		c.Rows = append(c.Rows, &roster.TaskRow{Row: rows + 1, Outcome: string(csvfile.OutcomeError), Code: "sync_failed",
-			Message: "Agents whose user no longer exists could not be looked for: " + syncMessage(err)})
+			Message: "Agents whose user no longer exists could not be looked for: " + reason})
 		c.Counts.Errors++
 		return r.Commit(ctx, nil, c)
 	}
@@ -274,7 +272,8 @@ func (e *Engine) deleteRemoteOrphans(ctx context.Context, r *worker.Run, rows in
 		row := &roster.TaskRow{Row: rows + len(c.Rows) + 1, Email: o.Email, UserID: o.UserID,
 			Outcome: string(csvfile.OutcomeUpdated), Message: "Agent deleted: its user no longer exists."}
 		if o.Err != nil {
-			row.Outcome, row.Code, row.Message = string(csvfile.OutcomeError), "sync_failed", syncMessage(o.Err)
+			reason, _ := syncReason(o.Err)
+			row.Outcome, row.Code, row.Message = string(csvfile.OutcomeError), "sync_failed", reason
 			c.Counts.Errors++
 		} else {
 			c.Counts.Updated++

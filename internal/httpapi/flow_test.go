@@ -252,7 +252,7 @@ func TestEveryCodeHasStatus(t *testing.T) {
 	want := map[roster.Code]int{
 		roster.CodeInvalid: 400, roster.CodeBatchTooLarge: 400, roster.CodeDuplicateEmail: 400, roster.CodeFileTooLarge: 413, roster.CodeUnauthorized: 401, roster.CodeForbidden: 403,
 		roster.CodeNotFound: 404, roster.CodeConflict: 409, roster.CodeEmailExists: 409, roster.CodeEmailInOtherOrg: 409,
-		roster.CodeNoSeatsAvailable: 409, roster.CodeImportInProgress: 409, roster.CodePreconditionFailed: 412,
+		roster.CodeNoSeatsAvailable: 409, roster.CodeImportInProgress: 409, roster.CodePreconditionFailed: 412, roster.CodeVersionConflict: 409,
 		roster.CodeRoleRequiresPremium: 422, roster.CodeAdminRoleOnCreate: 422, roster.CodeSupervisorAdminExclusive: 422,
 		roster.CodePreconditionRequired: 428, roster.CodeInternal: 500,
 		roster.CodeNameExists: 409, roster.CodeInUse: 409, roster.CodeLicenseInherited: 409, roster.CodeProfileResetUnconfirmed: 409,

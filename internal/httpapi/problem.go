@@ -69,6 +69,7 @@ var problemKinds = map[roster.Code]problemKind{
 	roster.CodeProfileResetUnconfirmed:  {http.StatusConflict, "Profile reset not confirmed"},
 	roster.CodeTemplateOff:              {http.StatusConflict, "Automatic license assignment is off"},
 	roster.CodePreconditionFailed:       {http.StatusPreconditionFailed, "Precondition failed"},
+	roster.CodeVersionConflict:          {http.StatusConflict, "Changed meanwhile"},
 	roster.CodeTooManyAttempts:          {http.StatusTooManyRequests, "Too many attempts"},
 	codeRequestTooLarge:                 {http.StatusRequestEntityTooLarge, "Request too large"},
 	roster.CodeFileTooLarge:             {http.StatusRequestEntityTooLarge, "File too large"},

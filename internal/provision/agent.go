@@ -56,11 +56,8 @@ type AgentChange struct {
 // UpdateAgent changes the agent-side fields of a user's agent. expectVersion, when not 0, must
 // be the agent's current version.
 func (s *Service) UpdateAgent(ctx context.Context, a roster.Actor, orgID, userID string, c AgentChange, expectVersion int64) (*roster.Agent, error) {
-	if err := authorize(a, orgID, permLicenses); err != nil {
-		return nil, err
-	}
 	var ag *roster.Agent
-	err := s.store.Write(ctx, func(tx roster.Tx) error {
+	err := s.writeOrg(ctx, a, permLicenses, orgID, func(tx roster.Tx, _ *roster.Org) error {
 		cur, err := tx.FindAgent(ctx, orgID, userID)
 		if err != nil {
 			return agentNotFound(err)

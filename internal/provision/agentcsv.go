@@ -143,7 +143,7 @@ func (s *Service) StartAgentUpload(ctx context.Context, a roster.Actor, orgID st
 	}
 	task := &roster.Task{ID: roster.NewID(), OrgID: orgID, Kind: KindAgentUpload, Params: params,
 		Progress: roster.TaskProgress{Total: rows}, CreatedBy: a.Label(), CreatedAt: s.clock()}
-	err = s.createTaskAlone(ctx, task, []string{KindAgentUpload}, func(active *roster.Task) error {
+	err = s.createTaskAlone(ctx, a, task, []string{KindAgentUpload}, func(active *roster.Task) error {
 		return roster.Errorf(roster.CodeImportInProgress,
 			"Another agent upload (task %s) is running in this organization; start this one when it has finished.", active.ID)
 	}, func(tx roster.Tx) error {

@@ -85,7 +85,7 @@ func (s *Service) StartApplyTemplate(ctx context.Context, a roster.Actor, orgID 
 	}
 	task := &roster.Task{ID: roster.NewID(), OrgID: orgID, Kind: KindApplyTemplate, Params: params,
 		Progress: roster.TaskProgress{Total: org.Usage.Users}, CreatedBy: a.Label(), CreatedAt: s.clock()}
-	err = s.createTaskAlone(ctx, task, []string{KindApplyTemplate, KindImport, KindImportRevert}, func(active *roster.Task) error {
+	err = s.createTaskAlone(ctx, a, task, []string{KindApplyTemplate, KindImport, KindImportRevert}, func(active *roster.Task) error {
 		return roster.Errorf(roster.CodeImportInProgress,
 			"Another task that changes licenses (task %s, %s) is running in this organization; start this one when it has finished.", active.ID, active.Kind)
 	}, nil)

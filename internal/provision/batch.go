@@ -70,7 +70,7 @@ func (s *Service) AddOrModifyUsers(ctx context.Context, a roster.Actor, orgID st
 		return nil, err
 	}
 	var results []Result
-	err := s.writeOrg(ctx, a, orgID, func(tx roster.Tx, org *roster.Org) error {
+	err := s.writeOrg(ctx, a, permLicenses, orgID, func(tx roster.Tx, org *roster.Org) error {
 		var writes []*userWrite
 		var err error
 		if results, writes, err = s.decideBatch(ctx, tx, a, org, b); err != nil {
@@ -121,11 +121,8 @@ func (s *Service) PreviewAddOrModifyUsers(ctx context.Context, a roster.Actor, o
 		return nil, err
 	}
 	var p BatchPreview
-	err := s.store.Write(ctx, func(tx roster.Tx) error {
-		org, err := tx.FindOrgByID(ctx, orgID)
-		if err != nil {
-			return err
-		}
+	err := s.writeOrg(ctx, a, permLicenses, orgID, func(tx roster.Tx, org *roster.Org) error {
+		var err error
 		if org.Assignment.Mode == roster.AssignOrg {
 			p.Automatic = org.Assignment.License
 		}
@@ -276,7 +273,7 @@ func (s *Service) CreateUsers(ctx context.Context, a roster.Actor, orgID string,
 	results := make([]Result, len(users))
 	for start := 0; start < len(users); start += chunk {
 		end := min(start+chunk, len(users))
-		err := s.writeOrg(ctx, a, orgID, func(tx roster.Tx, org *roster.Org) error {
+		err := s.writeOrg(ctx, a, permUsers, orgID, func(tx roster.Tx, org *roster.Org) error {
 			return s.createChunk(ctx, tx, a, org, users[start:end], results[start:end])
 		})
 		if err != nil {
@@ -325,7 +322,7 @@ func failed(email string, err error) Result {
 // failedOrError turns a rule's refusal into a failed result and passes store errors on.
 func failedOrError(email string, err error) (Result, error) {
 	var e *roster.Error
-	if errors.As(err, &e) && e.Code != roster.CodeInternal && e.Code != roster.CodeConflict {
+	if errors.As(err, &e) && e.Code != roster.CodeInternal && e.Code != roster.CodeConflict && e.Code != roster.CodeVersionConflict {
 		r := failed(email, err)
 		if len(e.Fields) > 0 {
 			r.Field = e.Fields[0].Field

@@ -100,7 +100,7 @@ func (s *Service) SignIn(ctx context.Context, in SignIn) (string, *Admin, error)
 	if err != nil {
 		if roster.ErrorCode(err) == roster.CodeUnauthorized {
 			now := s.clock()
-			if werr := s.store.Write(ctx, func(tx roster.Tx) error {
+			if werr := s.writeAccess(ctx, func(tx accessTx) error {
 				for _, k := range keys {
 					if err := tx.RecordSignInFailure(ctx, k, now, now.Add(-signInWindow)); err != nil {
 						return err
@@ -115,7 +115,7 @@ func (s *Service) SignIn(ctx context.Context, in SignIn) (string, *Admin, error)
 	}
 	secret, sess := newSession(admin.User, s.clock())
 	sess.ClientAddr, sess.UserAgent, sess.Language = in.ClientAddr, truncate(in.UserAgent, 200), in.Language
-	err = s.store.Write(ctx, func(tx roster.Tx) error {
+	err = s.writeAccess(ctx, func(tx accessTx) error {
 		if err := tx.ClearSignInFailures(ctx, keys[0]); err != nil {
 			return err
 		}
@@ -234,7 +234,7 @@ func (s *Service) ConsoleAdmin(ctx context.Context, cookie string) (*Admin, erro
 	admin, err := s.admin(ctx, u)
 	if roster.ErrorCode(err) == roster.CodeUnauthorized {
 		// The person lost the console: their sessions end with it.
-		_ = s.store.Write(ctx, func(tx roster.Tx) error { _, err := tx.DeleteConsoleSessions(ctx, u.ID, ""); return err })
+		_ = s.writeAccess(ctx, func(tx accessTx) error { _, err := tx.DeleteConsoleSessions(ctx, u.ID, ""); return err })
 		return nil, ended
 	}
 	if err != nil {
@@ -251,7 +251,7 @@ func (s *Service) ConsoleAdmin(ctx context.Context, cookie string) (*Admin, erro
 }
 
 func (s *Service) saveSession(ctx context.Context, sess *roster.ConsoleSession) error {
-	return s.store.Write(ctx, func(tx roster.Tx) error { return tx.UpdateConsoleSession(ctx, sess) })
+	return s.writeAccess(ctx, func(tx accessTx) error { return tx.UpdateConsoleSession(ctx, sess) })
 }
 
 // SetFlash keeps a message for the session's next page.
@@ -272,13 +272,13 @@ func (s *Service) TakeFlash(ctx context.Context, sess *roster.ConsoleSession) (s
 
 // SignOut ends a session.
 func (s *Service) SignOut(ctx context.Context, sess *roster.ConsoleSession) error {
-	return s.store.Write(ctx, func(tx roster.Tx) error { return tx.DeleteConsoleSession(ctx, sess.ID) })
+	return s.writeAccess(ctx, func(tx accessTx) error { return tx.DeleteConsoleSession(ctx, sess.ID) })
 }
 
 // SignOutOthers ends every other session of the administrator, and says how many.
 func (s *Service) SignOutOthers(ctx context.Context, admin *Admin) (int, error) {
 	var n int
-	err := s.store.Write(ctx, func(tx roster.Tx) error {
+	err := s.writeAccess(ctx, func(tx accessTx) error {
 		var err error
 		n, err = tx.DeleteConsoleSessions(ctx, admin.User.ID, admin.Session.ID)
 		return err
@@ -314,14 +314,14 @@ func (s *Service) ChangePassword(ctx context.Context, admin *Admin, current, nex
 	if !ok {
 		return roster.InvalidFields(roster.FieldError{Field: "current", Code: roster.CodeUnauthorized, Message: "The current password is wrong."})
 	}
-	return s.store.Write(ctx, func(tx roster.Tx) error {
+	a := admin.Actor(admin.User.OrgID)
+	return s.writeOrg(ctx, a, permSelf, admin.User.OrgID, func(tx roster.Tx, _ *roster.Org) error {
 		if err := tx.SetConsolePassword(ctx, admin.User.ID, newHash, s.clock()); err != nil {
 			return err
 		}
 		if _, err := tx.DeleteConsoleSessions(ctx, admin.User.ID, admin.Session.ID); err != nil {
 			return err
 		}
-		a := admin.Actor(admin.User.OrgID)
 		return s.audit(ctx, tx, a, admin.User.OrgID, "user.change_password", "user", admin.User.ID, admin.User.Email, nil, nil)
 	})
 }
@@ -334,7 +334,7 @@ func (s *Service) SetConsoleLanguage(ctx context.Context, admin *Admin, lang ros
 		return roster.InvalidFields(roster.FieldError{Field: "language", Code: roster.CodeInvalid, Message: "Choose one of the languages offered."})
 	}
 	self := admin.Actor(admin.User.OrgID)
-	err := s.writeOrg(ctx, self, admin.User.OrgID, func(tx roster.Tx, org *roster.Org) error {
+	err := s.writeOrg(ctx, self, permSelf, admin.User.OrgID, func(tx roster.Tx, org *roster.Org) error {
 		u, err := tx.FindUserByID(ctx, org.ID, admin.User.ID)
 		if err != nil {
 			return err

@@ -37,7 +37,7 @@ func (s *Service) SubmitBatch(ctx context.Context, admin *Admin, orgID, key stri
 			Message: "The form lacks its submission key; open the wizard again."})
 	}
 	var rec *BatchRecord
-	err := s.writeOrg(ctx, a, orgID, func(tx roster.Tx, org *roster.Org) error {
+	err := s.writeOrg(ctx, a, permLicenses, orgID, func(tx roster.Tx, org *roster.Org) error {
 		// The organization is locked first, as by every write: a second request with this key
 		// waits here until the first has committed, and then finds its record.
 		kept, err := tx.FindConsoleBatch(ctx, admin.Session.ID, key)

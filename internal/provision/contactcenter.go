@@ -28,7 +28,7 @@ func (s *Service) StartSynchronize(ctx context.Context, a roster.Actor, orgID st
 	}
 	task := &roster.Task{ID: roster.NewID(), OrgID: orgID, Kind: KindSynchronize, Params: params,
 		CreatedBy: a.Label(), CreatedAt: s.clock()}
-	err = s.createTaskAlone(ctx, task, []string{KindSynchronize}, func(active *roster.Task) error {
+	err = s.createTaskAlone(ctx, a, task, []string{KindSynchronize}, func(active *roster.Task) error {
 		return roster.Errorf(roster.CodeConflict, "Users are already being synchronized (task %s); wait for it to finish.", active.ID)
 	}, func(tx roster.Tx) error {
 		org, err := tx.FindOrgByID(ctx, orgID)
@@ -103,11 +103,8 @@ const actionRetrySync = "user.retry_sync"
 // center service administrators may run syncs; a user whose sync did not fail is refused with
 // CodeConflict, as there is nothing to retry.
 func (s *Service) RetrySync(ctx context.Context, a roster.Actor, orgID, userID string) (*roster.User, error) {
-	if err := authorize(a, orgID, permLicenses); err != nil {
-		return nil, err
-	}
 	var u *roster.User
-	err := s.writeOrg(ctx, a, orgID, func(tx roster.Tx, org *roster.Org) error {
+	err := s.writeOrg(ctx, a, permLicenses, orgID, func(tx roster.Tx, org *roster.Org) error {
 		var err error
 		if u, err = tx.FindUserByID(ctx, orgID, userID); err != nil {
 			return err

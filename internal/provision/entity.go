@@ -56,10 +56,7 @@ func createEntity[E entity](ctx context.Context, s *Service, a roster.Actor, k *
 	if err := checkEntityChange(a, b.OrgID, invalid); err != nil {
 		return none, err
 	}
-	err := s.store.Write(ctx, func(tx roster.Tx) error {
-		if _, err := tx.FindOrgByID(ctx, b.OrgID); err != nil {
-			return err
-		}
+	err := s.writeOrg(ctx, a, permLicenses, b.OrgID, func(tx roster.Tx, _ *roster.Org) error {
 		if k.check != nil {
 			if err := k.check(ctx, tx, e); err != nil {
 				return err
@@ -85,10 +82,7 @@ func changeEntity[E entity](ctx context.Context, s *Service, a roster.Actor, k *
 	if err := checkEntityChange(a, orgID, invalid); err != nil {
 		return none, err
 	}
-	err := s.store.Write(ctx, func(tx roster.Tx) error {
-		if _, err := tx.FindOrgByID(ctx, orgID); err != nil {
-			return err
-		}
+	err := s.writeOrg(ctx, a, permLicenses, orgID, func(tx roster.Tx, _ *roster.Org) error {
 		var err error
 		if e, err = k.find(tx, ctx, orgID, id); err != nil {
 			return err
@@ -130,13 +124,7 @@ func renameEntity[E entity](ctx context.Context, s *Service, a roster.Actor, k *
 // deleteEntity deletes entity id of kind k when expectVersion (0 for any) is its version and
 // nothing holds it.
 func deleteEntity[E entity](ctx context.Context, s *Service, a roster.Actor, k *entityKind[E], orgID, id string, expectVersion int64) error {
-	if err := authorize(a, orgID, permLicenses); err != nil {
-		return err
-	}
-	return s.store.Write(ctx, func(tx roster.Tx) error {
-		if _, err := tx.FindOrgByID(ctx, orgID); err != nil {
-			return err
-		}
+	return s.writeOrg(ctx, a, permLicenses, orgID, func(tx roster.Tx, _ *roster.Org) error {
 		e, err := k.find(tx, ctx, orgID, id)
 		if err != nil {
 			return err

@@ -44,10 +44,7 @@ func (s *Service) CreateGroup(ctx context.Context, a roster.Actor, orgID string,
 	if err := applyGroupInput(g, in, true); err != nil {
 		return nil, err
 	}
-	err := s.store.Write(ctx, func(tx roster.Tx) error {
-		if _, err := tx.FindOrgByID(ctx, orgID); err != nil {
-			return err
-		}
+	err := s.writeOrg(ctx, a, permUsers, orgID, func(tx roster.Tx, _ *roster.Org) error {
 		if err := tx.CreateGroup(ctx, g); err != nil {
 			return nameTaken(err, "group", g.Name)
 		}
@@ -71,7 +68,7 @@ func (s *Service) UpdateGroup(ctx context.Context, a roster.Actor, orgID, id str
 		return nil, err
 	}
 	var g *roster.Group
-	err := s.store.Write(ctx, func(tx roster.Tx) error {
+	err := s.writeOrg(ctx, a, need, orgID, func(tx roster.Tx, _ *roster.Org) error {
 		var err error
 		if g, err = tx.FindGroupByID(ctx, orgID, id); err != nil {
 			return err
@@ -130,7 +127,7 @@ func (s *Service) DeleteGroup(ctx context.Context, a roster.Actor, orgID, id str
 			return err
 		}
 	}
-	return s.store.Write(ctx, func(tx roster.Tx) error {
+	return s.writeOrg(ctx, a, permUsers, orgID, func(tx roster.Tx, _ *roster.Org) error {
 		g, err := tx.FindGroupByID(ctx, orgID, id)
 		if err != nil {
 			return err
@@ -203,7 +200,7 @@ func (s *Service) changeMembers(ctx context.Context, a roster.Actor, orgID, grou
 	}
 	for start := 0; start < len(ids); start += memberChunk {
 		chunk := ids[start:min(start+memberChunk, len(ids))]
-		err := s.writeOrg(ctx, a, orgID, func(tx roster.Tx, org *roster.Org) error {
+		err := s.writeOrg(ctx, a, permUsers, orgID, func(tx roster.Tx, org *roster.Org) error {
 			return s.changeMembersChunk(ctx, tx, a, org, groupID, chunk, add, res)
 		})
 		if err != nil {

@@ -154,7 +154,7 @@ func (s *Service) StartImport(ctx context.Context, a roster.Actor, orgID string,
 	}
 	task := &roster.Task{ID: roster.NewID(), OrgID: orgID, Kind: KindImport, Params: params,
 		Progress: roster.TaskProgress{Total: rows}, CreatedBy: a.Label(), CreatedAt: s.clock()}
-	err = s.startImportTask(ctx, task, func(tx roster.Tx) error {
+	err = s.startImportTask(ctx, a, task, func(tx roster.Tx) error {
 		if err := tx.DeleteFinishedTaskFiles(ctx, orgID, KindImport); err != nil {
 			return err
 		}
@@ -194,23 +194,21 @@ var importKinds = []string{KindImport, KindImportRevert, KindApplyTemplate}
 // startImportTask creates task, an import or a revert, unless one of them is already active in
 // the organization. prepare, when not nil, runs in the same transaction before the task is
 // created.
-func (s *Service) startImportTask(ctx context.Context, task *roster.Task, prepare func(tx roster.Tx) error) error {
-	return s.createTaskAlone(ctx, task, importKinds, func(active *roster.Task) error {
+func (s *Service) startImportTask(ctx context.Context, a roster.Actor, task *roster.Task, prepare func(tx roster.Tx) error) error {
+	return s.createTaskAlone(ctx, a, task, importKinds, func(active *roster.Task) error {
 		return roster.Errorf(roster.CodeImportInProgress,
 			"Another import or revert (task %s) is running in this organization; start this one when it has finished.", active.ID)
 	}, prepare)
 }
 
-// createTaskAlone creates task unless a task of one of kinds is queued or running in its
-// organization; busy says why then. The organization is locked first, as by every directory
-// write, so two nodes starting tasks at once cannot both pass the check. prepare, when not
-// nil, runs in the same transaction before the task is created.
-func (s *Service) createTaskAlone(ctx context.Context, task *roster.Task, kinds []string, busy func(active *roster.Task) error,
+// createTaskAlone creates task, started by a, unless a task of one of kinds is queued or
+// running in its organization; busy says why then. The organization is locked first, as by
+// every directory write, so two nodes starting tasks at once cannot both pass the check.
+// prepare, when not nil, runs in the same transaction before the task is created. Every task
+// needs at least the right to change licenses; the use case checks what more it needs.
+func (s *Service) createTaskAlone(ctx context.Context, a roster.Actor, task *roster.Task, kinds []string, busy func(active *roster.Task) error,
 	prepare func(tx roster.Tx) error) error {
-	return s.store.Write(ctx, func(tx roster.Tx) error {
-		if _, err := tx.FindOrgByID(ctx, task.OrgID); err != nil {
-			return err
-		}
+	return s.writeOrg(ctx, a, permLicenses, task.OrgID, func(tx roster.Tx, _ *roster.Org) error {
 		for _, kind := range kinds {
 			active, err := tx.FindActiveTask(ctx, task.OrgID, kind)
 			switch {

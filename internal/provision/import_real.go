@@ -40,7 +40,7 @@ func (s *Service) StartImportFromDryRun(ctx context.Context, a roster.Actor, org
 	}
 	task := &roster.Task{ID: roster.NewID(), OrgID: orgID, Kind: KindImport, Params: params,
 		Progress: roster.TaskProgress{Total: dry.Progress.Total}, CreatedBy: a.Label(), CreatedAt: s.clock()}
-	err = s.startImportTask(ctx, task, func(tx roster.Tx) error {
+	err = s.startImportTask(ctx, a, task, func(tx roster.Tx) error {
 		parts, err := tx.MoveTaskFile(ctx, dry.ID, task.ID)
 		if err != nil {
 			return err

@@ -54,7 +54,7 @@ func (s *Service) StartRevert(ctx context.Context, a roster.Actor, orgID, import
 	task := &roster.Task{ID: roster.NewID(), OrgID: orgID, Kind: KindImportRevert, Params: params,
 		Progress:  roster.TaskProgress{Total: imp.Counts.Created + imp.Counts.Updated},
 		CreatedBy: a.Label(), CreatedAt: s.clock()}
-	err = s.startImportTask(ctx, task, func(tx roster.Tx) error {
+	err = s.startImportTask(ctx, a, task, func(tx roster.Tx) error {
 		return revertedBy(ctx, tx, orgID, imp.ID)
 	})
 	if err != nil {

@@ -116,12 +116,9 @@ func displayName(u *roster.User) string {
 // ResendInvitation sends a pending user a new invitation; the links of earlier ones stop
 // working. Full and contact center service administrators may send invitations.
 func (s *Service) ResendInvitation(ctx context.Context, a roster.Actor, orgID, userID string) (*OutboxEmail, error) {
-	if err := authorize(a, orgID, permLicenses); err != nil {
-		return nil, err
-	}
 	var e *roster.Email
 	var orgName string
-	err := s.writeOrg(ctx, a, orgID, func(tx roster.Tx, org *roster.Org) error {
+	err := s.writeOrg(ctx, a, permLicenses, orgID, func(tx roster.Tx, org *roster.Org) error {
 		orgName = org.Name
 		u, err := tx.FindUserByID(ctx, orgID, userID)
 		if err != nil {
@@ -226,7 +223,10 @@ func (s *Service) AcceptInvitation(ctx context.Context, token, password string) 
 			return who, fmt.Errorf("hash console password: %w", err)
 		}
 	}
-	err = s.store.Write(ctx, func(tx roster.Tx) error {
+	// An invitation stays in the organization of its user, read above: the transaction locks
+	// it first and reads the invitation again.
+	self := roster.Actor{Kind: "invitee", ID: who.User.ID, Name: who.User.Email, OrgID: who.Org.ID, Interface: roster.ViaConsole}
+	err = s.writeOrg(ctx, self, permSelf, who.Org.ID, func(tx roster.Tx, org *roster.Org) error {
 		inv, err := findInvitation(ctx, tx, token)
 		if err != nil {
 			return err
@@ -234,11 +234,6 @@ func (s *Service) AcceptInvitation(ctx context.Context, token, password string) 
 		if err := s.usable(inv); err != nil {
 			return err
 		}
-		org, err := tx.FindOrgByID(ctx, inv.OrgID)
-		if err != nil {
-			return err
-		}
-		usage := org.Usage
 		u, err := tx.FindUserByID(ctx, inv.OrgID, inv.UserID)
 		if err != nil {
 			return err
@@ -270,9 +265,6 @@ func (s *Service) AcceptInvitation(ctx context.Context, token, password string) 
 			return err
 		}
 		who.User = &next
-		if org.Usage != usage {
-			return s.saveUsage(ctx, tx, a, org, usage)
-		}
 		return nil
 	})
 	return who, err
@@ -301,7 +293,7 @@ func (s *Service) StartResendInvitations(ctx context.Context, a roster.Actor, or
 	}
 	task := &roster.Task{ID: roster.NewID(), OrgID: orgID, Kind: KindResendInvitations, Params: params,
 		CreatedBy: a.Label(), CreatedAt: s.clock()}
-	err = s.createTaskAlone(ctx, task, []string{KindResendInvitations}, func(active *roster.Task) error {
+	err = s.createTaskAlone(ctx, a, task, []string{KindResendInvitations}, func(active *roster.Task) error {
 		return roster.Errorf(roster.CodeConflict, "Invitations are already being resent to all pending users (task %s).", active.ID)
 	}, func(tx roster.Tx) error {
 		if page, err := tx.FindUsers(ctx, roster.UserFilter{OrgID: orgID, Status: roster.StatusPending, Limit: 1}); err == nil && page.TotalExact {

@@ -324,11 +324,7 @@ func (s *Service) SetLicenseAssignment(ctx context.Context, a roster.Actor, orgI
 		in.License = roster.LicenseNone
 	}
 	var org *roster.Org
-	err := s.store.Write(ctx, func(tx roster.Tx) error {
-		o, err := tx.FindOrgByID(ctx, orgID)
-		if err != nil {
-			return err
-		}
+	err := s.writeOrg(ctx, a, permLicenses, orgID, func(tx roster.Tx, o *roster.Org) error {
 		if expectVersion != 0 && o.Version != expectVersion {
 			return staleVersion()
 		}

@@ -26,7 +26,7 @@ func (s *Service) CreateOrg(ctx context.Context, a roster.Actor, c OrgChange) (*
 	if err != nil {
 		return nil, err
 	}
-	err = s.store.Write(ctx, func(tx roster.Tx) error {
+	err = s.writeInstallation(ctx, a, func(tx roster.Tx) error {
 		if err := tx.CreateOrg(ctx, o); err != nil {
 			return err
 		}
@@ -84,18 +84,14 @@ func (s *Service) UpdateOrg(ctx context.Context, a roster.Actor, id string, c Or
 	if c.Platform != nil || c.StandardSeats != nil || c.PremiumSeats != nil {
 		need = permSystem
 	}
+	// Someone of another organization is told first that there is none (not that they may not
+	// change the seats); writeOrg checks need.
 	if err := authorize(a, id, permRead); err != nil {
 		return nil, err
 	}
-	if err := authorize(a, id, need); err != nil {
-		return nil, err
-	}
 	var o *roster.Org
-	err := s.store.Write(ctx, func(tx roster.Tx) error {
-		var err error
-		if o, err = tx.FindOrgByID(ctx, id); err != nil {
-			return err
-		}
+	err := s.writeOrg(ctx, a, need, id, func(tx roster.Tx, org *roster.Org) error {
+		o = org
 		if expectVersion != 0 && o.Version != expectVersion {
 			return staleVersion()
 		}
@@ -115,15 +111,8 @@ func (s *Service) UpdateOrg(ctx context.Context, a roster.Actor, id string, c Or
 		if err := s.audit(ctx, tx, a, o.ID, "org.update", "org", o.ID, o.Name, b, af); err != nil {
 			return err
 		}
-		// More seats go first to the users waiting for one.
-		usage := o.Usage
-		if err := s.grantWaiting(ctx, tx, a, o); err != nil {
-			return err
-		}
-		if o.Usage != usage {
-			return tx.UpdateOrgUsage(ctx, o.ID, o.Usage)
-		}
-		return nil
+		// More seats go first to the users waiting for one; writeOrg writes the usage.
+		return s.grantWaiting(ctx, tx, a, o)
 	})
 	if err != nil {
 		return nil, err

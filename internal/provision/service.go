@@ -106,6 +106,9 @@ const (
 	permUsers                      // add, change, delete, deactivate users: full
 	permOrg                        // change the organization and its tokens: full
 	permSystem                     // create organizations, change seats and platform: system
+	// permSelf is what a person needs to change their own account (language, password, an
+	// invitation they accept): to belong to the organization, whatever their role.
+	permSelf
 )
 
 // authorize checks that actor may do what p says in organization orgID. An actor of another
@@ -128,6 +131,8 @@ func authorize(a roster.Actor, orgID string, p permission) error {
 		ok = a.Role == roster.AdminFull || a.Role == roster.AdminCCService
 	case permUsers, permOrg:
 		ok = a.Role == roster.AdminFull
+	case permSelf:
+		ok = true
 	}
 	if !ok {
 		return roster.Errorf(roster.CodeForbidden, "Your administrator role (%s) does not allow this.", roleLabel(a.Role))

@@ -34,7 +34,7 @@ func (s *Service) PrepareSetup(ctx context.Context) (string, error) {
 	_, _ = rand.Read(b)
 	secret := base64.RawURLEncoding.EncodeToString(b)
 	sum := sha256.Sum256([]byte(secret))
-	err = s.store.Write(ctx, func(tx roster.Tx) error { return tx.SetSetupSecret(ctx, sum[:], s.clock()) })
+	err = s.writeAccess(ctx, func(tx accessTx) error { return tx.SetSetupSecret(ctx, sum[:], s.clock()) })
 	if err != nil {
 		return "", err
 	}
@@ -108,7 +108,7 @@ func (s *Service) bootstrap(ctx context.Context, in Setup, claim func(tx roster.
 	}
 	a := System(roster.ViaConsole)
 	u := newUser(o, NewUser{Email: in.Email, FirstName: in.FirstName, LastName: in.LastName, PreferredLanguage: in.Language}, s.clock())
-	err = s.store.Write(ctx, func(tx roster.Tx) error {
+	err = s.writeInstallation(ctx, a, func(tx roster.Tx) error {
 		orgs, err := tx.FindOrgs(ctx)
 		if err != nil {
 			return err
@@ -159,7 +159,7 @@ func (s *Service) GrantInstallationAdmin(ctx context.Context, a roster.Actor, em
 		return nil, err
 	}
 	var u *roster.User
-	err := s.store.Write(ctx, func(tx roster.Tx) error {
+	err := s.writeInstallation(ctx, a, func(tx roster.Tx) error {
 		var err error
 		if u, err = tx.FindUserByEmail(ctx, NormalizeEmail(email)); err != nil {
 			return err

@@ -91,11 +91,8 @@ func (s *Service) WriteTaskReport(ctx context.Context, a roster.Actor, orgID, id
 // task that has already finished is a conflict. It returns the task as it is after the
 // request: still queued or running until its worker stops it.
 func (s *Service) CancelTask(ctx context.Context, a roster.Actor, orgID, id string) (*roster.Task, error) {
-	if err := authorize(a, orgID, permLicenses); err != nil {
-		return nil, err
-	}
 	var task *roster.Task
-	err := s.store.Write(ctx, func(tx roster.Tx) error {
+	err := s.writeOrg(ctx, a, permLicenses, orgID, func(tx roster.Tx, _ *roster.Org) error {
 		t, err := tx.FindTaskByID(ctx, orgID, id)
 		if err != nil {
 			return err

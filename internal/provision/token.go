@@ -58,12 +58,7 @@ func (s *Service) CreateToken(ctx context.Context, a roster.Actor, in NewToken) 
 		ID: roster.NewID(), OrgID: in.OrgID, Name: in.Name, Role: in.Role, System: in.System,
 		SecretHash: hashSecret(secret), CreatedAt: s.clock(), CreatedBy: a.Label(),
 	}
-	err := s.store.Write(ctx, func(tx roster.Tx) error {
-		if !t.System {
-			if _, err := tx.FindOrgByID(ctx, t.OrgID); err != nil {
-				return err
-			}
-		}
+	err := s.writeTokens(ctx, a, t.OrgID, func(tx roster.Tx) error {
 		if err := tx.CreateToken(ctx, t); err != nil {
 			return err
 		}
@@ -89,14 +84,7 @@ func (s *Service) Tokens(ctx context.Context, a roster.Actor, orgID string) ([]*
 
 // DeleteToken revokes a token at once.
 func (s *Service) DeleteToken(ctx context.Context, a roster.Actor, orgID, id string) error {
-	need := permOrg
-	if orgID == "" {
-		need = permSystem
-	}
-	if err := authorize(a, orgID, need); err != nil {
-		return err
-	}
-	return s.store.Write(ctx, func(tx roster.Tx) error {
+	return s.writeTokens(ctx, a, orgID, func(tx roster.Tx) error {
 		tokens, err := tx.FindTokens(ctx, orgID)
 		if err != nil {
 			return err
@@ -144,10 +132,20 @@ func (s *Service) touch(ctx context.Context, t *roster.APIToken) {
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 250*time.Millisecond)
 	defer cancel()
-	err := s.store.Write(ctx, func(tx roster.Tx) error { return tx.TouchToken(ctx, t.ID, now, now.Add(-tokenUseEvery)) })
+	err := s.writeAccess(ctx, func(tx accessTx) error { return tx.TouchToken(ctx, t.ID, now, now.Add(-tokenUseEvery)) })
 	if err != nil {
 		s.log.WarnContext(ctx, "record the use of a token", "token", t.ID, "err", err)
 	}
+}
+
+// writeTokens runs fn, a change of the tokens of organization orgID, as a write of that
+// organization by a full administrator; the system tokens (orgID "") belong to the
+// installation, and only a system actor changes them.
+func (s *Service) writeTokens(ctx context.Context, a roster.Actor, orgID string, fn func(tx roster.Tx) error) error {
+	if orgID == "" {
+		return s.writeInstallation(ctx, a, fn)
+	}
+	return s.writeOrg(ctx, a, permOrg, orgID, func(tx roster.Tx, _ *roster.Org) error { return fn(tx) })
 }
 
 // hashSecret hashes a token secret. Secrets carry 256 random bits, so a plain SHA-256 (not a

@@ -80,11 +80,8 @@ func (s *Service) Users(ctx context.Context, a roster.Actor, f roster.UserFilter
 
 // CreateUser creates one user.
 func (s *Service) CreateUser(ctx context.Context, a roster.Actor, orgID string, in NewUser) (*roster.User, error) {
-	if err := authorize(a, orgID, permUsers); err != nil {
-		return nil, err
-	}
 	var u *roster.User
-	err := s.writeOrg(ctx, a, orgID, func(tx roster.Tx, org *roster.Org) error {
+	err := s.writeOrg(ctx, a, permUsers, orgID, func(tx roster.Tx, org *roster.Org) error {
 		var err error
 		u, err = s.createUser(ctx, tx, a, org, in)
 		return err
@@ -94,18 +91,12 @@ func (s *Service) CreateUser(ctx context.Context, a roster.Actor, orgID string, 
 
 // UpdateUser changes one user. expectVersion, when not 0, must be the current version.
 func (s *Service) UpdateUser(ctx context.Context, a roster.Actor, orgID, id string, c UserChange, expectVersion int64) (*roster.User, error) {
-	if err := authorize(a, orgID, permRead); err != nil {
-		return nil, err
-	}
 	need := permLicenses
 	if c.Email != nil || c.FirstName != nil || c.LastName != nil || c.DisplayName != nil || c.PhoneNumber != nil ||
 		c.Title != nil || c.Department != nil || c.PreferredLanguage != nil || c.AdminRole != nil {
 		need = permUsers
 	}
-	if err := authorize(a, orgID, need); err != nil {
-		return nil, err
-	}
-	return s.changeUser(ctx, a, orgID, id, expectVersion, func(u *roster.User) {
+	return s.changeUser(ctx, a, need, orgID, id, expectVersion, func(u *roster.User) {
 		set(&u.Email, c.Email)
 		if c.Email != nil {
 			u.Email = NormalizeEmail(u.Email)
@@ -132,18 +123,12 @@ func set[T any](dst *T, v *T) {
 
 // DeactivateUser makes a user inactive. It keeps its license.
 func (s *Service) DeactivateUser(ctx context.Context, a roster.Actor, orgID, id string, expectVersion int64) (*roster.User, error) {
-	if err := authorize(a, orgID, permUsers); err != nil {
-		return nil, err
-	}
-	return s.changeUser(ctx, a, orgID, id, expectVersion, func(u *roster.User) { u.Status = roster.StatusInactive })
+	return s.changeUser(ctx, a, permUsers, orgID, id, expectVersion, func(u *roster.User) { u.Status = roster.StatusInactive })
 }
 
 // ReactivateUser makes an inactive user active again; other users are left as they are.
 func (s *Service) ReactivateUser(ctx context.Context, a roster.Actor, orgID, id string, expectVersion int64) (*roster.User, error) {
-	if err := authorize(a, orgID, permUsers); err != nil {
-		return nil, err
-	}
-	return s.changeUser(ctx, a, orgID, id, expectVersion, func(u *roster.User) {
+	return s.changeUser(ctx, a, permUsers, orgID, id, expectVersion, func(u *roster.User) {
 		if u.Status == roster.StatusInactive {
 			u.Status = roster.StatusActive
 		}
@@ -152,10 +137,7 @@ func (s *Service) ReactivateUser(ctx context.Context, a roster.Actor, orgID, id 
 
 // DeleteUser deletes a user and frees its seat.
 func (s *Service) DeleteUser(ctx context.Context, a roster.Actor, orgID, id string, expectVersion int64) error {
-	if err := authorize(a, orgID, permUsers); err != nil {
-		return err
-	}
-	return s.writeOrg(ctx, a, orgID, func(tx roster.Tx, org *roster.Org) error {
+	return s.writeOrg(ctx, a, permUsers, orgID, func(tx roster.Tx, org *roster.Org) error {
 		u, err := tx.FindUserByID(ctx, orgID, id)
 		if err != nil {
 			return err
@@ -184,10 +166,10 @@ func (s *Service) deleteUser(ctx context.Context, tx roster.Tx, a roster.Actor, 
 	return s.audit(ctx, tx, a, org.ID, "user.delete", "user", u.ID, u.Email, userFields(u), nil)
 }
 
-// changeUser runs one read-modify-write of a user through every rule.
-func (s *Service) changeUser(ctx context.Context, a roster.Actor, orgID, id string, expectVersion int64, change func(*roster.User)) (*roster.User, error) {
+// changeUser runs one read-modify-write of a user through every rule; the actor needs need.
+func (s *Service) changeUser(ctx context.Context, a roster.Actor, need permission, orgID, id string, expectVersion int64, change func(*roster.User)) (*roster.User, error) {
 	var after *roster.User
-	err := s.writeOrg(ctx, a, orgID, func(tx roster.Tx, org *roster.Org) error {
+	err := s.writeOrg(ctx, a, need, orgID, func(tx roster.Tx, org *roster.Org) error {
 		before, err := tx.FindUserByID(ctx, orgID, id)
 		if err != nil {
 			return err
@@ -202,24 +184,6 @@ func (s *Service) changeUser(ctx context.Context, a roster.Actor, orgID, id stri
 		return err
 	})
 	return after, err
-}
-
-// writeOrg runs fn in a write transaction that first locks the organization. Every directory
-// write takes the organization first, so transactions never wait on each other in a cycle,
-// and seat counts stay exact when several nodes write at once. The usage counters fn moved are
-// written at the end.
-func (s *Service) writeOrg(ctx context.Context, a roster.Actor, orgID string, fn func(tx roster.Tx, org *roster.Org) error) error {
-	return s.store.Write(ctx, func(tx roster.Tx) error {
-		org, err := tx.FindOrgByID(ctx, orgID)
-		if err != nil {
-			return err
-		}
-		usage := org.Usage
-		if err := fn(tx, org); err != nil {
-			return err
-		}
-		return s.saveUsage(ctx, tx, a, org, usage)
-	})
 }
 
 // saveUsage ends a transaction that changed users of org: seats it freed go to users waiting

@@ -263,7 +263,7 @@ func (t *tx) CreateAgents(ctx context.Context, agents []*roster.Agent) error {
 		res, err := t.run.exec(ctx, t.d.insertIgnore+` INTO agents (`+agentColumns+`)
 			VALUES `+placeholders(len(group), agentCols)+t.d.onConflictIgnore, args...)
 		if err == nil {
-			err = allAffected(res, len(group), "A user of this group already has an agent.")
+			err = allAffected(res, len(group), roster.CodeConflict, "A user of this group already has an agent.")
 		}
 		return err
 	})

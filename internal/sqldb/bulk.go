@@ -60,7 +60,7 @@ func (t *tx) CreateUsers(ctx context.Context, users []*roster.User) error {
 			if len(group) == 1 {
 				conflict = emailTaken(group[0].Email)
 			}
-			err = allAffected(res, len(group), conflict)
+			err = allAffected(res, len(group), roster.CodeConflict, conflict)
 		}
 		return t.d.translate(err, errs{op: "create users"})
 	})
@@ -84,7 +84,7 @@ func (t *tx) CreateAuditEntries(ctx context.Context, entries []*roster.AuditEntr
 		res, err := t.run.exec(ctx, t.d.insertIgnore+` INTO audit_entries (`+auditColumns+`)
 			VALUES `+placeholders(len(group), cols)+t.d.onConflictIgnore, args...)
 		if err == nil {
-			err = allAffected(res, len(group), "An audit entry with this id already exists.")
+			err = allAffected(res, len(group), roster.CodeConflict, "An audit entry with this id already exists.")
 		}
 		return t.d.translate(err, errs{op: "create audit entries"})
 	})
@@ -110,11 +110,13 @@ func (r *reader) FindUsersByEmails(ctx context.Context, emails []string) ([]*ros
 	return users, nil
 }
 
-// allAffected turns a multi-row insert or update that skipped a row into CodeConflict.
-func allAffected(res interface{ RowsAffected() (int64, error) }, want int, conflict string) error {
+// allAffected turns a multi-row insert or update that skipped a row into an error of code:
+// CodeConflict for an insert that met a row with its key, CodeVersionConflict for an update of
+// rows changed since they were read.
+func allAffected(res interface{ RowsAffected() (int64, error) }, want int, code roster.Code, conflict string) error {
 	n, err := res.RowsAffected()
 	if err == nil && n != int64(want) {
-		return roster.Errorf(roster.CodeConflict, "%s", conflict)
+		return roster.Errorf(code, "%s", conflict)
 	}
 	return err
 }

@@ -110,7 +110,7 @@ func TestSites(t *testing.T) {
 		}
 		stale.Name = "Göteborg"
 		err = db.Write(ctx, func(tx roster.Tx) error { return tx.UpdateSite(ctx, &stale) })
-		wantCode(t, err, roster.CodeConflict)
+		wantCode(t, err, roster.CodeVersionConflict)
 		if msg := roster.ErrorMessage(err); msg != "The site has changed since it was read." {
 			t.Errorf("message %q", msg)
 		}
@@ -207,7 +207,7 @@ func TestTeams(t *testing.T) {
 			code roster.Code
 			msg  string
 		}{
-			{"stale", func(team *roster.Team) { *team = stale }, roster.CodeConflict, "The team has changed since it was read."},
+			{"stale", func(team *roster.Team) { *team = stale }, roster.CodeVersionConflict, "The team has changed since it was read."},
 			{"taken", func(team *roster.Team) { team.Name = "CHARLIE" }, roster.CodeConflict, "A team named CHARLIE already exists."},
 			{"no site", func(team *roster.Team) { team.SiteID = betaSite.ID }, roster.CodeNotFound, "Site not found."},
 			{"no team", func(team *roster.Team) { team.ID = roster.NewID() }, roster.CodeNotFound, "Team not found."},
@@ -277,7 +277,7 @@ func TestPortalProfiles(t *testing.T) {
 			t.Errorf("message %q", msg)
 		}
 		err = db.Write(ctx, func(tx roster.Tx) error { return tx.UpdatePortalProfile(ctx, &stale) })
-		wantCode(t, err, roster.CodeConflict)
+		wantCode(t, err, roster.CodeVersionConflict)
 		// The kind selects the profile: a skill profile is no agent profile.
 		wrongKind := renamed
 		wrongKind.Kind = roster.AgentProfile
@@ -401,7 +401,7 @@ func TestAgents(t *testing.T) {
 		}
 		wantEqual(t, findAgent(t, db, first), &changed)
 		err = db.Write(ctx, func(tx roster.Tx) error { return tx.UpdateAgent(ctx, &stale) })
-		wantCode(t, err, roster.CodeConflict)
+		wantCode(t, err, roster.CodeVersionConflict)
 		if msg := roster.ErrorMessage(err); msg != "The agent has changed since it was read." {
 			t.Errorf("message %q", msg)
 		}

@@ -357,9 +357,9 @@ func nullString(s string) any {
 }
 
 // checkVersion explains an optimistic UPDATE that matched no row. versionQuery reads the stored
-// version of the row: no row is CodeNotFound, another version is CodeConflict with changed.
-// When the version is the one expected, the update's other guard failed: CodeConflict with
-// guard.
+// version of the row: no row is CodeNotFound, another version is CodeVersionConflict with
+// changed. When the version is the one expected, the update's other guard failed (a name or
+// email taken): CodeConflict with guard.
 func (t *tx) checkVersion(ctx context.Context, res sql.Result, versionQuery string, args []any,
 	expected int64, notFound, changed, guard string) error {
 	n, err := res.RowsAffected()
@@ -376,7 +376,7 @@ func (t *tx) checkVersion(ctx context.Context, res sql.Result, versionQuery stri
 	case stored == expected && guard != "":
 		return roster.Errorf(roster.CodeConflict, "%s", guard)
 	}
-	return roster.Errorf(roster.CodeConflict, "%s", changed)
+	return roster.Errorf(roster.CodeVersionConflict, "%s", changed)
 }
 
 // inserted turns an INSERT ... ON CONFLICT DO NOTHING that inserted nothing into CodeConflict.

@@ -92,7 +92,7 @@ func (t *tx) CreateEmails(ctx context.Context, emails []*roster.Email) error {
 		}
 		res, err := t.run.exec(ctx, t.d.insertIgnore+` INTO emails (`+emailColumns+`) VALUES `+placeholders(len(group), cols)+t.d.onConflictIgnore, args...)
 		if err == nil {
-			err = allAffected(res, len(group), "A message with this id already exists.")
+			err = allAffected(res, len(group), roster.CodeConflict, "A message with this id already exists.")
 		}
 		return t.d.translate(err, errs{op: "create emails"})
 	})
@@ -112,7 +112,7 @@ func (t *tx) CreateInvitations(ctx context.Context, invs []*roster.Invitation) e
 		res, err := t.run.exec(ctx, t.d.insertIgnore+` INTO invitations (id, secret_hash, org_id, user_id, created_at, expires_at)
 			VALUES `+placeholders(len(group), cols)+t.d.onConflictIgnore, args...)
 		if err == nil {
-			err = allAffected(res, len(group), "An invitation with this id already exists.")
+			err = allAffected(res, len(group), roster.CodeConflict, "An invitation with this id already exists.")
 		}
 		return t.d.translate(err, errs{op: "create invitations"})
 	})

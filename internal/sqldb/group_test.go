@@ -130,7 +130,7 @@ func TestGroups(t *testing.T) {
 				return tx.CreateGroup(ctx, g)
 			}, roster.CodeConflict},
 			{"create in a missing org", func(tx roster.Tx) error { return tx.CreateGroup(ctx, newGroup(newOrg("X"), "New", "none")) }, roster.CodeNotFound},
-			{"update stale", func(tx roster.Tx) error { return tx.UpdateGroup(ctx, &stale) }, roster.CodeConflict},
+			{"update stale", func(tx roster.Tx) error { return tx.UpdateGroup(ctx, &stale) }, roster.CodeVersionConflict},
 			{"update to a taken name", func(tx roster.Tx) error { return tx.UpdateGroup(ctx, &taken) }, roster.CodeConflict},
 			{"update in another org", func(tx roster.Tx) error { return tx.UpdateGroup(ctx, &elsewhere) }, roster.CodeNotFound},
 			{"delete in another org", func(tx roster.Tx) error { return tx.DeleteGroup(ctx, beta.ID, sales.ID) }, roster.CodeNotFound},

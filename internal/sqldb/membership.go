@@ -201,7 +201,7 @@ func (t *tx) CreateMemberships(ctx context.Context, ms []*roster.Membership) err
 			res, err := t.run.exec(ctx, t.d.insertIgnore+` INTO group_members (group_id, user_id, org_id, license, since)
 				VALUES `+placeholders(len(group), cols)+t.d.onConflictIgnore, args...)
 			if err == nil {
-				err = allAffected(res, len(group), "A user is already a member of this group.")
+				err = allAffected(res, len(group), roster.CodeConflict, "A user is already a member of this group.")
 			}
 			return err
 		})

@@ -280,7 +280,7 @@ func TestUserProfiles(t *testing.T) {
 			{"create in a missing org", func(tx roster.Tx) error {
 				return tx.CreateUserProfile(ctx, newProfile(newOrg("X"), "New", roster.ProfileSupervisor))
 			}, roster.CodeNotFound},
-			{"update stale", func(tx roster.Tx) error { return tx.UpdateUserProfile(ctx, &stale) }, roster.CodeConflict},
+			{"update stale", func(tx roster.Tx) error { return tx.UpdateUserProfile(ctx, &stale) }, roster.CodeVersionConflict},
 			{"update to a taken name", func(tx roster.Tx) error { return tx.UpdateUserProfile(ctx, &taken) }, roster.CodeConflict},
 			{"update missing", func(tx roster.Tx) error { return tx.UpdateUserProfile(ctx, newProfile(acme, "X", "none")) }, roster.CodeNotFound},
 			{"delete in another org", func(tx roster.Tx) error { return tx.DeleteUserProfile(ctx, beta.ID, night.ID) }, roster.CodeNotFound},

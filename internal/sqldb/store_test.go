@@ -368,7 +368,7 @@ func TestOrgs(t *testing.T) {
 		}{
 			{"find missing", func(tx roster.Tx) error { _, err := tx.FindOrgByID(ctx, missing.ID); return err }, roster.CodeNotFound},
 			{"create twice", func(tx roster.Tx) error { return tx.CreateOrg(ctx, newOrgWithID(acme.ID)) }, roster.CodeConflict},
-			{"update stale", func(tx roster.Tx) error { return tx.UpdateOrg(ctx, &stale) }, roster.CodeConflict},
+			{"update stale", func(tx roster.Tx) error { return tx.UpdateOrg(ctx, &stale) }, roster.CodeVersionConflict},
 			{"update missing", func(tx roster.Tx) error { return tx.UpdateOrg(ctx, missing) }, roster.CodeNotFound},
 			{"usage of missing", func(tx roster.Tx) error { return tx.UpdateOrgUsage(ctx, missing.ID, usage) }, roster.CodeNotFound},
 		}

@@ -183,7 +183,7 @@ func (t *tx) UpdateUsersChanges(ctx context.Context, updates []roster.UserUpdate
 			}
 			res, err := t.run.exec(ctx, updateUsersQuery(cols, len(group)), args...)
 			if err == nil {
-				err = allAffected(res, len(group), "A user has changed or was deleted since it was read.")
+				err = allAffected(res, len(group), roster.CodeVersionConflict, "A user has changed or was deleted since it was read.")
 			}
 			return err
 		})

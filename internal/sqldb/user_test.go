@@ -84,7 +84,7 @@ func TestUsers(t *testing.T) {
 			{"create in a missing org", func(tx roster.Tx) error {
 				return tx.CreateUser(ctx, newUser(newOrg("Missing"), "new@example.com", "New", "User"))
 			}, roster.CodeNotFound},
-			{"update stale", func(tx roster.Tx) error { return tx.UpdateUser(ctx, &stale) }, roster.CodeConflict},
+			{"update stale", func(tx roster.Tx) error { return tx.UpdateUser(ctx, &stale) }, roster.CodeVersionConflict},
 			{"update to a taken email", func(tx roster.Tx) error { return tx.UpdateUser(ctx, &taken) }, roster.CodeConflict},
 			{"update in another org", func(tx roster.Tx) error { return tx.UpdateUser(ctx, &elsewhere) }, roster.CodeNotFound},
 			{"delete in another org", func(tx roster.Tx) error { return tx.DeleteUser(ctx, beta.ID, ann.ID) }, roster.CodeNotFound},
@@ -138,7 +138,7 @@ func TestUsers(t *testing.T) {
 		}), roster.CodeConflict)
 		wantCode(t, db.Write(ctx, func(tx roster.Tx) error {
 			return tx.UpdateUsersChanges(ctx, []roster.UserUpdate{{Before: now, After: &next}})
-		}), roster.CodeConflict)
+		}), roster.CodeVersionConflict)
 
 		write(t, db, func(tx roster.Tx) error { return tx.DeleteUser(ctx, acme.ID, ann.ID) })
 		_, err = db.FindUserByID(ctx, acme.ID, ann.ID)
@@ -582,7 +582,7 @@ func TestUpdateUsersChanges(t *testing.T) {
 		staleNext := stale
 		staleNext.Title = "Stale"
 		again = append(again, roster.UserUpdate{Before: &stale, After: &staleNext})
-		wantCode(t, db.Write(ctx, func(tx roster.Tx) error { return tx.UpdateUsersChanges(ctx, again) }), roster.CodeConflict)
+		wantCode(t, db.Write(ctx, func(tx roster.Tx) error { return tx.UpdateUsersChanges(ctx, again) }), roster.CodeVersionConflict)
 		got, err := db.FindUserByID(ctx, org.ID, updates[1].After.ID)
 		if err != nil || got.Title == "Stale" {
 			t.Fatalf("a failed call changed a user: %v %+v", err, got)

@@ -63,6 +63,14 @@ func (r *Run) Commit(ctx context.Context, apply func(tx roster.Tx) error, c *Com
 	owner := r.runner.opts.Owner
 	var saved *roster.Task
 	err := r.runner.store.Write(ctx, func(tx roster.Tx) error {
+		// A chunk changes the directory of the task's organization, and every directory write
+		// locks the organization before any other row (docs/architecture.md): a commit that
+		// locked the task first would wait in a cycle with a request that cancels the task.
+		if r.task.OrgID != "" {
+			if _, err := tx.FindOrgByID(ctx, r.task.OrgID); err != nil {
+				return err
+			}
+		}
 		// Read again, and on PostgreSQL lock: the lease or the cancel flag may have changed
 		// since the last commit.
 		t, err := tx.FindTaskByID(ctx, r.task.OrgID, r.task.ID)

@@ -33,6 +33,12 @@ func nodes(t *testing.T, engine string, n int) []*sqldb.DB {
 	if err := dbs[0].Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	// Each commit locks the task's organization first, so the organization must exist.
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	o := &roster.Org{ID: org, Name: "Worker test", Platform: roster.PlatformNew, CreatedAt: now, UpdatedAt: now, Version: 1}
+	if err := dbs[0].Write(context.Background(), func(tx roster.Tx) error { return tx.CreateOrg(context.Background(), o) }); err != nil {
+		t.Fatal(err)
+	}
 	return dbs
 }
 
@@ -503,6 +509,72 @@ func TestKeepFile(t *testing.T) {
 			if kept := err == nil; kept != tt.kept {
 				t.Errorf("%s: file kept %v, want %v (%v)", tt.kind, kept, tt.kept, err)
 			}
+		}
+	})
+}
+
+// lockOrder is a store that records, in each write transaction, whether the task row was read
+// before the organization's: on PostgreSQL both reads lock their row.
+type lockOrder struct {
+	roster.Store
+	mu        sync.Mutex
+	commits   int // transactions that read both rows
+	taskFirst int // of those, the ones that read the task first
+}
+
+func (s *lockOrder) Write(ctx context.Context, fn func(tx roster.Tx) error) error {
+	rec := &orderTx{}
+	return s.Store.Write(ctx, func(tx roster.Tx) error {
+		rec.Tx = tx
+		err := fn(rec)
+		if err == nil && rec.org && rec.task {
+			s.mu.Lock()
+			s.commits++
+			if rec.taskFirst {
+				s.taskFirst++
+			}
+			s.mu.Unlock()
+		}
+		return err
+	})
+}
+
+type orderTx struct {
+	roster.Tx
+	org, task, taskFirst bool
+}
+
+func (t *orderTx) FindOrgByID(ctx context.Context, id string) (*roster.Org, error) {
+	t.org = true
+	return t.Tx.FindOrgByID(ctx, id)
+}
+
+func (t *orderTx) FindTaskByID(ctx context.Context, orgID, id string) (*roster.Task, error) {
+	if !t.org {
+		t.taskFirst = true
+	}
+	t.task = true
+	return t.Tx.FindTaskByID(ctx, orgID, id)
+}
+
+// TestCommitLocksOrgFirst checks the locking rule of docs/architecture.md for task commits: a
+// commit changes the directory of the task's organization, so it locks the organization before
+// the task row, as a request that cancels the task does; in the other order the two could wait
+// on each other in a cycle.
+func TestCommitLocksOrgFirst(t *testing.T) {
+	t.Parallel()
+	eachEngine(t, func(t *testing.T, engine string) {
+		db := nodes(t, engine, 1)[0]
+		store := &lockOrder{Store: db}
+		task := createTask(t, db, "test.count", countParams{N: 6, Chunk: 2})
+		start(t, worker.New(store, map[string]worker.Handler{"test.count": &counter{}}, options("w1", time.Second)))
+		if got := waitFinal(t, db, task.ID); got.State != roster.TaskCompleted {
+			t.Fatalf("state %s, want completed", got.State)
+		}
+		store.mu.Lock()
+		defer store.mu.Unlock()
+		if store.commits != 3 || store.taskFirst != 0 {
+			t.Errorf("%d commits read the organization and the task, %d of them the task first; want 3 and 0", store.commits, store.taskFirst)
 		}
 	})
 }
