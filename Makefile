@@ -8,7 +8,7 @@ LINT_VERSION := v2.15.0
 PG_URL      ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: help build run test test-postgres lint fuzz bench golden e2e e2e-browser
+.PHONY: help build run test test-postgres test-race lint fuzz bench golden e2e e2e-browser
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -24,6 +24,18 @@ test: ## run every test (PostgreSQL too when ROSTER_TEST_POSTGRES_URL is set)
 
 test-postgres: ## run every test on SQLite and on the local PostgreSQL
 	ROSTER_TEST_POSTGRES_URL='$(PG_URL)' $(GO) test ./...
+
+# The race detector on the code that runs goroutines of its own: the task runner, the outbox,
+# the sync engine, the server, and the store's write path (one writer connection shared by
+# concurrent transactions, claims under leases, nodes migrating together). -short leaves out
+# the 10,000-user runs, which the plain test run covers: modernc is about 17 times slower
+# under -race (NOTES.md), and the rest of the store suite has no goroutines to race.
+RACE_PACKAGES := ./internal/worker/ ./internal/outbox/ ./internal/contactcenter/ ./internal/server/
+RACE_STORE_TESTS := ^(TestMigrate|TestWriteRollsBack|TestNoLostUpdate|TestClaim.*Concurrently)$$
+
+test-race: ## the race detector on the packages with concurrency (PostgreSQL too when ROSTER_TEST_POSTGRES_URL is set)
+	$(GO) test -race -short $(RACE_PACKAGES)
+	$(GO) test -race -short -run '$(RACE_STORE_TESTS)' ./internal/sqldb/
 
 $(LINT):
 	GOBIN=$(TOOLS) $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(LINT_VERSION)
