@@ -205,7 +205,9 @@ const membersPerRequest = 50_000
 
 // change returns the subcommand add or remove.
 func (c *groupsCommand) change(sub string) func(context.Context, *flag.FlagSet, []string) error {
-	return func(ctx context.Context, fs *flag.FlagSet, args []string) error { return c.changeMembers(ctx, sub, fs, args) }
+	return func(ctx context.Context, fs *flag.FlagSet, args []string) error {
+		return c.changeMembers(ctx, sub, fs, args)
+	}
 }
 
 func (c *groupsCommand) changeMembers(ctx context.Context, sub string, fs *flag.FlagSet, args []string) error {
