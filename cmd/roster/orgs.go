@@ -9,9 +9,10 @@ import (
 	"roster/internal/httpapi"
 )
 
-// orgsCommand lists, shows, creates and changes organizations through the REST API.
+// orgsCommand lists, shows, creates and changes organizations through the REST API. It takes
+// no --org: an organization is its argument.
 type orgsCommand struct {
-	remote
+	orgRemote
 }
 
 const orgsUsage = `roster orgs <list|get|create|update> [flags]
@@ -21,25 +22,12 @@ const orgsUsage = `roster orgs <list|get|create|update> [flags]
   update ID            change the fields given as flags`
 
 func (c *orgsCommand) run(ctx context.Context, args []string) error {
-	if len(args) == 0 {
-		return usageErrorf("%s", orgsUsage)
-	}
-	if isHelp(args[0]) {
-		return familyUsage(c.stdout, "orgs", orgsUsage)
-	}
-	sub, args := args[0], args[1:]
-	fs := newFlagSet("orgs "+sub, subcommandSynopsis("orgs", sub, orgsUsage), c.stdout)
-	c.register(fs)
-	c.registerIDOnly(fs)
-	switch sub {
-	case "list":
-		return c.list(ctx, fs, args)
-	case "get":
-		return c.get(ctx, fs, args)
-	case "create", "update":
-		return c.save(ctx, sub, fs, args)
-	}
-	return usageErrorf("unknown subcommand %q\n%s", sub, orgsUsage)
+	return (&family{name: "orgs", usage: orgsUsage, remote: &c.orgRemote, subcommands: map[string]subcommand{
+		"list":   {outID, c.list},
+		"get":    {outID, c.get},
+		"create": {outID, c.save("create")},
+		"update": {outID, c.save("update")},
+	}}).run(ctx, args)
 }
 
 func (c *orgsCommand) list(ctx context.Context, fs *flag.FlagSet, args []string) error {
@@ -108,7 +96,14 @@ func (c *orgsCommand) printOrg(o *httpapi.Org) error {
 	return nil
 }
 
-func (c *orgsCommand) save(ctx context.Context, sub string, fs *flag.FlagSet, args []string) error {
+// save returns the subcommand create or update.
+func (c *orgsCommand) save(sub string) func(context.Context, *flag.FlagSet, []string) error {
+	return func(ctx context.Context, fs *flag.FlagSet, args []string) error {
+		return c.saveOrg(ctx, sub, fs, args)
+	}
+}
+
+func (c *orgsCommand) saveOrg(ctx context.Context, sub string, fs *flag.FlagSet, args []string) error {
 	var (
 		name, platform, language string
 		welcome                  bool

@@ -29,26 +29,11 @@ const templatesUsage = `roster templates <get|set|apply> --org ID [flags]
                                     (revert it with roster tasks revert)`
 
 func (c *templatesCommand) run(ctx context.Context, args []string) error {
-	if len(args) == 0 {
-		return usageErrorf("%s", templatesUsage)
-	}
-	if isHelp(args[0]) {
-		return familyUsage(c.stdout, "templates", templatesUsage)
-	}
-	sub, args := args[0], args[1:]
-	fs := newFlagSet("templates "+sub, subcommandSynopsis("templates", sub, templatesUsage), c.stdout)
-	c.register(fs)
-	c.registerOrg(fs)
-	switch sub {
-	case "get":
-		return c.get(ctx, fs, args)
-	case "set":
-		return c.set(ctx, fs, args)
-	case "apply":
-		c.registerIDOnly(fs)
-		return c.apply(ctx, fs, args)
-	}
-	return usageErrorf("unknown subcommand %q\n%s", sub, templatesUsage)
+	return (&family{name: "templates", usage: templatesUsage, remote: &c.orgRemote, withOrg: true, subcommands: map[string]subcommand{
+		"get":   {outTable, c.get},
+		"set":   {outTable, c.set},
+		"apply": {outID, c.apply},
+	}}).run(ctx, args)
 }
 
 func (c *templatesCommand) get(ctx context.Context, fs *flag.FlagSet, args []string) error {
