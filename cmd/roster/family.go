@@ -51,17 +51,24 @@ func (f *family) run(ctx context.Context, args []string) error {
 	if !ok {
 		return usageErrorf("unknown subcommand %q\n%s", name, f.usage)
 	}
-	fs := newFlagSet(f.name+" "+name, subcommandSynopsis(f.name, name, f.usage), f.remote.stdout)
-	if sub.out == outFile {
-		f.remote.registerServer(fs)
-	} else {
-		f.remote.register(fs)
-	}
-	if sub.out == outID {
-		f.remote.registerIDOnly(fs)
-	}
-	if f.withOrg {
-		f.remote.registerOrg(fs)
-	}
+	fs := f.remote.flagSet(f.name+" "+name, subcommandSynopsis(f.name, name, f.usage), sub.out, f.withOrg)
 	return sub.run(ctx, fs, args)
+}
+
+// flagSet returns the flag set of a remote command or subcommand: --server and --token, the
+// output flags of out, and --org when withOrg.
+func (r *orgRemote) flagSet(name, synopsis string, out output, withOrg bool) *flag.FlagSet {
+	fs := newFlagSet(name, synopsis, r.stdout)
+	if out == outFile {
+		r.registerServer(fs)
+	} else {
+		r.register(fs)
+	}
+	if out == outID {
+		r.registerIDOnly(fs)
+	}
+	if withOrg {
+		r.registerOrg(fs)
+	}
+	return fs
 }

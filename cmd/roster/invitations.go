@@ -110,12 +110,7 @@ func (c *invitationsCommand) resend(ctx context.Context, fs *flag.FlagSet, args 
 		if wait {
 			return c.follow(ctx, cl, t)
 		}
-		if c.json {
-			return c.printJSON(t)
-		}
-		fmt.Fprintf(c.stdout, "Invitations to every pending user are queued as task %s.\nFollow it with: %s tasks get %s --org %s\n",
-			t.ID, c.prog, t.ID, c.org)
-		return nil
+		return c.queued(t, fmt.Sprintf("Invitations to every pending user are queued as task %s.", t.ID), "")
 	}
 	u, err := c.findUser(ctx, cl, user)
 	if err != nil {

@@ -125,11 +125,7 @@ func (c *tasksCommand) revert(ctx context.Context, fs *flag.FlagSet, args []stri
 	if wait {
 		return c.follow(ctx, cl, t)
 	}
-	if c.json {
-		return c.printJSON(t)
-	}
-	fmt.Fprintf(c.stdout, "Revert queued as task %s.\nFollow it with: %s tasks get %s --org %s\n", t.ID, c.prog, t.ID, c.org)
-	return nil
+	return c.queued(t, fmt.Sprintf("Revert queued as task %s.", t.ID), "")
 }
 
 func (c *tasksCommand) printTask(t *httpapi.Task) error {

@@ -112,12 +112,7 @@ func (c *templatesCommand) apply(ctx context.Context, fs *flag.FlagSet, args []s
 	if wait {
 		return c.followThen(ctx, cl, t, func(t *httpapi.Task) { c.printApplyOutcome(t, in.DryRun) }, in.DryRun)
 	}
-	if c.json {
-		return c.printJSON(t)
-	}
-	fmt.Fprintf(c.stdout, "Template application queued as task %s (%s).\nFollow it with: %s tasks get %s --org %s (or apply with --wait)\n",
-		t.ID, plural(t.Progress.Total, "user"), c.prog, t.ID, c.org)
-	return nil
+	return c.queued(t, fmt.Sprintf("Template application queued as task %s (%s).", t.ID, plural(t.Progress.Total, "user")), "apply")
 }
 
 // printApplyOutcome says what a finished application of the template did, or in a dry run
