@@ -29,7 +29,8 @@ test-postgres: ## run every test on SQLite and on the local PostgreSQL
 # the sync engine, the server, and the store's write path (one writer connection shared by
 # concurrent transactions, claims under leases, nodes migrating together). -short leaves out
 # the 10,000-user runs, which the plain test run covers: modernc is about 17 times slower
-# under -race (NOTES.md), and the rest of the store suite has no goroutines to race.
+# under -race (NOTES.md), and the rest of the store suite runs one transaction at a time (the
+# checkpointer goroutine of SQLite runs under the tests listed too).
 RACE_PACKAGES := ./internal/worker/ ./internal/outbox/ ./internal/contactcenter/ ./internal/server/
 RACE_STORE_TESTS := ^(TestMigrate|TestWriteRollsBack|TestNoLostUpdate|TestClaim.*Concurrently)$$
 
