@@ -34,7 +34,12 @@ const groupsUsage = `roster groups <list|get|create|update|delete|members|add|re
                                     remove users; they lose what the group gave them`
 
 func (c *groupsCommand) run(ctx context.Context, args []string) error {
-	return (&family{name: "groups", usage: groupsUsage, remote: &c.orgRemote, withOrg: true, subcommands: map[string]subcommand{
+	return c.family().run(ctx, args)
+}
+
+// family is the table of the subcommands of groups.
+func (c *groupsCommand) family() *family {
+	return &family{name: "groups", usage: groupsUsage, remote: &c.orgRemote, withOrg: true, subcommands: map[string]subcommand{
 		"list":    {outID, c.list},
 		"get":     {outID, c.get},
 		"create":  {outID, c.create},
@@ -43,7 +48,7 @@ func (c *groupsCommand) run(ctx context.Context, args []string) error {
 		"members": {outTable, c.members},
 		"add":     {outTable, c.change("add")},
 		"remove":  {outTable, c.change("remove")},
-	}}).run(ctx, args)
+	}}
 }
 
 func (c *groupsCommand) list(ctx context.Context, fs *flag.FlagSet, args []string) error {

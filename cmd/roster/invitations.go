@@ -20,10 +20,15 @@ const invitationsUsage = `roster invitations <list|resend> --org ID [flags]
   resend --all-pending send every pending user a new invitation, as a task (--wait follows it)`
 
 func (c *invitationsCommand) run(ctx context.Context, args []string) error {
-	return (&family{name: "invitations", usage: invitationsUsage, remote: &c.orgRemote, withOrg: true, subcommands: map[string]subcommand{
+	return c.family().run(ctx, args)
+}
+
+// family is the table of the subcommands of invitations.
+func (c *invitationsCommand) family() *family {
+	return &family{name: "invitations", usage: invitationsUsage, remote: &c.orgRemote, withOrg: true, subcommands: map[string]subcommand{
 		"list":   {outTable, c.list},
 		"resend": {outTable, c.resend},
-	}}).run(ctx, args)
+	}}
 }
 
 func (c *invitationsCommand) list(ctx context.Context, fs *flag.FlagSet, args []string) error {

@@ -21,13 +21,16 @@ const orgsUsage = `roster orgs <list|get|create|update> [flags]
   create --name NAME   create an organization (system token)
   update ID            change the fields given as flags`
 
-func (c *orgsCommand) run(ctx context.Context, args []string) error {
-	return (&family{name: "orgs", usage: orgsUsage, remote: &c.orgRemote, subcommands: map[string]subcommand{
+func (c *orgsCommand) run(ctx context.Context, args []string) error { return c.family().run(ctx, args) }
+
+// family is the table of the subcommands of orgs.
+func (c *orgsCommand) family() *family {
+	return &family{name: "orgs", usage: orgsUsage, remote: &c.orgRemote, subcommands: map[string]subcommand{
 		"list":   {outID, c.list},
 		"get":    {outID, c.get},
 		"create": {outID, c.save("create")},
 		"update": {outID, c.save("update")},
-	}}).run(ctx, args)
+	}}
 }
 
 func (c *orgsCommand) list(ctx context.Context, fs *flag.FlagSet, args []string) error {

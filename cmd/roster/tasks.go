@@ -27,13 +27,18 @@ const tasksUsage = `roster tasks <list|get|cancel|revert|report> --org ID [flags
   report TASK        download the per-row report as CSV (-o FILE, or standard output)`
 
 func (c *tasksCommand) run(ctx context.Context, args []string) error {
-	return (&family{name: "tasks", usage: tasksUsage, remote: &c.orgRemote, withOrg: true, subcommands: map[string]subcommand{
+	return c.family().run(ctx, args)
+}
+
+// family is the table of the subcommands of tasks.
+func (c *tasksCommand) family() *family {
+	return &family{name: "tasks", usage: tasksUsage, remote: &c.orgRemote, withOrg: true, subcommands: map[string]subcommand{
 		"list":   {outID, c.list},
 		"get":    {outID, c.get},
 		"cancel": {outID, c.cancel},
 		"revert": {outID, c.revert},
 		"report": {outFile, c.report},
-	}}).run(ctx, args)
+	}}
 }
 
 func (c *tasksCommand) list(ctx context.Context, fs *flag.FlagSet, args []string) error {

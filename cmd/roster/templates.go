@@ -29,11 +29,16 @@ const templatesUsage = `roster templates <get|set|apply> --org ID [flags]
                                     (revert it with roster tasks revert)`
 
 func (c *templatesCommand) run(ctx context.Context, args []string) error {
-	return (&family{name: "templates", usage: templatesUsage, remote: &c.orgRemote, withOrg: true, subcommands: map[string]subcommand{
+	return c.family().run(ctx, args)
+}
+
+// family is the table of the subcommands of templates.
+func (c *templatesCommand) family() *family {
+	return &family{name: "templates", usage: templatesUsage, remote: &c.orgRemote, withOrg: true, subcommands: map[string]subcommand{
 		"get":   {outTable, c.get},
 		"set":   {outTable, c.set},
 		"apply": {outID, c.apply},
-	}}).run(ctx, args)
+	}}
 }
 
 func (c *templatesCommand) get(ctx context.Context, fs *flag.FlagSet, args []string) error {

@@ -28,7 +28,12 @@ const usersUsage = `roster users <list|get|add|batch|update|delete|deactivate|re
   deactivate USER, reactivate USER`
 
 func (c *usersCommand) run(ctx context.Context, args []string) error {
-	return (&family{name: "users", usage: usersUsage, remote: &c.orgRemote, withOrg: true, subcommands: map[string]subcommand{
+	return c.family().run(ctx, args)
+}
+
+// family is the table of the subcommands of users.
+func (c *usersCommand) family() *family {
+	return &family{name: "users", usage: usersUsage, remote: &c.orgRemote, withOrg: true, subcommands: map[string]subcommand{
 		"list":       {outID, c.list},
 		"get":        {outID, c.get},
 		"add":        {outID, c.add},
@@ -37,7 +42,7 @@ func (c *usersCommand) run(ctx context.Context, args []string) error {
 		"delete":     {outTable, c.action("delete")},
 		"deactivate": {outID, c.action("deactivate")},
 		"reactivate": {outID, c.action("reactivate")},
-	}}).run(ctx, args)
+	}}
 }
 
 func (c *usersCommand) list(ctx context.Context, fs *flag.FlagSet, args []string) error {
