@@ -26,6 +26,12 @@ type subcommand struct {
 	run func(ctx context.Context, fs *flag.FlagSet, args []string) error
 }
 
+// named passes its name to the function that runs several subcommands, such as delete,
+// deactivate and reactivate.
+func named(name string, run func(ctx context.Context, name string, fs *flag.FlagSet, args []string) error) func(context.Context, *flag.FlagSet, []string) error {
+	return func(ctx context.Context, fs *flag.FlagSet, args []string) error { return run(ctx, name, fs, args) }
+}
+
 // output is what a subcommand prints, and so which of the output flags it takes.
 type output int
 

@@ -46,8 +46,8 @@ func (c *groupsCommand) family() *family {
 		"update":  {outID, c.update},
 		"delete":  {outTable, c.delete},
 		"members": {outTable, c.members},
-		"add":     {outTable, c.change("add")},
-		"remove":  {outTable, c.change("remove")},
+		"add":     {outTable, named("add", c.changeMembers)},
+		"remove":  {outTable, named("remove", c.changeMembers)},
 	}}
 }
 
@@ -207,13 +207,6 @@ func (c *groupsCommand) members(ctx context.Context, fs *flag.FlagSet, args []st
 // server's limits (200,000 a request, 16 MiB a body), so that a file of any size goes through
 // in several requests.
 const membersPerRequest = 50_000
-
-// change returns the subcommand add or remove.
-func (c *groupsCommand) change(sub string) func(context.Context, *flag.FlagSet, []string) error {
-	return func(ctx context.Context, fs *flag.FlagSet, args []string) error {
-		return c.changeMembers(ctx, sub, fs, args)
-	}
-}
 
 func (c *groupsCommand) changeMembers(ctx context.Context, sub string, fs *flag.FlagSet, args []string) error {
 	var users, emails stringList

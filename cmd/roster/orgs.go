@@ -28,8 +28,8 @@ func (c *orgsCommand) family() *family {
 	return &family{name: "orgs", usage: orgsUsage, remote: &c.orgRemote, subcommands: map[string]subcommand{
 		"list":   {outID, c.list},
 		"get":    {outID, c.get},
-		"create": {outID, c.save("create")},
-		"update": {outID, c.save("update")},
+		"create": {outID, named("create", c.save)},
+		"update": {outID, named("update", c.save)},
 	}}
 }
 
@@ -99,14 +99,7 @@ func (c *orgsCommand) printOrg(o *httpapi.Org) error {
 	return nil
 }
 
-// save returns the subcommand create or update.
-func (c *orgsCommand) save(sub string) func(context.Context, *flag.FlagSet, []string) error {
-	return func(ctx context.Context, fs *flag.FlagSet, args []string) error {
-		return c.saveOrg(ctx, sub, fs, args)
-	}
-}
-
-func (c *orgsCommand) saveOrg(ctx context.Context, sub string, fs *flag.FlagSet, args []string) error {
+func (c *orgsCommand) save(ctx context.Context, sub string, fs *flag.FlagSet, args []string) error {
 	var (
 		name, platform, language string
 		welcome                  bool

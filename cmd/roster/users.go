@@ -39,9 +39,9 @@ func (c *usersCommand) family() *family {
 		"add":        {outID, c.add},
 		"batch":      {outTable, c.batch},
 		"update":     {outID, c.update},
-		"delete":     {outTable, c.action("delete")},
-		"deactivate": {outID, c.action("deactivate")},
-		"reactivate": {outID, c.action("reactivate")},
+		"delete":     {outTable, named("delete", c.action)},
+		"deactivate": {outID, named("deactivate", c.action)},
+		"reactivate": {outID, named("reactivate", c.action)},
 	}}
 }
 
@@ -303,12 +303,7 @@ func anyField(set map[string]bool) bool {
 	return false
 }
 
-// action returns the subcommand delete, deactivate or reactivate.
-func (c *usersCommand) action(sub string) func(context.Context, *flag.FlagSet, []string) error {
-	return func(ctx context.Context, fs *flag.FlagSet, args []string) error { return c.act(ctx, sub, fs, args) }
-}
-
-func (c *usersCommand) act(ctx context.Context, sub string, fs *flag.FlagSet, args []string) error {
+func (c *usersCommand) action(ctx context.Context, sub string, fs *flag.FlagSet, args []string) error {
 	cl, pos, err := c.prepare(fs, args, 1, 1, "one user id or email address")
 	if err != nil {
 		return err
