@@ -54,10 +54,10 @@ fuzz: ## run each fuzz target for a while (FUZZTIME=30s)
 bench: ## run the benchmarks of bench/ and print the figures (see bench/README.md)
 	$(GO) run ./bench
 
-# Only the packages that define -update: the flag is unknown to the others' test binaries. The
-# local PostgreSQL refreshes the schema dump of that engine too.
+# Only the packages whose tests use internal/golden, which defines -update: the flag is unknown
+# to the others' test binaries. The local PostgreSQL refreshes the schema dump of that engine too.
 golden: ## refresh golden files under testdata/ (CLI output, CSV reports, schema per engine)
-	ROSTER_TEST_POSTGRES_URL='$(PG_URL)' $(GO) test $$(grep -rl --include='*_test.go' 'flag.Bool("update"' . | xargs -n1 dirname | sort -u) -update
+	ROSTER_TEST_POSTGRES_URL='$(PG_URL)' $(GO) test $$(grep -rl --include='*_test.go' '"roster/internal/golden"' . | xargs -n1 dirname | sort -u) -update
 
 e2e: ## end-to-end tests that run the real binary (they have no build tag: go test ./... runs them too)
 	$(GO) test ./e2e/

@@ -3,7 +3,6 @@ package sqldb_test
 import (
 	"context"
 	"database/sql"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"roster/internal/golden"
 	"roster/internal/sqldb"
 	"roster/internal/sqldb/sqldbtest"
 )
@@ -28,8 +28,6 @@ import (
 // A new migration therefore means: the same file name in both folders, then
 // go test ./internal/sqldb -run TestSchema -update with ROSTER_TEST_POSTGRES_URL set (make
 // golden), and the review of what the golden files say.
-
-var update = flag.Bool("update", false, "rewrite testdata/schema.<engine>.golden from a newly migrated database")
 
 // engineDifferences are every way in which the schema may differ between the engines, with
 // the reason. Anything else the two dumps disagree on fails TestSchemaParity.
@@ -79,23 +77,7 @@ func TestSchemaGolden(t *testing.T) {
 			if err := sqldbtest.OpenConfig(t, cfg).Migrate(context.Background()); err != nil {
 				t.Fatal(err)
 			}
-			got := dumpSchema(t, engine, rawDB(t, cfg))
-			path := schemaGoldenPath(engine)
-			if *update {
-				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (regenerate with: go test ./internal/sqldb -run TestSchema -update)", err)
-			}
-			if got != string(want) {
-				t.Errorf("the migrations make another schema than %s: review the change, then regenerate it with "+
-					"go test ./internal/sqldb -run TestSchema -update (ROSTER_TEST_POSTGRES_URL set for postgres)\n%s",
-					path, schemaDiff(string(want), got))
-			}
+			golden.Check(t, schemaGoldenPath(engine), dumpSchema(t, engine, rawDB(t, cfg)))
 		})
 	}
 }
@@ -509,21 +491,4 @@ func canonicalSchema(t *testing.T, engine, dump string) (lines []string, types m
 		lines = append(lines, table+": "+columnLine(name, "TYPE", notNull, collation, dflt))
 	}
 	return lines, types
-}
-
-// schemaDiff lists the lines of want missing from got and those of got not in want.
-func schemaDiff(want, got string) string {
-	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
-	var b strings.Builder
-	for _, l := range w {
-		if !slices.Contains(g, l) {
-			fmt.Fprintf(&b, "-%s\n", l)
-		}
-	}
-	for _, l := range g {
-		if !slices.Contains(w, l) {
-			fmt.Fprintf(&b, "+%s\n", l)
-		}
-	}
-	return b.String()
 }
