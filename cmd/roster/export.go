@@ -15,9 +15,7 @@ type exportCommand struct {
 }
 
 func (c *exportCommand) run(ctx context.Context, args []string) error {
-	fs := newFlagSet("export", "export --org ID [-o FILE] [flags]", c.stdout)
-	c.registerServer(fs)
-	c.registerOrg(fs)
+	fs := c.flagSet("export", "export --org ID [-o FILE] [flags]", outFile, true)
 	fs.StringVar(&c.output, "o", "", outputUsage)
 	if err := parseFlags(fs, args); err != nil {
 		return err

@@ -3,17 +3,15 @@ package main
 import (
 	"bytes"
 	"context"
-	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files of testdata/ with the output of the tests")
+	"roster/internal/golden"
+)
 
 // invocation is one run of the command line and what it did.
 type invocation struct {
@@ -97,43 +95,7 @@ func normalize(s string, replace map[string]string) string {
 // checkGolden compares got with testdata/<name>.golden, or writes it there with -update.
 func checkGolden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./cmd/roster -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("output differs from %s (-want +got):\n%s", path, lineDiff(string(want), got))
-	}
-}
-
-// lineDiff shows the lines of want and got that differ, position by position: enough to see
-// what changed in a short CLI transcript without a diff library.
-func lineDiff(want, got string) string {
-	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
-	var b strings.Builder
-	for i := 0; i < max(len(w), len(g)); i++ {
-		var wl, gl string
-		if i < len(w) {
-			wl = w[i]
-		}
-		if i < len(g) {
-			gl = g[i]
-		}
-		if wl != gl {
-			fmt.Fprintf(&b, "line %d:\n-%s\n+%s\n", i+1, wl, gl)
-		}
-	}
-	return b.String()
+	golden.Check(t, filepath.Join("testdata", name+".golden"), got)
 }
 
 // TestNormalize pins the placeholders, since every golden file depends on them.

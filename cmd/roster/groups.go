@@ -34,79 +34,52 @@ const groupsUsage = `roster groups <list|get|create|update|delete|members|add|re
                                     remove users; they lose what the group gave them`
 
 func (c *groupsCommand) run(ctx context.Context, args []string) error {
-	if len(args) == 0 {
-		return usageErrorf("%s", groupsUsage)
-	}
-	if isHelp(args[0]) {
-		return familyUsage(c.stdout, "groups", groupsUsage)
-	}
-	sub, args := args[0], args[1:]
-	fs := newFlagSet("groups "+sub, subcommandSynopsis("groups", sub, groupsUsage), c.stdout)
-	c.register(fs)
-	c.registerOrg(fs)
-	switch sub {
-	case "list", "get", "create", "update":
-		c.registerIDOnly(fs)
-	}
-	switch sub {
-	case "list":
-		return c.list(ctx, fs, args)
-	case "get":
-		return c.get(ctx, fs, args)
-	case "create":
-		return c.create(ctx, fs, args)
-	case "update":
-		return c.update(ctx, fs, args)
-	case "delete":
-		return c.delete(ctx, fs, args)
-	case "members":
-		return c.members(ctx, fs, args)
-	case "add", "remove":
-		return c.change(ctx, sub, fs, args)
-	}
-	return usageErrorf("unknown subcommand %q\n%s", sub, groupsUsage)
+	return c.family().run(ctx, args)
+}
+
+// family is the table of the subcommands of groups.
+func (c *groupsCommand) family() *family {
+	return &family{name: "groups", usage: groupsUsage, remote: &c.orgRemote, withOrg: true, subcommands: map[string]subcommand{
+		"list":    {outID, c.list},
+		"get":     {outID, c.get},
+		"create":  {outID, c.create},
+		"update":  {outID, c.update},
+		"delete":  {outTable, c.delete},
+		"members": {outTable, c.members},
+		"add":     {outTable, named("add", c.changeMembers)},
+		"remove":  {outTable, named("remove", c.changeMembers)},
+	}}
 }
 
 func (c *groupsCommand) list(ctx context.Context, fs *flag.FlagSet, args []string) error {
 	var q httpapi.GroupQuery
-	var all bool
+	var p pages
 	fs.StringVar(&q.Q, "q", "", "prefix of the name")
-	fs.IntVar(&q.Limit, "limit", 100, "groups per page (at most 1000)")
-	fs.StringVar(&q.Cursor, "cursor", "", "cursor of the page to read, from the previous page")
-	fs.BoolVar(&all, "all", false, "read every page")
+	p.register(fs, "groups", true)
 	cl, _, err := c.prepare(fs, args, 0, 0, "no arguments")
 	if err != nil {
 		return err
 	}
-	var groups []httpapi.Group
-	var last *httpapi.GroupList
-	for {
-		page, err := cl.Groups(ctx, c.org, q)
-		if err != nil {
-			return err
-		}
-		groups, last = append(groups, page.Items...), page
-		if !all || page.NextCursor == nil {
-			break
-		}
-		q.Cursor = *page.NextCursor
+	list, err := readList(p, func(limit int, cursor string) (*httpapi.GroupList, error) {
+		q.Limit, q.Cursor = limit, cursor
+		return cl.Groups(ctx, c.org, q)
+	}, func(l *httpapi.GroupList) (*[]httpapi.Group, *string) { return &l.Items, l.NextCursor })
+	if err != nil {
+		return err
 	}
 	if c.json {
-		last.Items = groups
-		return c.printJSON(last)
+		return c.printJSON(list)
 	}
-	if len(groups) == 0 && q.Cursor == "" {
+	if len(list.Items) == 0 && p.cursor == "" {
 		fmt.Fprintln(c.stdout, "No groups.")
 		return nil
 	}
-	rows := make([][]string, len(groups))
-	for i, g := range groups {
+	rows := make([][]string, len(list.Items))
+	for i, g := range list.Items {
 		rows[i] = []string{g.Name, string(g.License), thousands(g.Members), g.ID}
 	}
 	c.table([]string{"NAME", "LICENSE", "MEMBERS", "ID"}, rows)
-	if last.NextCursor != nil {
-		fmt.Fprintf(c.stdout, "\nnext page: --cursor %s\n", *last.NextCursor)
-	}
+	c.nextPage(list.NextCursor)
 	return nil
 }
 
@@ -201,46 +174,32 @@ func (c *groupsCommand) delete(ctx context.Context, fs *flag.FlagSet, args []str
 }
 
 func (c *groupsCommand) members(ctx context.Context, fs *flag.FlagSet, args []string) error {
-	var limit int
-	var cursor string
-	var all bool
-	fs.IntVar(&limit, "limit", 100, "members per page (at most 1000)")
-	fs.StringVar(&cursor, "cursor", "", "cursor of the page to read, from the previous page")
-	fs.BoolVar(&all, "all", false, "read every page")
+	var p pages
+	p.register(fs, "members", true)
 	cl, pos, err := c.prepare(fs, args, 1, 1, "one group id")
 	if err != nil {
 		return err
 	}
-	var members []httpapi.Member
-	var last *httpapi.MemberList
-	for {
-		page, err := cl.Members(ctx, c.org, pos[0], limit, cursor)
-		if err != nil {
-			return err
-		}
-		members, last = append(members, page.Items...), page
-		if !all || page.NextCursor == nil {
-			break
-		}
-		cursor = *page.NextCursor
+	list, err := readList(p, func(limit int, cursor string) (*httpapi.MemberList, error) {
+		return cl.Members(ctx, c.org, pos[0], limit, cursor)
+	}, func(l *httpapi.MemberList) (*[]httpapi.Member, *string) { return &l.Items, l.NextCursor })
+	if err != nil {
+		return err
 	}
 	if c.json {
-		last.Items = members
-		return c.printJSON(last)
+		return c.printJSON(list)
 	}
-	if len(members) == 0 && cursor == "" {
+	if len(list.Items) == 0 && p.cursor == "" {
 		fmt.Fprintln(c.stdout, "No members.")
 		return nil
 	}
-	rows := make([][]string, len(members))
-	for i, m := range members {
+	rows := make([][]string, len(list.Items))
+	for i, m := range list.Items {
 		rows[i] = []string{m.Email, strings.TrimSpace(m.FirstName + " " + m.LastName), string(m.License),
 			m.Since.Format(timeLayout), m.UserID}
 	}
 	c.table([]string{"EMAIL", "NAME", "LICENSE", "SINCE", "USER ID"}, rows)
-	if last.NextCursor != nil {
-		fmt.Fprintf(c.stdout, "\nnext page: --cursor %s\n", *last.NextCursor)
-	}
+	c.nextPage(list.NextCursor)
 	return nil
 }
 
@@ -249,7 +208,7 @@ func (c *groupsCommand) members(ctx context.Context, fs *flag.FlagSet, args []st
 // in several requests.
 const membersPerRequest = 50_000
 
-func (c *groupsCommand) change(ctx context.Context, sub string, fs *flag.FlagSet, args []string) error {
+func (c *groupsCommand) changeMembers(ctx context.Context, sub string, fs *flag.FlagSet, args []string) error {
 	var users, emails stringList
 	var file string
 	fs.Var(&users, "user", "a user id (repeat the flag for several)")

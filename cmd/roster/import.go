@@ -21,10 +21,7 @@ type importCommand struct {
 }
 
 func (c *importCommand) run(ctx context.Context, args []string) error {
-	fs := newFlagSet("import", "import FILE --org ID [--mode add|add_remove] [--dry-run] [--wait] [flags]", c.stdout)
-	c.register(fs)
-	c.registerIDOnly(fs)
-	c.registerOrg(fs)
+	fs := c.flagSet("import", "import FILE --org ID [--mode add|add_remove] [--dry-run] [--wait] [flags]", outID, true)
 	var mode string
 	var dryRun, wait bool
 	fs.StringVar(&mode, "mode", "add", "add: yes adds a license, no and empty change nothing; add_remove: no removes it too")
@@ -53,14 +50,24 @@ func (c *importCommand) run(ctx context.Context, args []string) error {
 		return err
 	}
 	if !wait {
-		if c.json {
-			return c.printJSON(t)
-		}
-		fmt.Fprintf(c.stdout, "Import queued as task %s (%d rows).\nFollow it with: %s tasks get %s --org %s (or import with --wait)\n",
-			t.ID, t.Progress.Total, c.prog, t.ID, c.org)
-		return nil
+		return c.queued(t, fmt.Sprintf("Import queued as task %s (%d rows).", t.ID, t.Progress.Total), "import")
 	}
 	return c.follow(ctx, cl, t)
+}
+
+// queued prints what a command that started a task prints without --wait: the task as JSON,
+// or what was queued and how to follow it. what says what was queued ("Import queued as task
+// ID (12 rows)."); orWait, unless empty, names the command that would have waited.
+func (c *orgRemote) queued(t *httpapi.Task, what, orWait string) error {
+	if c.json {
+		return c.printJSON(t)
+	}
+	fmt.Fprintf(c.stdout, "%s\nFollow it with: %s tasks get %s --org %s", what, c.prog, t.ID, c.org)
+	if orWait != "" {
+		fmt.Fprintf(c.stdout, " (or %s with --wait)", orWait)
+	}
+	fmt.Fprintln(c.stdout)
+	return nil
 }
 
 // waitExit is the end of the help of every --wait flag: its exit codes.

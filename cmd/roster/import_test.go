@@ -6,10 +6,12 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"roster/internal/httpapi"
 	"roster/internal/provision"
 	"roster/internal/worker"
 )
@@ -82,5 +84,28 @@ func TestImportCommand(t *testing.T) {
 	}
 	for _, sc := range importScenarios {
 		t.Run(sc.name, func(t *testing.T) { runScenario(t, e, dir, sc) })
+	}
+}
+
+// TestQueued pins what a command that starts a task prints without --wait, for the forms no
+// scenario runs (a revert, a template application: their tasks would change what the
+// scenarios after them see).
+func TestQueued(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ what, orWait, want string }{
+		{"Revert queued as task T1.", "",
+			"Revert queued as task T1.\nFollow it with: bin/roster tasks get T1 --org O1\n"},
+		{"Template application queued as task T1 (2 users).", "apply",
+			"Template application queued as task T1 (2 users).\nFollow it with: bin/roster tasks get T1 --org O1 (or apply with --wait)\n"},
+	}
+	for _, tt := range tests {
+		var out strings.Builder
+		c := orgRemote{remote: remote{stdout: &out, prog: "bin/roster"}, org: "O1"}
+		if err := c.queued(&httpapi.Task{ID: "T1"}, tt.what, tt.orWait); err != nil {
+			t.Fatal(err)
+		}
+		if out.String() != tt.want {
+			t.Errorf("queued printed %q, want %q", out.String(), tt.want)
+		}
 	}
 }

@@ -20,36 +20,29 @@ const invitationsUsage = `roster invitations <list|resend> --org ID [flags]
   resend --all-pending send every pending user a new invitation, as a task (--wait follows it)`
 
 func (c *invitationsCommand) run(ctx context.Context, args []string) error {
-	if len(args) == 0 {
-		return usageErrorf("%s", invitationsUsage)
-	}
-	if isHelp(args[0]) {
-		return familyUsage(c.stdout, "invitations", invitationsUsage)
-	}
-	sub, args := args[0], args[1:]
-	fs := newFlagSet("invitations "+sub, subcommandSynopsis("invitations", sub, invitationsUsage), c.stdout)
-	c.registerOrg(fs)
-	c.register(fs)
-	switch sub {
-	case "list":
-		return c.list(ctx, fs, args)
-	case "resend":
-		return c.resend(ctx, fs, args)
-	}
-	return usageErrorf("unknown subcommand %q\n%s", sub, invitationsUsage)
+	return c.family().run(ctx, args)
+}
+
+// family is the table of the subcommands of invitations.
+func (c *invitationsCommand) family() *family {
+	return &family{name: "invitations", usage: invitationsUsage, remote: &c.orgRemote, withOrg: true, subcommands: map[string]subcommand{
+		"list":   {outTable, c.list},
+		"resend": {outTable, c.resend},
+	}}
 }
 
 func (c *invitationsCommand) list(ctx context.Context, fs *flag.FlagSet, args []string) error {
 	var q httpapi.EmailQuery
 	var user string
+	var p pages
 	fs.StringVar(&user, "user", "", "only the messages of this user (id or email)")
 	fs.StringVar((*string)(&q.State), "state", "", "queued, sent or failed")
-	fs.IntVar(&q.Limit, "limit", 100, "messages per page (at most 1000)")
-	fs.StringVar(&q.Cursor, "cursor", "", "cursor of the page to read, from the previous page")
+	p.register(fs, "messages", false)
 	cl, _, err := c.prepare(fs, args, 0, 0, "no arguments")
 	if err != nil {
 		return err
 	}
+	q.Limit, q.Cursor = p.limit, p.cursor
 	if user != "" {
 		u, err := c.findUser(ctx, cl, user)
 		if err != nil {
@@ -77,9 +70,7 @@ func (c *invitationsCommand) list(ctx context.Context, fs *flag.FlagSet, args []
 		rows[i] = []string{e.To, string(e.Language), string(e.State), fmt.Sprint(e.Attempts), e.CreatedAt.Format(timeLayout), note, linkCell(e)}
 	}
 	c.table([]string{"TO", "LANG", "STATE", "TRIES", "CREATED", "LAST ERROR", "LINK"}, rows)
-	if page.NextCursor != nil {
-		fmt.Fprintf(c.stdout, "\nnext page: --cursor %s\n", *page.NextCursor)
-	}
+	c.nextPage(page.NextCursor)
 	return nil
 }
 
@@ -124,12 +115,7 @@ func (c *invitationsCommand) resend(ctx context.Context, fs *flag.FlagSet, args 
 		if wait {
 			return c.follow(ctx, cl, t)
 		}
-		if c.json {
-			return c.printJSON(t)
-		}
-		fmt.Fprintf(c.stdout, "Invitations to every pending user are queued as task %s.\nFollow it with: %s tasks get %s --org %s\n",
-			t.ID, c.prog, t.ID, c.org)
-		return nil
+		return c.queued(t, fmt.Sprintf("Invitations to every pending user are queued as task %s.", t.ID), "")
 	}
 	u, err := c.findUser(ctx, cl, user)
 	if err != nil {

@@ -106,7 +106,7 @@ func run(ctx context.Context, argv []string, getenv env, stdout, stderr io.Write
 	case "admin":
 		cmd = &adminCommand{env: getenv, stdout: stdout}
 	case "orgs":
-		cmd = &orgsCommand{remote: rem}
+		cmd = &orgsCommand{orgRemote: orgRemote{remote: rem}}
 	case "users":
 		cmd = &usersCommand{orgRemote: orgRemote{remote: rem}}
 	case "groups":

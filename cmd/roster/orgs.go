@@ -9,9 +9,10 @@ import (
 	"roster/internal/httpapi"
 )
 
-// orgsCommand lists, shows, creates and changes organizations through the REST API.
+// orgsCommand lists, shows, creates and changes organizations through the REST API. It takes
+// no --org: an organization is its argument.
 type orgsCommand struct {
-	remote
+	orgRemote
 }
 
 const orgsUsage = `roster orgs <list|get|create|update> [flags]
@@ -20,26 +21,16 @@ const orgsUsage = `roster orgs <list|get|create|update> [flags]
   create --name NAME   create an organization (system token)
   update ID            change the fields given as flags`
 
-func (c *orgsCommand) run(ctx context.Context, args []string) error {
-	if len(args) == 0 {
-		return usageErrorf("%s", orgsUsage)
-	}
-	if isHelp(args[0]) {
-		return familyUsage(c.stdout, "orgs", orgsUsage)
-	}
-	sub, args := args[0], args[1:]
-	fs := newFlagSet("orgs "+sub, subcommandSynopsis("orgs", sub, orgsUsage), c.stdout)
-	c.register(fs)
-	c.registerIDOnly(fs)
-	switch sub {
-	case "list":
-		return c.list(ctx, fs, args)
-	case "get":
-		return c.get(ctx, fs, args)
-	case "create", "update":
-		return c.save(ctx, sub, fs, args)
-	}
-	return usageErrorf("unknown subcommand %q\n%s", sub, orgsUsage)
+func (c *orgsCommand) run(ctx context.Context, args []string) error { return c.family().run(ctx, args) }
+
+// family is the table of the subcommands of orgs.
+func (c *orgsCommand) family() *family {
+	return &family{name: "orgs", usage: orgsUsage, remote: &c.orgRemote, subcommands: map[string]subcommand{
+		"list":   {outID, c.list},
+		"get":    {outID, c.get},
+		"create": {outID, named("create", c.save)},
+		"update": {outID, named("update", c.save)},
+	}}
 }
 
 func (c *orgsCommand) list(ctx context.Context, fs *flag.FlagSet, args []string) error {

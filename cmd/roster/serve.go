@@ -91,7 +91,7 @@ func (c *serveCommand) run(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
-	log := newLogger()
+	log := newLogger(c.stderr)
 	if baseURL == "" {
 		baseURL = "http://" + ln.Addr().String()
 	}

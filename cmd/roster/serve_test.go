@@ -54,6 +54,10 @@ func TestServeRunsWorkers(t *testing.T) {
 			!strings.Contains(inv.stdout, "export ROSTER_SERVER=http://127.0.0.1:"+port[1]+"\n") {
 			t.Errorf("serve output:\n%s", inv.stdout)
 		}
+		// The log goes to the command's standard error, not the process's.
+		if !strings.Contains(inv.stderr, `"msg":"task finished"`) || !strings.Contains(inv.stderr, task.ID) {
+			t.Errorf("serve log on stderr:\n%s", inv.stderr)
+		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("serve did not stop 10s after its context ended")
 	}

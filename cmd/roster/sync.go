@@ -14,10 +14,7 @@ type syncCommand struct {
 }
 
 func (c *syncCommand) run(ctx context.Context, args []string) error {
-	fs := newFlagSet("sync", "sync --org ID [--wait] [flags]", c.stdout)
-	c.register(fs)
-	c.registerIDOnly(fs)
-	c.registerOrg(fs)
+	fs := c.flagSet("sync", "sync --org ID [--wait] [flags]", outID, true)
 	var wait bool
 	fs.BoolVar(&wait, "wait", false, "follow the synchronization with a progress bar until it ends, then show its outcome "+waitExit)
 	cl, _, err := c.prepare(fs, args, 0, 0, "no arguments")
@@ -29,12 +26,7 @@ func (c *syncCommand) run(ctx context.Context, args []string) error {
 		return err
 	}
 	if !wait {
-		if c.json {
-			return c.printJSON(t)
-		}
-		fmt.Fprintf(c.stdout, "Synchronize Users queued as task %s (%s).\nFollow it with: %s tasks get %s --org %s (or sync with --wait)\n",
-			t.ID, plural(t.Progress.Total, "user"), c.prog, t.ID, c.org)
-		return nil
+		return c.queued(t, fmt.Sprintf("Synchronize Users queued as task %s (%s).", t.ID, plural(t.Progress.Total, "user")), "sync")
 	}
 	return c.followThen(ctx, cl, t, c.printSyncOutcome, false)
 }

@@ -27,81 +27,52 @@ const tasksUsage = `roster tasks <list|get|cancel|revert|report> --org ID [flags
   report TASK        download the per-row report as CSV (-o FILE, or standard output)`
 
 func (c *tasksCommand) run(ctx context.Context, args []string) error {
-	if len(args) == 0 {
-		return usageErrorf("%s", tasksUsage)
-	}
-	if isHelp(args[0]) {
-		return familyUsage(c.stdout, "tasks", tasksUsage)
-	}
-	sub, args := args[0], args[1:]
-	fs := newFlagSet("tasks "+sub, subcommandSynopsis("tasks", sub, tasksUsage), c.stdout)
-	c.registerOrg(fs)
-	switch sub {
-	case "list":
-		c.register(fs)
-		c.registerIDOnly(fs)
-		return c.list(ctx, fs, args)
-	case "get":
-		c.register(fs)
-		c.registerIDOnly(fs)
-		return c.get(ctx, fs, args)
-	case "cancel":
-		c.register(fs)
-		c.registerIDOnly(fs)
-		return c.cancel(ctx, fs, args)
-	case "revert":
-		c.register(fs)
-		c.registerIDOnly(fs)
-		return c.revert(ctx, fs, args)
-	case "report":
-		// A CSV file: --json has no meaning here.
-		c.registerServer(fs)
-		return c.report(ctx, fs, args)
-	}
-	return usageErrorf("unknown subcommand %q\n%s", sub, tasksUsage)
+	return c.family().run(ctx, args)
+}
+
+// family is the table of the subcommands of tasks.
+func (c *tasksCommand) family() *family {
+	return &family{name: "tasks", usage: tasksUsage, remote: &c.orgRemote, withOrg: true, subcommands: map[string]subcommand{
+		"list":   {outID, c.list},
+		"get":    {outID, c.get},
+		"cancel": {outID, c.cancel},
+		"revert": {outID, c.revert},
+		"report": {outFile, c.report},
+	}}
 }
 
 func (c *tasksCommand) list(ctx context.Context, fs *flag.FlagSet, args []string) error {
 	var q httpapi.TaskQuery
-	var all bool
+	var p pages
 	fs.StringVar(&q.Kind, "kind", "", "only tasks of this kind, such as users.import")
 	fs.StringVar((*string)(&q.State), "state", "", "queued, running, completed, completed_with_errors, failed or canceled")
-	fs.IntVar(&q.Limit, "limit", 100, "tasks per page (at most 1000)")
-	fs.StringVar(&q.Cursor, "cursor", "", "cursor of the page to read, from the previous page")
-	fs.BoolVar(&all, "all", false, "read every page")
+	p.register(fs, "tasks", true)
 	cl, _, err := c.prepare(fs, args, 0, 0, "no arguments")
 	if err != nil {
 		return err
 	}
-	var tasks []httpapi.Task
-	var last *httpapi.TaskList
-	for {
-		page, err := cl.Tasks(ctx, c.org, q)
-		if err != nil {
-			return err
-		}
-		tasks, last = append(tasks, page.Items...), page
-		if !all || page.NextCursor == nil {
-			break
-		}
-		q.Cursor = *page.NextCursor
+	list, err := readList(p, func(limit int, cursor string) (*httpapi.TaskList, error) {
+		q.Limit, q.Cursor = limit, cursor
+		return cl.Tasks(ctx, c.org, q)
+	}, func(l *httpapi.TaskList) (*[]httpapi.Task, *string) { return &l.Items, l.NextCursor })
+	if err != nil {
+		return err
 	}
 	if c.json {
-		last.Items = tasks
-		return c.printJSON(last)
+		return c.printJSON(list)
 	}
-	if len(tasks) == 0 && q.Cursor == "" {
+	if len(list.Items) == 0 && p.cursor == "" {
 		fmt.Fprintln(c.stdout, "No tasks.")
 		return nil
 	}
-	rows := make([][]string, len(tasks))
-	for i, t := range tasks {
+	rows := make([][]string, len(list.Items))
+	for i, t := range list.Items {
 		rows[i] = []string{t.ID, t.Kind, string(t.State), progress(t.Progress), t.CreatedAt.Format(timeLayout)}
 	}
 	c.table([]string{"ID", "KIND", "STATE", "PROGRESS", "CREATED"}, rows)
-	fmt.Fprintf(c.stdout, "\n%d shown", len(tasks))
-	if last.NextCursor != nil {
-		fmt.Fprintf(c.stdout, "; next page: --cursor %s", *last.NextCursor)
+	fmt.Fprintf(c.stdout, "\n%d shown", len(list.Items))
+	if list.NextCursor != nil {
+		fmt.Fprintf(c.stdout, "; next page: --cursor %s", *list.NextCursor)
 	}
 	fmt.Fprintln(c.stdout)
 	return nil
@@ -159,11 +130,7 @@ func (c *tasksCommand) revert(ctx context.Context, fs *flag.FlagSet, args []stri
 	if wait {
 		return c.follow(ctx, cl, t)
 	}
-	if c.json {
-		return c.printJSON(t)
-	}
-	fmt.Fprintf(c.stdout, "Revert queued as task %s.\nFollow it with: %s tasks get %s --org %s\n", t.ID, c.prog, t.ID, c.org)
-	return nil
+	return c.queued(t, fmt.Sprintf("Revert queued as task %s.", t.ID), "")
 }
 
 func (c *tasksCommand) printTask(t *httpapi.Task) error {

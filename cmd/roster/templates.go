@@ -29,26 +29,16 @@ const templatesUsage = `roster templates <get|set|apply> --org ID [flags]
                                     (revert it with roster tasks revert)`
 
 func (c *templatesCommand) run(ctx context.Context, args []string) error {
-	if len(args) == 0 {
-		return usageErrorf("%s", templatesUsage)
-	}
-	if isHelp(args[0]) {
-		return familyUsage(c.stdout, "templates", templatesUsage)
-	}
-	sub, args := args[0], args[1:]
-	fs := newFlagSet("templates "+sub, subcommandSynopsis("templates", sub, templatesUsage), c.stdout)
-	c.register(fs)
-	c.registerOrg(fs)
-	switch sub {
-	case "get":
-		return c.get(ctx, fs, args)
-	case "set":
-		return c.set(ctx, fs, args)
-	case "apply":
-		c.registerIDOnly(fs)
-		return c.apply(ctx, fs, args)
-	}
-	return usageErrorf("unknown subcommand %q\n%s", sub, templatesUsage)
+	return c.family().run(ctx, args)
+}
+
+// family is the table of the subcommands of templates.
+func (c *templatesCommand) family() *family {
+	return &family{name: "templates", usage: templatesUsage, remote: &c.orgRemote, withOrg: true, subcommands: map[string]subcommand{
+		"get":   {outTable, c.get},
+		"set":   {outTable, c.set},
+		"apply": {outID, c.apply},
+	}}
 }
 
 func (c *templatesCommand) get(ctx context.Context, fs *flag.FlagSet, args []string) error {
@@ -127,12 +117,7 @@ func (c *templatesCommand) apply(ctx context.Context, fs *flag.FlagSet, args []s
 	if wait {
 		return c.followThen(ctx, cl, t, func(t *httpapi.Task) { c.printApplyOutcome(t, in.DryRun) }, in.DryRun)
 	}
-	if c.json {
-		return c.printJSON(t)
-	}
-	fmt.Fprintf(c.stdout, "Template application queued as task %s (%s).\nFollow it with: %s tasks get %s --org %s (or apply with --wait)\n",
-		t.ID, plural(t.Progress.Total, "user"), c.prog, t.ID, c.org)
-	return nil
+	return c.queued(t, fmt.Sprintf("Template application queued as task %s (%s).", t.ID, plural(t.Progress.Total, "user")), "apply")
 }
 
 // printApplyOutcome says what a finished application of the template did, or in a dry run

@@ -28,39 +28,26 @@ const usersUsage = `roster users <list|get|add|batch|update|delete|deactivate|re
   deactivate USER, reactivate USER`
 
 func (c *usersCommand) run(ctx context.Context, args []string) error {
-	if len(args) == 0 {
-		return usageErrorf("%s", usersUsage)
-	}
-	if isHelp(args[0]) {
-		return familyUsage(c.stdout, "users", usersUsage)
-	}
-	sub, args := args[0], args[1:]
-	fs := newFlagSet("users "+sub, subcommandSynopsis("users", sub, usersUsage), c.stdout)
-	c.register(fs)
-	c.registerOrg(fs)
-	if sub != "batch" && sub != "delete" {
-		c.registerIDOnly(fs)
-	}
-	switch sub {
-	case "list":
-		return c.list(ctx, fs, args)
-	case "get":
-		return c.get(ctx, fs, args)
-	case "add":
-		return c.add(ctx, fs, args)
-	case "batch":
-		return c.batch(ctx, fs, args)
-	case "update":
-		return c.update(ctx, fs, args)
-	case "delete", "deactivate", "reactivate":
-		return c.action(ctx, sub, fs, args)
-	}
-	return usageErrorf("unknown subcommand %q\n%s", sub, usersUsage)
+	return c.family().run(ctx, args)
+}
+
+// family is the table of the subcommands of users.
+func (c *usersCommand) family() *family {
+	return &family{name: "users", usage: usersUsage, remote: &c.orgRemote, withOrg: true, subcommands: map[string]subcommand{
+		"list":       {outID, c.list},
+		"get":        {outID, c.get},
+		"add":        {outID, c.add},
+		"batch":      {outTable, c.batch},
+		"update":     {outID, c.update},
+		"delete":     {outTable, named("delete", c.action)},
+		"deactivate": {outID, named("deactivate", c.action)},
+		"reactivate": {outID, named("reactivate", c.action)},
+	}}
 }
 
 func (c *usersCommand) list(ctx context.Context, fs *flag.FlagSet, args []string) error {
 	var q httpapi.UserQuery
-	var all bool
+	var p pages
 	fs.StringVar(&q.Q, "q", "", "prefix of the email, first or last name")
 	fs.StringVar((*string)(&q.License), "license", "", "none, standard or premium")
 	fs.StringVar((*string)(&q.CCRole), "cc-role", "", "agent or supervisor")
@@ -68,43 +55,34 @@ func (c *usersCommand) list(ctx context.Context, fs *flag.FlagSet, args []string
 	fs.StringVar((*string)(&q.Status), "status", "", "pending, active or inactive")
 	fs.StringVar((*string)(&q.SyncStatus), "sync-status", "", "none, pending, valid or invalid")
 	fs.StringVar(&q.Group, "group", "", "members of this group (a group id)")
-	fs.IntVar(&q.Limit, "limit", 100, "users per page (at most 1000)")
-	fs.StringVar(&q.Cursor, "cursor", "", "cursor of the page to read, from the previous page")
-	fs.BoolVar(&all, "all", false, "read every page")
+	p.register(fs, "users", true)
 	cl, _, err := c.prepare(fs, args, 0, 0, "no arguments")
 	if err != nil {
 		return err
 	}
-	var users []httpapi.User
-	var last *httpapi.UserList
-	for {
-		page, err := cl.Users(ctx, c.org, q)
-		if err != nil {
-			return err
-		}
-		users, last = append(users, page.Items...), page
-		if !all || page.NextCursor == nil {
-			break
-		}
-		q.Cursor = *page.NextCursor
+	list, err := readList(p, func(limit int, cursor string) (*httpapi.UserList, error) {
+		q.Limit, q.Cursor = limit, cursor
+		return cl.Users(ctx, c.org, q)
+	}, func(l *httpapi.UserList) (*[]httpapi.User, *string) { return &l.Items, l.NextCursor })
+	if err != nil {
+		return err
 	}
 	if c.json {
-		last.Items = users
-		return c.printJSON(last)
+		return c.printJSON(list)
 	}
-	rows := make([][]string, len(users))
-	for i, u := range users {
+	rows := make([][]string, len(list.Items))
+	for i, u := range list.Items {
 		rows[i] = []string{u.Email, strings.TrimSpace(u.FirstName + " " + u.LastName), string(u.License),
 			string(u.CCRole), string(u.AdminRole), string(u.Status), string(u.SyncStatus), u.ID}
 	}
 	c.table([]string{"EMAIL", "NAME", "LICENSE", "ROLE", "ADMIN", "STATUS", "SYNC", "ID"}, rows)
-	total := strconv.Itoa(last.Total)
-	if !last.TotalExact {
+	total := strconv.Itoa(list.Total)
+	if !list.TotalExact {
 		total = "at least " + total
 	}
-	fmt.Fprintf(c.stdout, "\n%d shown of %s users", len(users), total)
-	if last.NextCursor != nil {
-		fmt.Fprintf(c.stdout, "; next page: --cursor %s", *last.NextCursor)
+	fmt.Fprintf(c.stdout, "\n%d shown of %s users", len(list.Items), total)
+	if list.NextCursor != nil {
+		fmt.Fprintf(c.stdout, "; next page: --cursor %s", *list.NextCursor)
 	}
 	fmt.Fprintln(c.stdout)
 	return nil

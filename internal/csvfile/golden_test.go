@@ -3,7 +3,6 @@ package csvfile
 import (
 	"bytes"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -12,27 +11,13 @@ import (
 	"testing"
 
 	"roster"
+	"roster/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files of testdata/ with the output of the tests")
 
 // checkGolden compares got with testdata/name, or rewrites the file with -update.
 func checkGolden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run the test with -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the output; run with -update and review the diff.\ngot:\n%s", path, got)
-	}
+	golden.Check(t, filepath.Join("testdata", name), string(got))
 }
 
 // dumpUsers reads a users file and describes, in a stable text form, everything an import

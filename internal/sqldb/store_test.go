@@ -152,8 +152,9 @@ func TestMigrate(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			// One row a migration file, from 0001 on.
-			const want = 15
+			// One row a migration file, from 0001 on (TestMigrationFiles checks that both
+			// engines have the same files, numbered without a gap).
+			want := len(migrationFiles(t, engine))
 			if versions != want || first != 1 {
 				t.Fatalf("schema_migrations has %d rows from version %d, want %d from 1", versions, first, want)
 			}
