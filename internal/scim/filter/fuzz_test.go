@@ -23,8 +23,8 @@ func FuzzParse(f *testing.F) {
 	}
 	r := Resource{
 		"id": "x", "userName": "a@b.c", "active": true, "n": 1.0, "nothing": nil,
-		"name":   map[string]any{"givenName": "A"},
-		"emails": []any{map[string]any{"value": "a@b.c", "type": "work"}, "loose", 2.0},
+		"name":    map[string]any{"givenName": "A"},
+		"emails":  []any{map[string]any{"value": "a@b.c", "type": "work"}, "loose", 2.0},
 		"urn:x:y": map[string]any{"a": []any{}},
 	}
 	f.Fuzz(func(t *testing.T, s string) {

@@ -1,0 +1,326 @@
+package scim
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"roster"
+	"roster/internal/provision"
+	"roster/internal/scim/filter"
+)
+
+// Paging of lists (RFC 7644 §3.4.2.4).
+const (
+	defaultCount = 100
+	maxCount     = roster.MaxPageSize
+	// maxScan is how many users a filter that no index serves may be evaluated over; an
+	// organization with more gets tooMany and is told which filters are indexed.
+	maxScan = 50_000
+)
+
+// listQuery is a list request: from the query string of GET or the body of POST .search.
+type listQuery struct {
+	Filter             string `json:"filter"`
+	StartIndex         any    `json:"startIndex"`
+	Count              any    `json:"count"`
+	Attributes         any    `json:"attributes"`
+	ExcludedAttributes any    `json:"excludedAttributes"`
+	SortBy             string `json:"sortBy"`
+}
+
+// listRequest is a list request read and checked.
+type listRequest struct {
+	filter     filter.Expr
+	startIndex int // 1-based
+	count      int
+	proj       projection
+}
+
+func queryOf(v url.Values) listQuery {
+	q := listQuery{Filter: v.Get("filter"), SortBy: v.Get("sortBy")}
+	if s := v.Get("startIndex"); s != "" {
+		q.StartIndex = s
+	}
+	if s := v.Get("count"); s != "" {
+		q.Count = s
+	}
+	if s := v.Get("attributes"); s != "" {
+		q.Attributes = s
+	}
+	if s := v.Get("excludedAttributes"); s != "" {
+		q.ExcludedAttributes = s
+	}
+	return q
+}
+
+func (q listQuery) read() (*listRequest, error) {
+	req := &listRequest{startIndex: 1, count: defaultCount}
+	var err error
+	if strings.TrimSpace(q.Filter) != "" {
+		if req.filter, err = filter.Parse(q.Filter); err != nil {
+			return nil, errorf(http.StatusBadRequest, typeInvalidFilter, "The filter cannot be read: %s.", err.Error())
+		}
+	}
+	if q.StartIndex != nil {
+		n, ok := integer(q.StartIndex)
+		if !ok {
+			return nil, errorf(http.StatusBadRequest, typeInvalidValue, "startIndex must be an integer.")
+		}
+		req.startIndex = max(n, 1) // RFC 7644: a value below 1 is read as 1
+	}
+	if q.Count != nil {
+		n, ok := integer(q.Count)
+		if !ok {
+			return nil, errorf(http.StatusBadRequest, typeInvalidValue, "count must be an integer.")
+		}
+		req.count = min(max(n, 0), maxCount)
+	}
+	attrs, ok1 := stringList(q.Attributes)
+	excluded, ok2 := stringList(q.ExcludedAttributes)
+	if !ok1 || !ok2 {
+		return nil, errorf(http.StatusBadRequest, typeInvalidValue, "attributes and excludedAttributes must be lists of attribute names.")
+	}
+	if req.proj, err = projectionOf(strings.Join(attrs, ","), strings.Join(excluded, ",")); err != nil {
+		return nil, err
+	}
+	return req, nil
+}
+
+// integer reads an integer from a query string or a JSON number.
+func integer(v any) (int, bool) {
+	switch v := v.(type) {
+	case string:
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		return n, err == nil
+	case float64:
+		n := int(v)
+		return n, float64(n) == v
+	}
+	if n, ok := v.(interface{ Int64() (int64, error) }); ok {
+		i, err := n.Int64()
+		return int(i), err == nil && i == int64(int(i))
+	}
+	return 0, false
+}
+
+func stringList(v any) ([]string, bool) {
+	switch v := v.(type) {
+	case nil:
+		return nil, true
+	case string:
+		return []string{v}, true
+	case []any:
+		out := make([]string, 0, len(v))
+		for _, e := range v {
+			s, ok := e.(string)
+			if !ok {
+				return nil, false
+			}
+			out = append(out, s)
+		}
+		return out, true
+	}
+	return nil, false
+}
+
+// listResponse is a ListResponse (RFC 7644 §3.4.2).
+type listResponse struct {
+	Schemas      []string `json:"schemas"`
+	TotalResults int      `json:"totalResults"`
+	StartIndex   int      `json:"startIndex"`
+	ItemsPerPage int      `json:"itemsPerPage"`
+	Resources    []any    `json:"Resources"`
+}
+
+func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, a roster.Actor) error {
+	req, err := queryOf(r.URL.Query()).read()
+	if err != nil {
+		return err
+	}
+	return s.answerUsers(w, r, a, req)
+}
+
+func (s *Server) searchUsers(w http.ResponseWriter, r *http.Request, a roster.Actor) error {
+	var q listQuery
+	if err := readJSON(r, &q); err != nil {
+		return err
+	}
+	req, err := q.read()
+	if err != nil {
+		return err
+	}
+	return s.answerUsers(w, r, a, req)
+}
+
+func (s *Server) answerUsers(w http.ResponseWriter, r *http.Request, a roster.Actor, req *listRequest) error {
+	base := baseURL(r)
+	total, users, err := s.findUsers(r.Context(), a, req, base)
+	if err != nil {
+		return err
+	}
+	resp := listResponse{Schemas: []string{URNListResponse}, TotalResults: total, StartIndex: req.startIndex, Resources: []any{}}
+	for _, u := range users {
+		resp.Resources = append(resp.Resources, req.proj.apply(userResource(u, base)))
+	}
+	resp.ItemsPerPage = len(resp.Resources)
+	writeJSON(w, http.StatusOK, resp)
+	return nil
+}
+
+// findUsers returns the users req selects, in email order, and how many match in all.
+//
+// Indexed: a filter that is, or is joined by and to, userName eq, emails eq,
+// emails[...].value eq or emails.value eq a string (the email index) or id eq a string (the
+// primary key). Identity providers look users up this way on every cycle. A list without a
+// filter pages through the email index. Any other filter is evaluated over the organization's
+// users, up to maxScan of them.
+func (s *Server) findUsers(ctx context.Context, a roster.Actor, req *listRequest, base string) (int, []*roster.User, error) {
+	if req.filter != nil {
+		if candidate, ok := indexedUser(req.filter); ok {
+			var found []*roster.User
+			if candidate.id != "" {
+				u, err := s.svc.User(ctx, a, a.OrgID, candidate.id)
+				if err != nil && roster.ErrorCode(err) != roster.CodeNotFound {
+					return 0, nil, err
+				}
+				if u != nil {
+					found = append(found, u)
+				}
+			} else {
+				page, err := s.svc.Users(ctx, a, roster.UserFilter{OrgID: a.OrgID, Email: provision.NormalizeEmail(candidate.email), Limit: 1})
+				if err != nil {
+					return 0, nil, err
+				}
+				found = page.Users
+			}
+			var matched []*roster.User
+			for _, u := range found {
+				if filter.Match(req.filter, userResource(u, base), URNUser) {
+					matched = append(matched, u)
+				}
+			}
+			return len(matched), pageOf(matched, req), nil
+		}
+	}
+	first, err := s.svc.Users(ctx, a, roster.UserFilter{OrgID: a.OrgID, Limit: roster.MaxPageSize})
+	if err != nil {
+		return 0, nil, err
+	}
+	if req.filter == nil {
+		return s.walkUsers(ctx, a, first, req)
+	}
+	if first.Total > maxScan {
+		return 0, nil, errorf(http.StatusBadRequest, typeTooMany,
+			"The organization has %d users: a filter other than userName eq, emails eq or id eq is evaluated over at most %d. Look users up by userName.",
+			first.Total, maxScan)
+	}
+	var matched []*roster.User
+	for page := first; ; {
+		for _, u := range page.Users {
+			if filter.Match(req.filter, userResource(u, base), URNUser) {
+				matched = append(matched, u)
+			}
+		}
+		if page.Next == "" {
+			break
+		}
+		if page, err = s.svc.Users(ctx, a, roster.UserFilter{OrgID: a.OrgID, Limit: roster.MaxPageSize, After: page.Next}); err != nil {
+			return 0, nil, err
+		}
+	}
+	return len(matched), pageOf(matched, req), nil
+}
+
+// walkUsers pages through the email index from first, the first page of the organization,
+// to the users at req's startIndex.
+func (s *Server) walkUsers(ctx context.Context, a roster.Actor, first *roster.UserPage, req *listRequest) (int, []*roster.User, error) {
+	total, skip := first.Total, req.startIndex-1
+	var out []*roster.User
+	page := first
+	for {
+		users := page.Users
+		if skip >= len(users) {
+			skip -= len(users)
+			users = nil
+		} else {
+			users, skip = users[skip:], 0
+		}
+		for _, u := range users {
+			if len(out) == req.count {
+				return total, out, nil
+			}
+			out = append(out, u)
+		}
+		if page.Next == "" || len(out) == req.count {
+			return total, out, nil
+		}
+		var err error
+		if page, err = s.svc.Users(ctx, a, roster.UserFilter{OrgID: a.OrgID, Limit: roster.MaxPageSize, After: page.Next}); err != nil {
+			return 0, nil, err
+		}
+	}
+}
+
+func pageOf(users []*roster.User, req *listRequest) []*roster.User {
+	start := req.startIndex - 1
+	if start >= len(users) {
+		return nil
+	}
+	return users[start:min(len(users), start+req.count)]
+}
+
+type userKey struct{ id, email string }
+
+// indexedUser returns the one user a filter can match, when an index finds it.
+func indexedUser(x filter.Expr) (userKey, bool) {
+	switch x := x.(type) {
+	case *filter.Logical:
+		if x.Op != "and" {
+			return userKey{}, false
+		}
+		if k, ok := indexedUser(x.Left); ok {
+			return k, true
+		}
+		return indexedUser(x.Right)
+	case *filter.Compare:
+		v, ok := x.Value.(string)
+		if x.Op != "eq" || !ok || (x.Path.URN != "" && !strings.EqualFold(x.Path.URN, URNUser)) {
+			return userKey{}, false
+		}
+		name, sub := strings.ToLower(x.Path.Name), strings.ToLower(x.Path.Sub)
+		switch {
+		case name == "username" && sub == "", name == "emails" && (sub == "" || sub == "value"):
+			return userKey{email: v}, true
+		case name == "id" && sub == "":
+			return userKey{id: v}, true
+		}
+	case *filter.ValuePath:
+		if !strings.EqualFold(x.Path.Name, "emails") {
+			return userKey{}, false
+		}
+		// emails[type eq "work" and value eq "x"]: the value comparison names the email.
+		return valueEq(x.Filter)
+	}
+	return userKey{}, false
+}
+
+// valueEq finds a value eq "x" joined by and in a value filter.
+func valueEq(x filter.Expr) (userKey, bool) {
+	switch x := x.(type) {
+	case *filter.Logical:
+		if x.Op == "and" {
+			if k, ok := valueEq(x.Left); ok {
+				return k, true
+			}
+			return valueEq(x.Right)
+		}
+	case *filter.Compare:
+		if v, ok := x.Value.(string); ok && x.Op == "eq" && strings.EqualFold(x.Path.Name, "value") && x.Path.Sub == "" {
+			return userKey{email: v}, true
+		}
+	}
+	return userKey{}, false
+}
