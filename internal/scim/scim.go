@@ -82,6 +82,13 @@ func (s *Server) routes() []route {
 		{"PUT", "/Users/{id}", s.putUser},
 		{"PATCH", "/Users/{id}", s.patchUser},
 		{"DELETE", "/Users/{id}", s.deleteUser},
+
+		{"GET", "/Groups", s.listGroups},
+		{"POST", "/Groups", s.createGroup},
+		{"GET", "/Groups/{id}", s.getGroup},
+		{"PUT", "/Groups/{id}", s.putGroup},
+		{"PATCH", "/Groups/{id}", s.patchGroup},
+		{"DELETE", "/Groups/{id}", s.deleteGroup},
 	}
 }
 
