@@ -89,6 +89,8 @@ func (s *Server) routes() []route {
 		{"PUT", "/Groups/{id}", s.putGroup},
 		{"PATCH", "/Groups/{id}", s.patchGroup},
 		{"DELETE", "/Groups/{id}", s.deleteGroup},
+
+		{"POST", "/Bulk", s.bulk},
 	}
 }
 
