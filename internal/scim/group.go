@@ -134,9 +134,9 @@ func (s *Server) listGroups(w http.ResponseWriter, r *http.Request, a roster.Act
 				return err
 			}
 			candidates = append(candidates, page.Groups...)
-			if len(candidates) > maxScan {
+			if len(candidates) > s.maxScan {
 				return errorf(http.StatusBadRequest, typeTooMany,
-					"The organization has more than %d groups: look groups up by displayName eq or id eq.", maxScan)
+					"The organization has more than %d groups: look groups up by displayName eq or id eq.", s.maxScan)
 			}
 			if page.Next == "" {
 				break

@@ -16,9 +16,10 @@ import (
 const (
 	defaultCount = 100
 	maxCount     = roster.MaxPageSize
-	// maxScan is how many users a filter that no index serves may be evaluated over; an
-	// organization with more gets tooMany and is told which filters are indexed.
-	maxScan = 50_000
+	// defaultMaxScan is how many users a filter that no index serves may be evaluated over;
+	// an organization with more gets tooMany and is told which filters are indexed. A scan of
+	// 50,000 users reads 50 pages of the email index.
+	defaultMaxScan = 50_000
 )
 
 // listQuery is a list request: from the query string of GET or the body of POST .search.
@@ -212,10 +213,10 @@ func (s *Server) findUsers(ctx context.Context, a roster.Actor, req *listRequest
 	if req.filter == nil {
 		return s.walkUsers(ctx, a, first, req)
 	}
-	if first.Total > maxScan {
+	if first.Total > s.maxScan {
 		return 0, nil, errorf(http.StatusBadRequest, typeTooMany,
 			"The organization has %d users: a filter other than userName eq, emails eq or id eq is evaluated over at most %d. Look users up by userName.",
-			first.Total, maxScan)
+			first.Total, s.maxScan)
 	}
 	var matched []*roster.User
 	for page := first; ; {

@@ -47,6 +47,8 @@ const maxBody = 1 << 20
 type Server struct {
 	svc *provision.Service
 	log *slog.Logger
+	// maxScan is how many users or groups a filter that no index serves is evaluated over.
+	maxScan int
 }
 
 // New returns the SCIM server over svc. Internal errors are logged to log.
@@ -54,7 +56,7 @@ func New(svc *provision.Service, log *slog.Logger) *Server {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Server{svc: svc, log: log}
+	return &Server{svc: svc, log: log, maxScan: defaultMaxScan}
 }
 
 // handlerFunc is an endpoint: it returns its error, so that every error becomes a SCIM error
