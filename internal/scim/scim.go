@@ -104,12 +104,38 @@ func (s *Server) Handler() http.Handler {
 		mux.Handle(rt.method+" "+Prefix+rt.path, s.endpoint(rt.handler))
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, pattern := mux.Handler(r); pattern != "" {
+		h, pattern := mux.Handler(r)
+		if pattern != "" {
 			mux.ServeHTTP(w, r)
+			return
+		}
+		// The mux's own answer says whether the path exists with other methods (405).
+		rec := &statusRecorder{header: http.Header{}}
+		h.ServeHTTP(rec, r)
+		if rec.status == http.StatusMethodNotAllowed {
+			allow := rec.header.Get("Allow")
+			w.Header().Set("Allow", allow)
+			s.writeError(w, r, errorf(http.StatusMethodNotAllowed, "", "%s does not accept %s; it accepts %s.", r.URL.Path, r.Method, allow))
 			return
 		}
 		s.writeError(w, r, errorf(http.StatusNotFound, "", "There is no %s %s in this SCIM service.", r.Method, r.URL.Path))
 	})
+}
+
+// statusRecorder keeps the status and headers of a response and drops its body.
+type statusRecorder struct {
+	header http.Header
+	status int
+}
+
+func (h *statusRecorder) Header() http.Header { return h.header }
+
+func (h *statusRecorder) Write(b []byte) (int, error) { return len(b), nil }
+
+func (h *statusRecorder) WriteHeader(status int) {
+	if h.status == 0 {
+		h.status = status
+	}
 }
 
 // endpoint wraps a handler with authentication and error rendering.

@@ -53,6 +53,9 @@ func TestAuthentication(t *testing.T) {
 		e.do("GET", "/scim/v2/Users", "rst_not-a-token", "").want(t, 401)
 		e.do("GET", "/scim/v2/Users", e.sys, "").want(t, 403)
 		e.do("GET", "/scim/v2/Nothing", e.full, "").want(t, 404)
+		if r := e.do("PUT", "/scim/v2/Users", e.full, "").want(t, 405); !strings.Contains(r.header.Get("Allow"), "POST") {
+			t.Errorf("405 without Allow: %v", r.header)
+		}
 
 		// read_only reads and changes nothing.
 		e.do("GET", "/scim/v2/Users", e.ro, "").want(t, 200)
