@@ -170,6 +170,8 @@ const (
 	tokCloseBracket
 )
 
+var punctuation = map[byte]tokKind{'(': tokOpenParen, ')': tokCloseParen, '[': tokOpenBracket, ']': tokCloseBracket}
+
 type token struct {
 	kind tokKind
 	text string // the word, or the decoded string
@@ -189,14 +191,13 @@ func newParser(s string) (*parser, error) {
 	p := &parser{in: s}
 	for i := 0; i < len(s); {
 		c := s[i]
-		switch {
-		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+		switch c {
+		case ' ', '\t', '\n', '\r':
 			i++
-		case c == '(' || c == ')' || c == '[' || c == ']':
-			kind := map[byte]tokKind{'(': tokOpenParen, ')': tokCloseParen, '[': tokOpenBracket, ']': tokCloseBracket}[c]
-			p.toks = append(p.toks, token{kind: kind, text: string(c), at: i})
+		case '(', ')', '[', ']':
+			p.toks = append(p.toks, token{kind: punctuation[c], text: string(c), at: i})
 			i++
-		case c == '"':
+		case '"':
 			end, text, err := readString(s, i)
 			if err != nil {
 				return nil, err
@@ -442,7 +443,7 @@ func validName(s string) bool {
 	}
 	for i := 1; i < len(s); i++ {
 		c := s[i]
-		if !isAlpha(c) && !(c >= '0' && c <= '9') && c != '-' && c != '_' {
+		if !isAlpha(c) && (c < '0' || c > '9') && c != '-' && c != '_' {
 			return false
 		}
 	}
