@@ -75,6 +75,19 @@ func TestAuthentication(t *testing.T) {
 			t.Error("the license was not stored")
 		}
 
+		// Okta's update by GET then PUT works with a cc_service token when only the license
+		// changes, and a PATCH that removes the license leaves none.
+		got := e.do("GET", "/scim/v2/Users/"+u.ID, e.cc, "").want(t, 200)
+		e.do("PUT", "/scim/v2/Users/"+u.ID, e.cc, strings.Replace(got.raw, `"license":"standard"`, `"license":"premium"`, 1)).want(t, 200)
+		if e.user(u.ID).License != roster.LicensePremium {
+			t.Error("PUT of the license by cc_service was not stored")
+		}
+		e.do("PUT", "/scim/v2/Users/"+u.ID, e.cc, strings.Replace(got.raw, `"givenName":"C"`, `"givenName":"D"`, 1)).want(t, 403)
+		e.do("PATCH", "/scim/v2/Users/"+u.ID, e.cc, `{"Operations":[{"op":"remove","path":"`+rosterExt+`:license"}]}`).want(t, 200)
+		if e.user(u.ID).License != roster.LicenseNone {
+			t.Error("removing the license left one")
+		}
+
 		// A token of another organization sees nothing of this one.
 		other := e.createOrg("Other", roster.Seats{})
 		e.do("GET", "/scim/v2/Users/"+u.ID, e.token(other.ID, roster.AdminFull), "").want(t, 404)

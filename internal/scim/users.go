@@ -123,6 +123,19 @@ func (s *Server) patchUserResource(ctx context.Context, a roster.Actor, id strin
 	if err := applyPatch(res, req, userSchema); err != nil {
 		return nil, err
 	}
+	// The resource held license and ccRole: one the operations removed goes back to its
+	// default, unlike one a PUT leaves out.
+	ext, _ := get(res, URNRosterUser).(map[string]any)
+	if ext == nil {
+		ext = map[string]any{}
+		res[URNRosterUser] = ext
+	}
+	if get(ext, "license") == nil {
+		ext["license"] = string(roster.LicenseNone)
+	}
+	if get(ext, "ccRole") == nil {
+		ext["ccRole"] = string(roster.RoleAgent)
+	}
 	in, err := readUser(res)
 	if err != nil {
 		return nil, err
