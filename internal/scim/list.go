@@ -206,7 +206,12 @@ func (s *Server) findUsers(ctx context.Context, a roster.Actor, req *listRequest
 			return len(matched), pageOf(matched, req), nil
 		}
 	}
-	first, err := s.svc.Users(ctx, a, roster.UserFilter{OrgID: a.OrgID, Limit: roster.MaxPageSize})
+	limit := roster.MaxPageSize
+	if req.filter == nil {
+		// Okta pages 100 at a time from startIndex 1: read no more than the page needs.
+		limit = min(limit, max(1, req.startIndex-1+req.count))
+	}
+	first, err := s.svc.Users(ctx, a, roster.UserFilter{OrgID: a.OrgID, Limit: limit})
 	if err != nil {
 		return 0, nil, err
 	}
