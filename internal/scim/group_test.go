@@ -157,3 +157,34 @@ func TestGroupErrors(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestGroupLicenses checks that membership changes made over SCIM give and take the licenses
+// of groups, as in the console: an identity provider assigns licenses by group.
+func TestGroupLicenses(t *testing.T) {
+	t.Parallel()
+	forEngine(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		if _, err := e.svc.SetLicenseAssignment(ctx, actor, e.org.ID, roster.LicenseAssignment{Mode: roster.AssignGroup}, 0); err != nil {
+			t.Fatal(err)
+		}
+		premium := roster.LicensePremium
+		g, err := e.svc.CreateGroup(ctx, actor, e.org.ID, provision.GroupInput{Name: ptr("Premium"), License: &premium})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := e.do("POST", "/scim/v2/Users", e.full, `{"userName":"member@example.com"}`).want(t, 201)
+		id := r.body["id"].(string)
+		if e.user(id).License != roster.LicenseNone {
+			t.Fatalf("a new user without groups has a license: %s", r.raw)
+		}
+		e.do("PATCH", "/scim/v2/Groups/"+g.ID, e.full, `{"Operations":[{"op":"Add","path":"members","value":[{"value":"`+id+`"}]}]}`).want(t, 204)
+		r = e.do("GET", "/scim/v2/Users/"+id, e.full, "").want(t, 200)
+		if path(r.body, rosterExt, "license") != "premium" || e.user(id).SyncStatus != roster.SyncPending {
+			t.Errorf("member of a premium group: %s", r.raw)
+		}
+		e.do("PATCH", "/scim/v2/Groups/"+g.ID, e.full, `{"Operations":[{"op":"Remove","path":"members","value":[{"value":"`+id+`"}]}]}`).want(t, 204)
+		if e.user(id).License != roster.LicenseNone {
+			t.Error("leaving the group kept its license")
+		}
+	})
+}
