@@ -93,6 +93,8 @@ func main() {
 			b.scimLookup(ctx, *big, *dur, *conc)
 		case "scim-cycle":
 			b.scimCycle(ctx, *users, *conc)
+		case "scim-lookup":
+			b.scimLookup(ctx, *big, *dur, *conc)
 		default:
 			log.Fatalf("unknown benchmark %q", name)
 		}

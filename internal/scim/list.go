@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"roster"
-	"roster/internal/provision"
 	"roster/internal/scim/filter"
 )
 
@@ -191,11 +190,13 @@ func (s *Server) findUsers(ctx context.Context, a roster.Actor, req *listRequest
 					found = append(found, u)
 				}
 			} else {
-				page, err := s.svc.Users(ctx, a, roster.UserFilter{OrgID: a.OrgID, Email: provision.NormalizeEmail(candidate.email), Limit: 1})
-				if err != nil {
+				u, err := s.svc.UserByEmail(ctx, a, a.OrgID, candidate.email)
+				if err != nil && roster.ErrorCode(err) != roster.CodeNotFound {
 					return 0, nil, err
 				}
-				found = page.Users
+				if u != nil {
+					found = append(found, u)
+				}
 			}
 			var matched []*roster.User
 			for _, u := range found {
