@@ -76,6 +76,12 @@ var domainErrors = map[roster.Code]Error{
 	roster.CodePreconditionRequired:    {Status: 412},
 	roster.CodeTooManyAttempts:         {Status: 429},
 	roster.CodeProfileResetUnconfirmed: {Status: 409},
+	roster.CodeFileTooLarge:            {Status: 413, SCIMType: typeTooMany},
+	roster.CodeInternal:                {Status: 500},
+	// Never the answer to a request: rows of an import's report carry them.
+	roster.CodeLostCharacters:  {Status: 400, SCIMType: typeInvalidValue},
+	roster.CodePhoneLostPlus:   {Status: 400, SCIMType: typeInvalidValue},
+	roster.CodePhoneScientific: {Status: 400, SCIMType: typeInvalidValue},
 }
 
 // toSCIM returns the SCIM error of err; ok is false for internal errors.
