@@ -207,6 +207,9 @@ func (s *Server) findUsers(ctx context.Context, a roster.Actor, req *listRequest
 			return len(matched), pageOf(matched, req), nil
 		}
 	}
+	if req.filter != nil && neverMatches(req.filter) {
+		return 0, nil, nil
+	}
 	limit := roster.MaxPageSize
 	if req.filter == nil {
 		// Okta pages 100 at a time from startIndex 1: read no more than the page needs.
@@ -330,4 +333,25 @@ func valueEq(x filter.Expr) (userKey, bool) {
 		}
 	}
 	return userKey{}, false
+}
+
+// unkept are attributes of the core User that Roster accepts and does not keep: no user has
+// a value for them.
+var unkept = map[string]bool{"externalid": true, "nickname": true, "usertype": true, "locale": true, "timezone": true, "profileurl": true}
+
+// neverMatches reports whether a filter compares an attribute Roster does not keep with a
+// value, so that no user can match: an identity provider configured to match users by
+// externalId gets an empty list at once, in an organization of any size, instead of a scan.
+func neverMatches(x filter.Expr) bool {
+	switch x := x.(type) {
+	case *filter.Logical:
+		if x.Op == "and" {
+			return neverMatches(x.Left) || neverMatches(x.Right)
+		}
+		return neverMatches(x.Left) && neverMatches(x.Right)
+	case *filter.Compare:
+		core := x.Path.URN == "" || strings.EqualFold(x.Path.URN, URNUser)
+		return core && unkept[strings.ToLower(x.Path.Name)] && x.Op != "ne" && x.Value != nil
+	}
+	return false
 }

@@ -62,6 +62,13 @@ func TestScanLimit(t *testing.T) {
 			if status, body := get(`userName eq "B@example.com"`); status != 200 || body["totalResults"] != 1.0 {
 				t.Errorf("indexed lookup: %d %v", status, body)
 			}
+			// Roster keeps no externalId: no user matches, whatever the organization's size.
+			if status, body := get(`externalId eq "0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef"`); status != 200 || body["totalResults"] != 0.0 {
+				t.Errorf("externalId lookup: %d %v", status, body)
+			}
+			if status, body := get(`externalId pr or userName co "b"`); status != 400 || body["scimType"] != "tooMany" {
+				t.Errorf("a filter that may match is scanned: %d %v", status, body)
+			}
 		})
 	}
 }
