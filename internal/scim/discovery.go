@@ -16,7 +16,7 @@ func (s *Server) serviceProviderConfig(w http.ResponseWriter, r *http.Request, _
 		"bulk":             map[string]any{"supported": true, "maxOperations": maxBulkOperations, "maxPayloadSize": maxBody},
 		"filter":           map[string]any{"supported": true, "maxResults": maxCount},
 		"changePassword":   map[string]any{"supported": false},
-		"sort":             map[string]any{"supported": false},
+		"sort":             map[string]any{"supported": true},
 		"etag":             map[string]any{"supported": true},
 		"authenticationSchemes": []any{map[string]any{
 			"type": "oauthbearertoken", "name": "API token", "primary": true,

@@ -145,10 +145,15 @@ func (s *Server) listGroups(w http.ResponseWriter, r *http.Request, a roster.Act
 		}
 	}
 	var matched []*roster.Group
+	var resources []map[string]any
 	for _, g := range candidates {
-		if req.filter == nil || filter.Match(req.filter, groupResource(g, nil, base), URNGroup) {
-			matched = append(matched, g)
+		res := groupResource(g, nil, base)
+		if req.filter == nil || filter.Match(req.filter, res, URNGroup) {
+			matched, resources = append(matched, g), append(resources, res)
 		}
+	}
+	if !req.naturalOrder("displayname") {
+		sortBy(matched, resources, req, URNGroup)
 	}
 	resp := listResponse{Schemas: []string{URNListResponse}, TotalResults: len(matched), StartIndex: req.startIndex, Resources: []any{}}
 	start := req.startIndex - 1

@@ -2,6 +2,7 @@ package scim_test
 
 import (
 	"context"
+	"net/url"
 	"sort"
 	"testing"
 
@@ -185,6 +186,41 @@ func TestGroupLicenses(t *testing.T) {
 		e.do("PATCH", "/scim/v2/Groups/"+g.ID, e.full, `{"Operations":[{"op":"Remove","path":"members","value":[{"value":"`+id+`"}]}]}`).want(t, 204)
 		if e.user(id).License != roster.LicenseNone {
 			t.Error("leaving the group kept its license")
+		}
+	})
+}
+
+func TestListGroups(t *testing.T) {
+	t.Parallel()
+	forEngine(t, func(t *testing.T, e *env) {
+		for _, name := range []string{"beta", "Alpha", "gamma"} {
+			if _, err := e.svc.CreateGroup(context.Background(), actor, e.org.ID, provision.GroupInput{Name: ptr(name)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		names := func(r response) []string {
+			var out []string
+			for _, g := range r.body["Resources"].([]any) {
+				out = append(out, g.(map[string]any)["displayName"].(string))
+			}
+			return out
+		}
+		cases := []struct {
+			query string
+			want  []string
+			total float64
+		}{
+			{"excludedAttributes=members", []string{"Alpha", "beta", "gamma"}, 3},
+			{"sortBy=displayName&sortOrder=descending&excludedAttributes=members", []string{"gamma", "beta", "Alpha"}, 3},
+			{"startIndex=2&count=1", []string{"beta"}, 3},
+			{"filter=" + url.QueryEscape(`displayName sw "g" or displayName eq "ALPHA"`), []string{"Alpha", "gamma"}, 2},
+			{"filter=" + url.QueryEscape(`displayName eq "beta"`) + "&attributes=displayName", []string{"beta"}, 1},
+		}
+		for _, c := range cases {
+			r := e.do("GET", "/scim/v2/Groups?"+c.query, e.ro, "").want(t, 200)
+			if got := names(r); !equalStrings(got, c.want) || r.body["totalResults"] != c.total {
+				t.Errorf("%s: %v of %v, want %v of %v", c.query, got, r.body["totalResults"], c.want, c.total)
+			}
 		}
 	})
 }

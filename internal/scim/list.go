@@ -1,9 +1,12 @@
 package scim
 
 import (
+	"cmp"
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -29,6 +32,7 @@ type listQuery struct {
 	Attributes         any    `json:"attributes"`
 	ExcludedAttributes any    `json:"excludedAttributes"`
 	SortBy             string `json:"sortBy"`
+	SortOrder          string `json:"sortOrder"`
 }
 
 // listRequest is a list request read and checked.
@@ -37,10 +41,12 @@ type listRequest struct {
 	startIndex int // 1-based
 	count      int
 	proj       projection
+	sortBy     *filter.AttrPath // nil: the natural order (userName, displayName)
+	descending bool
 }
 
 func queryOf(v url.Values) listQuery {
-	q := listQuery{Filter: v.Get("filter"), SortBy: v.Get("sortBy")}
+	q := listQuery{Filter: v.Get("filter"), SortBy: v.Get("sortBy"), SortOrder: v.Get("sortOrder")}
 	if s := v.Get("startIndex"); s != "" {
 		q.StartIndex = s
 	}
@@ -85,6 +91,20 @@ func (q listQuery) read() (*listRequest, error) {
 	}
 	if req.proj, err = projectionOf(strings.Join(attrs, ","), strings.Join(excluded, ",")); err != nil {
 		return nil, err
+	}
+	switch strings.ToLower(strings.TrimSpace(q.SortOrder)) {
+	case "", "ascending":
+	case "descending":
+		req.descending = true
+	default:
+		return nil, errorf(http.StatusBadRequest, typeInvalidValue, "sortOrder must be ascending or descending, not %q.", q.SortOrder)
+	}
+	if strings.TrimSpace(q.SortBy) != "" {
+		paths, err := attrList(q.SortBy, "sortBy")
+		if err != nil || len(paths) != 1 || paths[0].Name == "" {
+			return nil, errorf(http.StatusBadRequest, typeInvalidPath, "sortBy must name one attribute, such as userName or name.familyName.")
+		}
+		req.sortBy = &paths[0]
 	}
 	return req, nil
 }
@@ -210,8 +230,9 @@ func (s *Server) findUsers(ctx context.Context, a roster.Actor, req *listRequest
 	if req.filter != nil && neverMatches(req.filter) {
 		return 0, nil, nil
 	}
+	natural := req.naturalOrder("username", "emails")
 	limit := roster.MaxPageSize
-	if req.filter == nil {
+	if req.filter == nil && natural {
 		// Okta pages 100 at a time from startIndex 1: read no more than the page needs.
 		limit = min(limit, max(1, req.startIndex-1+req.count))
 	}
@@ -219,19 +240,21 @@ func (s *Server) findUsers(ctx context.Context, a roster.Actor, req *listRequest
 	if err != nil {
 		return 0, nil, err
 	}
-	if req.filter == nil {
+	if req.filter == nil && natural {
 		return s.walkUsers(ctx, a, first, req)
 	}
 	if first.Total > s.maxScan {
 		return 0, nil, errorf(http.StatusBadRequest, typeTooMany,
-			"The organization has %d users: a filter other than userName eq, emails eq or id eq is evaluated over at most %d. Look users up by userName.",
+			"The organization has %d users: a filter other than userName eq, emails eq or id eq, or a sort other than by userName, is evaluated over at most %d. Look users up by userName.",
 			first.Total, s.maxScan)
 	}
 	var matched []*roster.User
+	var resources []map[string]any
 	for page := first; ; {
 		for _, u := range page.Users {
-			if filter.Match(req.filter, userResource(u, base), URNUser) {
-				matched = append(matched, u)
+			res := userResource(u, base)
+			if req.filter == nil || filter.Match(req.filter, res, URNUser) {
+				matched, resources = append(matched, u), append(resources, res)
 			}
 		}
 		if page.Next == "" {
@@ -241,7 +264,99 @@ func (s *Server) findUsers(ctx context.Context, a roster.Actor, req *listRequest
 			return 0, nil, err
 		}
 	}
+	if !natural {
+		sortBy(matched, resources, req, URNUser)
+	}
 	return len(matched), pageOf(matched, req), nil
+}
+
+// naturalOrder reports whether req's sort is the order lists come in: ascending by one of
+// names (lower case), or none.
+func (req *listRequest) naturalOrder(names ...string) bool {
+	if req.sortBy == nil {
+		return true
+	}
+	if req.descending || req.sortBy.URN != "" {
+		return false
+	}
+	name := strings.ToLower(req.sortBy.Name)
+	sub := strings.ToLower(req.sortBy.Sub)
+	for _, n := range names {
+		if name == n && (sub == "" || (n == "emails" && sub == "value")) {
+			return true
+		}
+	}
+	return false
+}
+
+// sortBy orders items, whose resources are resources, by req's sortBy (RFC 7644 §3.4.2.3):
+// strings without regard to case, resources without a value last whatever the order.
+func sortBy[T any](items []T, resources []map[string]any, req *listRequest, core string) {
+	keys := make([]any, len(items))
+	for i, res := range resources {
+		v := filter.Lookup(res, *req.sortBy, core)
+		if list, ok := v.([]any); ok {
+			v = nil
+			if len(list) > 0 {
+				v = list[0]
+			}
+		}
+		if m, ok := v.(map[string]any); ok {
+			v = get(m, "value")
+		}
+		if str, ok := v.(string); ok {
+			v = strings.ToLower(str)
+		}
+		keys[i] = v
+	}
+	idx := make([]int, len(items))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(i, j int) int {
+		a, b := keys[i], keys[j]
+		if a == nil || b == nil {
+			switch {
+			case a == nil && b == nil:
+				return 0
+			case a == nil:
+				return 1
+			}
+			return -1
+		}
+		c := compareValues(a, b)
+		if req.descending {
+			c = -c
+		}
+		return c
+	})
+	sorted := make([]T, len(items))
+	for n, i := range idx {
+		sorted[n] = items[i]
+	}
+	copy(items, sorted)
+}
+
+func compareValues(a, b any) int {
+	switch a := a.(type) {
+	case string:
+		if b, ok := b.(string); ok {
+			return strings.Compare(a, b)
+		}
+	case float64:
+		if b, ok := b.(float64); ok {
+			return cmp.Compare(a, b)
+		}
+	case bool:
+		if b, ok := b.(bool); ok && a != b {
+			if a {
+				return 1
+			}
+			return -1
+		}
+		return 0
+	}
+	return strings.Compare(fmt.Sprint(a), fmt.Sprint(b))
 }
 
 // walkUsers pages through the email index from first, the first page of the organization,

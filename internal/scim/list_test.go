@@ -81,6 +81,14 @@ func TestListUsers(t *testing.T) {
 			{`meta.created gt "` + past + `"`, []string{"count", "1"}, []string{"alice@example.com"}, 5},
 			{`meta.created lt "` + past + `"`, nil, nil, 0},
 			{`meta.lastModified lt "` + future + `" and userName sw "d"`, nil, []string{"dave@example.org"}, 1},
+			// Sorting: ties keep the email order; resources without a value come last.
+			{"", []string{"sortBy", "name.familyName"}, []string{"alice@example.com", "dave@example.org", "bob@example.com", "carol@example.org", "erin@example.net"}, 5},
+			{"", []string{"sortBy", "name.familyName", "startIndex", "2", "count", "2"}, []string{"dave@example.org", "bob@example.com"}, 5},
+			{"", []string{"sortBy", "userName", "sortOrder", "descending"}, []string{"erin@example.net", "dave@example.org", "carol@example.org", "bob@example.com", "alice@example.com"}, 5},
+			{"", []string{"sortBy", "userName", "sortOrder", "ascending", "count", "2"}, []string{"alice@example.com", "bob@example.com"}, 5},
+			{"", []string{"sortBy", "title", "sortOrder", "descending", "count", "2"}, []string{"bob@example.com", "alice@example.com"}, 5},
+			{`userName ew ".org"`, []string{"sortBy", "emails.value", "sortOrder", "DESCENDING"}, []string{"dave@example.org", "carol@example.org"}, 2},
+			{`active eq true`, []string{"sortBy", rosterExt + ":license"}, []string{"bob@example.com", "carol@example.org", "erin@example.net", "alice@example.com"}, 4},
 		}
 		for _, c := range cases {
 			r := e.do("GET", filterPath("Users", c.filter, c.extra...), e.ro, "").want(t, 200)
@@ -99,6 +107,8 @@ func TestListUsers(t *testing.T) {
 			t.Errorf(".search: %s", r.raw)
 		}
 		e.do("POST", "/scim/v2/Users/.search", e.ro, `{"count":"x"}`).want(t, 400, "invalidValue")
+		e.do("GET", "/scim/v2/Users?sortBy=userName&sortOrder=up", e.ro, "").want(t, 400, "invalidValue")
+		e.do("GET", "/scim/v2/Users?sortBy=emails[type", e.ro, "").want(t, 400, "invalidPath")
 
 		// attributes and excludedAttributes.
 		r = e.do("GET", filterPath("Users", `userName eq "alice@example.com"`, "attributes", "userName,name.givenName,"+rosterExt+":license"), e.ro, "").want(t, 200)
