@@ -363,6 +363,9 @@ func compareValues(a, b any) int {
 // to the users at req's startIndex.
 func (s *Server) walkUsers(ctx context.Context, a roster.Actor, first *roster.UserPage, req *listRequest) (int, []*roster.User, error) {
 	total, skip := first.Total, req.startIndex-1
+	if skip >= total || req.count == 0 {
+		return total, nil, nil // past the end: no need to walk there
+	}
 	var out []*roster.User
 	page := first
 	for {
