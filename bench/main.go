@@ -88,6 +88,13 @@ func main() {
 			b.syncLatency(ctx, 100)
 		case "import-big":
 			b.importBig(ctx, *big)
+		case "scim":
+			b.scimCycle(ctx, *users, *conc)
+			b.scimLookup(ctx, *big, *dur, *conc)
+		case "scim-cycle":
+			b.scimCycle(ctx, *users, *conc)
+		case "scim-lookup":
+			b.scimLookup(ctx, *big, *dur, *conc)
 		default:
 			log.Fatalf("unknown benchmark %q", name)
 		}

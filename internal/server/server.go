@@ -1,6 +1,6 @@
-// Package server assembles Roster's HTTP surface: it mounts the REST API under /api/, serves
-// the health endpoints, and wraps everything in the middleware every request needs (request
-// id, access log, panic recovery). It also runs the listener with a graceful shutdown.
+// Package server assembles Roster's HTTP surface: it mounts the REST API under /api/ and SCIM
+// under /scim/v2/, serves the health endpoints, and wraps everything in the middleware every
+// request needs (request id, access log, panic recovery). It also runs the listener with a graceful shutdown.
 package server
 
 import (
@@ -14,6 +14,7 @@ import (
 	"roster/internal/console"
 	"roster/internal/httpapi"
 	"roster/internal/provision"
+	"roster/internal/scim"
 )
 
 // Pinger is what the readiness check needs of the store; roster.Store has it.
@@ -63,6 +64,7 @@ func New(cfg Config) *Server {
 	s := &Server{cfg: cfg, log: cfg.Logger}
 	mux := http.NewServeMux()
 	mux.Handle("/api/", httpapi.New(cfg.Service, cfg.Logger).Handler())
+	mux.Handle(scim.Prefix+"/", scim.New(cfg.Service, cfg.Logger).Handler())
 	console.New(console.Config{Service: cfg.Service, Logger: cfg.Logger, BaseURL: cfg.BaseURL}).Register(mux)
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
