@@ -67,8 +67,10 @@ var domainErrors = map[roster.Code]Error{
 	roster.CodeNameExists:               {Status: 409, SCIMType: typeUniqueness},
 	// No seat is a conflict with the organization's state, not a fault of the request: the
 	// same request succeeds once a seat is free.
-	roster.CodeNoSeatsAvailable:        {Status: 409},
-	roster.CodeConflict:                {Status: 409},
+	roster.CodeNoSeatsAvailable: {Status: 409},
+	roster.CodeConflict:         {Status: 409},
+	// Another change to the same row committed first: the client reads it again and retries.
+	roster.CodeVersionConflict:         {Status: 409},
 	roster.CodeInUse:                   {Status: 409},
 	roster.CodeImportInProgress:        {Status: 409},
 	roster.CodeTemplateOff:             {Status: 409},
