@@ -94,6 +94,9 @@ type Reader interface {
 	CountAgents(ctx context.Context, orgID string) (map[ProfileType]int, error)
 	// CountUsersBySyncStatus counts the organization's users by sync status.
 	CountUsersBySyncStatus(ctx context.Context, orgID string) (map[SyncStatus]int, error)
+	// CountLicenseUsage counts, for each license the organization's users hold (none left
+	// out), the holders by source: standard first, then premium.
+	CountLicenseUsage(ctx context.Context, orgID string) ([]LicenseUsage, error)
 	// FindSyncJob returns the pending or failed delivery of a user; CodeNotFound when there is
 	// none (the user is in sync, or has never needed one).
 	FindSyncJob(ctx context.Context, userID string) (*SyncJob, error)

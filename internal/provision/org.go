@@ -96,8 +96,21 @@ func (s *Service) UpdateOrg(ctx context.Context, a roster.Actor, id string, c Or
 			return staleVersion()
 		}
 		before := orgFields(o)
+		was := o.Platform
 		if err := applyOrgChange(o, c); err != nil {
 			return err
+		}
+		if o.Platform == roster.Platform10 && was != roster.Platform10 {
+			// Rule 3 holds on 1.0: its users must not break it from the start.
+			n, err := supervisorAdmins(ctx, tx, o.ID)
+			if err != nil {
+				return err
+			}
+			if n > 0 {
+				return roster.Errorf(roster.CodeSupervisorAdminExclusive,
+					"%d supervisors hold an administrator role, which Contact Center 1.0 does not allow. Remove the supervisor role or the administrator role of each first.", n).
+					With("Count", n)
+			}
 		}
 		after := orgFields(o)
 		b, af := diff(before, after)
