@@ -94,6 +94,14 @@ test("an API token: its secret shown once, then deleted", { skip }, async () => 
   const call = (s) => fetch(server.url + `/api/v1/orgs/${server.org.id}`, { headers: { Authorization: `Bearer ${s}` } });
   assert.equal((await call(secret)).status, 200, "the secret works");
 
+  // Reloaded, the answer sends its form again: nothing is created and no secret is shown.
+  const reloaded = await v.page.reload();
+  assert.equal(reloaded.status(), 409);
+  await v.check();
+  assert.equal(await v.page.locator("#secret").count(), 0);
+  assert.match(await v.page.innerText(".error-summary"), /This form was sent before/);
+  assert.equal(await v.page.locator("tbody tr").count(), 1, "one token");
+
   // Opened again, the page lists the token but has no secret: it is nowhere to be read.
   await v.goto(tokens);
   assert.equal(await v.page.locator("#secret").count(), 0);

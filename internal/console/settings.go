@@ -195,6 +195,9 @@ type tokensPage struct {
 	Name    string
 	Role    roster.AdminRole
 	Roles   []roster.AdminRole
+	// Key names this rendering of the form: sent twice (a reload of the page that showed the
+	// secret), the form creates no second token.
+	Key string
 }
 
 var tokenRoles = []roster.AdminRole{roster.AdminFull, roster.AdminCCService, roster.AdminReadOnly}
@@ -209,7 +212,7 @@ func (c *Console) renderTokens(w http.ResponseWriter, r *http.Request, q *reques
 		c.failed(w, r, err)
 		return
 	}
-	data.Tokens, data.Roles = tokens, tokenRoles
+	data.Tokens, data.Roles, data.Key = tokens, tokenRoles, roster.NewID()
 	p := q.page(q.t.Text("tokens.title"), "settings")
 	p.Errors = errs
 	p.Data = data
@@ -218,15 +221,19 @@ func (c *Console) renderTokens(w http.ResponseWriter, r *http.Request, q *reques
 
 // createToken mints a token and answers with its secret on this page itself, not after a
 // redirect: a redirect would need the secret kept somewhere (a flash, the session) until the
-// next page. Pages are never cached (no-store), so the secret leaves no copy behind.
+// next page. Pages are never cached (no-store), so the secret leaves no copy behind. The form's
+// key makes a second sending of it (a reload of this answer) create nothing.
 func (c *Console) createToken(w http.ResponseWriter, r *http.Request, q *request) {
-	in := provision.NewToken{OrgID: q.org.ID, Name: strings.TrimSpace(r.PostFormValue("name")), Role: roster.AdminRole(r.PostFormValue("role"))}
+	in := provision.NewToken{OrgID: q.org.ID, Name: strings.TrimSpace(r.PostFormValue("name")), Role: roster.AdminRole(r.PostFormValue("role")),
+		Key: r.PostFormValue("key")}
 	t, secret, err := c.svc.CreateToken(r.Context(), q.actor, in)
 	switch roster.ErrorCode(err) {
 	case "":
 		c.renderTokens(w, r, q, http.StatusOK, tokensPage{Created: t, Secret: secret, Role: roster.AdminReadOnly}, nil)
 	case roster.CodeNotFound, roster.CodeForbidden, roster.CodeInternal:
 		c.failed(w, r, err)
+	case roster.CodeConflict:
+		c.renderTokens(w, r, q, http.StatusConflict, tokensPage{Role: roster.AdminReadOnly}, problems{{Message: q.t.Text("tokens.sent_twice")}})
 	default:
 		c.renderTokens(w, r, q, statusOf(err), tokensPage{Name: in.Name, Role: in.Role}, problemsOf(q.t, err))
 	}

@@ -213,8 +213,19 @@ func TestTokens(t *testing.T) {
 	resp = b.post(tokens, url.Values{"name": {strings.Repeat("n", 300)}, "role": {"read_only"}})
 	mustAnswer(t, "long name", resp, http.StatusUnprocessableEntity, `href="#name"`)
 
-	resp = b.post(tokens, url.Values{"name": {"CI"}, "role": {"cc_service"}})
+	key := regexp.MustCompile(`name="key" value="([^"]+)"`).FindStringSubmatch(b.get(tokens).body)
+	if key == nil {
+		t.Fatal("the form has no key")
+	}
+	form := url.Values{"name": {"CI"}, "role": {"cc_service"}, "key": {key[1]}}
+	resp = b.post(tokens, form)
 	mustAnswer(t, "create", resp, http.StatusOK, "Token “CI” created", "shown this once only", "Contact center service administrator")
+	// The same form again (a reload of the answer) creates nothing and shows no secret.
+	again := b.post(tokens, form)
+	mustAnswer(t, "sent twice", again, http.StatusConflict, "This form was sent before", "cannot be shown again")
+	if strings.Contains(again.body, "rst_") {
+		t.Error("the form sent twice shows a secret")
+	}
 	m := secretOnPage.FindStringSubmatch(resp.body)
 	if m == nil {
 		t.Fatalf("no secret on the page:\n%s", resp.body)

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"strings"
 	"time"
 
@@ -21,6 +22,10 @@ type NewToken struct {
 	Name   string
 	Role   roster.AdminRole
 	System bool
+	// Key, when not empty, makes the creation happen once: the same actor creating a token
+	// of the same organization with the same key again (a form sent twice) gets a conflict
+	// rather than a second token. The secret is shown once, so it is not shown again either.
+	Key string
 }
 
 // CreateToken mints an API token and returns it with its secret, which is shown only now: only
@@ -54,8 +59,12 @@ func (s *Service) CreateToken(ctx context.Context, a roster.Actor, in NewToken) 
 		return nil, "", err
 	}
 	secret := tokenPrefix + base64.RawURLEncoding.EncodeToString(raw[:])
+	id := roster.NewID()
+	if in.Key != "" {
+		id = keyedID("token", in.OrgID, a.Kind, a.ID, in.Key)
+	}
 	t := &roster.APIToken{
-		ID: roster.NewID(), OrgID: in.OrgID, Name: in.Name, Role: in.Role, System: in.System,
+		ID: id, OrgID: in.OrgID, Name: in.Name, Role: in.Role, System: in.System,
 		SecretHash: hashSecret(secret), CreatedAt: s.clock(), CreatedBy: a.Label(),
 	}
 	err := s.writeTokens(ctx, a, t.OrgID, func(tx roster.Tx) error {
@@ -146,6 +155,18 @@ func (s *Service) writeTokens(ctx context.Context, a roster.Actor, orgID string,
 		return s.writeInstallation(ctx, a, fn)
 	}
 	return s.writeOrg(ctx, a, permOrg, orgID, func(tx roster.Tx, _ *roster.Org) error { return fn(tx) })
+}
+
+// keyedID derives an id from parts that name one creation, so that creating again with the
+// same parts names the same row, which the store refuses as a conflict. It has the layout of a
+// UUID (version 8, RFC 9562's custom version), like the random ids.
+func keyedID(parts ...string) string {
+	h := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
+	b := h[:16]
+	b[6] = b[6]&0x0f | 0x80
+	b[8] = b[8]&0x3f | 0x80
+	x := hex.EncodeToString(b)
+	return x[0:8] + "-" + x[8:12] + "-" + x[12:16] + "-" + x[16:20] + "-" + x[20:32]
 }
 
 // hashSecret hashes a token secret. Secrets carry 256 random bits, so a plain SHA-256 (not a
