@@ -161,6 +161,7 @@ type EntityReader interface {
 	FindUserProfileByID(ctx context.Context, orgID, id string) (*UserProfile, error)
 	// FindUserProfiles returns the custom user profiles of the organization, by name.
 	FindUserProfiles(ctx context.Context, orgID string) ([]*UserProfile, error)
+
 	FindSites(ctx context.Context, orgID string) ([]*Site, error)
 	FindSiteByID(ctx context.Context, orgID, id string) (*Site, error)
 	// FindTeams returns the teams of the organization, of one site when siteID is not "".
@@ -177,6 +178,7 @@ type EntityTx interface {
 	// UpdateUserProfile writes the name of p, like UpdateGroup.
 	UpdateUserProfile(ctx context.Context, p *UserProfile) error
 	DeleteUserProfile(ctx context.Context, orgID, id string) error
+
 	CreateSite(ctx context.Context, s *Site) error
 	// UpdateSite writes the name of s, like UpdateGroup.
 	UpdateSite(ctx context.Context, s *Site) error
