@@ -83,5 +83,6 @@ func (c *Console) Register(mux *http.ServeMux) {
 	c.registerWizard(org)
 	c.registerUser(org)
 	c.registerImport(org, upload)
+	c.registerGroups(org)
 	page("GET /console/", c.notFoundPage)
 }
