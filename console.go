@@ -54,6 +54,18 @@ type ConsoleReader interface {
 
 // ConsoleTx holds the console's changes.
 type ConsoleTx interface {
+	SessionTx
+	// SetConsolePassword stores the hash of a user's console password, replacing any other.
+	SetConsolePassword(ctx context.Context, userID, hash string, at time.Time) error
+	GrantInstallationAdmin(ctx context.Context, userID string, at time.Time) error
+	// CreateConsoleBatch keeps a submission, and forgets those made before the time forget.
+	// A second one with the same session and key fails with CodeConflict.
+	CreateConsoleBatch(ctx context.Context, b *ConsoleBatch, forget time.Time) error
+}
+
+// SessionTx holds the bookkeeping of who gets in: console sessions, sign-in failures and the
+// setup secret. It changes no directory row, so it needs no organization lock.
+type SessionTx interface {
 	CreateConsoleSession(ctx context.Context, s *ConsoleSession) error
 	// UpdateConsoleSession saves the session's last use, language and flash message.
 	UpdateConsoleSession(ctx context.Context, s *ConsoleSession) error
@@ -64,17 +76,11 @@ type ConsoleTx interface {
 	// DeleteExpiredConsoleSessions ends sessions last used before idle or begun before
 	// absolute.
 	DeleteExpiredConsoleSessions(ctx context.Context, idle, absolute time.Time) error
-	// SetConsolePassword stores the hash of a user's console password, replacing any other.
-	SetConsolePassword(ctx context.Context, userID, hash string, at time.Time) error
 	// RecordSignInFailure records a failed sign-in under key, and forgets those of every key
 	// older than before.
 	RecordSignInFailure(ctx context.Context, key string, at, before time.Time) error
 	// ClearSignInFailures forgets the failures of key.
 	ClearSignInFailures(ctx context.Context, key string) error
-	GrantInstallationAdmin(ctx context.Context, userID string, at time.Time) error
 	// SetSetupSecret replaces the setup secret's hash; nil removes it.
 	SetSetupSecret(ctx context.Context, hash []byte, at time.Time) error
-	// CreateConsoleBatch keeps a submission, and forgets those made before the time forget.
-	// A second one with the same session and key fails with CodeConflict.
-	CreateConsoleBatch(ctx context.Context, b *ConsoleBatch, forget time.Time) error
 }

@@ -83,6 +83,7 @@ func (c *Console) Register(mux *http.ServeMux) {
 	c.registerWizard(org)
 	c.registerUser(org)
 	c.registerImport(org, upload)
+	c.registerGroups(org)
 	c.registerSettings(org)
 	c.registerLicenses(org)
 	page("GET /console/", c.notFoundPage)

@@ -114,6 +114,9 @@ var funcs = template.FuncMap{
 		return f
 	},
 	"cell": newCell,
+	"groupLicense": func(p *page, current roster.License) groupLicenseField {
+		return groupLicenseField{Page: p, Current: current, Licenses: options.Licenses}
+	},
 	"seq": func(n int) []int {
 		s := make([]int, n)
 		for i := range s {
@@ -153,6 +156,13 @@ func selectOf(p *page, name, prefix string, current any, values any) selectField
 		f.Options = append(f.Options, selectOption{Value: val, Label: p.T.Text(prefix + "." + val), Selected: val == cur})
 	}
 	return f
+}
+
+// groupLicenseField is the select of a group's license.
+type groupLicenseField struct {
+	Page     *page
+	Current  roster.License
+	Licenses []roster.License
 }
 
 // taskList is a table of tasks on a page.

@@ -48,11 +48,19 @@ type taskPage struct {
 	// IsImport: a real import, after which the seeds' next step is to synchronize users.
 	IsImport bool
 	// Import is the file, mode and summary of an import; nil for other kinds.
-	Import   *importResult
+	Import *importResult
+	// Apply is the options, summary and changed users of a template application; nil for
+	// other kinds.
+	Apply    *applyResult
 	Problems []problemRow // the first rows with an error or a warning
 }
 
 func (c *Console) task(w http.ResponseWriter, r *http.Request, q *request) {
+	c.renderTask(w, r, q, http.StatusOK, nil)
+}
+
+// renderTask shows the page of the task of the address, with the problems of a refused form.
+func (c *Console) renderTask(w http.ResponseWriter, r *http.Request, q *request, status int, errs problems) {
 	t, err := c.svc.Task(r.Context(), q.actor, q.org.ID, r.PathValue("task"))
 	if err != nil {
 		c.failed(w, r, err)
@@ -64,6 +72,10 @@ func (c *Console) task(w http.ResponseWriter, r *http.Request, q *request) {
 		(t.Kind == provision.KindImport || t.Kind == provision.KindApplyTemplate)
 	data.IsImport = t.Kind == provision.KindImport && !dry && t.State.Final()
 	data.Import = importResultOf(t)
+	if data.Apply, err = c.applyResultOf(r, q, t); err != nil {
+		c.failed(w, r, err)
+		return
+	}
 	if t.State.Final() && t.Counts.Errors+t.Counts.Warnings > 0 {
 		rows, err := c.svc.TaskProblems(r.Context(), q.actor, q.org.ID, t.ID, 100)
 		if err != nil {
@@ -76,9 +88,13 @@ func (c *Console) task(w http.ResponseWriter, r *http.Request, q *request) {
 	if data.Import != nil && data.Import.Input.DryRun {
 		title = q.t.Text("import.dry_run_title")
 	}
+	if data.Apply != nil && data.Apply.Options.DryRun {
+		title = q.t.Text("apply.dry_run_title")
+	}
 	p := q.page(title, "tasks")
+	p.Errors = errs
 	p.Data = data
-	c.render(w, r, http.StatusOK, "task", p)
+	c.render(w, r, status, "task", p)
 }
 
 // isDryRun reports whether a task only looked at what it would do.

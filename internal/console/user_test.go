@@ -313,7 +313,7 @@ func TestUserActions(t *testing.T) {
 	}
 	base := e.orgPath("/users/" + u.ID)
 	page := b.get(base)
-	mustAnswer(t, "groups and sources", page, http.StatusOK, "Night shift", "?group="+g.ID, "Chosen by an administrator",
+	mustAnswer(t, "groups and sources", page, http.StatusOK, "Night shift", "/groups/"+g.ID, "Chosen by an administrator",
 		"Added to a group", "User created")
 
 	// Resend invitation.

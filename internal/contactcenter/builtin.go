@@ -12,12 +12,12 @@ import (
 // Builtin is the connector of the contact center this installation keeps itself: the agents
 // table of the store. A push is one transaction.
 type Builtin struct {
-	store roster.Store
+	store roster.Writer
 	clock func() time.Time
 }
 
 // NewBuiltin returns the builtin connector on store.
-func NewBuiltin(store roster.Store) *Builtin { return &Builtin{store: store, clock: time.Now} }
+func NewBuiltin(store roster.Writer) *Builtin { return &Builtin{store: store, clock: time.Now} }
 
 // Name implements roster.Connector.
 func (b *Builtin) Name() string { return "builtin" }
@@ -63,7 +63,7 @@ func (b *Builtin) Reconcile(ctx context.Context, states []roster.AgentState) ([]
 // lockOrgs reads, and on PostgreSQL locks, the organizations of these ids, once each, in id
 // order, as every directory write takes its organization first. An organization deleted
 // meanwhile is skipped.
-func lockOrgs(ctx context.Context, tx roster.Tx, ids []string) error {
+func lockOrgs(ctx context.Context, tx roster.OrgReader, ids []string) error {
 	for _, id := range slices.Compact(slices.Sorted(slices.Values(ids))) {
 		if _, err := tx.FindOrgByID(ctx, id); err != nil && roster.ErrorCode(err) != roster.CodeNotFound {
 			return err
@@ -84,12 +84,19 @@ const (
 	Deleted     Change = "deleted"
 )
 
+// agentsTx is what a push changes: agents, and the audit entries of their changes.
+type agentsTx interface {
+	roster.AgentReader
+	roster.AgentTx
+	roster.AuditTx
+}
+
 // apply writes states in tx, with an audit entry for each agent it changes, part of the task
 // taskID when not empty, and returns what it did to each. held, when not nil, has for each
 // state the directory fields of the agent the table holds, nil for none (SyncEntry.Agent), read
 // with the users: then only the agents that change are read in full, for the fields the
 // directory does not own.
-func (b *Builtin) apply(ctx context.Context, tx roster.Tx, states []roster.AgentState, held []*roster.Agent, taskID string) ([]Change, error) {
+func (b *Builtin) apply(ctx context.Context, tx agentsTx, states []roster.AgentState, held []*roster.Agent, taskID string) ([]Change, error) {
 	now := b.clock().UTC()
 	byOrg := map[string][]string{}
 	decided := make([]bool, len(states)) // by the directory fields alone

@@ -65,17 +65,28 @@ type Options struct {
 	Clock    func() time.Time
 }
 
+// Store is what the sync engine and its Synchronize Users handler need of the store: write
+// transactions, in which they claim and settle sync jobs (roster.SyncTx) and remove the agents
+// of deleted users, and the users, agents and sync entries they read to decide what to send.
+type Store interface {
+	roster.Writer
+	roster.OrgReader
+	roster.UserReader
+	roster.AgentReader
+	roster.SyncReader
+}
+
 // Engine delivers the sync queue of a store to a connector. Every roster serve process runs
 // one; jobs are leased, so engines of several nodes share the queue.
 type Engine struct {
-	store roster.Store
+	store Store
 	conn  roster.Connector
 	opts  Options
 	log   *slog.Logger
 }
 
 // New returns an Engine that delivers the queue of store to conn.
-func New(store roster.Store, conn roster.Connector, opts Options) *Engine {
+func New(store Store, conn roster.Connector, opts Options) *Engine {
 	if opts.Owner == "" {
 		host, _ := os.Hostname()
 		var b [4]byte

@@ -179,7 +179,7 @@ func (e *Engine) synchronizeUsers(ctx context.Context, r *worker.Run, after stri
 
 // changedSince returns the users of entries whose state is no longer the one of their entry,
 // each with whether it was deleted.
-func changedSince(ctx context.Context, tx roster.Tx, orgID string, entries []*roster.SyncEntry) (map[string]bool, error) {
+func changedSince(ctx context.Context, tx roster.UserReader, orgID string, entries []*roster.SyncEntry) (map[string]bool, error) {
 	ids := make([]string, len(entries))
 	for i, en := range entries {
 		ids[i] = en.State.UserID

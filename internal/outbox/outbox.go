@@ -49,16 +49,24 @@ type Options struct {
 	Clock   func() time.Time
 }
 
+// Store is what a Deliverer needs of the store: write transactions, in which it claims and
+// saves messages (roster.EmailTx), and the organization and user a message is for.
+type Store interface {
+	roster.Writer
+	roster.OrgReader
+	roster.UserReader
+}
+
 // Deliverer sends the queued messages of a store.
 type Deliverer struct {
-	store  roster.Store
+	store  Store
 	sender Sender
 	opts   Options
 	log    *slog.Logger
 }
 
 // New returns a Deliverer of the outbox of store through sender.
-func New(store roster.Store, sender Sender, opts Options) *Deliverer {
+func New(store Store, sender Sender, opts Options) *Deliverer {
 	if opts.Owner == "" {
 		host, _ := os.Hostname()
 		var b [4]byte

@@ -325,6 +325,8 @@ func (s *Service) applyChunk(ctx context.Context, tx roster.Tx, a roster.Actor, 
 			continue
 		}
 		row.Outcome, row.Message = string(csvfile.OutcomeUpdated), applyMessage(u, &next)
+		// The console says the change in the reader's language from these.
+		row.Params = map[string]string{"From": string(u.License), "To": string(next.License)}
 		if next.License != u.License {
 			sum.LicenseChanges++
 		} else {

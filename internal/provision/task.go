@@ -152,3 +152,18 @@ func (s *Service) TaskProblems(ctx context.Context, a roster.Actor, orgID, id st
 	}
 	return out, nil
 }
+
+// TaskRows returns up to limit rows of a task's report after row afterRow, in row order: a
+// page of the report, for pages that list every row (a template application's dry run).
+func (s *Service) TaskRows(ctx context.Context, a roster.Actor, orgID, id string, afterRow, limit int) ([]*roster.TaskRow, error) {
+	if err := authorize(a, orgID, permRead); err != nil {
+		return nil, err
+	}
+	if err := CheckPageSize(limit); err != nil {
+		return nil, err
+	}
+	if _, err := s.store.FindTaskByID(ctx, orgID, id); err != nil {
+		return nil, err
+	}
+	return s.store.FindTaskRows(ctx, id, afterRow, limit)
+}

@@ -62,14 +62,7 @@ func (s *Service) writeInstallation(ctx context.Context, a roster.Actor, fn func
 // accessTx is what access bookkeeping may change: no directory row, no organization, no
 // audit entry. writeAccess hands fn nothing more, so a directory write cannot take that path.
 type accessTx interface {
-	RecordSignInFailure(ctx context.Context, key string, at, before time.Time) error
-	ClearSignInFailures(ctx context.Context, key string) error
-	CreateConsoleSession(ctx context.Context, s *roster.ConsoleSession) error
-	UpdateConsoleSession(ctx context.Context, s *roster.ConsoleSession) error
-	DeleteConsoleSession(ctx context.Context, id string) error
-	DeleteConsoleSessions(ctx context.Context, userID, keep string) (int, error)
-	DeleteExpiredConsoleSessions(ctx context.Context, idle, absolute time.Time) error
-	SetSetupSecret(ctx context.Context, hash []byte, at time.Time) error
+	roster.SessionTx
 	TouchToken(ctx context.Context, id string, at, since time.Time) error
 }
 

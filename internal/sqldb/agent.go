@@ -212,37 +212,6 @@ func (r *reader) CountAgents(ctx context.Context, orgID string) (map[roster.Prof
 	return counts, nil
 }
 
-const countSyncStatusQuery = `SELECT sync_status, COUNT(*) FROM users WHERE org_id = ? GROUP BY sync_status`
-
-// CountUsersBySyncStatus counts the organization's users by sync status, from the index
-// (org_id, sync_status, email) alone.
-func (r *reader) CountUsersBySyncStatus(ctx context.Context, orgID string) (map[roster.SyncStatus]int, error) {
-	counts, err := countBy[roster.SyncStatus](ctx, r, countSyncStatusQuery, orgID)
-	if err != nil {
-		return nil, r.d.translate(err, errs{op: "count users of organization " + orgID + " by sync status"})
-	}
-	return counts, nil
-}
-
-// countBy runs a query of (key, count) rows.
-func countBy[K ~string](ctx context.Context, r *reader, q string, args ...any) (map[K]int, error) {
-	rows, err := r.run.query(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	counts := make(map[K]int)
-	for rows.Next() {
-		var k K
-		var n int
-		if err := rows.Scan(&k, &n); err != nil {
-			return nil, err
-		}
-		counts[k] = n
-	}
-	return counts, rows.Err()
-}
-
 // CreateAgents inserts agents, several rows a statement where the engine gains by it, with
 // Version 1 where it is zero, and their teams. Times are stored in UTC to the microsecond and
 // the teams sorted, and the agents are updated to hold what was stored. A user that already

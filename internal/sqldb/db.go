@@ -399,3 +399,22 @@ func affected(res sql.Result, notFound string) error {
 	}
 	return err
 }
+
+// countBy runs a query of (key, count) rows.
+func countBy[K ~string](ctx context.Context, r *reader, q string, args ...any) (map[K]int, error) {
+	rows, err := r.run.query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	counts := make(map[K]int)
+	for rows.Next() {
+		var k K
+		var n int
+		if err := rows.Scan(&k, &n); err != nil {
+			return nil, err
+		}
+		counts[k] = n
+	}
+	return counts, rows.Err()
+}

@@ -320,6 +320,77 @@ func (t *tx) DeleteUser(ctx context.Context, orgID, id string) error {
 const waitingQuery = `SELECT ` + userColumns + ` FROM users
 	WHERE org_id = ? AND waiting_license <> '' ORDER BY waiting_since, id LIMIT ?`
 
+const userInsertColumns = 28 // userColumns plus first_name_key and last_name_key
+
+// CreateUsers inserts users, several rows a statement where the engine gains by it. An email taken by any user, in the
+// database or earlier in users, fails the call with CodeConflict; the caller's transaction is
+// still usable (the insert skips conflicts instead of raising them, see inserted).
+func (t *tx) CreateUsers(ctx context.Context, users []*roster.User) error {
+	return inGroups(len(users), t.d.rowsPerWrite, func(start, end int) error {
+		group := users[start:end]
+		args := make([]any, 0, len(group)*userInsertColumns)
+		for _, u := range group {
+			if u.Version == 0 {
+				u.Version = 1
+			}
+			args = append(userArgs(u, args), nameKey(u.FirstName), nameKey(u.LastName))
+		}
+		res, err := t.run.exec(ctx, `INSERT INTO users (`+userColumns+`, first_name_key, last_name_key)
+			VALUES `+placeholders(len(group), userInsertColumns)+` ON CONFLICT DO NOTHING`, args...)
+		if err == nil {
+			conflict := "An email address of this group of users is already taken."
+			if len(group) == 1 {
+				conflict = emailTaken(group[0].Email)
+			}
+			err = allAffected(res, len(group), roster.CodeConflict, conflict)
+		}
+		return t.d.translate(err, errs{op: "create users"})
+	})
+}
+
+// FindUsersByEmails returns the users, in any organization, whose normalized email is one of
+// emails, in no particular order. Bulk operations look a whole chunk up in a few queries
+// instead of one query a row.
+func (r *reader) FindUsersByEmails(ctx context.Context, emails []string) ([]*roster.User, error) {
+	var users []*roster.User
+	err := inGroups(len(emails), rowsPerStatement, func(start, end int) error {
+		args := make([]any, end-start)
+		for i, e := range emails[start:end] {
+			args[i] = e
+		}
+		found, err := r.findUsers(ctx, `SELECT `+userColumns+` FROM users WHERE email IN `+placeholders(1, len(args)), args...)
+		users = append(users, found...)
+		return err
+	})
+	if err != nil {
+		return nil, r.d.translate(err, errs{op: "find users by email"})
+	}
+	return users, nil
+}
+
+// FindUsersByIDs returns the users of organization orgID with one of these ids, a few hundred
+// ids a query. Inside Write it locks the rows on PostgreSQL, like FindUserByID.
+func (r *reader) FindUsersByIDs(ctx context.Context, orgID string, ids []string) ([]*roster.User, error) {
+	users := make([]*roster.User, 0, len(ids))
+	err := inGroups(len(ids), rowsPerStatement, func(start, end int) error {
+		args := make([]any, 0, end-start+1)
+		args = append(args, orgID)
+		for _, id := range ids[start:end] {
+			args = append(args, id)
+		}
+		// The hint keeps SQLite, which has no statistics, from choosing an index that starts
+		// with the organization over the primary key.
+		q := r.d.lock(`SELECT `+userColumns+` FROM users WHERE `+r.d.unindexed+`org_id = ? AND id IN `+placeholders(1, end-start), r.lock)
+		found, err := r.findUsers(ctx, q, args...)
+		users = append(users, found...)
+		return err
+	})
+	if err != nil {
+		return nil, r.d.translate(err, errs{op: "find users by id"})
+	}
+	return users, nil
+}
+
 // FindWaitingUsers returns up to limit users of the organization that wait for a seat, longest
 // waiting first.
 func (r *reader) FindWaitingUsers(ctx context.Context, orgID string, limit int) ([]*roster.User, error) {

@@ -61,7 +61,7 @@ type Options struct {
 
 // Runner claims tasks from a store and runs them one at a time. A process may run several.
 type Runner struct {
-	store    roster.Store
+	store    roster.Writer
 	handlers map[string]Handler
 	opts     Options
 	log      *slog.Logger
@@ -69,7 +69,11 @@ type Runner struct {
 
 // New returns a Runner of the tasks of store, each run by the handler of its kind in handlers.
 // It claims every task: one whose kind has no handler fails, as no node could run it.
-func New(store roster.Store, handlers map[string]Handler, opts Options) *Runner {
+//
+// A Runner needs only write transactions of the store: in them it locks the organization and
+// claims, fences and saves tasks (roster.OrgReader, roster.TaskReader, roster.TaskTx), and it
+// hands the same transaction to the handler's apply in Run.Commit, which may change anything.
+func New(store roster.Writer, handlers map[string]Handler, opts Options) *Runner {
 	if opts.Owner == "" {
 		opts.Owner = defaultOwner()
 	}
