@@ -83,5 +83,7 @@ func (c *Console) Register(mux *http.ServeMux) {
 	c.registerWizard(org)
 	c.registerUser(org)
 	c.registerImport(org, upload)
+	c.registerOutbox(org)
+	c.registerAudit(org)
 	page("GET /console/", c.notFoundPage)
 }
