@@ -221,6 +221,9 @@ func valueLabel(q *request, field string, v any) string {
 	if s == "" {
 		return "—"
 	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return q.t.Time(t)
+	}
 	if prefix, ok := valuePrefixes[field]; ok && q.t.Has(prefix+"."+s) {
 		return q.t.Text(prefix + "." + s)
 	}
