@@ -159,7 +159,8 @@ func (c *Console) auditPerson(r *http.Request, q *request, field, s string, errs
 
 // entryChanges lists the fields of an audit entry, before and after, in the reader's words
 // where the catalog has them: a change lists the fields it changed, a creation the values
-// created (nothing before), a deletion the values deleted (nothing after).
+// created (nothing before), a deletion the values deleted (nothing after); fields empty on
+// both sides are left out.
 func entryChanges(q *request, e *roster.AuditEntry) []fieldChange {
 	var before, after map[string]any
 	_ = json.Unmarshal(e.Before, &before)
@@ -176,7 +177,11 @@ func entryChanges(q *request, e *roster.AuditEntry) []fieldChange {
 	slices.Sort(keys)
 	out := make([]fieldChange, 0, len(keys))
 	for _, k := range keys {
-		out = append(out, fieldChange{Field: fieldLabel(q, k), Before: valueLabel(q, k, before[k]), After: valueLabel(q, k, after[k])})
+		c := fieldChange{Field: fieldLabel(q, k), Before: valueLabel(q, k, before[k]), After: valueLabel(q, k, after[k])}
+		if c.Before == "—" && c.After == "—" {
+			continue // a field a creation or deletion left empty says nothing
+		}
+		out = append(out, c)
 	}
 	return out
 }
