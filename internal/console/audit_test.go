@@ -136,7 +136,7 @@ func TestAuditByTask(t *testing.T) {
 	link := e.orgPath("/audit?task=" + task.ID)
 	mustAnswer(t, "task page", b.get(e.orgPath("/tasks/"+task.ID)), http.StatusOK, `href="`+link+`"`)
 	resp := b.get(link)
-	mustAnswer(t, "by task", resp, http.StatusOK, "Invitation sent", "ada@acme.example", "bo@acme.example", "<th scope=\"row\">Invitation expires</th><td>—</td><td>20",
+	mustAnswer(t, "by task", resp, http.StatusOK, "Invitation sent", "<td>Roster itself<br>", "ada@acme.example", "bo@acme.example", "<th scope=\"row\">Invitation expires</th><td>—</td><td>20",
 		`href="`+e.orgPath("/tasks/"+task.ID)+`"`)
 	if strings.Contains(resp.body, "<td>User changed") || strings.Count(resp.body, "<td>Invitation sent<br>") != 2 {
 		t.Errorf("the task's entries are not exactly its two invitations:\n%s", resp.body)
