@@ -50,8 +50,7 @@ type auditPage struct {
 	Interfaces []roster.Interface
 	Entries    []auditRow
 	Filtered   bool
-	Next       string
-	First      bool
+	Next, Prev string // the cursors of the older and the newer entries
 }
 
 // auditRow is one entry with the fields it changed, before and after.
@@ -76,7 +75,7 @@ func (c *Console) auditLog(w http.ResponseWriter, r *http.Request, q *request) {
 		c.failed(w, r, err)
 		return
 	}
-	f.Limit, f.Before = auditSize, query.Get("before")
+	f.Limit, f.Before, f.After = auditSize, query.Get("before"), query.Get("after")
 	page, err := c.svc.AuditEntries(r.Context(), q.actor, f)
 	if roster.ErrorCode(err) == roster.CodeInvalid {
 		errs = append(errs, problemsOf(q.t, err)...)
@@ -96,8 +95,8 @@ func (c *Console) auditLog(w http.ResponseWriter, r *http.Request, q *request) {
 		}
 	}
 	data := auditPage{Query: query, Form: form, Actions: auditActions, Interfaces: auditInterfaces,
-		Filtered: f != roster.AuditFilter{OrgID: q.org.ID, Limit: auditSize, Before: f.Before},
-		Next:     page.Next, First: f.Before == ""}
+		Filtered: f != roster.AuditFilter{OrgID: q.org.ID, Limit: auditSize, Before: f.Before, After: f.After},
+		Next:     page.Next, Prev: page.Prev}
 	for _, e := range page.Entries {
 		data.Entries = append(data.Entries, auditRow{Entry: e, Changes: entryChanges(q, e)})
 	}

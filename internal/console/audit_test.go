@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -51,6 +52,8 @@ func TestAuditByRole(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+var newerLink = regexp.MustCompile(`href="([^"]*after=[^"]*)" rel="prev"`)
 
 // TestAuditFilters filters by actor, target, action, interface, task and days, and shows the
 // changed fields side by side in the reader's words.
@@ -196,6 +199,16 @@ func TestAuditPagingAndLanguages(t *testing.T) {
 		older := b.get(e.orgPath("/audit") + strings.ReplaceAll(m[1], "&amp;", "&"))
 		mustAnswer(t, string(lang)+" older", older, http.StatusOK, "ua@acme.example")
 		checkLocalized(t, lang, "older", older.body)
+		// And back: the newer entries are the first page again, which has no way further up.
+		m = newerLink.FindStringSubmatch(older.body)
+		if m == nil {
+			t.Fatalf("%s: no link to newer entries", lang)
+		}
+		newer := b.get(e.orgPath("/audit") + strings.ReplaceAll(m[1], "&amp;", "&"))
+		mustAnswer(t, string(lang)+" newer", newer, http.StatusOK, "Acme Ltd")
+		if newerLink.MatchString(newer.body) || strings.Count(newer.body, "<tr>") != strings.Count(first.body, "<tr>") {
+			t.Errorf("%s: the newer page is not the first page", lang)
+		}
 		bad := b.get(e.orgPath("/audit?since=x&interface=y"))
 		mustAnswer(t, string(lang)+" bad", bad, http.StatusUnprocessableEntity)
 		checkLocalized(t, lang, "bad", bad.body)
