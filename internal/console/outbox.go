@@ -2,6 +2,7 @@ package console
 
 import (
 	"net/http"
+	"net/url"
 
 	"roster"
 	"roster/internal/provision"
@@ -22,6 +23,8 @@ var emailStates = []roster.EmailState{roster.EmailQueued, roster.EmailSent, rost
 // outboxPage is a page of the invitations outbox, newest first.
 type outboxPage struct {
 	Emails []*provision.OutboxEmail
+	Query  url.Values // the page's state, for links that change one part of it
+	User   string     // only the messages of this user (the link of a user's page)
 	State  roster.EmailState
 	States []roster.EmailState
 	// MailServer: a mail server sends the messages; without one they wait here.
@@ -38,7 +41,8 @@ func (c *Console) outbox(w http.ResponseWriter, r *http.Request, q *request) {
 // refused resend when there are some.
 func (c *Console) renderOutbox(w http.ResponseWriter, r *http.Request, q *request, status int, errs problems) {
 	query := r.URL.Query()
-	f := roster.EmailFilter{OrgID: q.org.ID, State: roster.EmailState(query.Get("state")), Limit: outboxSize, Before: query.Get("before")}
+	f := roster.EmailFilter{OrgID: q.org.ID, UserID: query.Get("user"), State: roster.EmailState(query.Get("state")),
+		Limit: outboxSize, Before: query.Get("before")}
 	p := q.page(q.t.Text("outbox.title"), "outbox")
 	p.Errors = errs
 	if r.Method == http.MethodPost {
@@ -56,7 +60,7 @@ func (c *Console) renderOutbox(w http.ResponseWriter, r *http.Request, q *reques
 		c.failed(w, r, err)
 		return
 	}
-	p.Data = outboxPage{Emails: page.Emails, State: f.State, States: emailStates, MailServer: c.svc.MailServer(),
+	p.Data = outboxPage{Emails: page.Emails, Query: query, User: f.UserID, State: f.State, States: emailStates, MailServer: c.svc.MailServer(),
 		Next: page.Next, First: f.Before == ""}
 	c.render(w, r, status, "outbox", p)
 }

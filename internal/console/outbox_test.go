@@ -105,6 +105,16 @@ func TestOutboxByRole(t *testing.T) {
 		t.Errorf("the page shows %d invitation links, want the new message's only", got)
 	}
 	mustAnswer(t, "the flash", readers["cc_service"].get(path), http.StatusOK, "A new invitation is in the outbox")
+
+	// A pending user's page links to their messages, and only theirs are listed.
+	userPage := readers["read_only"].get(e.orgPath("/users/" + ada.ID))
+	mustAnswer(t, "user page", userPage, http.StatusOK, `href="`+path+"?user="+ada.ID+`"`)
+	mustAnswer(t, "every message", readers["read_only"].get(path), http.StatusOK, "full@acme.example")
+	mine := readers["read_only"].get(path + "?user=" + ada.ID)
+	mustAnswer(t, "ada's messages", mine, http.StatusOK, "Only the messages to one user.", `name="user" value="`+ada.ID+`"`)
+	if got := strings.Count(mine.body, `<section class="card"`); got != 2 || strings.Contains(mine.body, "full@acme.example") {
+		t.Errorf("ada's messages: %d messages, or another user's", got)
+	}
 }
 
 // TestOutboxResendAll starts the task that invites every pending user again: its page
@@ -204,7 +214,7 @@ func TestOutboxInEveryLanguage(t *testing.T) {
 		if m == nil {
 			t.Fatalf("%s: no link to older messages", lang)
 		}
-		older := b.get(strings.ReplaceAll(m[1], "&amp;", "&"))
+		older := b.get(e.orgPath("/outbox") + strings.ReplaceAll(m[1], "&amp;", "&"))
 		mustAnswer(t, string(lang)+" older", older, http.StatusOK, "ua@acme.example")
 		checkLocalized(t, lang, "older", older.body)
 		filtered := b.get(e.orgPath("/outbox?state=sent"))
