@@ -36,11 +36,15 @@ type AuditFilter struct {
 	Since      time.Time // inclusive; zero means no bound
 	Until      time.Time // exclusive; zero means no bound
 	Limit      int
-	Before     string // id of the last entry of the previous page
+	Before     string // id of the last entry of the previous page: the older entries after it
+	// After is the id of the first entry of the page after, for the page of the newer entries
+	// just above it (a page's Prev); Before is ignored with it.
+	After string
 }
 
 // AuditPage is one page of audit entries.
 type AuditPage struct {
 	Entries []*AuditEntry
-	Next    string
+	Next    string // the cursor of the older entries (Before); "" at the end
+	Prev    string // the cursor of the newer entries (After); "" on the first page
 }

@@ -86,5 +86,7 @@ func (c *Console) Register(mux *http.ServeMux) {
 	c.registerGroups(org)
 	c.registerSettings(org)
 	c.registerLicenses(org)
+	c.registerOutbox(org)
+	c.registerAudit(org)
 	page("GET /console/", c.notFoundPage)
 }

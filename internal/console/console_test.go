@@ -179,7 +179,9 @@ func checkLocalized(t *testing.T, lang roster.Language, name, body string) {
 		t.Errorf("%s %s: not in %s", lang, name, lang)
 	}
 	for _, k := range catalogKeys(t) {
-		if strings.Contains(body, ">"+k+"<") || strings.Contains(body, " "+k+" ") || strings.Contains(body, `"`+k+`"`) {
+		// An option's value may be a code that is also a key (action=user.delete): not shown.
+		quoted := strings.Count(body, `"`+k+`"`) - strings.Count(body, `value="`+k+`"`)
+		if strings.Contains(body, ">"+k+"<") || strings.Contains(body, " "+k+" ") || quoted > 0 {
 			t.Errorf("%s %s shows the key %s", lang, name, k)
 		}
 	}

@@ -27,9 +27,10 @@ func (e *env) startWorker() {
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	handlers := map[string]worker.Handler{
-		provision.KindImport:        worker.HandlerFunc(e.svc.RunImport),
-		provision.KindImportRevert:  worker.HandlerFunc(e.svc.RunRevert),
-		provision.KindApplyTemplate: worker.HandlerFunc(e.svc.RunApplyTemplate),
+		provision.KindImport:            worker.HandlerFunc(e.svc.RunImport),
+		provision.KindImportRevert:      worker.HandlerFunc(e.svc.RunRevert),
+		provision.KindApplyTemplate:     worker.HandlerFunc(e.svc.RunApplyTemplate),
+		provision.KindResendInvitations: worker.HandlerFunc(e.svc.RunResendInvitations),
 	}
 	w := worker.New(e.store, handlers, worker.Options{Poll: 5 * time.Millisecond, Logger: quietLog})
 	wg.Go(func() { _ = w.Run(ctx) })

@@ -1,10 +1,7 @@
 package console
 
 import (
-	"encoding/json"
-	"fmt"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -160,56 +157,20 @@ func userName(u *roster.User) string {
 	return u.Email
 }
 
-// changesOf lists the fields an audit entry changed, in the reader's words where the catalog
-// has them (field labels, license and role names); other values read as recorded. A created
-// record lists nothing: every field would be "changed".
+// changesOf lists the fields an audit entry of the user changed (entryChanges). A created
+// record lists nothing here: every field would be "changed", and the audit log shows them.
 func changesOf(q *request, e *roster.AuditEntry) []fieldChange {
-	var before, after map[string]any
-	_ = json.Unmarshal(e.Before, &before)
-	_ = json.Unmarshal(e.After, &after)
-	if before == nil || after == nil {
+	if e.Before == nil || e.After == nil {
 		return nil
 	}
-	var keys []string
-	for k := range after {
-		keys = append(keys, k)
-	}
-	for k := range before {
-		if _, ok := after[k]; !ok {
-			keys = append(keys, k)
-		}
-	}
-	slices.Sort(keys)
-	out := make([]fieldChange, 0, len(keys))
-	for _, k := range keys {
-		label := k
-		if q.t.Has("field." + k) {
-			label = q.t.Text("field." + k)
-		}
-		out = append(out, fieldChange{Field: label, Before: valueLabel(q, k, before[k]), After: valueLabel(q, k, after[k])})
-	}
-	return out
+	return entryChanges(q, e)
 }
 
 // valuePrefixes are the catalog prefixes of the enumerations the audit log records, by field.
 var valuePrefixes = map[string]string{
 	"license": "license", "directLicense": "license", "templateLicense": "license", "groupLicense": "license",
 	"waitingLicense": "license", "ccRole": "ccrole", "adminRole": "adminrole", "status": "status",
-	"syncStatus": "sync", "profileType": "profiletype",
-}
-
-func valueLabel(q *request, field string, v any) string {
-	if v == nil {
-		return "—"
-	}
-	s := fmt.Sprint(v)
-	if s == "" {
-		return "—"
-	}
-	if prefix, ok := valuePrefixes[field]; ok && q.t.Has(prefix+"."+s) {
-		return q.t.Text(prefix + "." + s)
-	}
-	return s
+	"syncStatus": "sync", "profileType": "profiletype", "type": "profiletype", "role": "adminrole", "platform": "platform",
 }
 
 // version reads the version of the user the form was made from. A form without one cannot

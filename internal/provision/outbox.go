@@ -129,3 +129,7 @@ func renderEmail(orgName string, e *roster.Email, link string) (subject, text, h
 	return mail.Invitation(string(e.Language), mail.InvitationData{OrgName: orgName, DisplayName: e.ToName,
 		Email: e.To, Link: link, ExpiresAt: e.ExpiresAt})
 }
+
+// MailServer reports whether a mail server delivers the outbox. Without one, messages wait in
+// the outbox for an administrator to hand their links over, and pages say so.
+func (s *Service) MailServer() bool { return s.mailServer }

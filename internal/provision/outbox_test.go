@@ -148,3 +148,15 @@ func TestRedactLinks(t *testing.T) {
 		}
 	}
 }
+
+// TestMailServer: pages learn whether messages wait in the outbox from the option serve sets.
+func TestMailServer(t *testing.T) {
+	t.Parallel()
+	store := sqldbtest.Open(t, "sqlite")
+	if provision.New(store).MailServer() {
+		t.Error("a service without a mail server says it has one")
+	}
+	if !provision.New(store, provision.WithMailServer()).MailServer() {
+		t.Error("a service with a mail server says it has none")
+	}
+}

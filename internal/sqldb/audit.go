@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"roster"
 )
@@ -32,8 +33,9 @@ func scanAuditEntry(s rowScanner) (*roster.AuditEntry, error) {
 	return &e, nil
 }
 
-// FindAuditEntries returns one page of audit entries matching f, newest first, before the
-// entry f.Before. An empty f.OrgID selects the entries of every organization and of none.
+// FindAuditEntries returns one page of audit entries matching f, newest first: those before
+// the entry f.Before, or the page just after the entry f.After (read backwards, returned
+// newest first). An empty f.OrgID selects the entries of every organization and of none.
 func (r *reader) FindAuditEntries(ctx context.Context, f roster.AuditFilter) (*roster.AuditPage, error) {
 	limit := pageLimit(f.Limit)
 	q, args := auditQuery(f, limit)
@@ -53,9 +55,27 @@ func (r *reader) FindAuditEntries(ctx context.Context, f roster.AuditFilter) (*r
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("find audit entries: %w", err)
 	}
-	if len(page.Entries) > limit {
+	more := len(page.Entries) > limit
+	if more {
 		page.Entries = page.Entries[:limit]
-		page.Next = page.Entries[limit-1].ID
+	}
+	n := len(page.Entries)
+	switch {
+	case n == 0:
+	case f.After != "":
+		// Read upwards from the cursor: newest first again. The older page is the cursor's.
+		slices.Reverse(page.Entries)
+		page.Next = page.Entries[n-1].ID
+		if more {
+			page.Prev = page.Entries[0].ID
+		}
+	default:
+		if more {
+			page.Next = page.Entries[n-1].ID
+		}
+		if f.Before != "" {
+			page.Prev = page.Entries[0].ID
+		}
 	}
 	return page, nil
 }
@@ -98,10 +118,15 @@ func auditQuery(f roster.AuditFilter, limit int) (string, []any) {
 	if !f.Until.IsZero() {
 		w.add("at < ?", dbTime(f.Until))
 	}
-	if f.Before != "" {
+	order := " ORDER BY id DESC"
+	switch {
+	case f.After != "":
+		w.add("id > ?", f.After)
+		order = " ORDER BY id"
+	case f.Before != "":
 		w.add("id < ?", f.Before)
 	}
-	q := `SELECT ` + auditColumns + ` FROM audit_entries` + w.String() + ` ORDER BY id DESC LIMIT ?`
+	q := `SELECT ` + auditColumns + ` FROM audit_entries` + w.String() + order + ` LIMIT ?`
 	return q, append(w.args, limit+1)
 }
 

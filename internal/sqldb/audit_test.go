@@ -132,15 +132,24 @@ func TestAuditEntries(t *testing.T) {
 				for _, limit := range []int{0, 1, 2} {
 					f := tt.f
 					f.Limit = limit
+					indexes := func(page *roster.AuditPage) []int {
+						var out []int
+						for _, e := range page.Entries {
+							out = append(out, slices.IndexFunc(entries, func(x *roster.AuditEntry) bool { return x.ID == e.ID }))
+						}
+						return out
+					}
 					var got []int
+					var last *roster.AuditPage
 					for range 100 {
 						page, err := db.FindAuditEntries(ctx, f)
 						if err != nil {
 							t.Fatal(err)
 						}
-						for _, e := range page.Entries {
-							got = append(got, slices.IndexFunc(entries, func(x *roster.AuditEntry) bool { return x.ID == e.ID }))
+						if (f.Before == "") != (page.Prev == "") && len(page.Entries) > 0 {
+							t.Fatalf("limit %d: page before %q has previous-page cursor %q", limit, f.Before, page.Prev)
 						}
+						got, last = append(got, indexes(page)...), page
 						if page.Next == "" {
 							break
 						}
@@ -148,6 +157,23 @@ func TestAuditEntries(t *testing.T) {
 					}
 					if !slices.Equal(got, tt.want) {
 						t.Fatalf("limit %d: got %v, want %v", limit, got, tt.want)
+					}
+					// And back up from the last page by the previous-page cursors: the same
+					// entries, the same pages.
+					back := indexes(last)
+					for page := last; page.Prev != ""; {
+						f.Before, f.After = "", page.Prev
+						var err error
+						if page, err = db.FindAuditEntries(ctx, f); err != nil {
+							t.Fatal(err)
+						}
+						if len(page.Entries) == 0 || page.Next == "" {
+							t.Fatalf("limit %d: a previous page without entries or a next page: %+v", limit, page)
+						}
+						back = append(indexes(page), back...)
+					}
+					if !slices.Equal(back, tt.want) {
+						t.Fatalf("limit %d: back up: got %v, want %v", limit, back, tt.want)
 					}
 				}
 			})
