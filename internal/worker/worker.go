@@ -57,7 +57,27 @@ type Options struct {
 	Logger *slog.Logger
 	// Clock reads the time (tests). Default time.Now.
 	Clock func() time.Time
+	// Observer is told when tasks start and end (the metrics of internal/metrics). Default
+	// none.
+	Observer Observer
 }
+
+// Observer watches the tasks a Runner runs. Its methods must return at once: they are called
+// on the runner's own goroutine.
+type Observer interface {
+	// TaskStarted is called when the runner begins a run of a task it claimed: a first run,
+	// or one that resumes a task taken over after a lost lease.
+	TaskStarted(kind string)
+	// TaskFinished is called once the end of a task is recorded, with its final state and
+	// the time since this run began.
+	TaskFinished(kind string, state roster.TaskState, took time.Duration)
+}
+
+// noObserver is the Observer of a Runner given none.
+type noObserver struct{}
+
+func (noObserver) TaskStarted(string)                                   {}
+func (noObserver) TaskFinished(string, roster.TaskState, time.Duration) {}
 
 // Runner claims tasks from a store and runs them one at a time. A process may run several.
 type Runner struct {
@@ -88,6 +108,9 @@ func New(store roster.Writer, handlers map[string]Handler, opts Options) *Runner
 	}
 	if opts.Clock == nil {
 		opts.Clock = time.Now
+	}
+	if opts.Observer == nil {
+		opts.Observer = noObserver{}
 	}
 	return &Runner{
 		store:    store,
@@ -150,6 +173,8 @@ func (r *Runner) claim(ctx context.Context) (*roster.Task, error) {
 func (r *Runner) execute(ctx context.Context, task *roster.Task) {
 	log := r.log.With("task", task.ID, "kind", task.Kind, "org", task.OrgID, "attempt", task.Attempts)
 	run := &Run{runner: r, task: task}
+	started := r.now()
+	r.opts.Observer.TaskStarted(task.Kind)
 
 	var err error
 	h, ok := r.handlers[task.Kind]
@@ -184,11 +209,14 @@ func (r *Runner) execute(ctx context.Context, task *roster.Task) {
 	if run.canceled {
 		err = ErrCanceled
 	}
-	if err := r.finish(ctx, run.task, err, run.keepFile, log); err != nil {
+	state, err := r.finish(ctx, run.task, err, run.keepFile, log)
+	if err != nil {
 		// The lease expires and another runner takes the task over; the fence keeps the
 		// work applied exactly once.
 		log.Error("record end of task", "err", err)
+		return
 	}
+	r.opts.Observer.TaskFinished(task.Kind, state, r.now().Sub(started))
 }
 
 // callHandler runs the handler and turns a panic into an error, so that one bad task cannot
@@ -243,9 +271,11 @@ func (r *Runner) heartbeat(ctx context.Context, cancel context.CancelCauseFunc, 
 
 // finish records the end of a task: completed when err is nil, canceled for ErrCanceled, and
 // failed otherwise, with a message safe for clients; the real error goes to the log. The input
-// file goes with the run, unless the handler asked to keep it and the task completed.
-func (r *Runner) finish(ctx context.Context, task *roster.Task, err error, keepFile bool, log *slog.Logger) error {
+// file goes with the run, unless the handler asked to keep it and the task completed. It
+// returns the final state it recorded.
+func (r *Runner) finish(ctx context.Context, task *roster.Task, err error, keepFile bool, log *slog.Logger) (roster.TaskState, error) {
 	state, msg, code, params := roster.TaskCompleted, "", roster.Code(""), map[string]any(nil)
+	var final roster.TaskState
 	switch {
 	case err == nil:
 	case errors.Is(err, ErrCanceled):
@@ -256,7 +286,7 @@ func (r *Runner) finish(ctx context.Context, task *roster.Task, err error, keepF
 			log.Error("task failed", "err", err)
 		}
 	}
-	return r.store.Write(ctx, func(tx roster.Tx) error {
+	err = r.store.Write(ctx, func(tx roster.Tx) error {
 		t, err := tx.FindTaskByID(ctx, task.OrgID, task.ID)
 		if err != nil {
 			return err
@@ -265,6 +295,7 @@ func (r *Runner) finish(ctx context.Context, task *roster.Task, err error, keepF
 		if state == roster.TaskCompleted && t.Counts.Errors > 0 {
 			t.State = roster.TaskCompletedWithErrors
 		}
+		final = t.State
 		if err := tx.SaveTask(ctx, t, r.opts.Owner); err != nil {
 			return err
 		}
@@ -279,4 +310,5 @@ func (r *Runner) finish(ctx context.Context, task *roster.Task, err error, keepF
 		log.Info("task finished", "state", t.State, "done", t.Progress.Done, "total", t.Progress.Total)
 		return nil
 	})
+	return final, err
 }
