@@ -58,6 +58,9 @@ func newRequestID() string {
 	return hex.EncodeToString(b[:])
 }
 
+// withAccessLog logs every request once it is answered, and counts it in the metrics. The
+// metrics take the route pattern that served it (r.Pattern, which the mux that matched sets on
+// this same request, the API's and SCIM's own muxes included), never the path.
 func (s *Server) withAccessLog(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -65,6 +68,9 @@ func (s *Server) withAccessLog(next http.Handler) http.Handler {
 		next.ServeHTTP(sw, r)
 		if sw.status == 0 {
 			sw.status = http.StatusOK
+		}
+		if s.cfg.Metrics != nil {
+			s.cfg.Metrics.ObserveRequest(r.Pattern, r.Method, sw.status, time.Since(start))
 		}
 		s.log.InfoContext(r.Context(), "request",
 			"method", r.Method, "path", provision.RedactLinks(r.URL.Path), "status", sw.status, "bytes", sw.bytes,

@@ -13,6 +13,7 @@ import (
 
 	"roster/internal/console"
 	"roster/internal/httpapi"
+	"roster/internal/metrics"
 	"roster/internal/provision"
 	"roster/internal/scim"
 )
@@ -38,6 +39,12 @@ type Config struct {
 	// a second). 0 means 20 seconds and 8 KiB a second.
 	BodyTimeout time.Duration
 	BodyMinRate int64
+	// Metrics records every request; nil records nothing and serves no /metrics. /metrics is
+	// served without a token, as Prometheus scrapes it: nothing in it is personal or secret.
+	Metrics *metrics.Metrics
+	// MetricsElsewhere leaves GET /metrics off this server, for a process that serves it on an
+	// address of its own (NewMetricsServer): one that only the monitoring network reaches.
+	MetricsElsewhere bool
 }
 
 // Server is Roster's HTTP server.
@@ -68,6 +75,27 @@ func New(cfg Config) *Server {
 	console.New(console.Config{Service: cfg.Service, Logger: cfg.Logger, BaseURL: cfg.BaseURL}).Register(mux)
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
+	if cfg.Metrics != nil && !cfg.MetricsElsewhere {
+		mux.Handle("GET /metrics", cfg.Metrics.Handler(cfg.Logger))
+	}
+	s.handler = s.middleware(mux)
+	return s
+}
+
+// NewMetricsServer returns a server that answers only GET /metrics, of cfg.Metrics, for the
+// address of its own that --metrics-addr names. Its requests are logged and counted like
+// those of the main server.
+func NewMetricsServer(cfg Config) *Server {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.ShutdownTimeout <= 0 {
+		cfg.ShutdownTimeout = 15 * time.Second
+	}
+	cfg.BodyTimeout, cfg.BodyMinRate = defaultBodyTimeout, defaultBodyMinRate
+	s := &Server{cfg: cfg, log: cfg.Logger}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", cfg.Metrics.Handler(cfg.Logger))
 	s.handler = s.middleware(mux)
 	return s
 }
