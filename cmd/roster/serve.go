@@ -13,6 +13,7 @@ import (
 	"roster/internal/contactcenter"
 	"roster/internal/csvfile"
 	"roster/internal/mail"
+	"roster/internal/metrics"
 	"roster/internal/outbox"
 	"roster/internal/provision"
 	"roster/internal/server"
@@ -39,6 +40,7 @@ func (c *serveCommand) run(ctx context.Context, args []string) error {
 		mailFrom string
 		scimURL  string
 		scimTok  string
+		metrAddr string
 	)
 	fs := newFlagSet("serve", "serve [flags]", c.stdout)
 	db.register(fs, c.env)
@@ -54,6 +56,8 @@ func (c *serveCommand) run(ctx context.Context, args []string) error {
 	fs.StringVar(&scimURL, "cc-scim-url", c.env("ROSTER_CC_SCIM_URL"),
 		"push agents to this SCIM 2.0 service (its root, …/scim/v2) instead of the builtin contact center (env ROSTER_CC_SCIM_URL)")
 	fs.StringVar(&scimTok, "cc-scim-token", c.env("ROSTER_CC_SCIM_TOKEN"), "bearer token of --cc-scim-url (env ROSTER_CC_SCIM_TOKEN)")
+	fs.StringVar(&metrAddr, "metrics-addr", c.env("ROSTER_METRICS_ADDR"),
+		"serve /metrics on this address of its own instead of --addr, e.g. for a monitoring network (env ROSTER_METRICS_ADDR)")
 	if scimTok != "" {
 		fs.Lookup("cc-scim-token").DefValue = "(set)"
 	}
@@ -91,6 +95,16 @@ func (c *serveCommand) run(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
+	// Opened before anything starts, so that an address in use stops the start.
+	var metricsLn net.Listener
+	if metrAddr != "" {
+		if metricsLn, err = net.Listen("tcp", metrAddr); err != nil {
+			_ = ln.Close()
+			return fmt.Errorf("listen on %s (--metrics-addr): %w", metrAddr, err)
+		}
+		// Serve closes it too; this is for a start that fails before.
+		defer metricsLn.Close()
+	}
 	log := newLogger(c.stderr)
 	if baseURL == "" {
 		baseURL = "http://" + ln.Addr().String()
@@ -119,6 +133,11 @@ func (c *serveCommand) run(ctx context.Context, args []string) error {
 	fmt.Fprintf(c.stdout, "Data: %s\n", db.describe())
 	fmt.Fprintf(c.stdout, "API: http://%s/api/v1 (description at /api/v1/openapi.json)\n", ln.Addr())
 	fmt.Fprintf(c.stdout, "Contact center: %s connector\n", conn.Name())
+	if metricsLn != nil {
+		fmt.Fprintf(c.stdout, "Metrics: http://%s/metrics\n", metricsLn.Addr())
+	} else {
+		fmt.Fprintf(c.stdout, "Metrics: http://%s/metrics\n", ln.Addr())
+	}
 	if err := c.firstStart(ctx, svc, baseURL); err != nil {
 		return err
 	}
@@ -154,8 +173,11 @@ func (c *serveCommand) run(ctx context.Context, args []string) error {
 		provision.KindSynchronize:       worker.HandlerFunc(engine.RunSynchronize),
 		provision.KindAgentUpload:       worker.HandlerFunc(svc.RunAgentUpload),
 	}
+	m := metrics.New(version)
+	m.WatchQueues(store, log)
+	m.WatchPools(store.Pools())
 	for range workersPerProcess {
-		r := worker.New(store, handlers, worker.Options{Logger: log, Lease: lease})
+		r := worker.New(store, handlers, worker.Options{Logger: log, Lease: lease, Observer: m})
 		workers.Go(func() { _ = r.Run(wctx) })
 	}
 	if sender != nil {
@@ -169,8 +191,15 @@ func (c *serveCommand) run(ctx context.Context, args []string) error {
 	}
 	// Every node delivers the sync queue; jobs are leased, so nodes share it.
 	workers.Go(func() { _ = engine.Run(wctx) })
-	srv := server.New(server.Config{Service: svc, Store: store, Logger: log, BaseURL: baseURL})
-	return srv.Serve(ctx, ln)
+	cfg := server.Config{Service: svc, Store: store, Logger: log, BaseURL: baseURL, Metrics: m, MetricsElsewhere: metricsLn != nil}
+	if metricsLn != nil {
+		workers.Go(func() {
+			if err := server.NewMetricsServer(cfg).Serve(wctx, metricsLn); err != nil {
+				log.Error("metrics listener", "err", err)
+			}
+		})
+	}
+	return server.New(cfg).Serve(ctx, ln)
 }
 
 // cliURL is the URL by which the CLI on this machine reaches a server listening on addr: a

@@ -3,6 +3,9 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"io"
+	"net"
+	"net/http"
 	"regexp"
 	"strings"
 	"testing"
@@ -64,4 +67,67 @@ func TestServeRunsWorkers(t *testing.T) {
 	if got.State != roster.TaskFailed || got.Error != `No worker can run tasks of kind "test.unknown".` {
 		t.Errorf("task %s: %q", got.State, got.Error)
 	}
+}
+
+// TestServeMetricsAddr starts `roster serve` with ROSTER_METRICS_ADDR: /metrics answers there,
+// counting what the server's workers did, and not on the main address.
+func TestServeMetricsAddr(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	orgID := createOrg(t, dir, "Acme")
+	db := openDataDir(t, dir)
+	task := &roster.Task{ID: roster.NewID(), OrgID: orgID, Kind: "test.unknown", Params: json.RawMessage(`{}`), CreatedAt: time.Now()}
+	if err := db.Write(t.Context(), func(tx roster.Tx) error { return tx.CreateTask(t.Context(), task) }); err != nil {
+		t.Fatal(err)
+	}
+	mainAddr, metricsAddr := freeAddr(t), freeAddr(t)
+
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan invocation, 1)
+	go func() {
+		done <- invokeAs(ctx, "roster", []string{"serve", "--data-dir", dir, "--addr", mainAddr},
+			map[string]string{"ROSTER_METRICS_ADDR": metricsAddr})
+	}()
+	const want = `roster_tasks_finished_total{kind="test.unknown",state="failed"} 1`
+	var body string
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && !strings.Contains(body, want); time.Sleep(50 * time.Millisecond) {
+		body = fetch("http://" + metricsAddr + "/metrics")
+	}
+	if !strings.Contains(body, want) || !strings.Contains(body, `roster_tasks_started_total{kind="test.unknown"} 1`) {
+		t.Errorf("GET /metrics on %s:\n%s", metricsAddr, body)
+	}
+	if got := fetch("http://" + mainAddr + "/metrics"); strings.Contains(got, "roster_") {
+		t.Errorf("the main address serves the metrics too:\n%s", got)
+	}
+	cancel()
+	select {
+	case inv := <-done:
+		if inv.code != 0 || !strings.Contains(inv.stdout, "Metrics: http://"+metricsAddr+"/metrics\n") {
+			t.Errorf("serve exited with %d:\n%s%s", inv.code, inv.stdout, inv.stderr)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not stop 10s after its context ended")
+	}
+}
+
+// freeAddr returns a loopback address with a port free a moment ago.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// fetch returns the body of a GET of url, "" when it fails.
+func fetch(url string) string {
+	res, err := http.Get(url)
+	if err != nil {
+		return ""
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return string(b)
 }
