@@ -278,3 +278,20 @@ func TestCheckpointer(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestQueueStatsPlans: the metrics read the queued emails and the oldest sync job through
+// their partial indexes, never the outbox's history. The sync_jobs count scans the table, which
+// holds only the backlog.
+func TestQueueStatsPlans(t *testing.T) {
+	t.Parallel()
+	db := newPlanDB(t)
+	for q, want := range map[string]string{
+		oldestSyncJobQuery:     "SCAN sync_jobs USING INDEX sync_jobs_due",
+		countQueuedEmailsQuery: "SCAN emails USING INDEX emails_due",
+		oldestQueuedEmailQuery: "SCAN emails USING COVERING INDEX emails_due",
+	} {
+		if plan := explain(t, db, q, nil); plan != want {
+			t.Errorf("%s: plan\n%s\nwant %s", q, plan, want)
+		}
+	}
+}

@@ -10,6 +10,18 @@ import (
 	"roster"
 )
 
+// The queries of QueueStats (TestQueueStatsPlans checks their plans on SQLite).
+const (
+	countSyncJobsQuery = `SELECT COUNT(*),
+		COALESCE(SUM(CASE WHEN failed THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN NOT failed AND lease_until > ? THEN 1 ELSE 0 END), 0)
+		FROM sync_jobs`
+	oldestSyncJobQuery     = `SELECT due_at FROM sync_jobs WHERE NOT failed ORDER BY due_at LIMIT 1`
+	countQueuedEmailsQuery = `SELECT COUNT(*), COALESCE(SUM(CASE WHEN attempts > 0 THEN 1 ELSE 0 END), 0)
+		FROM emails WHERE state = 'queued'`
+	oldestQueuedEmailQuery = `SELECT next_attempt_at FROM emails WHERE state = 'queued' ORDER BY next_attempt_at LIMIT 1`
+)
+
 // QueueStats counts the sync queue and the queued emails at now, for the metrics a Prometheus
 // scrape reads. Every query stays on what is bounded by the backlog, not by the history: the
 // sync_jobs table holds only jobs still to deliver or failed (a delivered job is deleted), and
@@ -17,26 +29,20 @@ import (
 // failed emails are not counted: that would scan the whole history of the outbox.
 func (db *DB) QueueStats(ctx context.Context, now time.Time) (roster.QueueStats, error) {
 	var s roster.QueueStats
-	run := db.reader.run
-	err := run.queryRow(ctx, `SELECT COUNT(*),
-		COALESCE(SUM(CASE WHEN failed THEN 1 ELSE 0 END), 0),
-		COALESCE(SUM(CASE WHEN NOT failed AND lease_until > ? THEN 1 ELSE 0 END), 0)
-		FROM sync_jobs`, dbTime(now)).Scan(&s.SyncQueued, &s.SyncFailed, &s.SyncInFlight)
+	run := db.run
+	err := run.queryRow(ctx, countSyncJobsQuery, dbTime(now)).Scan(&s.SyncQueued, &s.SyncFailed, &s.SyncInFlight)
 	if err != nil {
 		return s, fmt.Errorf("count sync jobs: %w", err)
 	}
 	s.SyncQueued -= s.SyncFailed
-	if s.SyncOldestDue, err = firstTime(ctx, run,
-		`SELECT due_at FROM sync_jobs WHERE NOT failed ORDER BY due_at LIMIT 1`); err != nil {
+	if s.SyncOldestDue, err = firstTime(ctx, run, oldestSyncJobQuery); err != nil {
 		return s, fmt.Errorf("oldest sync job: %w", err)
 	}
-	err = run.queryRow(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN attempts > 0 THEN 1 ELSE 0 END), 0)
-		FROM emails WHERE state = 'queued'`).Scan(&s.EmailsQueued, &s.EmailsRetrying)
+	err = run.queryRow(ctx, countQueuedEmailsQuery).Scan(&s.EmailsQueued, &s.EmailsRetrying)
 	if err != nil {
 		return s, fmt.Errorf("count queued emails: %w", err)
 	}
-	if s.EmailOldestDue, err = firstTime(ctx, run,
-		`SELECT next_attempt_at FROM emails WHERE state = 'queued' ORDER BY next_attempt_at LIMIT 1`); err != nil {
+	if s.EmailOldestDue, err = firstTime(ctx, run, oldestQueuedEmailQuery); err != nil {
 		return s, fmt.Errorf("oldest queued email: %w", err)
 	}
 	return s, nil
