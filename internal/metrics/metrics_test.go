@@ -86,3 +86,11 @@ func TestQueuesAndTasks(t *testing.T) {
 		t.Errorf("database down:\n%s", body)
 	}
 }
+
+// BenchmarkObserveRequest is what counting one request adds to it.
+func BenchmarkObserveRequest(b *testing.B) {
+	m := New("dev")
+	for b.Loop() {
+		m.ObserveRequest("GET /api/v1/orgs/{org}/users/{id}", "GET", 200, time.Millisecond)
+	}
+}
