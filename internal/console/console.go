@@ -88,5 +88,6 @@ func (c *Console) Register(mux *http.ServeMux) {
 	c.registerLicenses(org)
 	c.registerOutbox(org)
 	c.registerAudit(org)
+	c.registerContactCenter(org)
 	page("GET /console/", c.notFoundPage)
 }
