@@ -314,7 +314,15 @@ func (c *Console) refusedCC(w http.ResponseWriter, r *http.Request, q *request, 
 	case roster.CodeNameExists:
 		errs = problems{{Field: "name", Message: q.t.Text("cc.name_taken")}}
 	case roster.CodeInUse:
-		errs = problems{{Message: q.t.Text("cc.in_use." + k.slug)}}
+		// Provision counts the agents that hold an entity; a site's teams and a user
+		// profile's users are said by the kind's own message.
+		if n, ok := roster.ErrorParams(err)["Agents"].(int); ok {
+			errs = problems{{Message: q.t.Plural("cc.in_use_agents", n)}}
+		} else if q.t.Has("cc.in_use." + k.slug) {
+			errs = problems{{Message: q.t.Text("cc.in_use." + k.slug)}}
+		} else {
+			errs = problemsOf(q.t, err)
+		}
 	case roster.CodePreconditionFailed, roster.CodePreconditionRequired, roster.CodeVersionConflict:
 		errs, status = problems{{Message: q.t.Text("cc.stale")}}, http.StatusConflict
 	case roster.CodeConflict:

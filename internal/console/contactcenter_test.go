@@ -168,7 +168,7 @@ func TestContactCenterRefusals(t *testing.T) {
 		{"site with a team", cc + "/sites/" + site.ID + "/delete", version(site.Version), http.StatusUnprocessableEntity,
 			[]string{"Platsen kan inte tas bort: den har team eller agenter."}},
 		{"team with an agent", cc + "/teams/" + team.ID + "/delete", version(team.Version), http.StatusUnprocessableEntity,
-			[]string{"Teamet kan inte tas bort: det har agenter."}},
+			[]string{"Den kan inte tas bort: 1 agent har den."}},
 		{"name in use", cc + "/sites", url.Values{"name": {"stockholm"}}, http.StatusUnprocessableEntity,
 			[]string{"Namnet används redan", `value="stockholm"`, `href="#name"`}},
 		{"empty name", cc + "/skill-profiles", url.Values{"name": {" "}}, http.StatusUnprocessableEntity, []string{`aria-invalid="true"`, `href="#name"`}},

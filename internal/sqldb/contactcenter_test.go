@@ -473,6 +473,13 @@ func TestFindAgentsUsing(t *testing.T) {
 			if emails := agentEmails(got); !slices.Equal(emails, tt.want) {
 				t.Errorf("%s: %v, want %v", tt.name, emails, tt.want)
 			}
+			// The count has no limit, and leaves out the other organization's agents.
+			if n := ok(db.CountAgentsUsing(ctx, acme.ID, tt.entity)).must(t); tt.name != "limit" && n != len(tt.want) {
+				t.Errorf("%s: count %d, want %d", tt.name, n, len(tt.want))
+			}
+		}
+		if n := ok(db.CountAgentsUsing(ctx, acme.ID, team)).must(t); n != 2 {
+			t.Errorf("count of the team: %d, want 2", n)
 		}
 		got := ok(db.FindAgentsUsing(ctx, acme.ID, team, 10)).must(t)
 		wantEqual(t, got[0], both)
