@@ -106,7 +106,7 @@ const orphanAgentsQuery = `SELECT ` + agentColumns + ` FROM agents
 	ORDER BY user_id LIMIT ?`
 
 // FindAgents returns a page of the organization's agents ordered by email, after the email
-// f.After, from the index (org_id, email). Agents copy the emails of their users, which are
+// f.After, from the index (org_id, email); the filters of f select among the rows it walks. Agents copy the emails of their users, which are
 // unique, so the last email of a page is the cursor.
 func (r *reader) FindAgents(ctx context.Context, f roster.AgentFilter) (*roster.AgentPage, error) {
 	limit := pageLimit(f.Limit)
@@ -115,6 +115,18 @@ func (r *reader) FindAgents(ctx context.Context, f roster.AgentFilter) (*roster.
 	if prefix := strings.ToLower(strings.ToValidUTF8(f.Query, "")); prefix != "" {
 		cond, args := prefixRange("email", prefix)
 		w.add(cond, args...)
+	}
+	if f.SiteID != "" {
+		w.add("site_id = ?", f.SiteID)
+	}
+	if f.TeamID != "" {
+		w.add("user_id IN (SELECT user_id FROM agent_teams WHERE team_id = ?)", f.TeamID)
+	}
+	if f.ProfileType != "" {
+		w.add("profile_type = ?", string(f.ProfileType))
+	}
+	if f.Active != nil {
+		w.add("active = ?", *f.Active)
 	}
 	if f.After != "" {
 		w.add("email > ?", f.After)
