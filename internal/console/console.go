@@ -89,5 +89,6 @@ func (c *Console) Register(mux *http.ServeMux) {
 	c.registerOutbox(org)
 	c.registerAudit(org)
 	c.registerContactCenter(org)
+	c.registerAgents(org)
 	page("GET /console/", c.notFoundPage)
 }

@@ -13,6 +13,21 @@ import (
 	"roster/internal/provision"
 )
 
+// newAgent creates a user with a license and its agent: sync creates agents, here the store
+// does.
+func (e *env) newAgent(email string) *roster.User {
+	e.t.Helper()
+	ctx := context.Background()
+	u := e.newUser(provision.NewUser{Email: email, FirstName: "Ada", LastName: "Lovelace", License: roster.LicenseStandard})
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	agent := &roster.Agent{UserID: u.ID, OrgID: e.org.ID, Email: u.Email, FirstName: u.FirstName, LastName: u.LastName,
+		ProfileType: u.ProfileType(), Active: true, ContactCenterEnabled: true, CreatedAt: now, UpdatedAt: now, Version: 1}
+	if err := e.store.Write(ctx, func(tx roster.Tx) error { return tx.CreateAgents(ctx, []*roster.Agent{agent}) }); err != nil {
+		e.t.Fatal(err)
+	}
+	return u
+}
+
 // TestContactCenterByRole opens the contact center pages as each kind of reader, and posts
 // each change as the roles that may not make it: refused, nothing changed.
 func TestContactCenterByRole(t *testing.T) {
@@ -146,14 +161,7 @@ func TestContactCenterRefusals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// An agent in the team: sync creates agents, here the store does.
-	u := e.newUser(provision.NewUser{Email: "ada@acme.example", License: roster.LicenseStandard})
-	now := time.Now().UTC().Truncate(time.Microsecond)
-	agent := &roster.Agent{UserID: u.ID, OrgID: e.org.ID, Email: u.Email, ProfileType: u.ProfileType(), Active: true,
-		ContactCenterEnabled: true, CreatedAt: now, UpdatedAt: now, Version: 1}
-	if err := e.store.Write(ctx, func(tx roster.Tx) error { return tx.CreateAgents(ctx, []*roster.Agent{agent}) }); err != nil {
-		t.Fatal(err)
-	}
+	u := e.newAgent("ada@acme.example")
 	if _, err := e.svc.UpdateAgent(ctx, sys, e.org.ID, u.ID, provision.AgentChange{SiteID: &siteID, TeamIDs: &[]string{team.ID}}, 0); err != nil {
 		t.Fatal(err)
 	}
@@ -209,7 +217,8 @@ func TestContactCenterInEveryLanguage(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := e.signedIn(roster.AdminFull, "en")
-	pages := []string{e.orgPath("/contact-center")}
+	u := e.newAgent("ada@acme.example")
+	pages := []string{e.orgPath("/contact-center"), e.orgPath("/contact-center/agents"), e.orgPath("/contact-center/agents/" + u.ID)}
 	for _, k := range []string{"sites", "teams", "skill-profiles", "agent-profiles", "multimedia-profiles", "user-profiles"} {
 		pages = append(pages, e.orgPath("/contact-center/"+k))
 	}
@@ -224,5 +233,107 @@ func TestContactCenterInEveryLanguage(t *testing.T) {
 			}
 			checkLocalized(t, lang, p, resp.body)
 		}
+	}
+}
+
+// TestAgentPages lists agents with filters, and opens and changes an agent as each kind of
+// reader: the roles that may not change it are refused, and nothing changes.
+func TestAgentPages(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, roster.PlatformNew)
+	ctx := context.Background()
+	readers := map[string]*browser{
+		"signed out": e.browser("en"),
+		"full":       e.signedIn(roster.AdminFull, "en"),
+		"cc_service": e.signedIn(roster.AdminCCService, "en"),
+		"read_only":  e.signedIn(roster.AdminReadOnly, "en"),
+	}
+	sto, _ := e.svc.CreateSite(ctx, sys, e.org.ID, "Stockholm")
+	mal, _ := e.svc.CreateSite(ctx, sys, e.org.ID, "Malmö")
+	tier1, err := e.svc.CreateTeam(ctx, sys, e.org.ID, provision.TeamInput{Name: ptr("Tier 1"), SiteID: &sto.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	south, err := e.svc.CreateTeam(ctx, sys, e.org.ID, provision.TeamInput{Name: ptr("South"), SiteID: &mal.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sales, _ := e.svc.CreatePortalProfile(ctx, sys, e.org.ID, roster.SkillProfile, "Sales")
+	ada, bob := e.newAgent("ada@acme.example"), e.newAgent("bob@acme.example")
+	if _, err := e.svc.UpdateAgent(ctx, sys, e.org.ID, bob.ID, provision.AgentChange{SiteID: &sto.ID, TeamIDs: &[]string{tier1.ID}}, 0); err != nil {
+		t.Fatal(err)
+	}
+	list, page := e.orgPath("/contact-center/agents"), e.orgPath("/contact-center/agents/"+ada.ID)
+	form := `action="` + page + `"`
+	for _, tt := range []struct {
+		reader, path string
+		status       int
+		has, hasNot  []string
+	}{
+		{"signed out", list, http.StatusSeeOther, nil, nil},
+		{"signed out", page, http.StatusSeeOther, nil, nil},
+		{"full", list, http.StatusOK, []string{"ada@acme.example", "bob@acme.example", page}, nil},
+		{"full", list + "?site=" + sto.ID, http.StatusOK, []string{"bob@acme.example"}, []string{"ada@acme.example"}},
+		{"full", list + "?team=" + tier1.ID + "&active=true&profileType=standard_agent", http.StatusOK, []string{"bob@acme.example"}, []string{"ada@acme.example"}},
+		{"full", list + "?active=false", http.StatusOK, []string{"No agent matches these filters."}, []string{"ada@acme.example"}},
+		{"read_only", list, http.StatusOK, []string{"ada@acme.example"}, nil},
+		{"full", page, http.StatusOK, []string{"Ada Lovelace", e.orgPath("/users/" + ada.ID), form, `name="skillProfileId"`, ">Sales</option>"}, nil},
+		{"cc_service", page, http.StatusOK, []string{form}, nil},
+		{"read_only", page, http.StatusOK, []string{"Ada Lovelace"}, []string{form}},
+		{"full", list + "/no-such-user", http.StatusNotFound, nil, nil},
+	} {
+		resp := readers[tt.reader].get(tt.path)
+		if resp.status != tt.status {
+			t.Errorf("%s %s: status %d, want %d", tt.reader, tt.path, resp.status, tt.status)
+			continue
+		}
+		for _, s := range tt.has {
+			if !strings.Contains(resp.body, s) {
+				t.Errorf("%s %s lacks %q", tt.reader, tt.path, s)
+			}
+		}
+		for _, s := range tt.hasNot {
+			if strings.Contains(resp.body, s) {
+				t.Errorf("%s %s shows %q", tt.reader, tt.path, s)
+			}
+		}
+	}
+	change := url.Values{"version": {"1"}, "oldSiteId": {""}, "siteId": {sto.ID}, "skillProfileId": {sales.ID}, "externalId": {"A-1"}}
+	if resp := readers["read_only"].post(page, change); resp.status != http.StatusForbidden {
+		t.Errorf("read_only changes an agent: %d", resp.status)
+	}
+	if resp := readers["signed out"].post(page, change); resp.status != http.StatusSeeOther {
+		t.Errorf("signed out changes an agent: %d", resp.status)
+	}
+	if ag, _ := e.svc.Agent(ctx, sys, e.org.ID, ada.ID); ag.SiteID != "" || ag.Version != 1 {
+		t.Fatalf("a refused post changed the agent: %+v", ag)
+	}
+	// A team of another site is refused at its field, in the reader's language.
+	resp := readers["cc_service"].post(page, url.Values{"version": {"1"}, "oldSiteId": {sto.ID}, "siteId": {sto.ID}, "teamId": {south.ID}})
+	mustAnswer(t, "team of another site", resp, http.StatusUnprocessableEntity, `href="#teamIds"`)
+	resp = readers["cc_service"].post(page, url.Values{"version": {"7"}, "siteId": {sto.ID}})
+	mustAnswer(t, "stale form", resp, http.StatusConflict, "Someone changed this")
+	resp = readers["cc_service"].post(page, change)
+	if resp.status != http.StatusSeeOther || resp.header.Get("Location") != page {
+		t.Fatalf("cc_service changes an agent: %d %q\n%s", resp.status, resp.header.Get("Location"), resp.body)
+	}
+	// The site stays: the ticked teams count.
+	resp = readers["cc_service"].post(page, url.Values{"version": {"2"}, "oldSiteId": {sto.ID}, "siteId": {sto.ID}, "teamId": {tier1.ID},
+		"skillProfileId": {sales.ID}, "externalId": {"A-1"}})
+	if resp.status != http.StatusSeeOther {
+		t.Fatalf("cc_service sets the teams: %d\n%s", resp.status, resp.body)
+	}
+	ag, _ := e.svc.Agent(ctx, sys, e.org.ID, ada.ID)
+	if ag.SiteID != sto.ID || ag.SkillProfileID != sales.ID || ag.ExternalID != "A-1" || len(ag.TeamIDs) != 1 || ag.TeamIDs[0] != tier1.ID {
+		t.Errorf("after the changes: %+v", ag)
+	}
+	// The site changes: the old site's teams go.
+	resp = readers["cc_service"].post(page, url.Values{"version": {strconv.FormatInt(ag.Version, 10)}, "oldSiteId": {sto.ID}, "siteId": {mal.ID},
+		"teamId": {tier1.ID}, "skillProfileId": {sales.ID}, "externalId": {"A-1"}})
+	if resp.status != http.StatusSeeOther {
+		t.Fatalf("cc_service moves the agent: %d\n%s", resp.status, resp.body)
+	}
+	if ag, _ := e.svc.Agent(ctx, sys, e.org.ID, ada.ID); ag.SiteID != mal.ID || len(ag.TeamIDs) != 0 {
+		t.Errorf("after the move: %+v", ag)
 	}
 }
