@@ -76,7 +76,7 @@ test("a site and its team; the site in use refuses deletion", { skip }, async ()
   resp = await submit(v, `button[aria-label="Delete Stockholm"]`);
   assert.equal(resp.status(), 422);
   await v.check("cc-site-in-use");
-  assert.match(await v.page.innerText(".error-summary"), /This site cannot be deleted: it has teams or agents/);
+  assert.match(await v.page.innerText(".error-summary"), /This site cannot be deleted: it still has teams or agents/);
 
   await v.page.fill(`input[name=name][value="Stockholm"]`, "Göteborg");
   resp = await submit(v, `form.inline button:has-text("Rename")`);
