@@ -3,6 +3,7 @@ package console
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"roster"
@@ -207,6 +208,7 @@ type ccEntitiesPage struct {
 	Entities []ccEntity
 	Name     string // the create form's values
 	Extra    string
+	Holders  string // the agents list of the agents that hold an entity a delete was refused for
 }
 
 // kindOf returns the kind of the address; an unknown one is a page not found.
@@ -318,6 +320,10 @@ func (c *Console) refusedCC(w http.ResponseWriter, r *http.Request, q *request, 
 		// profile's users are said by the kind's own message.
 		if n, ok := roster.ErrorParams(err)["Agents"].(int); ok {
 			errs = problems{{Message: q.t.Plural("cc.in_use_agents", n)}}
+			// The agents list filters by site and team, not by profile.
+			if filter := map[string]string{"sites": "site", "teams": "team"}[k.slug]; filter != "" {
+				form.Holders = orgPath(q.org.ID, "/contact-center/agents?"+url.Values{filter: {r.PathValue("id")}}.Encode())
+			}
 		} else if q.t.Has("cc.in_use." + k.slug) {
 			errs = problems{{Message: q.t.Text("cc.in_use." + k.slug)}}
 		} else {

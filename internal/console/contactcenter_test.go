@@ -176,7 +176,7 @@ func TestContactCenterRefusals(t *testing.T) {
 		{"site with a team", cc + "/sites/" + site.ID + "/delete", version(site.Version), http.StatusUnprocessableEntity,
 			[]string{"Platsen kan inte tas bort: den har team eller agenter."}},
 		{"team with an agent", cc + "/teams/" + team.ID + "/delete", version(team.Version), http.StatusUnprocessableEntity,
-			[]string{"Den kan inte tas bort: 1 agent har den."}},
+			[]string{"Den kan inte tas bort: 1 agent har den.", `href="` + e.orgPath("/contact-center/agents?team="+team.ID) + `"`, "Visa agenterna som har den"}},
 		{"name in use", cc + "/sites", url.Values{"name": {"stockholm"}}, http.StatusUnprocessableEntity,
 			[]string{"Namnet används redan", `value="stockholm"`, `href="#name"`}},
 		{"empty name", cc + "/skill-profiles", url.Values{"name": {" "}}, http.StatusUnprocessableEntity, []string{`aria-invalid="true"`, `href="#name"`}},
