@@ -182,10 +182,14 @@ type SyncJob struct {
 
 // AgentFilter selects a page of an organization's agents, by email.
 type AgentFilter struct {
-	OrgID string
-	Query string // prefix of the email
-	Limit int
-	After string
+	OrgID       string
+	Query       string      // prefix of the email
+	SiteID      string      // only agents at this site
+	TeamID      string      // only agents in this team
+	ProfileType ProfileType // only agents of this profile type
+	Active      *bool       // only active (true) or inactive (false) agents
+	Limit       int
+	After       string
 }
 
 // AgentPage is one page of agents.

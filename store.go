@@ -209,6 +209,9 @@ type AgentReader interface {
 	// FindAgentsUsing returns up to limit agents of the organization that hold a site, team
 	// or portal profile (by its id), for naming them when it cannot be deleted.
 	FindAgentsUsing(ctx context.Context, orgID, entityID string, limit int) ([]*Agent, error)
+	// CountAgentsUsing counts the agents of the organization that hold a site, team or portal
+	// profile (by its id).
+	CountAgentsUsing(ctx context.Context, orgID, entityID string) (int, error)
 	// CountAgents counts the organization's active agents by profile type.
 	CountAgents(ctx context.Context, orgID string) (map[ProfileType]int, error)
 }

@@ -88,5 +88,7 @@ func (c *Console) Register(mux *http.ServeMux) {
 	c.registerLicenses(org)
 	c.registerOutbox(org)
 	c.registerAudit(org)
+	c.registerContactCenter(org)
+	c.registerAgents(org)
 	page("GET /console/", c.notFoundPage)
 }

@@ -183,9 +183,14 @@ func heldBy(holders []string, noun, name, instead string) error {
 	return roster.Errorf(roster.CodeInUse, "The %s %s is in use by %s; give them %s first.", noun, name, listNames(holders, 5), instead)
 }
 
-// agentsHolding refuses to delete an entity that agents hold (see heldBy).
+// agentsHolding refuses to delete an entity that agents hold (see heldBy); the refusal's
+// parameter Agents is how many do, for the console to say.
 func agentsHolding(ctx context.Context, r roster.Reader, orgID, id, noun, name, instead string) error {
 	agents, err := r.FindAgentsUsing(ctx, orgID, id, 6)
+	if err != nil || len(agents) == 0 {
+		return err
+	}
+	count, err := r.CountAgentsUsing(ctx, orgID, id)
 	if err != nil {
 		return err
 	}
@@ -193,7 +198,7 @@ func agentsHolding(ctx context.Context, r roster.Reader, orgID, id, noun, name, 
 	for i, ag := range agents {
 		emails[i] = ag.Email
 	}
-	return heldBy(emails, noun, name, instead)
+	return roster.Errorf(roster.CodeInUse, "%s", roster.ErrorMessage(heldBy(emails, noun, name, instead))).With("Agents", count)
 }
 
 // listNames joins up to most names with commas, and says "and others" when there are more.

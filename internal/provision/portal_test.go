@@ -133,6 +133,10 @@ func TestPortalEntities(t *testing.T) {
 		if msg := roster.ErrorMessage(err); !strings.Contains(msg, "and others") || strings.Count(msg, "@acme.example") != 5 {
 			t.Errorf("delete %s in use: %q", name, msg)
 		}
+		// All seven, though the message names five.
+		if got := roster.ErrorParams(err)["Agents"]; got != 7 {
+			t.Errorf("delete %s in use: Agents = %v, want 7", name, got)
+		}
 	}
 	mal, _ := svc.CreateSite(ctx, full, o.ID, "Malmö")
 	if _, err := svc.UpdateAgent(ctx, cc, o.ID, users[0].ID, provision.AgentChange{SiteID: &mal.ID}, 0); err != nil {

@@ -106,7 +106,7 @@ const orphanAgentsQuery = `SELECT ` + agentColumns + ` FROM agents
 	ORDER BY user_id LIMIT ?`
 
 // FindAgents returns a page of the organization's agents ordered by email, after the email
-// f.After, from the index (org_id, email). Agents copy the emails of their users, which are
+// f.After, from the index (org_id, email); the filters of f select among the rows it walks. Agents copy the emails of their users, which are
 // unique, so the last email of a page is the cursor.
 func (r *reader) FindAgents(ctx context.Context, f roster.AgentFilter) (*roster.AgentPage, error) {
 	limit := pageLimit(f.Limit)
@@ -115,6 +115,18 @@ func (r *reader) FindAgents(ctx context.Context, f roster.AgentFilter) (*roster.
 	if prefix := strings.ToLower(strings.ToValidUTF8(f.Query, "")); prefix != "" {
 		cond, args := prefixRange("email", prefix)
 		w.add(cond, args...)
+	}
+	if f.SiteID != "" {
+		w.add("site_id = ?", f.SiteID)
+	}
+	if f.TeamID != "" {
+		w.add("user_id IN (SELECT user_id FROM agent_teams WHERE team_id = ?)", f.TeamID)
+	}
+	if f.ProfileType != "" {
+		w.add("profile_type = ?", string(f.ProfileType))
+	}
+	if f.Active != nil {
+		w.add("active = ?", *f.Active)
 	}
 	if f.After != "" {
 		w.add("email > ?", f.After)
@@ -142,13 +154,28 @@ func (r *reader) FindAgents(ctx context.Context, f roster.AgentFilter) (*roster.
 // walking every agent of the organization in email order instead.
 func (d *dialect) agentsUsingQuery() string {
 	return `SELECT ` + agentColumns + ` FROM agents
-	WHERE ` + d.unindexed + `org_id = ? AND user_id IN (
+	WHERE ` + d.unindexed + `org_id = ? AND user_id IN ` + agentsHoldingSet + `
+	ORDER BY email LIMIT ?`
+}
+
+// agentsHoldingSet is the user ids of the agents that hold an entity (its five arguments).
+const agentsHoldingSet = `(
 		SELECT user_id FROM agents WHERE site_id <> '' AND site_id = ?
 		UNION SELECT user_id FROM agents WHERE skill_profile_id <> '' AND skill_profile_id = ?
 		UNION SELECT user_id FROM agents WHERE agent_profile_id <> '' AND agent_profile_id = ?
 		UNION SELECT user_id FROM agents WHERE multimedia_profile_id <> '' AND multimedia_profile_id = ?
-		UNION SELECT user_id FROM agent_teams WHERE team_id = ?)
-	ORDER BY email LIMIT ?`
+		UNION SELECT user_id FROM agent_teams WHERE team_id = ?)`
+
+// CountAgentsUsing counts the agents of the organization that hold the site, team or portal
+// profile entityID, for saying how many when it cannot be deleted.
+func (r *reader) CountAgentsUsing(ctx context.Context, orgID, entityID string) (int, error) {
+	var n int
+	err := r.run.queryRow(ctx, `SELECT count(*) FROM agents WHERE `+r.d.unindexed+`org_id = ? AND user_id IN `+agentsHoldingSet,
+		orgID, entityID, entityID, entityID, entityID, entityID).Scan(&n)
+	if err != nil {
+		return 0, r.d.translate(err, errs{op: "count agents using " + entityID})
+	}
+	return n, nil
 }
 
 // FindAgentsUsing returns up to limit agents of the organization, by email, that hold the

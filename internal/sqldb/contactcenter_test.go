@@ -448,7 +448,9 @@ func TestFindAgentsUsing(t *testing.T) {
 		inTeam := agent(acme, "team@example.com", func(a *roster.Agent) { a.TeamIDs = []string{team, roster.NewID()} })
 		withSkill := agent(acme, "skill@example.com", func(a *roster.Agent) { a.SkillProfileID = skill })
 		withAgent := agent(acme, "agent@example.com", func(a *roster.Agent) { a.AgentProfileID = agentProfile })
-		withMedia := agent(acme, "media@example.com", func(a *roster.Agent) { a.MultimediaProfileID = media })
+		withMedia := agent(acme, "media@example.com", func(a *roster.Agent) {
+			a.MultimediaProfileID, a.ProfileType, a.Active = media, roster.ProfileSupervisor, false
+		})
 		both := agent(acme, "both@example.com", func(a *roster.Agent) { a.SiteID, a.TeamIDs = site, []string{team} })
 		none := agent(acme, "none@example.com", func(*roster.Agent) {})
 		foreign := agent(beta, "foreign@example.com", func(a *roster.Agent) { a.SiteID, a.TeamIDs = site, []string{team} })
@@ -473,9 +475,37 @@ func TestFindAgentsUsing(t *testing.T) {
 			if emails := agentEmails(got); !slices.Equal(emails, tt.want) {
 				t.Errorf("%s: %v, want %v", tt.name, emails, tt.want)
 			}
+			// The count has no limit, and leaves out the other organization's agents.
+			if n := ok(db.CountAgentsUsing(ctx, acme.ID, tt.entity)).must(t); tt.name != "limit" && n != len(tt.want) {
+				t.Errorf("%s: count %d, want %d", tt.name, n, len(tt.want))
+			}
+		}
+		if n := ok(db.CountAgentsUsing(ctx, acme.ID, team)).must(t); n != 2 {
+			t.Errorf("count of the team: %d, want 2", n)
 		}
 		got := ok(db.FindAgentsUsing(ctx, acme.ID, team, 10)).must(t)
 		wantEqual(t, got[0], both)
+
+		// The agents list's filters, alone and together.
+		active, inactive := true, false
+		for _, tt := range []struct {
+			name string
+			f    roster.AgentFilter
+			want []string
+		}{
+			{"site", roster.AgentFilter{SiteID: site}, []string{"both@example.com", "site@example.com"}},
+			{"team", roster.AgentFilter{TeamID: team}, []string{"both@example.com", "team@example.com"}},
+			{"site and team", roster.AgentFilter{SiteID: site, TeamID: team}, []string{"both@example.com"}},
+			{"profile type", roster.AgentFilter{ProfileType: roster.ProfileSupervisor}, []string{"media@example.com"}},
+			{"inactive", roster.AgentFilter{Active: &inactive}, []string{"media@example.com"}},
+			{"active supervisors", roster.AgentFilter{Active: &active, ProfileType: roster.ProfileSupervisor}, []string{}},
+		} {
+			tt.f.OrgID = acme.ID
+			page := ok(db.FindAgents(ctx, tt.f)).must(t)
+			if emails := agentEmails(page.Agents); !slices.Equal(emails, tt.want) {
+				t.Errorf("filter %s: %v, want %v", tt.name, emails, tt.want)
+			}
+		}
 	})
 }
 
