@@ -152,13 +152,9 @@ func (s *Service) planApply(ctx context.Context, r roster.Reader, org *roster.Or
 	for i, u := range users {
 		ids[i] = u.ID
 	}
-	ms, err := r.FindMembershipsOfUsers(ctx, org.ID, ids)
+	of, err := membershipsByUser(ctx, r, org.ID, ids)
 	if err != nil {
 		return nil, err
-	}
-	of := make(map[string][]*roster.Membership, len(users))
-	for _, m := range ms {
-		of[m.UserID] = append(of[m.UserID], m)
 	}
 	now := s.clock()
 	seats := *org

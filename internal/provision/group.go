@@ -270,13 +270,9 @@ func (s *Service) changeMembersChunk(ctx context.Context, tx roster.Tx, a roster
 	for _, u := range users {
 		byID[u.ID] = u
 	}
-	ms, err := tx.FindMembershipsOfUsers(ctx, org.ID, ids)
+	of, err := membershipsByUser(ctx, tx, org.ID, ids)
 	if err != nil {
 		return err
-	}
-	of := make(map[string][]*roster.Membership, len(users))
-	for _, m := range ms {
-		of[m.UserID] = append(of[m.UserID], m)
 	}
 	now := s.clock()
 	action := "group.remove_member"
@@ -424,4 +420,17 @@ func nameTaken(err error, kind, name string) error {
 		return roster.Errorf(roster.CodeNameExists, "A %s named %s already exists in this organization; choose another name.", kind, name)
 	}
 	return err
+}
+
+// membershipsByUser returns the memberships of the organization's users ids, by user.
+func membershipsByUser(ctx context.Context, r roster.Reader, orgID string, ids []string) (map[string][]*roster.Membership, error) {
+	ms, err := r.FindMembershipsOfUsers(ctx, orgID, ids)
+	if err != nil {
+		return nil, err
+	}
+	of := make(map[string][]*roster.Membership, len(ids))
+	for _, m := range ms {
+		of[m.UserID] = append(of[m.UserID], m)
+	}
+	return of, nil
 }

@@ -66,13 +66,9 @@ func (s *Service) previewRemoval(ctx context.Context, orgID, groupID string, ids
 	if err != nil {
 		return err
 	}
-	ms, err := s.store.FindMembershipsOfUsers(ctx, orgID, ids)
+	of, err := membershipsByUser(ctx, s.store, orgID, ids)
 	if err != nil {
 		return err
-	}
-	of := make(map[string][]*roster.Membership, len(users))
-	for _, m := range ms {
-		of[m.UserID] = append(of[m.UserID], m)
 	}
 	now := s.clock()
 	for _, u := range users {

@@ -223,7 +223,7 @@ func readGroup(res map[string]any) (*groupInput, error) {
 // memberValues reads the user ids of a members value: a list of {"value": id}, or one.
 func memberValues(v any) ([]string, error) {
 	var ids []string
-	for _, e := range asList(v) {
+	for _, e := range filter.AsList(v) {
 		m, ok := e.(map[string]any)
 		id, _ := get(m, "value").(string)
 		if !ok || id == "" {

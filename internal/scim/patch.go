@@ -200,19 +200,19 @@ func applyPath(res map[string]any, kind string, p filter.Path, value any, sc res
 	case "remove":
 		if list, ok := current.([]any); ok && value != nil {
 			// Remove the values given (Entra ID removes members this way).
-			container[key] = without(list, asList(value))
+			container[key] = without(list, filter.AsList(value))
 			return nil
 		}
 		delete(container, key)
 	case "add":
 		if multi {
-			container[key] = union(asList(current), asList(value))
+			container[key] = union(filter.AsList(current), filter.AsList(value))
 			return nil
 		}
 		container[key] = merge(current, value)
 	case "replace":
 		if multi {
-			container[key] = asList(value)
+			container[key] = filter.AsList(value)
 			return nil
 		}
 		container[key] = merge(current, value)
@@ -315,16 +315,6 @@ func merge(current, value any) any {
 }
 
 func isList(v any) bool { _, ok := v.([]any); return ok }
-
-func asList(v any) []any {
-	switch v := v.(type) {
-	case nil:
-		return nil
-	case []any:
-		return v
-	}
-	return []any{v}
-}
 
 // union returns list with the values of add that it does not hold yet.
 func union(list, add []any) []any {

@@ -23,7 +23,7 @@ func Match(x Expr, r Resource, core string) bool {
 	case *Not:
 		return !Match(x.X, r, core)
 	case *ValuePath:
-		for _, v := range asList(Lookup(r, x.Path, core)) {
+		for _, v := range AsList(Lookup(r, x.Path, core)) {
 			if m, ok := v.(map[string]any); ok && Match(x.Filter, m, "") {
 				return true
 			}
@@ -92,7 +92,9 @@ func Key(m map[string]any, name string) string {
 	return name
 }
 
-func asList(v any) []any {
+// AsList returns v as a list: a multi-valued attribute as it is, a single value as a list of
+// one, nothing as no list.
+func AsList(v any) []any {
 	switch v := v.(type) {
 	case nil:
 		return nil
@@ -105,7 +107,7 @@ func asList(v any) []any {
 func compareAttr(c *Compare, r Resource, core string) bool {
 	// A complex multi-valued attribute compared as a whole compares its values' "value".
 	var values []any
-	for _, v := range asList(Lookup(r, c.Path, core)) {
+	for _, v := range AsList(Lookup(r, c.Path, core)) {
 		if m, ok := v.(map[string]any); ok {
 			v = Get(m, "value")
 		}
