@@ -51,9 +51,12 @@ type Org struct {
 	Usage    Usage // kept in step with its users in the same transaction as every change
 	// Assignment is how new users get a license automatically.
 	Assignment LicenseAssignment
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
-	Version    int64
+	// PartnerID is the partner organization that manages this one ("customer view"): its
+	// administrators open this organization with their own role. Empty when none does.
+	PartnerID string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	Version   int64
 }
 
 // OrgSettings are the organization's preferences.

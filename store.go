@@ -60,6 +60,8 @@ type Tx interface {
 type OrgReader interface {
 	FindOrgByID(ctx context.Context, id string) (*Org, error)
 	FindOrgs(ctx context.Context) ([]*Org, error)
+	// FindCustomerOrgs returns the organizations whose partner is partnerID, ordered by name.
+	FindCustomerOrgs(ctx context.Context, partnerID string) ([]*Org, error)
 }
 
 // OrgTx holds the changes of organizations.

@@ -146,6 +146,11 @@ var remoteScenarios = []scenario{
 		args: []string{"orgs", "update", "{acme}", "--name", "Acme AB", "--standard-seats", "5", "--send-welcome-email=false"}},
 	{name: "orgs-update-seats-org-token", code: 1, args: []string{"orgs", "update", "{acme}", "--premium-seats", "100"}},
 	{name: "orgs-update-language", args: []string{"orgs", "update", "{acme}", "--language", "en"}},
+	// Acme manages Legacy as its partner for a while; only the installation assigns partners.
+	{name: "orgs-update-partner", token: "system", args: []string{"orgs", "update", "{legacy}", "--partner", "{acme}"}},
+	{name: "orgs-update-partner-org-token", code: 1, args: []string{"orgs", "update", "{acme}", "--partner", "{legacy}"}},
+	{name: "orgs-update-partner-self", token: "system", code: 1, args: []string{"orgs", "update", "{acme}", "--partner", "{acme}"}},
+	{name: "orgs-update-partner-none", token: "system", args: []string{"orgs", "update", "{legacy}", "--partner", ""}},
 	{name: "orgs-get-missing-id", code: 2, args: []string{"orgs", "get"}},
 	{name: "orgs-unknown-subcommand", code: 2, args: []string{"orgs", "remove", "{acme}"}},
 

@@ -19,7 +19,8 @@ const orgsUsage = `roster orgs <list|get|create|update> [flags]
   list                 the organizations the token may see
   get ID               show one organization
   create --name NAME   create an organization (system token)
-  update ID            change the fields given as flags`
+  update ID            change the fields given as flags
+                       (--partner ID: the partner organization that manages it, "" for none)`
 
 func (c *orgsCommand) run(ctx context.Context, args []string) error { return c.family().run(ctx, args) }
 
@@ -94,16 +95,25 @@ func (c *orgsCommand) printOrg(o *httpapi.Org) error {
 		{"Users", strconv.Itoa(o.Usage.Users)},
 		{"Standard licenses", seatText(o.Usage.Standard, o.Seats.Standard)},
 		{"Premium licenses", seatText(o.Usage.Premium, o.Seats.Premium)},
+		{"Partner", partnerText(o.PartnerOrgID)},
 		{"Version", strconv.FormatInt(o.Version, 10)},
 	})
 	return nil
 }
 
+// partnerText is how the details show an organization's partner.
+func partnerText(id *string) string {
+	if id == nil {
+		return "none"
+	}
+	return *id
+}
+
 func (c *orgsCommand) save(ctx context.Context, sub string, fs *flag.FlagSet, args []string) error {
 	var (
-		name, platform, language string
-		welcome                  bool
-		standard, premium        int
+		name, platform, language, partner string
+		welcome                           bool
+		standard, premium                 int
 	)
 	fs.StringVar(&name, "name", "", "name of the organization")
 	fs.StringVar(&platform, "platform", "", `contact-center platform: "new" or "1.0"`)
@@ -111,6 +121,7 @@ func (c *orgsCommand) save(ctx context.Context, sub string, fs *flag.FlagSet, ar
 	fs.BoolVar(&welcome, "send-welcome-email", true, "send invitations to new users")
 	fs.IntVar(&standard, "standard-seats", 0, "standard agent seats (0 = unlimited)")
 	fs.IntVar(&premium, "premium-seats", 0, "premium agent seats (0 = unlimited)")
+	fs.StringVar(&partner, "partner", "", `id of the partner organization that manages it, "" for none (system token)`)
 	pos, err := c.parseRemote(fs, args)
 	if err != nil {
 		return err
@@ -125,6 +136,12 @@ func (c *orgsCommand) save(ctx context.Context, sub string, fs *flag.FlagSet, ar
 	}
 	if set["platform"] {
 		in.Platform = httpapi.Some(roster.Platform(platform))
+	}
+	switch {
+	case set["partner"] && partner == "":
+		in.PartnerOrgID = httpapi.Null[string]()
+	case set["partner"]:
+		in.PartnerOrgID = httpapi.Some(partner)
 	}
 	if set["language"] || set["send-welcome-email"] {
 		in.Settings = &httpapi.OrgSettingsInput{}

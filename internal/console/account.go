@@ -65,9 +65,12 @@ func (c *Console) signOutOthers(w http.ResponseWriter, r *http.Request, admin *p
 	http.Redirect(w, r, "/console/account", http.StatusSeeOther)
 }
 
-// orgsPage is the organizations page of an installation administrator.
+// orgsPage is the organizations page: every organization for an installation administrator,
+// who creates them here; a partner's own organization and its customers for the partner's
+// administrators (the organization switcher).
 type orgsPage struct {
 	Orgs      []*roster.Org
+	Partners  map[string]string // the partners' names by id
 	Name      string
 	Platform  roster.Platform
 	Platforms []roster.Platform
@@ -78,17 +81,26 @@ func (c *Console) orgs(w http.ResponseWriter, r *http.Request, admin *provision.
 }
 
 func (c *Console) renderOrgs(w http.ResponseWriter, r *http.Request, admin *provision.Admin, status int, form orgsPage, errs problems) {
-	if !admin.Installation {
+	switch {
+	case admin.Installation:
+		orgs, err := c.svc.Orgs(r.Context(), admin.Actor(admin.Org.ID))
+		if err != nil {
+			c.failed(w, r, err)
+			return
+		}
+		form.Orgs = orgs
+	case len(admin.Customers) > 0:
+		form.Orgs = append([]*roster.Org{admin.Org}, admin.Customers...)
+	default:
 		c.errorPage(w, r, http.StatusForbidden, "error.forbidden")
 		return
 	}
-	orgs, err := c.svc.Orgs(r.Context(), admin.Actor(admin.Org.ID))
-	if err != nil {
-		c.failed(w, r, err)
-		return
+	form.Partners = map[string]string{}
+	for _, o := range form.Orgs {
+		form.Partners[o.ID] = o.Name
 	}
 	t := c.localizer(r, admin)
-	form.Orgs, form.Platforms = orgs, []roster.Platform{roster.PlatformNew, roster.Platform10}
+	form.Platforms = []roster.Platform{roster.PlatformNew, roster.Platform10}
 	c.render(w, r, status, "orgs", &page{T: t, Admin: admin, Title: t.Text("orgs.title"), Errors: errs, Data: form})
 }
 

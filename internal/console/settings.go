@@ -19,6 +19,7 @@ func (c *Console) registerSettings(org func(string, orgHandler)) {
 	org("GET /settings", c.settings)
 	org("POST /settings", c.saveSettings)
 	org("POST /settings/seats", c.saveSeats)
+	org("POST /settings/partner", c.savePartner)
 	org("GET /settings/platform", c.confirmPlatform)
 	org("POST /settings/platform", c.changePlatform)
 	org("GET /settings/tokens", c.tokens)
@@ -35,11 +36,12 @@ type settingsForm struct {
 	DefaultLanguage  roster.Language
 	Standard         string
 	Premium          string
+	PartnerID        string
 }
 
 func settingsOf(o *roster.Org) settingsForm {
 	return settingsForm{Name: o.Name, SendWelcomeEmail: o.Settings.SendWelcomeEmail, DefaultLanguage: o.Settings.DefaultLanguage,
-		Standard: strconv.Itoa(o.Seats.Standard), Premium: strconv.Itoa(o.Seats.Premium)}
+		Standard: strconv.Itoa(o.Seats.Standard), Premium: strconv.Itoa(o.Seats.Premium), PartnerID: o.PartnerID}
 }
 
 // settingsPage is what the settings page shows.
@@ -47,6 +49,8 @@ type settingsPage struct {
 	Form      settingsForm
 	Languages []languageName
 	Platforms []roster.Platform
+	Partner   *roster.Org   // the partner that manages the organization; nil when none does
+	Orgs      []*roster.Org // the partners an installation administrator may choose from
 }
 
 func (c *Console) settings(w http.ResponseWriter, r *http.Request, q *request) {
@@ -58,6 +62,23 @@ func (c *Console) renderSettings(w http.ResponseWriter, r *http.Request, q *requ
 	data := settingsPage{Form: settingsOf(q.org), Languages: languageNames, Platforms: []roster.Platform{roster.PlatformNew, roster.Platform10}}
 	if form != nil {
 		data.Form = *form
+	}
+	var err error
+	if data.Partner, err = c.svc.Partner(r.Context(), q.actor, q.org); err != nil {
+		c.failed(w, r, err)
+		return
+	}
+	if q.can.System {
+		orgs, err := c.svc.Orgs(r.Context(), q.actor)
+		if err != nil {
+			c.failed(w, r, err)
+			return
+		}
+		for _, o := range orgs {
+			if o.ID != q.org.ID {
+				data.Orgs = append(data.Orgs, o)
+			}
+		}
 	}
 	p := q.page(q.t.Text("settings.title"), "settings")
 	p.Errors = errs
@@ -130,6 +151,13 @@ func (c *Console) saveSeats(w http.ResponseWriter, r *http.Request, q *request) 
 		return
 	}
 	c.updateOrg(w, r, q, f, change, "settings.seats_saved")
+}
+
+// savePartner sets or removes the partner organization that manages this one.
+func (c *Console) savePartner(w http.ResponseWriter, r *http.Request, q *request) {
+	f := settingsOf(q.org)
+	f.PartnerID = r.PostFormValue("partnerOrgId")
+	c.updateOrg(w, r, q, f, provision.OrgChange{PartnerID: &f.PartnerID}, "settings.partner.saved")
 }
 
 // platformPage is the confirmation of a platform change: what it changes, and what stands in

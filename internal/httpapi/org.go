@@ -10,15 +10,17 @@ import (
 
 // Org is an organization as the API shows it.
 type Org struct {
-	ID        string          `json:"id"`
-	Name      string          `json:"name"`
-	Platform  roster.Platform `json:"platform"`
-	Settings  OrgSettings     `json:"settings"`
-	Seats     Seats           `json:"seats"`
-	Usage     Usage           `json:"usage"`
-	CreatedAt time.Time       `json:"createdAt"`
-	UpdatedAt time.Time       `json:"updatedAt"`
-	Version   int64           `json:"version"`
+	ID       string          `json:"id"`
+	Name     string          `json:"name"`
+	Platform roster.Platform `json:"platform"`
+	Settings OrgSettings     `json:"settings"`
+	Seats    Seats           `json:"seats"`
+	Usage    Usage           `json:"usage"`
+	// PartnerOrgID is the partner organization that manages this one; null when none does.
+	PartnerOrgID *string   `json:"partnerOrgId"`
+	CreatedAt    time.Time `json:"createdAt"`
+	UpdatedAt    time.Time `json:"updatedAt"`
+	Version      int64     `json:"version"`
 }
 
 // OrgSettings are an organization's preferences.
@@ -47,12 +49,13 @@ type OrgList struct {
 
 // OrgInput is the body of POST /api/v1/orgs (name required) and PATCH /api/v1/orgs/{org}
 // (every field optional). Absent fields keep their value, or take their default on creation;
-// null is refused, since no field of an organization can be removed.
+// null is refused, except for the partner, which null removes.
 type OrgInput struct {
-	Name     Optional[string]          `json:"name,omitzero"`
-	Platform Optional[roster.Platform] `json:"platform,omitzero"`
-	Settings *OrgSettingsInput         `json:"settings,omitempty"`
-	Seats    *SeatsInput               `json:"seats,omitempty"`
+	Name         Optional[string]          `json:"name,omitzero"`
+	Platform     Optional[roster.Platform] `json:"platform,omitzero"`
+	Settings     *OrgSettingsInput         `json:"settings,omitempty"`
+	Seats        *SeatsInput               `json:"seats,omitempty"`
+	PartnerOrgID Optional[string]          `json:"partnerOrgId,omitzero"`
 }
 
 // OrgSettingsInput changes an organization's settings; absent fields keep their value.
@@ -85,6 +88,7 @@ func (in OrgInput) change() (provision.OrgChange, error) {
 			return c, err
 		}
 	}
+	c.PartnerID = orNull(in.PartnerOrgID, "")
 	if s := in.Seats; s != nil {
 		if c.StandardSeats, err = notNull("seats.standard", s.Standard); err != nil {
 			return c, err
@@ -98,12 +102,17 @@ func (in OrgInput) change() (provision.OrgChange, error) {
 
 // orgJSON converts an organization to its API form.
 func orgJSON(o *roster.Org) Org {
+	var partner *string
+	if o.PartnerID != "" {
+		partner = &o.PartnerID
+	}
 	return Org{
 		ID: o.ID, Name: o.Name, Platform: o.Platform,
-		Settings:  OrgSettings{SendWelcomeEmail: o.Settings.SendWelcomeEmail, DefaultLanguage: o.Settings.DefaultLanguage},
-		Seats:     Seats{Standard: o.Seats.Standard, Premium: o.Seats.Premium},
-		Usage:     Usage{Users: o.Usage.Users, Standard: o.Usage.Standard, Premium: o.Usage.Premium},
-		CreatedAt: o.CreatedAt.UTC(), UpdatedAt: o.UpdatedAt.UTC(), Version: o.Version,
+		Settings:     OrgSettings{SendWelcomeEmail: o.Settings.SendWelcomeEmail, DefaultLanguage: o.Settings.DefaultLanguage},
+		Seats:        Seats{Standard: o.Seats.Standard, Premium: o.Seats.Premium},
+		Usage:        Usage{Users: o.Usage.Users, Standard: o.Usage.Standard, Premium: o.Usage.Premium},
+		PartnerOrgID: partner,
+		CreatedAt:    o.CreatedAt.UTC(), UpdatedAt: o.UpdatedAt.UTC(), Version: o.Version,
 	}
 }
 

@@ -203,5 +203,30 @@ func TestOrgs(t *testing.T) {
 			status: 200, want: map[string]any{"seats.premium": 3, "seats.standard": 1}},
 		{name: "read_only cannot rename", method: "PATCH", path: "/api/v1/orgs/{A}", token: "A.ro", body: map[string]any{"name": "X"},
 			status: 403, code: roster.CodeForbidden},
+		// Partners: only the installation assigns them; a partner's tokens stay in their own
+		// organization (the console's customer view is for its administrators).
+		{name: "no partner", method: "GET", path: "/api/v1/orgs/{B}", token: "sys", status: 200, want: map[string]any{"partnerOrgId": nil}},
+		{name: "partner needs system", method: "PATCH", path: "/api/v1/orgs/{A}", token: "A.full", body: map[string]any{"partnerOrgId": "{B}"},
+			status: 403, code: roster.CodeForbidden},
+		{name: "system assigns a partner", method: "PATCH", path: "/api/v1/orgs/{B}", token: "sys", body: map[string]any{"partnerOrgId": "{A}"},
+			status: 200, want: map[string]any{"partnerOrgId": "{A}", "version": 2},
+			check: func(t *testing.T, f *fixture, _ resp) {
+				if r := f.do(req{method: "GET", path: f.expand("/api/v1/orgs/{B}"), token: f.tokens["B.full"]}); get(r.body, "partnerOrgId") != f.a.ID {
+					t.Errorf("the customer sees partner %v, want %s", get(r.body, "partnerOrgId"), f.a.ID)
+				}
+				if r := f.do(req{method: "GET", path: f.expand("/api/v1/orgs/{B}/users"), token: f.tokens["A.full"]}); r.status != 404 {
+					t.Errorf("a partner's token reads its customer's users: %d", r.status)
+				}
+				r := f.do(req{method: "PATCH", path: f.expand("/api/v1/orgs/{B}"), token: f.tokens["sys"], body: []byte(`{"partnerOrgId":null}`)})
+				if r.status != 200 || get(r.body, "partnerOrgId") != nil {
+					t.Errorf("null: %d %s", r.status, r.raw)
+				}
+			}},
+		{name: "not its own partner", method: "PATCH", path: "/api/v1/orgs/{B}", token: "sys", body: map[string]any{"partnerOrgId": "{B}"},
+			status: 400, code: roster.CodeInvalid, field: "partnerOrgId"},
+		{name: "unknown partner", method: "PATCH", path: "/api/v1/orgs/{B}", token: "sys", body: map[string]any{"partnerOrgId": "nope"},
+			status: 400, code: roster.CodeInvalid, field: "partnerOrgId"},
+		{name: "null removes the partner", method: "PATCH", path: "/api/v1/orgs/{B}", token: "sys", body: `{"partnerOrgId":null}`,
+			status: 200, want: map[string]any{"partnerOrgId": nil}},
 	})
 }

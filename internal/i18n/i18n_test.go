@@ -35,6 +35,8 @@ var sameAsEnglish = map[string]bool{
 	"user.via.scim": true, "nl:profiletype.supervisor": true, "es:profiletype.supervisor": true,
 	"pl:profiletype.administrator": true,
 	"sv:audit.target.team":         true, "nl:audit.target.team": true, "nl:audit.field.teamIds": true, "nl:field.interface": true, "es:audit.value.no": true, "es:cc.no": true, "nl:cc.kind.teams": true, "sv:cc.filter.team": true, "nl:cc.filter.team": true, "nl:field.teamIds": true,
+	"sv:orgs.partner": true, "nl:orgs.partner": true, "pl:orgs.partner": true,
+	"sv:settings.section.partner": true, "nl:settings.section.partner": true, "pl:settings.section.partner": true,
 }
 
 // file is one catalog file as JSON: a message is a string, or a plural's forms.

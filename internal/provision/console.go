@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -45,19 +46,31 @@ type Admin struct {
 	// Installation is true for an installation administrator, who may open every
 	// organization and create new ones.
 	Installation bool
+	// Customers are the organizations the person's own organization manages as their
+	// partner, by name: the person opens them with the role they hold in their own.
+	Customers []*roster.Org
 }
 
 // Actor is who the administrator is in organization orgID: themselves with their role in
-// their own organization, an installation administrator anywhere.
+// their own organization and in the organizations it manages as a partner, an installation
+// administrator anywhere. Anywhere else the actor is the person of their own organization,
+// whom every check of orgID refuses.
 func (a *Admin) Actor(orgID string) roster.Actor {
 	act := roster.Actor{Kind: "admin", ID: a.User.ID, Name: a.User.Email, OrgID: a.User.OrgID, Role: a.User.AdminRole, Interface: roster.ViaConsole}
-	if a.Installation && orgID != a.User.OrgID {
+	switch {
+	case a.Installation && orgID != a.User.OrgID:
 		act.OrgID, act.Role, act.System = orgID, roster.AdminFull, true
-	}
-	if a.Installation && orgID == a.User.OrgID {
+	case a.Installation:
 		act.System = true
+	case a.Manages(orgID):
+		act.OrgID = orgID
 	}
 	return act
+}
+
+// Manages reports whether orgID is one of the administrator's customers.
+func (a *Admin) Manages(orgID string) bool {
+	return slices.ContainsFunc(a.Customers, func(o *roster.Org) bool { return o.ID == orgID })
 }
 
 // SignIn is what the sign-in form sends, and where from.
@@ -190,7 +203,14 @@ func (s *Service) admin(ctx context.Context, u *roster.User) (*Admin, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Admin{User: u, Org: org, Installation: inst}, nil
+	admin := &Admin{User: u, Org: org, Installation: inst}
+	if u.AdminRole != roster.AdminNone {
+		// Read again on every request, as the role is: a partner removed is refused at once.
+		if admin.Customers, err = s.store.FindCustomerOrgs(ctx, org.ID); err != nil {
+			return nil, err
+		}
+	}
+	return admin, nil
 }
 
 // newSession returns a new session of u and its secret.

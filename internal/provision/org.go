@@ -2,6 +2,7 @@ package provision
 
 import (
 	"context"
+	"fmt"
 
 	"roster"
 )
@@ -15,6 +16,8 @@ type OrgChange struct {
 	DefaultLanguage  *roster.Language
 	StandardSeats    *int
 	PremiumSeats     *int
+	// PartnerID is the partner organization that manages this one; "" removes the partner.
+	PartnerID *string
 }
 
 // CreateOrg creates an organization. Only a system actor may.
@@ -27,6 +30,9 @@ func (s *Service) CreateOrg(ctx context.Context, a roster.Actor, c OrgChange) (*
 		return nil, err
 	}
 	err = s.writeInstallation(ctx, a, func(tx roster.Tx) error {
+		if err := setPartner(ctx, tx, o, c.PartnerID); err != nil {
+			return err
+		}
 		if err := tx.CreateOrg(ctx, o); err != nil {
 			return err
 		}
@@ -63,8 +69,20 @@ func (s *Service) Org(ctx context.Context, a roster.Actor, id string) (*roster.O
 	return s.store.FindOrgByID(ctx, id)
 }
 
+// Partner returns the partner organization that manages organization o, nil when none does.
+// Whoever may read o may read who manages it.
+func (s *Service) Partner(ctx context.Context, a roster.Actor, o *roster.Org) (*roster.Org, error) {
+	if err := authorize(a, o.ID, permRead); err != nil {
+		return nil, err
+	}
+	if o.PartnerID == "" {
+		return nil, nil
+	}
+	return s.store.FindOrgByID(ctx, o.PartnerID)
+}
+
 // Orgs lists the organizations the actor may see: all of them for a system actor, its own
-// otherwise.
+// otherwise (a partner's customers are the console's: ConsoleOrgs).
 func (s *Service) Orgs(ctx context.Context, a roster.Actor) ([]*roster.Org, error) {
 	if !a.System {
 		o, err := s.Org(ctx, a, a.OrgID)
@@ -76,12 +94,12 @@ func (s *Service) Orgs(ctx context.Context, a roster.Actor) ([]*roster.Org, erro
 	return s.store.FindOrgs(ctx)
 }
 
-// UpdateOrg changes an organization. Name and settings need a full administrator; the platform
-// and the seats are part of the subscription and need a system actor. expectVersion, when not
+// UpdateOrg changes an organization. Name and settings need a full administrator; the platform,
+// the seats and the partner are part of the subscription and need a system actor. expectVersion, when not
 // 0, must be the current version (If-Match).
 func (s *Service) UpdateOrg(ctx context.Context, a roster.Actor, id string, c OrgChange, expectVersion int64) (*roster.Org, error) {
 	need := permOrg
-	if c.Platform != nil || c.StandardSeats != nil || c.PremiumSeats != nil {
+	if c.Platform != nil || c.StandardSeats != nil || c.PremiumSeats != nil || c.PartnerID != nil {
 		need = permSystem
 	}
 	// Someone of another organization is told first that there is none (not that they may not
@@ -98,6 +116,9 @@ func (s *Service) UpdateOrg(ctx context.Context, a roster.Actor, id string, c Or
 		before := orgFields(o)
 		was := o.Platform
 		if err := applyOrgChange(o, c); err != nil {
+			return err
+		}
+		if err := setPartner(ctx, tx, o, c.PartnerID); err != nil {
 			return err
 		}
 		if o.Platform == roster.Platform10 && was != roster.Platform10 {
@@ -179,6 +200,31 @@ func applyOrgChange(o *roster.Org, c OrgChange) error {
 	return nil
 }
 
+// setPartner makes partnerID, when not nil, the partner of o: an existing organization other
+// than o, or "" for none. Access is not transitive: the partner of a partner opens only its
+// own customers.
+func setPartner(ctx context.Context, r roster.Reader, o *roster.Org, partnerID *string) error {
+	if partnerID == nil {
+		return nil
+	}
+	id := *partnerID
+	if id == o.ID {
+		return roster.InvalidFields(roster.FieldError{Field: "partnerOrgId", Code: roster.CodeInvalid,
+			Message: "An organization cannot be its own partner."})
+	}
+	if id != "" {
+		if _, err := r.FindOrgByID(ctx, id); err != nil {
+			if roster.ErrorCode(err) == roster.CodeNotFound {
+				return roster.InvalidFields(roster.FieldError{Field: "partnerOrgId", Code: roster.CodeInvalid,
+					Message: fmt.Sprintf("No organization has the id %q.", id)})
+			}
+			return err
+		}
+	}
+	o.PartnerID = id
+	return nil
+}
+
 // orgFields is how an organization is recorded in the audit log.
 func orgFields(o *roster.Org) map[string]any {
 	return map[string]any{
@@ -186,6 +232,7 @@ func orgFields(o *roster.Org) map[string]any {
 		"settings.sendWelcomeEmail": o.Settings.SendWelcomeEmail,
 		"settings.defaultLanguage":  o.Settings.DefaultLanguage,
 		"seats.standard":            o.Seats.Standard, "seats.premium": o.Seats.Premium,
+		"partnerOrgId": o.PartnerID,
 	}
 }
 

@@ -2,6 +2,7 @@ package sqldb
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 
 	"roster"
@@ -9,17 +10,19 @@ import (
 
 const orgColumns = `id, name, platform, send_welcome_email, default_language, seats_standard,
 	seats_premium, users_count, standard_used, premium_used, assignment_mode, template_license,
-	created_at, updated_at, version`
+	partner_org_id, created_at, updated_at, version`
 
 func scanOrg(s rowScanner) (*roster.Org, error) {
 	var o roster.Org
+	var partner sql.NullString
 	err := s.Scan(&o.ID, &o.Name, &o.Platform, &o.Settings.SendWelcomeEmail,
 		&o.Settings.DefaultLanguage, &o.Seats.Standard, &o.Seats.Premium, &o.Usage.Users,
 		&o.Usage.Standard, &o.Usage.Premium, &o.Assignment.Mode, &o.Assignment.License,
-		&o.CreatedAt, &o.UpdatedAt, &o.Version)
+		&partner, &o.CreatedAt, &o.UpdatedAt, &o.Version)
 	if err != nil {
 		return nil, err
 	}
+	o.PartnerID = partner.String
 	o.CreatedAt = o.CreatedAt.UTC()
 	o.UpdatedAt = o.UpdatedAt.UTC()
 	return &o, nil
@@ -38,21 +41,32 @@ func (r *reader) FindOrgByID(ctx context.Context, id string) (*roster.Org, error
 
 // FindOrgs returns every organization, ordered by name.
 func (r *reader) FindOrgs(ctx context.Context) ([]*roster.Org, error) {
-	rows, err := r.run.query(ctx, `SELECT `+orgColumns+` FROM orgs ORDER BY name, id`)
+	return r.findOrgs(ctx, "find organizations", `SELECT `+orgColumns+` FROM orgs ORDER BY name, id`)
+}
+
+// FindCustomerOrgs returns the organizations partnerID manages, ordered by name.
+func (r *reader) FindCustomerOrgs(ctx context.Context, partnerID string) ([]*roster.Org, error) {
+	return r.findOrgs(ctx, "find customers of organization "+partnerID,
+		`SELECT `+orgColumns+` FROM orgs WHERE partner_org_id = ? ORDER BY name, id`, partnerID)
+}
+
+// findOrgs returns the organizations query selects; op names it in errors.
+func (r *reader) findOrgs(ctx context.Context, op, query string, args ...any) ([]*roster.Org, error) {
+	rows, err := r.run.query(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("find organizations: %w", err)
+		return nil, fmt.Errorf("%s: %w", op, err)
 	}
 	defer rows.Close()
 	var orgs []*roster.Org
 	for rows.Next() {
 		o, err := scanOrg(rows)
 		if err != nil {
-			return nil, fmt.Errorf("find organizations: %w", err)
+			return nil, fmt.Errorf("%s: %w", op, err)
 		}
 		orgs = append(orgs, o)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("find organizations: %w", err)
+		return nil, fmt.Errorf("%s: %w", op, err)
 	}
 	return orgs, nil
 }
@@ -65,10 +79,10 @@ func (t *tx) CreateOrg(ctx context.Context, o *roster.Org) error {
 	}
 	normalizeOrg(o)
 	res, err := t.run.exec(ctx, `INSERT INTO orgs (`+orgColumns+`)
-		VALUES `+placeholders(1, 15)+` ON CONFLICT DO NOTHING`,
+		VALUES `+placeholders(1, 16)+` ON CONFLICT DO NOTHING`,
 		o.ID, o.Name, o.Platform, o.Settings.SendWelcomeEmail, o.Settings.DefaultLanguage,
 		o.Seats.Standard, o.Seats.Premium, o.Usage.Users, o.Usage.Standard, o.Usage.Premium,
-		o.Assignment.Mode, o.Assignment.License, o.CreatedAt, o.UpdatedAt, o.Version)
+		o.Assignment.Mode, o.Assignment.License, nullString(o.PartnerID), o.CreatedAt, o.UpdatedAt, o.Version)
 	if err == nil {
 		err = inserted(res, "An organization with this id already exists.")
 	}
@@ -81,11 +95,12 @@ func (t *tx) UpdateOrg(ctx context.Context, o *roster.Org) error {
 	normalizeOrg(o)
 	res, err := t.run.exec(ctx, `UPDATE orgs SET name = ?, platform = ?, send_welcome_email = ?,
 		default_language = ?, seats_standard = ?, seats_premium = ?, assignment_mode = ?,
-		template_license = ?, created_at = ?, updated_at = ?, version = version + 1
+		template_license = ?, partner_org_id = ?, created_at = ?, updated_at = ?,
+		version = version + 1
 		WHERE id = ? AND version = ?`,
 		o.Name, o.Platform, o.Settings.SendWelcomeEmail, o.Settings.DefaultLanguage,
 		o.Seats.Standard, o.Seats.Premium, o.Assignment.Mode, o.Assignment.License,
-		o.CreatedAt, o.UpdatedAt, o.ID, o.Version)
+		nullString(o.PartnerID), o.CreatedAt, o.UpdatedAt, o.ID, o.Version)
 	if err == nil {
 		err = t.checkVersion(ctx, res, `SELECT version FROM orgs WHERE id = ?`, []any{o.ID}, o.Version,
 			"Organization not found.", "The organization has changed since it was read.", "")

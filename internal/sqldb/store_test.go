@@ -360,6 +360,27 @@ func TestOrgs(t *testing.T) {
 		want.Usage = usage
 		wantEqual(t, got, &want)
 
+		// A partner manages the organizations that name it; FindCustomerOrgs lists them by name.
+		gamma := newOrg("Gamma")
+		gamma.PartnerID = acme.ID
+		write(t, db, func(tx roster.Tx) error { return tx.CreateOrg(ctx, gamma) })
+		withPartner := *beta
+		withPartner.PartnerID = acme.ID
+		write(t, db, func(tx roster.Tx) error { return tx.UpdateOrg(ctx, &withPartner) })
+		customers, err := db.FindCustomerOrgs(ctx, acme.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantEqual(t, customers, []*roster.Org{&withPartner, gamma})
+		if customers, err = db.FindCustomerOrgs(ctx, beta.ID); err != nil || len(customers) != 0 {
+			t.Fatalf("customers of a customer: %v, %v", customers, err)
+		}
+		withPartner.PartnerID = ""
+		write(t, db, func(tx roster.Tx) error { return tx.UpdateOrg(ctx, &withPartner) })
+		if customers, err = db.FindCustomerOrgs(ctx, acme.ID); err != nil || len(customers) != 1 || customers[0].ID != gamma.ID {
+			t.Fatalf("customers after removing the partner of Beta: %v, %v", customers, err)
+		}
+
 		missing := newOrg("Missing")
 		stale := *acme // version 1, stored 2
 		tests := []struct {
