@@ -11,6 +11,7 @@
 //	go run ./bench -only groups        # 100,000 members joining a premium group; one user in 50 groups
 //	go run ./bench -only sync          # Synchronize Users of 100,000 users; sync latency
 //	go run ./bench -only console       # the console's users page of a million users, each filter
+//	go run ./bench -only metrics       # what the Prometheus metrics cost GET one user
 //
 // The million-user database of the list, HTTP and export benchmarks is built once under bench/out and
 // reused by later runs (delete the folder to rebuild it).
@@ -72,6 +73,8 @@ func main() {
 			b.console(ctx, *big)
 		case "http":
 			b.http(ctx, *big, *dur, *conc)
+		case "metrics":
+			b.metricsCost(ctx, *big, *dur, *conc)
 		case "export":
 			b.export(ctx, *runs, *big)
 		case "import":
