@@ -64,6 +64,16 @@ var localScenarios = []localScenario{
 	{name: "admin-no-subcommand", code: 2, args: []string{"admin"}},
 	{name: "admin-help-family", args: []string{"admin", "-h"}},
 
+	{name: "backup-help", args: []string{"backup", "-h"}},
+	{name: "backup-no-file", code: 2, args: []string{"backup", "--data-dir", "{dir}"}},
+	{name: "backup-exists", code: 1, args: []string{"backup", "{dir}/roster.db", "--data-dir", "{dir}"}},
+	{name: "backup-postgres", code: 2, args: []string{"backup", "roster.backup"},
+		env: map[string]string{"ROSTER_DATABASE_URL": "postgres://roster:hunter2@db.example.com/roster"}},
+	{name: "restore-help", args: []string{"restore", "-h"}},
+	{name: "restore-not-a-backup", code: 1, args: []string{"restore", "{dir}/roster.lock", "--data-dir", "{dir}/restored"}},
+	{name: "restore-missing", code: 1, args: []string{"restore", "{dir}/nothing.backup", "--data-dir", "{dir}/restored"}},
+	{name: "restore-postgres", code: 2, args: []string{"restore", "roster.dump", "--database-url", "postgres://roster:hunter2@db.example.com/roster"}},
+
 	{name: "version", args: []string{"version"}},
 	{name: "version-flag", args: []string{"--version"}},
 	{name: "help", args: []string{"help"}},

@@ -254,6 +254,12 @@ type RestoreResult struct {
 // roster.db.before-restore-<UTC time>, with what its write-ahead log held folded in first.
 func Restore(ctx context.Context, dataDir, src string) (RestoreResult, error) {
 	var res RestoreResult
+	// Before the lock, which creates the data directory: a mistyped name changes nothing.
+	if fi, err := os.Stat(src); err != nil {
+		return res, err
+	} else if !fi.Mode().IsRegular() {
+		return res, fmt.Errorf("%s is not a file", src)
+	}
 	lock, err := LockDataDir(dataDir)
 	if err != nil {
 		return res, err
