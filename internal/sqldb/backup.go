@@ -269,8 +269,14 @@ func Restore(ctx context.Context, dataDir, src string) (RestoreResult, error) {
 	if res.Newest, err = newestSchemaVersion(); err != nil {
 		return res, err
 	}
+	// The check reads the copy, so that what is put in place is what was checked.
+	tmp, err := copyInto(src, dataDir)
+	if err != nil {
+		return res, err
+	}
+	defer os.Remove(tmp) // a no-op once renamed
 	began := time.Now()
-	res.SchemaVersion, err = checkDatabaseFile(ctx, src, true)
+	res.SchemaVersion, err = checkDatabaseFile(ctx, tmp, true)
 	res.Check = time.Since(began)
 	if err != nil {
 		return res, fmt.Errorf("check %s: %w", src, err)
@@ -279,13 +285,6 @@ func Restore(ctx context.Context, dataDir, src string) (RestoreResult, error) {
 		return res, fmt.Errorf("check %s: %w: its schema version is %d, newer than this binary's %d; restore it with a newer roster",
 			src, ErrInvalidBackup, res.SchemaVersion, res.Newest)
 	}
-
-	// The copy is complete and synced before the current database is touched.
-	tmp, err := copyInto(src, dataDir)
-	if err != nil {
-		return res, err
-	}
-	defer os.Remove(tmp) // a no-op once renamed
 	fi, err := os.Stat(tmp)
 	if err != nil {
 		return res, err
