@@ -67,6 +67,8 @@ var localScenarios = []localScenario{
 	{name: "backup-help", args: []string{"backup", "-h"}},
 	{name: "backup-no-file", code: 2, args: []string{"backup", "--data-dir", "{dir}"}},
 	{name: "backup-exists", code: 1, args: []string{"backup", "{dir}/roster.db", "--data-dir", "{dir}"}},
+	{name: "backup-onto-database", code: 1, args: []string{"backup", "{dir}/roster.db", "--force", "--data-dir", "{dir}"}},
+	{name: "restore-database-itself", code: 1, args: []string{"restore", "{dir}/roster.db", "--data-dir", "{dir}"}},
 	{name: "backup-postgres", code: 2, args: []string{"backup", "roster.backup"},
 		env: map[string]string{"ROSTER_DATABASE_URL": "postgres://roster:hunter2@db.example.com/roster"}},
 	{name: "restore-help", args: []string{"restore", "-h"}},

@@ -64,6 +64,9 @@ func Backup(ctx context.Context, dataDir, dest string, opts BackupOptions) (Back
 	if err != nil {
 		return BackupResult{}, err
 	}
+	if err := refuseDatabaseFiles(dest, src); err != nil {
+		return BackupResult{}, err
+	}
 	if err := refuseExisting(dest, opts.Overwrite); err != nil {
 		return BackupResult{}, err
 	}
@@ -123,6 +126,27 @@ func Backup(ctx context.Context, dataDir, dest string, opts BackupOptions) (Back
 	}
 	res.Size = fi.Size()
 	return res, nil
+}
+
+// refuseDatabaseFiles refuses a path that is the database file db or one of its companions:
+// a backup renamed over the database of a running server, or a restore of the database onto
+// itself, would lose it.
+func refuseDatabaseFiles(path, db string) error {
+	path, err := filepath.Abs(path)
+	if err != nil {
+		return err
+	}
+	for _, f := range []string{db, db + "-wal", db + "-shm"} {
+		a, errA := os.Stat(path)
+		b, errB := os.Stat(f)
+		if errA == nil && errB == nil && os.SameFile(a, b) {
+			return fmt.Errorf("%s is a file of the database itself", path)
+		}
+		if abs, err := filepath.Abs(f); err == nil && abs == path {
+			return fmt.Errorf("%s is a file of the database itself", path)
+		}
+	}
+	return nil
 }
 
 func refuseExisting(path string, overwrite bool) error {
@@ -259,6 +283,9 @@ func Restore(ctx context.Context, dataDir, src string) (RestoreResult, error) {
 		return res, err
 	} else if !fi.Mode().IsRegular() {
 		return res, fmt.Errorf("%s is not a file", src)
+	}
+	if err := refuseDatabaseFiles(src, filepath.Join(dataDir, dbFileName)); err != nil {
+		return res, err
 	}
 	lock, err := LockDataDir(dataDir)
 	if err != nil {
