@@ -34,7 +34,7 @@ func (b *bench) backup(ctx context.Context, n int, dur time.Duration, concurrenc
 	report("  readers before the backup: %.0f req/s", []any{float64(len(before)) / dur.Seconds()}, before, "")
 
 	file := filepath.Join(b.out, "bench.backup")
-	defer os.Remove(file)
+	defer func() { _ = os.Remove(file) }()
 	for _, full := range []bool{false, true} {
 		finished := make(chan time.Time)
 		var during []time.Duration

@@ -66,7 +66,7 @@ func TestDataDirInUse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer lock.Release()
+	defer func() { _ = lock.Release() }()
 
 	inUse := fmt.Sprintf("the data directory is in use by a running server (pid %d)", os.Getpid())
 	for _, args := range [][]string{

@@ -291,7 +291,7 @@ func Restore(ctx context.Context, dataDir, src string) (RestoreResult, error) {
 	if err != nil {
 		return res, err
 	}
-	defer lock.Release()
+	defer func() { _ = lock.Release() }()
 
 	if res.Newest, err = newestSchemaVersion(); err != nil {
 		return res, err
@@ -301,7 +301,7 @@ func Restore(ctx context.Context, dataDir, src string) (RestoreResult, error) {
 	if err != nil {
 		return res, err
 	}
-	defer os.Remove(tmp) // a no-op once renamed
+	defer func() { _ = os.Remove(tmp) }() // a no-op once renamed
 	began := time.Now()
 	res.SchemaVersion, err = checkDatabaseFile(ctx, tmp, true)
 	res.Check = time.Since(began)
