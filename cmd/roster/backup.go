@@ -43,6 +43,9 @@ func (c *backupCommand) run(ctx context.Context, args []string) error {
 	if len(pos) != 1 {
 		return usageErrorf("roster backup FILE (see roster backup -h)")
 	}
+	if err := db.checkURL(); err != nil {
+		return err
+	}
 	if db.databaseURL != "" {
 		return usageErrorf("the database is %s: back it up with pg_dump (for example pg_dump --format=custom "+
 			"--file=roster.dump URL), PostgreSQL's own tool, which copies a consistent snapshot while the servers run; "+
@@ -91,6 +94,9 @@ func (c *restoreCommand) run(ctx context.Context, args []string) error {
 	}
 	if len(pos) != 1 {
 		return usageErrorf("roster restore FILE (see roster restore -h)")
+	}
+	if err := db.checkURL(); err != nil {
+		return err
 	}
 	if db.databaseURL != "" {
 		return usageErrorf("the database is %s: restore a dump of pg_dump with pg_restore (for example pg_restore "+

@@ -39,10 +39,18 @@ func (c *dbConfig) describe() string {
 	return "PostgreSQL at " + redactURL(c.databaseURL)
 }
 
+// checkURL refuses a database URL of an engine other than PostgreSQL.
+func (c *dbConfig) checkURL() error {
+	if c.databaseURL != "" && !strings.HasPrefix(c.databaseURL, "postgres://") && !strings.HasPrefix(c.databaseURL, "postgresql://") {
+		return usageErrorf("--database-url must start with postgres:// or postgresql://")
+	}
+	return nil
+}
+
 // open opens the database and applies the migrations.
 func (c *dbConfig) open(ctx context.Context) (*sqldb.DB, error) {
-	if c.databaseURL != "" && !strings.HasPrefix(c.databaseURL, "postgres://") && !strings.HasPrefix(c.databaseURL, "postgresql://") {
-		return nil, usageErrorf("--database-url must start with postgres:// or postgresql://")
+	if err := c.checkURL(); err != nil {
+		return nil, err
 	}
 	db, err := sqldb.Open(ctx, sqldb.Config{DataDir: c.dataDir, DatabaseURL: c.databaseURL, LockDataDir: c.exclusive})
 	if err != nil {

@@ -71,6 +71,7 @@ var localScenarios = []localScenario{
 	{name: "restore-database-itself", code: 1, args: []string{"restore", "{dir}/roster.db", "--data-dir", "{dir}"}},
 	{name: "backup-postgres", code: 2, args: []string{"backup", "roster.backup"},
 		env: map[string]string{"ROSTER_DATABASE_URL": "postgres://roster:hunter2@db.example.com/roster"}},
+	{name: "backup-bad-database-url", code: 2, args: []string{"backup", "roster.backup", "--database-url", "mysql://db/roster"}},
 	{name: "restore-help", args: []string{"restore", "-h"}},
 	{name: "restore-not-a-backup", code: 1, args: []string{"restore", "{dir}/roster.lock", "--data-dir", "{dir}/restored"}},
 	{name: "restore-missing", code: 1, args: []string{"restore", "{dir}/nothing.backup", "--data-dir", "{dir}/restored"}},
