@@ -287,14 +287,13 @@ func TestRestoreRefusesBadBackups(t *testing.T) {
 	}
 }
 
-// TestRestoreOlderSchema checks that a backup of an older schema is restored, and that the
-// next open migrates it.
+// TestRestoreOlderSchema checks that a backup of an older schema is restored and said to be
+// older: the server's start migrates it.
 func TestRestoreOlderSchema(t *testing.T) {
 	t.Parallel()
 	old := damage(t, backupOf(t, "ada@example.com"), func(b []byte) []byte { return b })
-	// The newest migration of the SQLite schema is undone by hand: its record is dropped, and
-	// the migration must be one that can run again (CREATE INDEX IF NOT EXISTS and the like)
-	// for the next open to succeed, which the schema test of the migrations ensures.
+	// Only the record of the newest migration is dropped: enough for the version check,
+	// which reads the records.
 	execSQLite(t, old, `DELETE FROM schema_migrations WHERE version = (SELECT MAX(version) FROM schema_migrations)`)
 
 	dataDir := t.TempDir()
@@ -405,4 +404,37 @@ func TestDataDirLock(t *testing.T) {
 		t.Fatalf("locked open after release: %v", err)
 	}
 	_ = db.Close()
+}
+
+// TestBackupSchemaVersion checks that a backup is refused, and no file left, unless the
+// database has the schema of this binary's newest migration: a database of an older server,
+// or of a newer one.
+func TestBackupSchemaVersion(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, change string
+	}{
+		{"older", `DELETE FROM schema_migrations WHERE version = (SELECT MAX(version) FROM schema_migrations)`},
+		{"newer", `INSERT INTO schema_migrations (version, name, applied_at) VALUES (9999, 'future', '2030-01-01 00:00:00')`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dataDir := t.TempDir()
+			db := openMigrated(t, dataDir)
+			mustCreateOrg(t, db, "Acme")
+			if err := db.Close(); err != nil {
+				t.Fatal(err)
+			}
+			execSQLite(t, filepath.Join(dataDir, "roster.db"), tc.change)
+
+			out := t.TempDir()
+			_, err := sqldb.Backup(context.Background(), dataDir, filepath.Join(out, "roster.backup"), sqldb.BackupOptions{})
+			if !errors.Is(err, sqldb.ErrInvalidBackup) || !strings.Contains(err.Error(), "schema version") {
+				t.Fatalf("backup of a database of another schema: %v; want ErrInvalidBackup naming the schema version", err)
+			}
+			if entries, _ := os.ReadDir(out); len(entries) != 0 {
+				t.Errorf("a refused backup left %v", entries)
+			}
+		})
+	}
 }
