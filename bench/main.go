@@ -12,6 +12,7 @@
 //	go run ./bench -only sync          # Synchronize Users of 100,000 users; sync latency
 //	go run ./bench -only console       # the console's users page of a million users, each filter
 //	go run ./bench -only metrics       # what the Prometheus metrics cost GET one user
+//	go run ./bench -only backup        # roster backup of a million users while readers GET users
 //
 // The million-user database of the list, HTTP and export benchmarks is built once under bench/out and
 // reused by later runs (delete the folder to rebuild it).
@@ -71,6 +72,8 @@ func main() {
 			b.list(ctx, *big)
 		case "console":
 			b.console(ctx, *big)
+		case "backup":
+			b.backup(ctx, *big, *dur, *conc)
 		case "http":
 			b.http(ctx, *big, *dur, *conc)
 		case "metrics":

@@ -16,6 +16,10 @@ import (
 type dbConfig struct {
 	dataDir     string
 	databaseURL string
+	// exclusive takes the SQLite data directory's lock while the database is open: for the
+	// commands that keep it open for writing (serve, migrate), not for the short writers that
+	// work beside a running server (token, admin).
+	exclusive bool
 }
 
 func (c *dbConfig) register(fs *flag.FlagSet, getenv env) {
@@ -35,12 +39,20 @@ func (c *dbConfig) describe() string {
 	return "PostgreSQL at " + redactURL(c.databaseURL)
 }
 
+// checkURL refuses a database URL of an engine other than PostgreSQL.
+func (c *dbConfig) checkURL() error {
+	if c.databaseURL != "" && !strings.HasPrefix(c.databaseURL, "postgres://") && !strings.HasPrefix(c.databaseURL, "postgresql://") {
+		return usageErrorf("--database-url must start with postgres:// or postgresql://")
+	}
+	return nil
+}
+
 // open opens the database and applies the migrations.
 func (c *dbConfig) open(ctx context.Context) (*sqldb.DB, error) {
-	if c.databaseURL != "" && !strings.HasPrefix(c.databaseURL, "postgres://") && !strings.HasPrefix(c.databaseURL, "postgresql://") {
-		return nil, usageErrorf("--database-url must start with postgres:// or postgresql://")
+	if err := c.checkURL(); err != nil {
+		return nil, err
 	}
-	db, err := sqldb.Open(ctx, sqldb.Config{DataDir: c.dataDir, DatabaseURL: c.databaseURL})
+	db, err := sqldb.Open(ctx, sqldb.Config{DataDir: c.dataDir, DatabaseURL: c.databaseURL, LockDataDir: c.exclusive})
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", c.describe(), err)
 	}

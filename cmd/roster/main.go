@@ -46,6 +46,8 @@ Server:
   migrate     apply the database migrations and exit
   token       create API tokens on the local data directory or database
   admin       grant installation administrator rights (console) on the local data directory
+  backup      copy the SQLite database into a checked backup file while the server runs
+  restore     put a backup in place of the SQLite database of a stopped server
 
 Remote (talk to a running server; --server, --token or ROSTER_SERVER, ROSTER_TOKEN):
   orgs        list, show, create and change organizations
@@ -105,6 +107,10 @@ func run(ctx context.Context, argv []string, getenv env, stdout, stderr io.Write
 		cmd = &tokenCommand{env: getenv, stdout: stdout}
 	case "admin":
 		cmd = &adminCommand{env: getenv, stdout: stdout}
+	case "backup":
+		cmd = &backupCommand{env: getenv, stdout: stdout}
+	case "restore":
+		cmd = &restoreCommand{env: getenv, stdout: stdout, prog: prog}
 	case "orgs":
 		cmd = &orgsCommand{orgRemote: orgRemote{remote: rem}}
 	case "users":

@@ -13,7 +13,7 @@ type migrateCommand struct {
 }
 
 func (c *migrateCommand) run(ctx context.Context, args []string) error {
-	var db dbConfig
+	db := dbConfig{exclusive: true}
 	fs := newFlagSet("migrate", "migrate [flags]", c.stdout)
 	db.register(fs, c.env)
 	if err := parseFlags(fs, args); err != nil {

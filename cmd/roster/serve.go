@@ -29,8 +29,8 @@ type serveCommand struct {
 }
 
 func (c *serveCommand) run(ctx context.Context, args []string) error {
+	db := dbConfig{exclusive: true}
 	var (
-		db       dbConfig
 		addr     string
 		maxRows  int
 		maxMiB   int

@@ -29,6 +29,11 @@ type Config struct {
 	// DatabaseURL, when it starts with postgres:// or postgresql://, selects PostgreSQL and
 	// DataDir is not used.
 	DatabaseURL string
+	// LockDataDir takes the exclusive lock of the SQLite data directory (LockDataDir) for as
+	// long as the DB is open, so that a second server or a restore cannot open it meanwhile.
+	// The processes that hold the database open for writing take it; short writers that work
+	// beside a running server (creating a token) do not. Not used on PostgreSQL.
+	LockDataDir bool
 }
 
 // DB is the roster.Store of one database. Its reads run on a read pool and its changes on the
@@ -41,6 +46,8 @@ type DB struct {
 	read  *sql.DB // the same pool as write on PostgreSQL
 	// checkpoint copies SQLite's write-ahead log into the database file; nil on PostgreSQL.
 	checkpoint *checkpointer
+	// lock is the data directory's lock when Config.LockDataDir asked for it; nil otherwise.
+	lock *DataDirLock
 
 	closeOnce sync.Once
 	closeErr  error
@@ -62,7 +69,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	case cfg.DataDir == "":
 		return nil, errors.New("open database: no data directory")
 	default:
-		db, err = openSQLite(cfg.DataDir)
+		db, err = openLockedSQLite(cfg.DataDir, cfg.LockDataDir)
 	}
 	if err != nil {
 		return nil, err
@@ -72,6 +79,24 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	if err := db.Ping(ctx); err != nil {
 		return nil, errors.Join(fmt.Errorf("open %s database: %w", db.d.engine, err), db.Close())
 	}
+	return db, nil
+}
+
+// openLockedSQLite opens the SQLite database of dir, after taking the data directory's lock
+// when lock is set.
+func openLockedSQLite(dir string, lock bool) (*DB, error) {
+	if !lock {
+		return openSQLite(dir)
+	}
+	l, err := LockDataDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	db, err := openSQLite(dir)
+	if err != nil {
+		return nil, errors.Join(err, l.Release())
+	}
+	db.lock = l
 	return db, nil
 }
 
@@ -166,6 +191,8 @@ func (db *DB) Close() error {
 			errs = append(errs, db.read.Close())
 		}
 		errs = append(errs, db.write.Close())
+		// Last: the database is closed, its write-ahead log folded in.
+		errs = append(errs, db.lock.Release())
 		db.closeErr = errors.Join(errs...)
 	})
 	return db.closeErr

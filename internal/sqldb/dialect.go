@@ -265,3 +265,13 @@ func checkpointDSN(path string) string {
 	q.Add("_pragma", "mmap_size(0)")
 	return path + "?" + q.Encode()
 }
+
+// backupDSN returns the DSN of the connection that copies the database file at path with
+// VACUUM INTO. It reads through a memory map, as the readers do, but is not query-only:
+// SQLite counts the write into the new file against query_only.
+func backupDSN(path string) string {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "mmap_size(1073741824)")
+	return path + "?" + q.Encode()
+}
