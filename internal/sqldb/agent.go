@@ -106,10 +106,32 @@ const orphanAgentsQuery = `SELECT ` + agentColumns + ` FROM agents
 	ORDER BY user_id LIMIT ?`
 
 // FindAgents returns a page of the organization's agents ordered by email, after the email
-// f.After, from the index (org_id, email); the filters of f select among the rows it walks. Agents copy the emails of their users, which are
-// unique, so the last email of a page is the cursor.
+// f.After. Agents copy the emails of their users, which are unique, so the last email of a
+// page is the cursor.
 func (r *reader) FindAgents(ctx context.Context, f roster.AgentFilter) (*roster.AgentPage, error) {
 	limit := pageLimit(f.Limit)
+	q, args := agentsListQuery(f, limit)
+	agents, err := findAll(ctx, r, scanAgent, q, args...)
+	page := &roster.AgentPage{Agents: agents}
+	if len(agents) > limit {
+		page.Agents = agents[:limit]
+		page.Next = agents[limit-1].Email
+	}
+	if err == nil {
+		err = r.findAgentTeams(ctx, page.Agents)
+	}
+	if err != nil {
+		return nil, r.d.translate(err, errs{op: "find agents of organization " + f.OrgID})
+	}
+	return page, nil
+}
+
+// agentsListQuery selects a page of agents by f, one row more than limit to tell whether a
+// next page follows. A filter by site, profile type, active or contact-center enabled is an
+// equality the indexes (org_id, column, email) serve in email order, so the page reads only
+// matching agents whatever the filter lets through; a team is checked per agent against the
+// primary key of agent_teams along that walk.
+func agentsListQuery(f roster.AgentFilter, limit int) (string, []any) {
 	w := &where{}
 	w.add("org_id = ?", f.OrgID)
 	if prefix := strings.ToLower(strings.ToValidUTF8(f.Query, "")); prefix != "" {
@@ -128,24 +150,14 @@ func (r *reader) FindAgents(ctx context.Context, f roster.AgentFilter) (*roster.
 	if f.Active != nil {
 		w.add("active = ?", *f.Active)
 	}
+	if f.ContactCenterEnabled != nil {
+		w.add("contact_center_enabled = ?", *f.ContactCenterEnabled)
+	}
 	if f.After != "" {
 		w.add("email > ?", f.After)
 	}
-	// One row more than the page tells whether there is a next page.
-	agents, err := findAll(ctx, r, scanAgent, `SELECT `+agentColumns+` FROM agents`+w.String()+`
-		ORDER BY email LIMIT ?`, append(w.args, limit+1)...)
-	page := &roster.AgentPage{Agents: agents}
-	if len(agents) > limit {
-		page.Agents = agents[:limit]
-		page.Next = agents[limit-1].Email
-	}
-	if err == nil {
-		err = r.findAgentTeams(ctx, page.Agents)
-	}
-	if err != nil {
-		return nil, r.d.translate(err, errs{op: "find agents of organization " + f.OrgID})
-	}
-	return page, nil
+	return `SELECT ` + agentColumns + ` FROM agents` + w.String() + `
+		ORDER BY email LIMIT ?`, append(w.args, limit+1)
 }
 
 // agentsUsingQuery selects the agents of an organization (first argument) that hold an entity

@@ -3,7 +3,16 @@ package sqldb
 import (
 	"strings"
 	"testing"
+
+	"roster"
 )
+
+// agentsList is the agents list's query for f after a cursor, 50 a page.
+func agentsList(f roster.AgentFilter) string {
+	f.After = "a"
+	q, _ := agentsListQuery(f, 50)
+	return q
+}
 
 // TestSQLiteContactCenterPlans pins the plans of the contact-center queries that must not walk
 // a whole organization or queue on SQLite: FindAgentsUsing reads the few agents found by their
@@ -34,6 +43,14 @@ func TestSQLiteContactCenterPlans(t *testing.T) {
 		{"synchronize entries", syncEntriesQuery, []any{"org", "id", 10}, []string{
 			"SEARCH u USING INDEX users_org_id (org_id=? AND id>?)",
 			"SEARCH a USING PRIMARY KEY (user_id=?)"}},
+		{"agents at a site", agentsList(roster.AgentFilter{SiteID: "s"}), []any{"org", "s", "a", 51}, []string{
+			"SEARCH agents USING INDEX agents_org_site_email (org_id=? AND site_id=? AND email>?)"}},
+		{"agents of a profile type", agentsList(roster.AgentFilter{ProfileType: roster.ProfileSupervisor}), []any{"org", "supervisor", "a", 51}, []string{
+			"SEARCH agents USING INDEX agents_org_profile_email (org_id=? AND profile_type=? AND email>?)"}},
+		{"inactive agents", agentsList(roster.AgentFilter{Active: new(bool)}), []any{"org", false, "a", 51}, []string{
+			"SEARCH agents USING INDEX agents_org_active_email (org_id=? AND active=? AND email>?)"}},
+		{"agents not enabled", agentsList(roster.AgentFilter{ContactCenterEnabled: new(bool)}), []any{"org", false, "a", 51}, []string{
+			"SEARCH agents USING INDEX agents_org_enabled_email (org_id=? AND contact_center_enabled=? AND email>?)"}},
 		{"orphan agents", orphanAgentsQuery, []any{"org", 10}, []string{
 			"SEARCH agents USING INDEX agents_org_user (org_id=?)",
 			"SEARCH users USING COVERING INDEX sqlite_autoindex_users_1 (id=?)"}},
