@@ -158,6 +158,19 @@ func (s *Service) StartAgentUpload(ctx context.Context, a roster.Actor, orgID st
 	return task, nil
 }
 
+// ActiveAgentUpload returns the agent upload queued or running in the organization, nil when
+// none is: one runs at a time, so the console shows the way to it instead of the form.
+func (s *Service) ActiveAgentUpload(ctx context.Context, a roster.Actor, orgID string) (*roster.Task, error) {
+	if err := authorize(a, orgID, permRead); err != nil {
+		return nil, err
+	}
+	t, err := s.store.FindActiveTask(ctx, orgID, KindAgentUpload)
+	if roster.ErrorCode(err) == roster.CodeNotFound {
+		return nil, nil
+	}
+	return t, err
+}
+
 // AuthorizeAgentUpload is AuthorizeImport for agent uploads: it checks that a may upload an
 // agent file to organization orgID, before anything of the file is read.
 func (s *Service) AuthorizeAgentUpload(ctx context.Context, a roster.Actor, orgID string) error {
