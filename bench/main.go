@@ -11,6 +11,7 @@
 //	go run ./bench -only groups        # 100,000 members joining a premium group; one user in 50 groups
 //	go run ./bench -only sync          # Synchronize Users of 100,000 users; sync latency
 //	go run ./bench -only console       # the console's users page of a million users, each filter
+//	go run ./bench -only agents        # the agents list of 100,000 agents, each filter
 //
 // The million-user database of the list, HTTP and export benchmarks is built once under bench/out and
 // reused by later runs (delete the folder to rebuild it).
@@ -70,6 +71,8 @@ func main() {
 			b.list(ctx, *big)
 		case "console":
 			b.console(ctx, *big)
+		case "agents":
+			b.agents(ctx, *users)
 		case "http":
 			b.http(ctx, *big, *dur, *conc)
 		case "export":
