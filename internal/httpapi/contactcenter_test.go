@@ -291,7 +291,7 @@ func TestAgentTemplate(t *testing.T) {
 		t.Fatalf("dry run finished: %s", done.raw)
 	}
 	rep := f.do(req{method: "GET", path: f.expand("/api/v1/orgs/{A}/tasks/" + get(dry.body, "id").(string) + "/report.csv"), token: f.tokens["A.ro"]})
-	if !strings.Contains(string(rep.raw), `3,sup@a.example,error,not_found,"Column ""Skill Profile"": no skill profile of this organization is named ""Gold"".`) {
+	if !strings.Contains(string(rep.raw), `3,sup@a.example,error,unknown_name,"Column ""Skill Profile"": no skill profile of this organization is named ""Gold"".`) {
 		t.Errorf("report: %s", rep.raw)
 	}
 	real := upload("A.cc", file, nil)
