@@ -41,6 +41,7 @@ func TestAgentTemplateByRole(t *testing.T) {
 		{"signed out", uploadPath, http.StatusSeeOther, nil, nil},
 		{"full", csvPath, http.StatusOK, []string{"Email,", "ada@acme.example,", ",Stockholm,"}, nil},
 		{"read_only", csvPath, http.StatusOK, []string{"ada@acme.example,"}, nil},
+		{"cc_service", csvPath, http.StatusOK, []string{"ada@acme.example,"}, nil},
 		{"full", uploadPath, http.StatusOK, []string{form, `href="` + csvPath + `" download`, "never created", `id="dryRun" name="dryRun" value="true" aria-describedby`}, nil},
 		{"cc_service", uploadPath, http.StatusOK, []string{form}, nil},
 		{"read_only", uploadPath, http.StatusOK, []string{"may download the agent update template, but not upload it", `href="` + csvPath + `"`},
@@ -100,13 +101,15 @@ func TestAgentTemplateByRole(t *testing.T) {
 			t.Errorf("%s started a task", tt.reader)
 		}
 	}
-	resp := readers["cc_service"].uploadTo(uploadPath, ct, bytes.NewReader(body))
-	task := e.waitTask(startedTask(t, resp))
-	if task.Kind != provision.KindAgentUpload || task.State != roster.TaskCompleted || task.Counts.Unchanged != 1 || task.Counts.Errors != 0 {
-		t.Errorf("the template uploaded as it came: %s %+v", task.State, task.Counts)
-	}
-	if in, _ := provision.AgentUploadInput(task); in.DryRun || in.FileName != "agents.csv" {
-		t.Errorf("task input %+v", in)
+	for _, reader := range []string{"full", "cc_service"} {
+		resp := readers[reader].uploadTo(uploadPath, ct, bytes.NewReader(body))
+		task := e.waitTask(startedTask(t, resp))
+		if task.Kind != provision.KindAgentUpload || task.State != roster.TaskCompleted || task.Counts.Unchanged != 1 || task.Counts.Errors != 0 {
+			t.Errorf("%s: the template uploaded as it came: %s %+v", reader, task.State, task.Counts)
+		}
+		if in, _ := provision.AgentUploadInput(task); in.DryRun || in.FileName != "agents.csv" {
+			t.Errorf("%s: task input %+v", reader, in)
+		}
 	}
 }
 
