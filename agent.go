@@ -188,8 +188,11 @@ type AgentFilter struct {
 	TeamID      string      // only agents in this team
 	ProfileType ProfileType // only agents of this profile type
 	Active      *bool       // only active (true) or inactive (false) agents
-	Limit       int
-	After       string
+	// ContactCenterEnabled keeps only the agents enabled (true) or not enabled (false) in the
+	// contact center.
+	ContactCenterEnabled *bool
+	Limit                int
+	After                string
 }
 
 // AgentPage is one page of agents.

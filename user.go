@@ -111,6 +111,15 @@ const (
 	ProfileAdministratorOnly ProfileType = "administrator_only"
 )
 
+// Valid reports whether t is a known profile type.
+func (t ProfileType) Valid() bool {
+	switch t {
+	case ProfileNone, ProfileStandardAgent, ProfilePremiumAgent, ProfileSupervisor, ProfileAdministrator, ProfileAdministratorOnly:
+		return true
+	}
+	return false
+}
+
 // DefaultProfileName is the name of the built-in user profile of each profile type.
 var DefaultProfileName = map[ProfileType]string{
 	ProfileStandardAgent:     "Standard Agent",

@@ -13,6 +13,7 @@
 //	go run ./bench -only console       # the console's users page of a million users, each filter
 //	go run ./bench -only metrics       # what the Prometheus metrics cost GET one user
 //	go run ./bench -only backup        # roster backup of a million users while readers GET users
+//	go run ./bench -only agents        # the agents list of 100,000 agents, each filter
 //
 // The million-user database of the list, HTTP and export benchmarks is built once under bench/out and
 // reused by later runs (delete the folder to rebuild it).
@@ -74,6 +75,8 @@ func main() {
 			b.console(ctx, *big)
 		case "backup":
 			b.backup(ctx, *big, *dur, *conc)
+		case "agents":
+			b.agents(ctx, *users)
 		case "http":
 			b.http(ctx, *big, *dur, *conc)
 		case "metrics":

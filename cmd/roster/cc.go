@@ -24,7 +24,9 @@ type ccCommand struct {
 const ccUsage = `roster cc <details|agents|sites|teams|skill-profiles|agent-profiles|multimedia-profiles> ... --org ID [flags]
   details                           show the platform, the connector, agents per profile type
                                     and users per sync status
-  agents list [--q PREFIX] [--all]  list agents by email
+  agents list [--q PREFIX] [--site S] [--team T] [--profile-type TYPE] [--active[=false]]
+              [--cc-enabled[=false]] [--all]
+                                    list agents by email, only those every filter given keeps
   agents get USER                   show one agent (USER is a user id or an email)
   agents update USER [--enabled true|false] [--site S] [--teams T1,T2] [--skill-profile P]
                 [--agent-profile P] [--multimedia-profile P] [--external-id X] [--dial-number N]

@@ -60,13 +60,35 @@ func (c *ccAgentsListCommand) run(ctx context.Context, args []string) error {
 	fs := c.flagSet("cc agents list", true)
 	var q httpapi.AgentQuery
 	var all bool
+	var site, team, profileType string
+	var active, enabled optionalBool
 	fs.StringVar(&q.Q, "q", "", "prefix of the email")
+	fs.StringVar(&site, "site", "", "only the agents at this site (id or name)")
+	fs.StringVar(&team, "team", "", "only the agents in this team (id or name)")
+	fs.StringVar(&profileType, "profile-type", "", "only the agents of this profile type: standard_agent, premium_agent, supervisor, administrator, administrator_only or none")
+	fs.Var(&active, "active", "only the active agents; --active=false for the inactive ones")
+	fs.Var(&enabled, "cc-enabled", "only the agents enabled in the contact center; --cc-enabled=false for the others")
 	fs.IntVar(&q.Limit, "limit", 100, "agents per page (at most 1000)")
-	fs.StringVar(&q.Cursor, "cursor", "", "cursor of the page to read, from the previous page")
+	fs.StringVar(&q.Cursor, "cursor", "", "cursor of the page to read, from the previous page (with the same filters)")
 	fs.BoolVar(&all, "all", false, "read every page")
 	cl, _, err := c.prepare(fs, args, 0, 0, "no arguments")
 	if err != nil {
 		return err
+	}
+	q.ProfileType, q.Active, q.ContactCenterEnabled = roster.ProfileType(profileType), active.value, enabled.value
+	for _, r := range []struct {
+		ref  string
+		kind *ccKind
+		dst  *string
+	}{{site, ccSites, &q.Site}, {team, ccTeams, &q.Team}} {
+		if r.ref == "" {
+			continue
+		}
+		x, err := c.resolve(ctx, cl, r.kind, r.ref)
+		if err != nil {
+			return err
+		}
+		*r.dst = x.ID
 	}
 	var agents []httpapi.Agent
 	var last *httpapi.AgentList
@@ -86,6 +108,10 @@ func (c *ccAgentsListCommand) run(ctx context.Context, args []string) error {
 		return c.printJSON(last)
 	}
 	if len(agents) == 0 && q.Cursor == "" {
+		if q != (httpapi.AgentQuery{Limit: q.Limit}) {
+			fmt.Fprintln(c.stdout, "No agents match these filters.")
+			return nil
+		}
 		fmt.Fprintln(c.stdout, "No agents.")
 		return nil
 	}
@@ -104,6 +130,29 @@ func (c *ccAgentsListCommand) run(ctx context.Context, args []string) error {
 	}
 	return nil
 }
+
+// optionalBool is a flag that is either not given, or true or false: --active is true,
+// --active=false false.
+type optionalBool struct{ value *bool }
+
+func (b *optionalBool) String() string {
+	if b == nil || b.value == nil {
+		return ""
+	}
+	return strconv.FormatBool(*b.value)
+}
+
+func (b *optionalBool) Set(s string) error {
+	v, err := strconv.ParseBool(s)
+	if err != nil {
+		return fmt.Errorf("%q is neither true nor false", s)
+	}
+	b.value = &v
+	return nil
+}
+
+// IsBoolFlag lets the flag stand alone, meaning true.
+func (b *optionalBool) IsBoolFlag() bool { return true }
 
 // agent reads the agent of a user, named by its id or its email.
 func (c *ccRemote) agent(ctx context.Context, cl *httpapi.Client, ref string) (*httpapi.Agent, error) {

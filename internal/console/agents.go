@@ -10,12 +10,16 @@ import (
 	"roster/internal/provision"
 )
 
-// The agents pages (CONSOLE.md §2.11): the list, filtered by site, team, profile type and
-// active, and an agent's page, which edits the agent-side fields. The names and the profile
-// type come from the directory: the page shows them, with a link to the user.
+// The agents pages (CONSOLE.md §2.11): the list, filtered by site, team, profile type, active
+// and contact-center enabled; an agent's page, which edits the agent-side fields; and the
+// agent update template, downloaded and uploaded as a task. The names and the profile type
+// come from the directory: the pages show them, with a link to the user.
 
-func (c *Console) registerAgents(org func(string, orgHandler)) {
+func (c *Console) registerAgents(org, upload func(string, orgHandler)) {
 	org("GET /contact-center/agents", c.agents)
+	org("GET /contact-center/agents.csv", c.exportAgents)
+	org("GET /contact-center/agents-upload", c.agentUploadForm)
+	upload("POST /contact-center/agents-upload", c.startAgentUpload)
 	org("GET /contact-center/agents/{user}", c.agent)
 	org("POST /contact-center/agents/{user}", c.updateAgent)
 }
@@ -44,11 +48,7 @@ func (c *Console) agents(w http.ResponseWriter, r *http.Request, q *request) {
 	v := r.URL.Query()
 	f := roster.AgentFilter{OrgID: q.org.ID, Limit: agentsPageSize, After: v.Get("after"),
 		SiteID: v.Get("site"), TeamID: v.Get("team"), ProfileType: roster.ProfileType(v.Get("profileType"))}
-	switch v.Get("active") {
-	case "true", "false":
-		active := v.Get("active") == "true"
-		f.Active = &active
-	}
+	f.Active, f.ContactCenterEnabled = yesOrNo(v.Get("active")), yesOrNo(v.Get("contactCenterEnabled"))
 	page, err := c.svc.Agents(ctx, q.actor, f)
 	if err != nil {
 		c.failed(w, r, err)
@@ -66,6 +66,91 @@ func (c *Console) agents(w http.ResponseWriter, r *http.Request, q *request) {
 	p := q.page(q.t.Text("cc.agents_title"), "cc")
 	p.Data = data
 	c.render(w, r, http.StatusOK, "cc-agents", p)
+}
+
+// yesOrNo reads a filter that is true, false, or anything else for either.
+func yesOrNo(s string) *bool {
+	switch s {
+	case "true", "false":
+		b := s == "true"
+		return &b
+	}
+	return nil
+}
+
+// exportAgents downloads the agent update template: every agent, with the names of its site,
+// teams and profiles, as the upload reads it back.
+func (c *Console) exportAgents(w http.ResponseWriter, r *http.Request, q *request) {
+	// Nothing is written before the header row is: a refusal still gets its page.
+	pw := &pendingWriter{w: w, start: func() {
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		w.Header().Set("Content-Disposition", `attachment; filename="agents.csv"`)
+	}}
+	if err := c.svc.ExportAgents(r.Context(), q.actor, q.org.ID, pw); err != nil {
+		if !pw.started {
+			c.failed(w, r, err)
+			return
+		}
+		c.log.ErrorContext(r.Context(), "export agents", "err", err, "requestId", r.Header.Get("X-Request-Id"))
+	}
+}
+
+// agentUploadPage is the upload form of the agent update template, or, while an upload runs,
+// the way to it.
+type agentUploadPage struct {
+	Active  *roster.Task
+	DryRun  bool
+	MaxMiB  int64
+	MaxRows int
+}
+
+func (c *Console) agentUploadForm(w http.ResponseWriter, r *http.Request, q *request) {
+	c.renderAgentUpload(w, r, q, http.StatusOK, false, nil)
+}
+
+func (c *Console) renderAgentUpload(w http.ResponseWriter, r *http.Request, q *request, status int, dryRun bool, ps problems) {
+	active, err := c.svc.ActiveAgentUpload(r.Context(), q.actor, q.org.ID)
+	if err != nil {
+		c.failed(w, r, err)
+		return
+	}
+	lim := c.svc.ImportLimits().WithDefaults()
+	p := q.page(q.t.Text("cc.upload.title"), "cc")
+	p.Errors = ps
+	p.Data = agentUploadPage{Active: active, DryRun: dryRun, MaxMiB: lim.MaxBytes >> 20, MaxRows: lim.MaxRows}
+	c.render(w, r, status, "cc-agents-upload", p)
+}
+
+// startAgentUpload takes the upload form of the agent update template, read as the import's
+// is, and opens the page of the task, which reports every row.
+func (c *Console) startAgentUpload(w http.ResponseWriter, r *http.Request, q *request) {
+	if err := c.svc.AuthorizeAgentUpload(r.Context(), q.actor, q.org.ID); err != nil {
+		c.failed(w, r, err)
+		return
+	}
+	up, refused := c.readUpload(w, r, q)
+	dryRun := r.MultipartForm != nil && r.PostFormValue("dryRun") == "true"
+	if refused != nil {
+		c.renderAgentUpload(w, r, q, refused.status, dryRun, refused.problems)
+		return
+	}
+	defer up.close()
+	t, err := c.svc.StartAgentUpload(r.Context(), q.actor, q.org.ID,
+		provision.AgentUploadRequest{DryRun: dryRun, FileName: up.name, File: up.file})
+	if err != nil {
+		if roster.ErrorCode(err) == roster.CodeImportInProgress {
+			// The code's sentence speaks of user imports: this one of agent uploads.
+			c.renderAgentUpload(w, r, q, http.StatusConflict, dryRun, problems{{Message: q.t.Text("cc.upload.running_hint")}})
+			return
+		}
+		if refused := c.uploadRefused(q, err); refused != nil {
+			c.renderAgentUpload(w, r, q, refused.status, dryRun, refused.problems)
+			return
+		}
+		c.failed(w, r, err)
+		return
+	}
+	http.Redirect(w, r, orgPath(q.org.ID, "/tasks/"+t.ID), http.StatusSeeOther)
 }
 
 // sitesAndTeams reads the organization's sites and its teams, those of one site when siteID

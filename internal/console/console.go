@@ -89,6 +89,6 @@ func (c *Console) Register(mux *http.ServeMux) {
 	c.registerOutbox(org)
 	c.registerAudit(org)
 	c.registerContactCenter(org)
-	c.registerAgents(org)
+	c.registerAgents(org, upload)
 	page("GET /console/", c.notFoundPage)
 }

@@ -218,7 +218,8 @@ func TestContactCenterInEveryLanguage(t *testing.T) {
 	}
 	b := e.signedIn(roster.AdminFull, "en")
 	u := e.newAgent("ada@acme.example")
-	pages := []string{e.orgPath("/contact-center"), e.orgPath("/contact-center/agents"), e.orgPath("/contact-center/agents/" + u.ID)}
+	pages := []string{e.orgPath("/contact-center"), e.orgPath("/contact-center/agents"), e.orgPath("/contact-center/agents/" + u.ID),
+		e.orgPath("/contact-center/agents?contactCenterEnabled=false"), e.orgPath("/contact-center/agents-upload")}
 	for _, k := range []string{"sites", "teams", "skill-profiles", "agent-profiles", "multimedia-profiles", "user-profiles"} {
 		pages = append(pages, e.orgPath("/contact-center/"+k))
 	}
@@ -260,7 +261,8 @@ func TestAgentPages(t *testing.T) {
 	}
 	sales, _ := e.svc.CreatePortalProfile(ctx, sys, e.org.ID, roster.SkillProfile, "Sales")
 	ada, bob := e.newAgent("ada@acme.example"), e.newAgent("bob@acme.example")
-	if _, err := e.svc.UpdateAgent(ctx, sys, e.org.ID, bob.ID, provision.AgentChange{SiteID: &sto.ID, TeamIDs: &[]string{tier1.ID}}, 0); err != nil {
+	if _, err := e.svc.UpdateAgent(ctx, sys, e.org.ID, bob.ID, provision.AgentChange{SiteID: &sto.ID, TeamIDs: &[]string{tier1.ID},
+		ContactCenterEnabled: ptr(false)}, 0); err != nil {
 		t.Fatal(err)
 	}
 	list, page := e.orgPath("/contact-center/agents"), e.orgPath("/contact-center/agents/"+ada.ID)
@@ -276,6 +278,10 @@ func TestAgentPages(t *testing.T) {
 		{"full", list + "?site=" + sto.ID, http.StatusOK, []string{"bob@acme.example"}, []string{"ada@acme.example"}},
 		{"full", list + "?team=" + tier1.ID + "&active=true&profileType=standard_agent", http.StatusOK, []string{"bob@acme.example"}, []string{"ada@acme.example"}},
 		{"full", list + "?active=false", http.StatusOK, []string{"No agent matches these filters."}, []string{"ada@acme.example"}},
+		{"full", list + "?contactCenterEnabled=false", http.StatusOK, []string{"bob@acme.example", `<option value="false" selected>Not enabled</option>`},
+			[]string{"ada@acme.example"}},
+		{"full", list + "?contactCenterEnabled=true&site=" + sto.ID, http.StatusOK, []string{"No agent matches these filters."}, []string{"bob@acme.example"}},
+		{"full", list + "?contactCenterEnabled=true", http.StatusOK, []string{"ada@acme.example", "<td>Enabled</td>"}, []string{"bob@acme.example"}},
 		{"read_only", list, http.StatusOK, []string{"ada@acme.example"}, nil},
 		{"full", page, http.StatusOK, []string{"Ada Lovelace", e.orgPath("/users/" + ada.ID), form, `name="skillProfileId"`, ">Sales</option>"}, nil},
 		{"cc_service", page, http.StatusOK, []string{form}, nil},

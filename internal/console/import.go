@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"mime"
+	"mime/multipart"
 	"net/http"
 
 	"roster"
@@ -65,66 +66,110 @@ func (c *Console) startImport(w http.ResponseWriter, r *http.Request, q *request
 		return
 	}
 	mode, dryRun := provision.ImportAdd, true
-	fileProblem := func(status int, msg string) {
-		c.renderImport(w, r, q, status, mode, dryRun, problems{{Field: "file", Message: msg}})
+	up, refused := c.readUpload(w, r, q)
+	if r.MultipartForm != nil {
+		// The fields were read, with or without a file: the form shows them again as sent.
+		if r.PostFormValue("mode") == string(provision.ImportAddRemove) {
+			mode = provision.ImportAddRemove
+		}
+		dryRun = r.PostFormValue("dryRun") == "true"
 	}
-	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "multipart/form-data" {
-		fileProblem(http.StatusUnsupportedMediaType, q.t.Text("import.error.upload_broken"))
+	if refused != nil {
+		c.renderImport(w, r, q, refused.status, mode, dryRun, refused.problems)
 		return
 	}
-	lim := c.svc.ImportLimits().WithDefaults()
-	maxBytes := lim.MaxBytes
+	defer up.close()
+	t, err := c.svc.StartImport(r.Context(), q.actor, q.org.ID, provision.ImportRequest{
+		Mode: mode, DryRun: dryRun, FileName: up.name, File: up.file})
+	if err != nil {
+		if refused := c.uploadRefused(q, err); refused != nil {
+			c.renderImport(w, r, q, refused.status, mode, dryRun, refused.problems)
+			return
+		}
+		c.failed(w, r, err)
+		return
+	}
+	http.Redirect(w, r, orgPath(q.org.ID, "/tasks/"+t.ID), http.StatusSeeOther)
+}
+
+// upload is the one file of an upload form, whose other fields r.PostFormValue reads.
+type upload struct {
+	file multipart.File
+	name string // as the browser sent it
+	form *multipart.Form
+}
+
+// close closes the file and removes what the form spooled to temporary files.
+func (u *upload) close() {
+	_ = u.file.Close()
+	_ = u.form.RemoveAll()
+}
+
+// uploadRefusal is why an upload form is answered with itself again: the status and the
+// problems, the file's at the file input.
+type uploadRefusal struct {
+	status   int
+	problems problems
+}
+
+// fileRefused is a refusal of the file, said at the file input.
+func fileRefused(status int, msg string) *uploadRefusal {
+	return &uploadRefusal{status: status, problems: problems{{Field: "file", Message: msg}}}
+}
+
+// readUpload reads the multipart body of an upload form (the user import and the agent
+// update template share it), bounded by the import size limit plus what is held in memory,
+// and returns its one file. The caller has authorized the upload before: nothing of the body
+// is read here before that. A body that is not multipart, too large, broken, or without a
+// file is refused with the message for the file input.
+func (c *Console) readUpload(w http.ResponseWriter, r *http.Request, q *request) (*upload, *uploadRefusal) {
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "multipart/form-data" {
+		return nil, fileRefused(http.StatusUnsupportedMediaType, q.t.Text("import.error.upload_broken"))
+	}
+	maxBytes := c.svc.ImportLimits().WithDefaults().MaxBytes
 	r.Body = http.MaxBytesReader(w, r.Body, maxBytes+uploadMemory)
 	if err := r.ParseMultipartForm(uploadMemory); err != nil {
 		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-			fileProblem(http.StatusRequestEntityTooLarge, q.t.Text("import.error.too_large", "MiB", int(maxBytes>>20)))
-		} else {
-			fileProblem(http.StatusBadRequest, q.t.Text("import.error.upload_broken"))
+			return nil, fileRefused(http.StatusRequestEntityTooLarge, q.t.Text("import.error.too_large", "MiB", int(maxBytes>>20)))
 		}
-		return
+		return nil, fileRefused(http.StatusBadRequest, q.t.Text("import.error.upload_broken"))
 	}
-	defer func() { _ = r.MultipartForm.RemoveAll() }()
-	if r.PostFormValue("mode") == string(provision.ImportAddRemove) {
-		mode = provision.ImportAddRemove
-	}
-	dryRun = r.PostFormValue("dryRun") == "true"
 	// A browser sends the file input without a file name when no file was chosen, and
 	// net/http files that part as a value.
 	files := r.MultipartForm.File["file"]
 	if len(files) != 1 {
-		fileProblem(http.StatusUnprocessableEntity, q.t.Text("import.error.no_file"))
-		return
+		_ = r.MultipartForm.RemoveAll()
+		return nil, fileRefused(http.StatusUnprocessableEntity, q.t.Text("import.error.no_file"))
 	}
 	f, err := files[0].Open()
 	if err != nil {
-		c.failed(w, r, err)
-		return
+		_ = r.MultipartForm.RemoveAll()
+		return nil, fileRefused(http.StatusBadRequest, q.t.Text("import.error.upload_broken"))
 	}
-	defer func() { _ = f.Close() }()
-	t, err := c.svc.StartImport(r.Context(), q.actor, q.org.ID, provision.ImportRequest{
-		Mode: mode, DryRun: dryRun, FileName: files[0].Filename, File: f})
-	if err != nil {
-		switch roster.ErrorCode(err) {
-		case roster.CodeFileTooLarge:
-			msg := q.t.Text("import.error.too_large", "MiB", int(maxBytes>>20))
-			if errors.Is(err, csvfile.ErrTooManyRows) {
-				msg = q.t.Text("import.error.too_many_rows", "Rows", lim.MaxRows)
-			}
-			fileProblem(http.StatusRequestEntityTooLarge, msg)
-		case roster.CodeImportInProgress:
-			c.renderImport(w, r, q, http.StatusConflict, mode, dryRun, problems{{Message: q.t.Error(err)}})
-		case roster.CodeInvalid:
-			if len(roster.ErrorFields(err)) > 0 {
-				c.renderImport(w, r, q, http.StatusUnprocessableEntity, mode, dryRun, problemsOf(q.t, err))
-				return
-			}
-			fileProblem(http.StatusUnprocessableEntity, fileRefusal(q.t, err))
-		default:
-			c.failed(w, r, err)
+	return &upload{file: f, name: files[0].Filename, form: r.MultipartForm}, nil
+}
+
+// uploadRefused says how an upload form answers provision's refusal of the file it sent: too
+// large, too many rows, not a file it can read, another upload running. nil for refusals the
+// form cannot show, which go to the error page.
+func (c *Console) uploadRefused(q *request, err error) *uploadRefusal {
+	lim := c.svc.ImportLimits().WithDefaults()
+	switch roster.ErrorCode(err) {
+	case roster.CodeFileTooLarge:
+		msg := q.t.Text("import.error.too_large", "MiB", int(lim.MaxBytes>>20))
+		if errors.Is(err, csvfile.ErrTooManyRows) {
+			msg = q.t.Text("import.error.too_many_rows", "Rows", lim.MaxRows)
 		}
-		return
+		return fileRefused(http.StatusRequestEntityTooLarge, msg)
+	case roster.CodeImportInProgress:
+		return &uploadRefusal{status: http.StatusConflict, problems: problems{{Message: q.t.Error(err)}}}
+	case roster.CodeInvalid:
+		if len(roster.ErrorFields(err)) > 0 {
+			return &uploadRefusal{status: http.StatusUnprocessableEntity, problems: problemsOf(q.t, err)}
+		}
+		return fileRefused(http.StatusUnprocessableEntity, fileRefusal(q.t, err))
 	}
-	http.Redirect(w, r, orgPath(q.org.ID, "/tasks/"+t.ID), http.StatusSeeOther)
+	return nil
 }
 
 // fileRefusal says why a file cannot be imported at all, by the kind its refusal names.

@@ -31,6 +31,7 @@ func (e *env) startWorker() {
 		provision.KindImportRevert:      worker.HandlerFunc(e.svc.RunRevert),
 		provision.KindApplyTemplate:     worker.HandlerFunc(e.svc.RunApplyTemplate),
 		provision.KindResendInvitations: worker.HandlerFunc(e.svc.RunResendInvitations),
+		provision.KindAgentUpload:       worker.HandlerFunc(e.svc.RunAgentUpload),
 	}
 	w := worker.New(e.store, handlers, worker.Options{Poll: 5 * time.Millisecond, Logger: quietLog})
 	wg.Go(func() { _ = w.Run(ctx) })
@@ -85,7 +86,13 @@ func uploadForm(mode string, dryRun bool, name string, file []byte) (string, []b
 // upload posts the upload form from a page of the site.
 func (b *browser) upload(contentType string, body io.Reader) response {
 	b.e.t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, b.e.srv.URL+b.e.orgPath("/import"), body)
+	return b.uploadTo(b.e.orgPath("/import"), contentType, body)
+}
+
+// uploadTo posts an upload form to path from a page of the site.
+func (b *browser) uploadTo(path, contentType string, body io.Reader) response {
+	b.e.t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, b.e.srv.URL+path, body)
 	req.Header.Set("Content-Type", contentType)
 	req.Header.Set("Origin", b.e.srv.URL)
 	req.Header.Set("Sec-Fetch-Site", "same-origin")

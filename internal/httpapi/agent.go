@@ -45,9 +45,14 @@ type AgentList struct {
 
 // AgentQuery filters and pages the agents; empty fields are not sent.
 type AgentQuery struct {
-	Q      string // prefix of the email
-	Limit  int
-	Cursor string
+	Q                    string // prefix of the email
+	Site                 string // id of a site
+	Team                 string // id of a team
+	ProfileType          roster.ProfileType
+	Active               *bool
+	ContactCenterEnabled *bool
+	Limit                int
+	Cursor               string
 }
 
 // AgentPatch is the body of PATCH .../contact-center/agents/{id}, a JSON merge patch of the
@@ -140,26 +145,41 @@ func (p AgentPatch) change() provision.AgentChange {
 }
 
 func (api *API) listAgents(w http.ResponseWriter, r *http.Request, a roster.Actor) error {
-	q, err := query(r, "q", "limit", "cursor")
+	filters := []string{"q", "site", "team", "profileType", "active", "contactCenterEnabled"}
+	q, err := query(r, append(filters, "limit", "cursor")...)
 	if err != nil {
 		return err
 	}
-	f := roster.AgentFilter{OrgID: r.PathValue("org"), Query: q.Get("q")}
+	f := roster.AgentFilter{OrgID: r.PathValue("org"), Query: q.Get("q"), SiteID: q.Get("site"), TeamID: q.Get("team"),
+		ProfileType: roster.ProfileType(q.Get("profileType"))}
+	if f.Active, err = boolParam(q, "active"); err != nil {
+		return err
+	}
+	if f.ContactCenterEnabled, err = boolParam(q, "contactCenterEnabled"); err != nil {
+		return err
+	}
 	if f.Limit, err = limitParam(q); err != nil {
 		return err
 	}
-	if f.After, err = decodeCursor(q, cursorAgents); err != nil {
+	// The cursor is bound to the filters as they were sent: the same page position under other
+	// filters would be another list's.
+	values := make([]string, len(filters))
+	for i, name := range filters {
+		values[i] = q.Get(name)
+	}
+	list := cursorAgents.scoped(values...)
+	if f.After, err = decodeCursor(q, list); err != nil {
 		return err
 	}
 	page, err := api.svc.Agents(r.Context(), a, f)
 	if err != nil {
 		return err
 	}
-	list := AgentList{Items: make([]Agent, len(page.Agents)), NextCursor: encodeCursor(cursorAgents, page.Next)}
+	out := AgentList{Items: make([]Agent, len(page.Agents)), NextCursor: encodeCursor(list, page.Next)}
 	for i, ag := range page.Agents {
-		list.Items[i] = agentJSON(ag)
+		out.Items[i] = agentJSON(ag)
 	}
-	return ok(w, http.StatusOK, list)
+	return ok(w, http.StatusOK, out)
 }
 
 func (api *API) getAgent(w http.ResponseWriter, r *http.Request, a roster.Actor) error {

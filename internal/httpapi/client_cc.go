@@ -26,8 +26,15 @@ func (c *Client) Synchronize(ctx context.Context, orgID string) (*Task, error) {
 // Agents reads one page of an organization's agents.
 func (c *Client) Agents(ctx context.Context, orgID string, q AgentQuery) (*AgentList, error) {
 	v := pageValues(q.Limit, q.Cursor)
-	if q.Q != "" {
-		v.Set("q", q.Q)
+	for name, value := range map[string]string{"q": q.Q, "site": q.Site, "team": q.Team, "profileType": string(q.ProfileType)} {
+		if value != "" {
+			v.Set(name, value)
+		}
+	}
+	for name, value := range map[string]*bool{"active": q.Active, "contactCenterEnabled": q.ContactCenterEnabled} {
+		if value != nil {
+			v.Set(name, strconv.FormatBool(*value))
+		}
 	}
 	var l AgentList
 	return &l, c.do(ctx, "GET", ccClientPath(orgID)+"/agents", v, "", nil, &l)

@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"bytes"
 	"mime/multipart"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -27,6 +28,14 @@ func TestContactCenter(t *testing.T) {
 			f.t.Fatal(err)
 		}
 		f.teams["Fjord"] = team
+	}
+	// disabled is the portal with A.agent not enabled in the contact center.
+	disabled := func(f *fixture) {
+		f.portal()
+		if _, err := f.svc.UpdateAgent(f.t.Context(), actor, f.a.ID, f.users["A.agent"].ID,
+			provision.AgentChange{ContactCenterEnabled: ptr(false)}, 0); err != nil {
+			f.t.Fatal(err)
+		}
 	}
 	runScenarios(t, []scenario{
 		{name: "service details", method: "GET", path: cc, token: "A.ro", setup: portal, status: 200,
@@ -57,6 +66,64 @@ func TestContactCenter(t *testing.T) {
 				"items.1.email": "sup@a.example", "items.1.siteId": "{site:Malmö}", "items.1.teamIds.0": "{team:Support}", "nextCursor": nil}},
 		{name: "list agents by prefix and page", method: "GET", path: cc + "/agents?q=SUP&limit=1", token: "A.ro", setup: portal, status: 200,
 			want: map[string]any{"items.0.email": "sup@a.example", "items.1": nil}},
+		{name: "list agents at a site", method: "GET", path: cc + "/agents?site={site:Malmö}", token: "A.ro", setup: portal, status: 200,
+			want: map[string]any{"items.0.email": "sup@a.example", "items.1": nil}},
+		{name: "list agents in a team", method: "GET", path: cc + "/agents?team={team:Support}", token: "A.ro", setup: portal, status: 200,
+			want: map[string]any{"items.0.email": "sup@a.example", "items.1": nil}},
+		{name: "list agents of a profile type", method: "GET", path: cc + "/agents?profileType=standard_agent", token: "A.ro", setup: portal, status: 200,
+			want: map[string]any{"items.0.email": "agent@a.example", "items.1": nil}},
+		{name: "list active agents", method: "GET", path: cc + "/agents?active=true", token: "A.ro", setup: portal, status: 200,
+			want: map[string]any{"items.0.email": "agent@a.example", "items.1.email": "sup@a.example"}},
+		{name: "list inactive agents", method: "GET", path: cc + "/agents?active=false", token: "A.ro", setup: portal, status: 200,
+			want: map[string]any{"items.0": nil}},
+		{name: "list agents not enabled", method: "GET", path: cc + "/agents?contactCenterEnabled=false", token: "A.ro", setup: disabled, status: 200,
+			want: map[string]any{"items.0.email": "agent@a.example", "items.0.contactCenterEnabled": false, "items.1": nil}},
+		{name: "list enabled agents", method: "GET", path: cc + "/agents?contactCenterEnabled=true", token: "A.ro", setup: disabled, status: 200,
+			want: map[string]any{"items.0.email": "sup@a.example", "items.0.contactCenterEnabled": true, "items.1": nil}},
+		{name: "list enabled supervisors at a site", method: "GET", path: cc + "/agents?contactCenterEnabled=true&profileType=supervisor&site={site:Malmö}&active=true",
+			token: "A.ro", setup: disabled, status: 200, want: map[string]any{"items.0.email": "sup@a.example", "items.1": nil}},
+		{name: "list agents of an unknown profile type", method: "GET", path: cc + "/agents?profileType=boss", token: "A.ro", status: 400,
+			code: roster.CodeInvalid, field: "profileType"},
+		{name: "list agents with active neither true nor false", method: "GET", path: cc + "/agents?active=yes", token: "A.ro", status: 400,
+			code: roster.CodeInvalid, field: "active"},
+		{name: "list agents with enabled neither true nor false", method: "GET", path: cc + "/agents?contactCenterEnabled=1", token: "A.ro", status: 400,
+			code: roster.CodeInvalid, field: "contactCenterEnabled"},
+		{name: "list agents at a site named instead of its id", method: "GET", path: cc + "/agents?site=Malm%C3%B6", token: "A.ro", status: 400,
+			code: roster.CodeInvalid, field: "site"},
+		{name: "list agents in a team named instead of its id", method: "GET", path: cc + "/agents?team=Support", token: "A.ro", status: 400,
+			code: roster.CodeInvalid, field: "team"},
+		{name: "list agents with a filter given twice", method: "GET", path: cc + "/agents?active=true&active=false", token: "A.ro", status: 400,
+			code: roster.CodeInvalid, field: "active"},
+		{name: "a cursor belongs to its filters", method: "GET", path: cc + "/agents?active=true&limit=1", token: "A.ro", setup: portal, status: 200,
+			want: map[string]any{"items.0.email": "agent@a.example"},
+			check: func(t *testing.T, f *fixture, r resp) {
+				cursor := url.QueryEscape(get(r.body, "nextCursor").(string))
+				for _, tt := range []struct {
+					query  string
+					status int
+				}{
+					{"active=true&limit=1", 200},
+					{"active=false&limit=1", 400},
+					{"limit=1", 400},
+					{"active=true&contactCenterEnabled=true&limit=1", 400},
+					{"active=true&q=s&limit=1", 400},
+					{"active=true&profileType=supervisor&limit=1", 400},
+					// The page size is not a filter: a client may read on in larger pages.
+					{"active=true&limit=50", 200},
+				} {
+					next := f.do(req{method: "GET", path: f.expand(cc + "/agents?" + tt.query + "&cursor=" + cursor), token: f.tokens["A.ro"]})
+					if next.status != tt.status {
+						t.Errorf("%s: %d, want %d: %s", tt.query, next.status, tt.status, next.raw)
+						continue
+					}
+					if tt.status == 400 && get(next.body, "code") != string(roster.CodeInvalidCursor) {
+						t.Errorf("%s: %s, want invalid_cursor", tt.query, next.raw)
+					}
+					if tt.status == 200 && (get(next.body, "items.0.email") != "sup@a.example" || get(next.body, "items.1") != nil) {
+						t.Errorf("%s: the next page is %s", tt.query, next.raw)
+					}
+				}
+			}},
 		{name: "list agents with a bad limit", method: "GET", path: cc + "/agents?limit=0", token: "A.ro", status: 400, code: roster.CodeInvalid, field: "limit"},
 		{name: "list agents of another org", method: "GET", path: cc + "/agents", token: "B.full", status: 404, code: roster.CodeNotFound},
 		{name: "get an agent", method: "GET", path: cc + "/agents/{A.sup}", token: "A.ro", setup: portal, status: 200,
@@ -224,7 +291,7 @@ func TestAgentTemplate(t *testing.T) {
 		t.Fatalf("dry run finished: %s", done.raw)
 	}
 	rep := f.do(req{method: "GET", path: f.expand("/api/v1/orgs/{A}/tasks/" + get(dry.body, "id").(string) + "/report.csv"), token: f.tokens["A.ro"]})
-	if !strings.Contains(string(rep.raw), `3,sup@a.example,error,not_found,"Column ""Skill Profile"": no skill profile of this organization is named ""Gold"".`) {
+	if !strings.Contains(string(rep.raw), `3,sup@a.example,error,unknown_name,"Column ""Skill Profile"": no skill profile of this organization is named ""Gold"".`) {
 		t.Errorf("report: %s", rep.raw)
 	}
 	real := upload("A.cc", file, nil)

@@ -1,8 +1,10 @@
 package httpapi
 
 import (
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
+	"encoding/hex"
 	"hash/crc32"
 	"net/http"
 	"net/url"
@@ -56,6 +58,20 @@ func limitParam(q url.Values) (int, error) {
 	return n, provision.CheckPageSize(n)
 }
 
+// boolParam reads a parameter that is true or false; absent is nil.
+func boolParam(q url.Values, name string) (*bool, error) {
+	switch s := q.Get(name); s {
+	case "":
+		return nil, nil
+	case "true", "false":
+		b := s == "true"
+		return &b, nil
+	default:
+		return nil, roster.InvalidFields(roster.FieldError{Field: name, Code: roster.CodeInvalid,
+			Message: "Unknown value " + strconv.Quote(s) + " for " + name + "; use true or false."})
+	}
+}
+
 // timeParam reads an RFC 3339 time; absent is the zero time.
 func timeParam(q url.Values, name string) (time.Time, error) {
 	s := q.Get(name)
@@ -91,6 +107,21 @@ const (
 	cursorEmails     cursorList = "emails"      // id of the last message
 	cursorAudit      cursorList = "audit"       // id of the last entry
 )
+
+// scoped returns the list l narrowed by filters: a cursor of one filtered list is refused by the
+// same list under other filters, whose page after that position would be another one than the
+// client asked for (an agent left out by the first filter is never shown, or shown twice).
+// The filters are folded into a SHA-256 prefix so that the cursor stays short whatever they
+// are; the order of filters is the caller's and must be fixed.
+func (l cursorList) scoped(filters ...string) cursorList {
+	h := sha256.New()
+	for _, f := range filters {
+		// Lengths first, so that ("ab", "c") and ("a", "bc") differ.
+		_ = binary.Write(h, binary.BigEndian, uint32(len(f)))
+		h.Write([]byte(f))
+	}
+	return cursorList(string(l) + "/" + hex.EncodeToString(h.Sum(nil)[:8]))
+}
 
 // positionsAreIDs reports whether a list's position is a record id.
 func (l cursorList) positionsAreIDs() bool {
@@ -145,24 +176,7 @@ func cursorPosition(c string, list cursorList) (string, bool) {
 		return "", false
 	}
 	if list.positionsAreIDs() {
-		return position, isID(position)
+		return position, roster.IsID(position)
 	}
 	return position, strings.IndexFunc(position, unicode.IsControl) < 0
-}
-
-// isID reports whether s has the form of a record id: a UUID in its canonical text form.
-func isID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i, r := range s {
-		if i == 8 || i == 13 || i == 18 || i == 23 {
-			if r != '-' {
-				return false
-			}
-		} else if !strings.ContainsRune("0123456789abcdef", r) {
-			return false
-		}
-	}
-	return true
 }

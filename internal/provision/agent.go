@@ -13,8 +13,24 @@ func (s *Service) Agents(ctx context.Context, a roster.Actor, f roster.AgentFilt
 	if err := authorize(a, f.OrgID, permRead); err != nil {
 		return nil, err
 	}
-	if err := CheckPageSize(f.Limit); err != nil {
-		return nil, err
+	var errs []roster.FieldError
+	if f.ProfileType != "" && !f.ProfileType.Valid() {
+		errs = append(errs, *enumError("profileType", string(f.ProfileType),
+			"none, standard_agent, premium_agent, supervisor, administrator, administrator_only"))
+	}
+	// Sites and teams are named by id: anything else matches no agent, and a typing mistake
+	// answered with an empty list would read as "nobody is there".
+	for _, id := range []struct{ field, value string }{{"site", f.SiteID}, {"team", f.TeamID}} {
+		if id.value != "" && !roster.IsID(id.value) {
+			errs = append(errs, roster.FieldError{Field: id.field, Code: roster.CodeInvalid,
+				Message: "The " + id.field + " is named by its id, a UUID such as 0192f4c5-8c1e-7d3a-9b2f-5e6d7c8b9a01; " + quote(id.value) + " is not one."})
+		}
+	}
+	if fe := pageSizeError(f.Limit); fe != nil {
+		errs = append(errs, *fe)
+	}
+	if len(errs) > 0 {
+		return nil, roster.InvalidFields(errs...)
 	}
 	f.Query = strings.ToLower(strings.TrimSpace(f.Query))
 	return s.store.FindAgents(ctx, f)

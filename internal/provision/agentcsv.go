@@ -158,6 +158,19 @@ func (s *Service) StartAgentUpload(ctx context.Context, a roster.Actor, orgID st
 	return task, nil
 }
 
+// ActiveAgentUpload returns the agent upload queued or running in the organization, nil when
+// none is: one runs at a time, so the console shows the way to it instead of the form.
+func (s *Service) ActiveAgentUpload(ctx context.Context, a roster.Actor, orgID string) (*roster.Task, error) {
+	if err := authorize(a, orgID, permRead); err != nil {
+		return nil, err
+	}
+	t, err := s.store.FindActiveTask(ctx, orgID, KindAgentUpload)
+	if roster.ErrorCode(err) == roster.CodeNotFound {
+		return nil, nil
+	}
+	return t, err
+}
+
 // AuthorizeAgentUpload is AuthorizeImport for agent uploads: it checks that a may upload an
 // agent file to organization orgID, before anything of the file is read.
 func (s *Service) AuthorizeAgentUpload(ctx context.Context, a roster.Actor, orgID string) error {
@@ -258,6 +271,11 @@ type agentRow struct {
 	// applied is what happened to the agent: updated or unchanged; "" when refused.
 	applied csvfile.Outcome
 }
+
+// codeUnknownName marks a row naming a site, team or profile the organization does not have
+// (SPEC §3): the row changes nothing, since an upload never creates entities. The row's column
+// is the first such cell, and its parameters Column and Name say which.
+const codeUnknownName roster.Code = "unknown_name"
 
 // codeTeamsCleared is the warning of a row that changed an agent's site, which took the agent
 // out of the teams of the former site.
@@ -391,6 +409,7 @@ func (up *agentUpload) decide(idx *portal, ag *roster.Agent, d *agentRow) (*rost
 	row := d.row
 	var c AgentChange
 	var problems []string
+	var unknown *roster.TaskRow // the row's report when a name is unknown: its first one
 	resolve := func(column, name string, found func(string) (string, bool)) *string {
 		if name == "" {
 			return nil
@@ -398,6 +417,10 @@ func (up *agentUpload) decide(idx *portal, ag *roster.Agent, d *agentRow) (*rost
 		id, ok := found(strings.ToLower(name))
 		if !ok {
 			problems = append(problems, fmt.Sprintf("Column %q: no %s of this organization is named %s.", column, strings.ToLower(column), quote(name)))
+			if unknown == nil {
+				unknown = errorRow(codeUnknownName, "")
+				unknown.Column, unknown.Params = column, map[string]string{"Column": column, "Name": name}
+			}
 			return nil
 		}
 		return &id
@@ -449,8 +472,11 @@ func (up *agentUpload) decide(idx *portal, ag *roster.Agent, d *agentRow) (*rost
 	} else if row.DefaultDialNumber != "" {
 		c.DefaultDialNumber = &row.DefaultDialNumber
 	}
-	if len(problems) > 0 {
-		d.report = errorRow(roster.CodeNotFound, strings.Join(problems, " "))
+	if unknown != nil {
+		// The English message names every unknown name of the row; the column and the
+		// parameters are the first one's, for the console to say in the reader's language.
+		unknown.Message = strings.Join(problems, " ") + " Names are never created by an upload: create them first, or correct the names."
+		d.report = unknown
 		return nil, nil, nil
 	}
 	next, dropped, err := idx.apply(ag, c)

@@ -3,6 +3,7 @@ package provision_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -118,7 +119,7 @@ func TestAgentUpload(t *testing.T) {
 		}
 		wantReport := "1 warning csv_unknown_columns\n" +
 			"2 warning teams_cleared\n" +
-			"3 error not_found\n" +
+			"3 error unknown_name\n" +
 			"4 error not_found\n" +
 			"5 error not_found\n" +
 			"6 error csv_duplicate_email\n" +
@@ -126,6 +127,16 @@ func TestAgentUpload(t *testing.T) {
 			"8 error not_found"
 		if got := report(t, f.svc, f.org, dry.ID); got != wantReport {
 			t.Errorf("dry-run report:\n%s\nwant\n%s", got, wantReport)
+		}
+		// An unknown name is reported on its row, at its column, with what the console needs
+		// to say it in the reader's language.
+		problems, err := f.svc.TaskProblems(ctx, cc, f.org.ID, dry.ID, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p := problems[2]; p.Row != 3 || p.Email != "bo@acme.example" || p.Code != "unknown_name" || p.Column != "Skill Profile" ||
+			fmt.Sprint(p.Params) != "map[Column:Skill Profile Name:Gold]" || !strings.Contains(p.Message, `no skill profile of this organization is named "Gold"`) {
+			t.Errorf("the row of an unknown name: %+v", p)
 		}
 		in, ok := provision.AgentUploadInput(dry)
 		if !ok || !in.DryRun || in.FileName != "agents.csv" {

@@ -446,7 +446,7 @@ func TestFindAgentsUsing(t *testing.T) {
 		}
 		inSite := agent(acme, "site@example.com", func(a *roster.Agent) { a.SiteID = site })
 		inTeam := agent(acme, "team@example.com", func(a *roster.Agent) { a.TeamIDs = []string{team, roster.NewID()} })
-		withSkill := agent(acme, "skill@example.com", func(a *roster.Agent) { a.SkillProfileID = skill })
+		withSkill := agent(acme, "skill@example.com", func(a *roster.Agent) { a.SkillProfileID, a.ContactCenterEnabled = skill, false })
 		withAgent := agent(acme, "agent@example.com", func(a *roster.Agent) { a.AgentProfileID = agentProfile })
 		withMedia := agent(acme, "media@example.com", func(a *roster.Agent) {
 			a.MultimediaProfileID, a.ProfileType, a.Active = media, roster.ProfileSupervisor, false
@@ -499,12 +499,34 @@ func TestFindAgentsUsing(t *testing.T) {
 			{"profile type", roster.AgentFilter{ProfileType: roster.ProfileSupervisor}, []string{"media@example.com"}},
 			{"inactive", roster.AgentFilter{Active: &inactive}, []string{"media@example.com"}},
 			{"active supervisors", roster.AgentFilter{Active: &active, ProfileType: roster.ProfileSupervisor}, []string{}},
+			{"not enabled", roster.AgentFilter{ContactCenterEnabled: &inactive}, []string{"skill@example.com"}},
+			{"enabled", roster.AgentFilter{ContactCenterEnabled: &active},
+				[]string{"agent@example.com", "both@example.com", "media@example.com", "none@example.com", "site@example.com", "team@example.com"}},
+			{"enabled at the site", roster.AgentFilter{ContactCenterEnabled: &active, SiteID: site}, []string{"both@example.com", "site@example.com"}},
+			{"enabled, after a cursor", roster.AgentFilter{ContactCenterEnabled: &active, After: "media@example.com"},
+				[]string{"none@example.com", "site@example.com", "team@example.com"}},
 		} {
 			tt.f.OrgID = acme.ID
 			page := ok(db.FindAgents(ctx, tt.f)).must(t)
 			if emails := agentEmails(page.Agents); !slices.Equal(emails, tt.want) {
 				t.Errorf("filter %s: %v, want %v", tt.name, emails, tt.want)
 			}
+		}
+
+		// A filtered list pages by its own keyset: one agent a page, each page after the last.
+		var paged []string
+		f := roster.AgentFilter{OrgID: acme.ID, ContactCenterEnabled: &active, Limit: 2}
+		for {
+			page := ok(db.FindAgents(ctx, f)).must(t)
+			paged = append(paged, agentEmails(page.Agents)...)
+			if page.Next == "" {
+				break
+			}
+			f.After = page.Next
+		}
+		if want := []string{"agent@example.com", "both@example.com", "media@example.com", "none@example.com",
+			"site@example.com", "team@example.com"}; !slices.Equal(paged, want) {
+			t.Errorf("enabled agents by pages of 2: %v, want %v", paged, want)
 		}
 	})
 }
