@@ -34,7 +34,7 @@ type Config struct {
 	// them: a process listens while it opens and migrates its database.
 	Service *provision.Service
 	Store   Pinger
-	Logger  *slog.Logger       // access log and internal errors; nil means slog.Default()
+	Logger  *slog.Logger // access log and internal errors; nil means slog.Default()
 	// BaseURL is where people reach Roster (ROSTER_BASE_URL): the console trusts its origin
 	// for form posts and sets Secure cookies under https.
 	BaseURL string
