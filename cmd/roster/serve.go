@@ -146,6 +146,12 @@ func (c *serveCommand) run(ctx context.Context, args []string) error {
 
 	store, err := db.open(ctx)
 	if err != nil {
+		if ctx.Err() != nil {
+			// SIGTERM while migrating: the migration in progress rolls back, and the next start
+			// applies it. A stop, not a failure.
+			log.Info("stopped before ready", "err", err)
+			return failStart(nil)
+		}
 		return failStart(err)
 	}
 	defer store.Close()
