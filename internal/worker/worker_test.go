@@ -353,9 +353,12 @@ func TestTwoRunners(t *testing.T) {
 		for range 8 {
 			tasks = append(tasks, createTask(t, dbs[0], "test.count", countParams{N: 15, Chunk: 4}))
 		}
-		// Two nodes, each with two runners, as `roster serve` may start.
+		// Two nodes, each with two runners, as `roster serve` may start. The lease outlasts the
+		// test: a heartbeat that waits for the writer on a loaded machine (or under -race) must
+		// not hand a task to another runner, which would run it twice for a reason that is not
+		// the one under test.
 		for i, db := range []*sqldb.DB{dbs[0], dbs[0], dbs[1], dbs[1]} {
-			start(t, worker.New(db, handlers, options(fmt.Sprintf("w%d", i), 2*time.Second)))
+			start(t, worker.New(db, handlers, options(fmt.Sprintf("w%d", i), time.Minute)))
 		}
 		for _, task := range tasks {
 			got := waitFinal(t, dbs[1], task.ID)
