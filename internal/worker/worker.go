@@ -219,9 +219,11 @@ func (r *Runner) execute(ctx context.Context, task *roster.Task) {
 			log.Warn("task taken over by another worker", "checkpoint", run.task.Checkpoint)
 			return
 		}
-		// A handler that returned nil finished its task, stop or not; one that was stopped
-		// returns an error that says so, or the error of what the stop cut short.
-		if err != nil && !run.canceled && (errors.Is(cause, ErrStopping) || errors.Is(err, ErrStopping)) {
+		// A handler that returned nil finished its task, stop or not. One that returned an
+		// error while the runner stops was stopped, whatever its error says (ErrStopping, or
+		// that of what the stop cut short, as the handler may have wrapped it): the runner
+		// that resumes the task meets a real failure again.
+		if err != nil && !run.canceled && ctx.Err() != nil {
 			r.release(ctx, run.task, log)
 			return
 		}
