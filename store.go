@@ -259,6 +259,9 @@ type SyncTx interface {
 	// the job is then due at once with its retries started over. CodeConflict when owner no
 	// longer holds it.
 	SaveSyncJob(ctx context.Context, j *SyncJob, owner string) error
+	// ReleaseSyncJobs gives up the jobs owner holds, as they are, for an engine that stops:
+	// another engine claims them at once. It returns how many it released.
+	ReleaseSyncJobs(ctx context.Context, owner string) (int, error)
 	// SetSyncStatuses writes the sync status of users of the organization, leaving their
 	// version and update time alone: sync is not an edit an administrator could conflict with.
 	SetSyncStatuses(ctx context.Context, orgID string, statuses map[string]SyncStatus) error
@@ -320,6 +323,10 @@ type TaskTx interface {
 	// ExtendLease moves the end of the lease of a running task to until. CodeConflict when
 	// owner no longer holds it.
 	ExtendLease(ctx context.Context, id, owner string, until time.Time) error
+	// ReleaseTasks ends at now the leases of the running tasks owner holds, for a worker that
+	// stops: another worker claims them at once and resumes them from their checkpoints. It
+	// returns how many it released.
+	ReleaseTasks(ctx context.Context, owner string, now time.Time) (int, error)
 	// SaveTask writes the progress, counts, checkpoint, summary, state, error, finish time and
 	// lease end of a running task, only while owner holds its lease, and fails with
 	// CodeConflict otherwise.
@@ -362,6 +369,9 @@ type EmailTx interface {
 	// SaveEmail records a delivery attempt of a message owner holds, its link included, and
 	// releases it; CodeConflict when owner no longer holds it.
 	SaveEmail(ctx context.Context, e *Email, owner string) error
+	// ReleaseEmails gives up the messages owner holds, as they are, for a deliverer that
+	// stops: another deliverer claims them at once. It returns how many it released.
+	ReleaseEmails(ctx context.Context, owner string) (int, error)
 	// CancelEmails fails the queued messages of a user with reason, and drops their links:
 	// they are not sent, and their links work no more.
 	CancelEmails(ctx context.Context, userID, reason string) error

@@ -96,7 +96,22 @@ func redactURL(u string) string {
 	return scheme + "://" + rest
 }
 
-// newLogger returns the logger of the server: JSON lines on w, the command's standard error.
-func newLogger(w io.Writer) *slog.Logger {
-	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
+// newLogger returns the logger of the server on w, the command's standard error, in format:
+// "text" (key=value lines, for a person at a terminal), "json" (a JSON object a line, for a log
+// collector), or "" for text when w is a terminal and JSON otherwise.
+func newLogger(w io.Writer, format string) (*slog.Logger, error) {
+	if format == "" {
+		format = "json"
+		if isTerminal(w) {
+			format = "text"
+		}
+	}
+	opts := &slog.HandlerOptions{Level: slog.LevelInfo}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, usageErrorf("--log-format %q: want text or json", format)
 }

@@ -31,16 +31,19 @@ type serveCommand struct {
 func (c *serveCommand) run(ctx context.Context, args []string) error {
 	db := dbConfig{exclusive: true}
 	var (
-		addr     string
-		maxRows  int
-		maxMiB   int
-		lease    time.Duration
-		baseURL  string
-		smtpURL  string
-		mailFrom string
-		scimURL  string
-		scimTok  string
-		metrAddr string
+		addr      string
+		maxRows   int
+		maxMiB    int
+		lease     time.Duration
+		baseURL   string
+		smtpURL   string
+		mailFrom  string
+		scimURL   string
+		scimTok   string
+		metrAddr  string
+		grace     time.Duration
+		delay     time.Duration
+		logFormat string
 	)
 	fs := newFlagSet("serve", "serve [flags]", c.stdout)
 	db.register(fs, c.env)
@@ -58,13 +61,20 @@ func (c *serveCommand) run(ctx context.Context, args []string) error {
 	fs.StringVar(&scimTok, "cc-scim-token", c.env("ROSTER_CC_SCIM_TOKEN"), "bearer token of --cc-scim-url (env ROSTER_CC_SCIM_TOKEN)")
 	fs.StringVar(&metrAddr, "metrics-addr", c.env("ROSTER_METRICS_ADDR"),
 		"serve /metrics on this address of its own instead of --addr, e.g. for a monitoring network (env ROSTER_METRICS_ADDR)")
+	fs.DurationVar(&grace, "shutdown-grace", 30*time.Second,
+		"on SIGTERM or SIGINT, how long to wait for requests in flight and for the chunk of a task being committed (env ROSTER_SHUTDOWN_GRACE)")
+	fs.DurationVar(&delay, "shutdown-delay", 0,
+		"on SIGTERM or SIGINT, how long to keep serving with /readyz answering 503 first, so that a load balancer stops sending requests (env ROSTER_SHUTDOWN_DELAY)")
+	fs.StringVar(&logFormat, "log-format", c.env("ROSTER_LOG_FORMAT"),
+		"text or json (env ROSTER_LOG_FORMAT; default text when standard error is a terminal, json otherwise)")
 	if scimTok != "" {
 		fs.Lookup("cc-scim-token").DefValue = "(set)"
 	}
 	// The URL may hold a password: -h shows it without.
 	fs.Lookup("smtp-url").DefValue = redactURL(smtpURL)
 	if err := envDefaults(fs, c.env, map[string]string{"import-max-rows": "ROSTER_IMPORT_MAX_ROWS",
-		"import-max-mib": "ROSTER_IMPORT_MAX_MIB", "task-lease": "ROSTER_TASK_LEASE"}); err != nil {
+		"import-max-mib": "ROSTER_IMPORT_MAX_MIB", "task-lease": "ROSTER_TASK_LEASE",
+		"shutdown-grace": "ROSTER_SHUTDOWN_GRACE", "shutdown-delay": "ROSTER_SHUTDOWN_DELAY"}); err != nil {
 		return err
 	}
 	if err := parseFlags(fs, args); err != nil {
@@ -73,8 +83,15 @@ func (c *serveCommand) run(ctx context.Context, args []string) error {
 	if maxRows <= 0 || maxMiB <= 0 || lease < time.Second {
 		return usageErrorf("--import-max-rows and --import-max-mib must be positive, and --task-lease at least 1s")
 	}
+	if grace <= 0 || delay < 0 {
+		return usageErrorf("--shutdown-grace must be positive, and --shutdown-delay not negative")
+	}
 	if fs.NArg() > 0 {
 		return usageErrorf("unexpected argument %q", fs.Arg(0))
+	}
+	log, err := newLogger(c.stderr, logFormat)
+	if err != nil {
+		return err
 	}
 	var sender *mail.Sender
 	if smtpURL != "" {
@@ -86,11 +103,14 @@ func (c *serveCommand) run(ctx context.Context, args []string) error {
 			return usageErrorf("--smtp-url: %v", err)
 		}
 	}
-	store, err := db.open(ctx)
-	if err != nil {
-		return err
+	var scim *contactcenter.SCIM
+	if scimURL != "" {
+		if scim, err = contactcenter.NewSCIM(contactcenter.SCIMConfig{BaseURL: scimURL, Token: scimTok, Logger: log}); err != nil {
+			return usageErrorf("--cc-scim-url: %v", err)
+		}
 	}
-	defer store.Close()
+	// The server listens before the database is opened and migrated, which may take a while:
+	// meanwhile /healthz answers and /readyz says 503, rather than refuse connections.
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", addr, err)
@@ -105,16 +125,38 @@ func (c *serveCommand) run(ctx context.Context, args []string) error {
 		// Serve closes it too; this is for a start that fails before.
 		defer metricsLn.Close()
 	}
-	log := newLogger(c.stderr)
 	if baseURL == "" {
 		baseURL = "http://" + ln.Addr().String()
 	}
-	var conn roster.Connector = contactcenter.NewBuiltin(store)
-	var scim *contactcenter.SCIM
-	if scimURL != "" {
-		if scim, err = contactcenter.NewSCIM(contactcenter.SCIMConfig{BaseURL: scimURL, Token: scimTok, Logger: log}); err != nil {
-			return usageErrorf("--cc-scim-url: %v", err)
+	m := metrics.New(version)
+	cfg := server.Config{Logger: log, BaseURL: baseURL, Metrics: m, MetricsElsewhere: metricsLn != nil,
+		ShutdownTimeout: grace, ShutdownDelay: delay}
+	srv := server.New(cfg)
+	serveCtx, stopServing := context.WithCancel(ctx)
+	defer stopServing()
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(serveCtx, ln) }()
+	// A start that fails after this point stops the listener before it returns.
+	failStart := func(err error) error {
+		stopServing()
+		<-served
+		return err
+	}
+	fmt.Fprintf(c.stdout, "Roster %s listening on http://%s\n", version, ln.Addr())
+
+	store, err := db.open(ctx)
+	if err != nil {
+		if ctx.Err() != nil {
+			// SIGTERM while migrating: the migration in progress rolls back, and the next start
+			// applies it. A stop, not a failure.
+			log.Info("stopped before ready", "err", err)
+			return failStart(nil)
 		}
+		return failStart(err)
+	}
+	defer store.Close()
+	var conn roster.Connector = contactcenter.NewBuiltin(store)
+	if scim != nil {
 		conn = scim
 	}
 	opts := []provision.Option{provision.WithLogger(log), provision.WithBaseURL(baseURL),
@@ -129,7 +171,6 @@ func (c *serveCommand) run(ctx context.Context, args []string) error {
 	svc := provision.New(store, opts...)
 	engine := contactcenter.New(store, conn, contactcenter.Options{Logger: log})
 
-	fmt.Fprintf(c.stdout, "Roster %s listening on http://%s\n", version, ln.Addr())
 	fmt.Fprintf(c.stdout, "Data: %s\n", db.describe())
 	fmt.Fprintf(c.stdout, "API: http://%s/api/v1 (description at /api/v1/openapi.json)\n", ln.Addr())
 	fmt.Fprintf(c.stdout, "Contact center: %s connector\n", conn.Name())
@@ -139,7 +180,7 @@ func (c *serveCommand) run(ctx context.Context, args []string) error {
 		fmt.Fprintf(c.stdout, "Metrics: http://%s/metrics\n", ln.Addr())
 	}
 	if err := c.firstStart(ctx, svc, baseURL); err != nil {
-		return err
+		return failStart(err)
 	}
 	if sender != nil {
 		fmt.Fprintf(c.stdout, "Mail: sent through %s, links to %s\n", redactURL(smtpURL), baseURL)
@@ -156,12 +197,10 @@ func (c *serveCommand) run(ctx context.Context, args []string) error {
 		}
 		fmt.Fprintf(c.stdout, "No installation token exists yet. Create one with:\n  %s token create --system %s\n", c.prog, where)
 	}
-	// The workers stop with the server: a task they hold is left to its lease, and taken
-	// over and resumed by a worker of this or another process (see worker.Runner.Run). They
-	// must be done before the deferred Close of the store.
+	// The workers stop at the signal itself, not after the shutdown delay: no load balancer
+	// drains them, and the sooner they release what they hold, the sooner other nodes take it
+	// over (see worker.Runner.Run). They must be done before the deferred Close of the store.
 	var workers sync.WaitGroup
-	defer workers.Wait()
-	// Also when Serve fails on its own, so that Wait returns.
 	wctx, stopWorkers := context.WithCancel(ctx)
 	defer stopWorkers()
 	// A task of a kind no handler runs fails with a message that says so.
@@ -173,7 +212,6 @@ func (c *serveCommand) run(ctx context.Context, args []string) error {
 		provision.KindSynchronize:       worker.HandlerFunc(engine.RunSynchronize),
 		provision.KindAgentUpload:       worker.HandlerFunc(svc.RunAgentUpload),
 	}
-	m := metrics.New(version)
 	m.WatchQueues(store, log)
 	m.WatchPools(store.Pools())
 	for range workersPerProcess {
@@ -191,7 +229,6 @@ func (c *serveCommand) run(ctx context.Context, args []string) error {
 	}
 	// Every node delivers the sync queue; jobs are leased, so nodes share it.
 	workers.Go(func() { _ = engine.Run(wctx) })
-	cfg := server.Config{Service: svc, Store: store, Logger: log, BaseURL: baseURL, Metrics: m, MetricsElsewhere: metricsLn != nil}
 	if metricsLn != nil {
 		workers.Go(func() {
 			if err := server.NewMetricsServer(cfg).Serve(wctx, metricsLn); err != nil {
@@ -199,7 +236,33 @@ func (c *serveCommand) run(ctx context.Context, args []string) error {
 			}
 		})
 	}
-	return server.New(cfg).Serve(ctx, ln)
+	srv.Ready(svc, store)
+	log.Info("ready")
+
+	err = <-served
+	// Also when Serve failed on its own.
+	stopWorkers()
+	if !waitTimeout(&workers, grace) {
+		log.Error("background work did not stop within the shutdown grace; what it holds waits for its leases", "grace", grace)
+		return err
+	}
+	log.Info("stopped")
+	return err
+}
+
+// waitTimeout waits for wg up to d, and reports whether it is done.
+func waitTimeout(wg *sync.WaitGroup, d time.Duration) bool {
+	done := make(chan struct{})
+	go func() {
+		wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return true
+	case <-time.After(d):
+		return false
+	}
 }
 
 // cliURL is the URL by which the CLI on this machine reaches a server listening on addr: a

@@ -131,3 +131,35 @@ func fetch(url string) string {
 	b, _ := io.ReadAll(res.Body)
 	return string(b)
 }
+
+// TestServeLogFormat: ROSTER_LOG_FORMAT=text writes key=value lines, with one line a request
+// naming its route; a format it does not know is a mistake in the command line.
+func TestServeLogFormat(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	addr := freeAddr(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan invocation, 1)
+	go func() {
+		done <- invokeAs(ctx, "roster", []string{"serve", "--data-dir", dir, "--addr", addr}, map[string]string{"ROSTER_LOG_FORMAT": "text"})
+	}()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && fetch("http://"+addr+"/readyz") != "ok\n"; {
+		time.Sleep(20 * time.Millisecond)
+	}
+	fetch("http://" + addr + "/api/v1/orgs/o1/users?q=secret")
+	cancel()
+	select {
+	case inv := <-done:
+		if inv.code != 0 || !strings.Contains(inv.stderr, `level=INFO msg=request method=GET route=/api/v1/orgs/{org}/users status=401`) ||
+			strings.Contains(inv.stderr, `"msg"`) || strings.Contains(inv.stderr, "secret") {
+			t.Errorf("serve exited with %d; log:\n%s", inv.code, inv.stderr)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not stop 10s after its context ended")
+	}
+
+	inv := invokeAs(t.Context(), "roster", []string{"serve", "--data-dir", dir, "--addr", "127.0.0.1:0", "--log-format", "xml"}, map[string]string{})
+	if inv.code != exitUsage || !strings.Contains(inv.stderr, `--log-format "xml": want text or json`) {
+		t.Errorf("--log-format xml: exit %d\n%s%s", inv.code, inv.stdout, inv.stderr)
+	}
+}

@@ -122,9 +122,12 @@ func New(store Store, conn roster.Connector, opts Options) *Engine {
 
 func (e *Engine) now() time.Time { return e.opts.Clock().UTC().Truncate(time.Microsecond) }
 
-// Run delivers until ctx is done, then returns nil. Jobs it holds when it stops are left to
-// their lease, and delivered again (harmlessly) once it expires.
+// Run delivers until ctx is done, then returns nil. The batch it is delivering then is
+// delivered and recorded; jobs it still holds after that (a record that failed) are released,
+// for another engine to claim at once. Jobs of an engine that dies are left to their lease,
+// and delivered again (harmlessly) once it expires.
 func (e *Engine) Run(ctx context.Context) error {
+	defer e.release(ctx)
 	for ctx.Err() == nil {
 		n, err := e.DeliverDue(ctx)
 		if err != nil && ctx.Err() == nil {
@@ -141,8 +144,32 @@ func (e *Engine) Run(ctx context.Context) error {
 	return nil
 }
 
+// releaseTimeout bounds the release of a stopping engine's jobs: past it they wait for their
+// lease instead.
+const releaseTimeout = 5 * time.Second
+
+// release gives up the jobs this engine still holds, so that another engine claims them at once.
+func (e *Engine) release(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
+	defer cancel()
+	var n int
+	err := e.store.Write(ctx, func(tx roster.Tx) error {
+		var err error
+		n, err = tx.ReleaseSyncJobs(ctx, e.opts.Owner)
+		return err
+	})
+	switch {
+	case err != nil:
+		e.log.Error("release sync jobs, left to their lease", "err", err)
+	case n > 0:
+		e.log.Info("sync jobs released to another engine", "jobs", n)
+	}
+}
+
 // DeliverDue claims one batch of due jobs, pushes the users' states to the connector, and
-// records each outcome with the users' sync status. It returns how many jobs it claimed.
+// records each outcome with the users' sync status. It returns how many jobs it claimed. Once
+// it claimed a batch, it delivers and records it even if ctx is done meanwhile: a stop waits
+// for the batch rather than leave it to the lease.
 func (e *Engine) DeliverDue(ctx context.Context) (int, error) {
 	var jobs []*roster.SyncJob
 	err := e.store.Write(ctx, func(tx roster.Tx) error {
@@ -153,6 +180,7 @@ func (e *Engine) DeliverDue(ctx context.Context) (int, error) {
 	if err != nil || len(jobs) == 0 {
 		return 0, err
 	}
+	ctx = context.WithoutCancel(ctx)
 	states, err := e.states(ctx, jobs)
 	if err != nil {
 		return len(jobs), err

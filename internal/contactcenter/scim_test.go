@@ -394,7 +394,10 @@ func TestSCIMSameUserTwiceInOnePush(t *testing.T) {
 	}
 }
 
-// TestSCIMConcurrency is not parallel: it measures time.
+// TestSCIMConcurrency proves that pushes overlap, up to the configured concurrency, by the
+// requests the server holds at once rather than by wall time, which a loaded machine or the
+// race detector stretches. It is not parallel: other tests' requests would not count, but their
+// load would make the overlap it needs rarer.
 func TestSCIMConcurrency(t *testing.T) {
 	srv := newSCIMServer(t)
 	srv.Latency = 20 * time.Millisecond
@@ -411,12 +414,12 @@ func TestSCIMConcurrency(t *testing.T) {
 			t.Fatalf("state %d: %v", i, err)
 		}
 	}
-	// Sequentially this is 600 round trips of 20 ms = 12 s; 16 at once need about 0.8 s.
-	if elapsed > 2500*time.Millisecond {
-		t.Errorf("200 users took %s, want well under the sequential 12s", elapsed)
-	}
-	if n := srv.MaxInFlight(); n < 2 || n > 16 {
-		t.Errorf("max requests in flight = %d, want 2..16", n)
+	// Each request is held 20 ms, so 16 workers overlap even on a busy machine; sequential
+	// pushes would never have two in flight. (Sequentially this is 600 round trips of 20 ms =
+	// 12 s; 16 at once need about 0.8 s on an idle machine.)
+	t.Logf("200 users in %s, at most %d requests in flight", elapsed.Round(time.Millisecond), srv.MaxInFlight())
+	if n := srv.MaxInFlight(); n < 4 || n > 16 {
+		t.Errorf("max requests in flight = %d, want 4..16", n)
 	}
 	if n := len(srv.Users()); n != 200 {
 		t.Errorf("server holds %d users, want 200", n)

@@ -85,16 +85,17 @@ func (m *Metrics) Handler(log *slog.Logger) http.Handler {
 // ObserveRequest records one answered request. pattern is the route pattern that served it
 // (http.Request.Pattern, with or without its method), "" when no route matched.
 func (m *Metrics) ObserveRequest(pattern, method string, status int, took time.Duration) {
-	route := routeOf(pattern)
+	route := RouteOf(pattern)
 	method = methodOf(method)
 	m.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
 	m.requestTime.WithLabelValues(route, method).Observe(took.Seconds())
 }
 
-// routeOf is the route label of a pattern: its path, without the method the method label
-// already holds. A request no route matched gets "unmatched", never its path, which may hold
-// ids, addresses or a secret link, and would make a label value per request.
-func routeOf(pattern string) string {
+// RouteOf is the route label of a pattern, and the route of the access log: its path, without
+// the method the method label already holds. A request no route matched gets "unmatched", never
+// its path, which may hold ids, addresses or a secret link, and would make a label value per
+// request.
+func RouteOf(pattern string) string {
 	if pattern == "" {
 		return "unmatched"
 	}

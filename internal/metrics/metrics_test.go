@@ -20,8 +20,8 @@ func TestLabels(t *testing.T) {
 		"/api/":                             "/api/",
 		"":                                  "unmatched",
 	} {
-		if got := routeOf(pattern); got != want {
-			t.Errorf("routeOf(%q) = %q, want %q", pattern, got, want)
+		if got := RouteOf(pattern); got != want {
+			t.Errorf("RouteOf(%q) = %q, want %q", pattern, got, want)
 		}
 	}
 	for method, want := range map[string]string{"GET": "GET", "PATCH": "PATCH", "get": "other", "X-EVIL-1234": "other"} {

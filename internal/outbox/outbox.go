@@ -100,9 +100,12 @@ func New(store Store, sender Sender, opts Options) *Deliverer {
 
 func (d *Deliverer) now() time.Time { return d.opts.Clock().UTC() }
 
-// Run delivers until ctx is done, then returns nil. Messages it holds when it stops are left to
-// their lease, and sent by a deliverer of this or another process once it expires.
+// Run delivers until ctx is done, then returns nil. The messages being sent then are sent and
+// recorded; the others it holds are released, for a deliverer of this or another process to
+// claim at once. Messages of a deliverer that dies are left to their lease, and sent by
+// another once it expires.
 func (d *Deliverer) Run(ctx context.Context) error {
+	defer d.release(ctx)
 	for ctx.Err() == nil {
 		n, err := d.DeliverDue(ctx)
 		if err != nil && ctx.Err() == nil {
@@ -119,8 +122,33 @@ func (d *Deliverer) Run(ctx context.Context) error {
 	return nil
 }
 
+// releaseTimeout bounds the release of a stopping deliverer's messages: past it they wait for
+// their lease instead.
+const releaseTimeout = 5 * time.Second
+
+// release gives up the messages this deliverer still holds, so that another claims them at once.
+func (d *Deliverer) release(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
+	defer cancel()
+	var n int
+	err := d.store.Write(ctx, func(tx roster.Tx) error {
+		var err error
+		n, err = tx.ReleaseEmails(ctx, d.opts.Owner)
+		return err
+	})
+	switch {
+	case err != nil:
+		d.log.Error("release emails, left to their lease", "err", err)
+	case n > 0:
+		d.log.Info("emails released to another deliverer", "emails", n)
+	}
+}
+
 // DeliverDue claims one batch of due messages, sends them, and records each outcome. It
-// returns how many it claimed.
+// returns how many it claimed. When ctx is done meanwhile, it sends no more messages of the
+// batch, but those being sent are sent and recorded: cutting a send short could deliver a
+// message without recording it, and it would go out twice. The rest stay leased (Run releases
+// them).
 func (d *Deliverer) DeliverDue(ctx context.Context) (int, error) {
 	var batch []*roster.Email
 	err := d.store.Write(ctx, func(tx roster.Tx) error {
@@ -148,10 +176,11 @@ func (d *Deliverer) DeliverDue(ctx context.Context) (int, error) {
 		first error // the first failure to record; the log has each
 	)
 	work := make(chan *roster.Email)
+	sendCtx := context.WithoutCancel(ctx)
 	for range min(d.opts.Concurrency, len(batch)) {
 		wg.Go(func() {
 			for e := range work {
-				if err := d.deliver(ctx, e, orgs[e.OrgID]); err != nil {
+				if err := d.deliver(sendCtx, e, orgs[e.OrgID]); err != nil {
 					d.log.Error("deliver email", "email", e.ID, "err", err)
 					mu.Lock()
 					first = cmp.Or(first, err)
@@ -160,8 +189,13 @@ func (d *Deliverer) DeliverDue(ctx context.Context) (int, error) {
 			}
 		})
 	}
+dispatch:
 	for _, e := range batch {
-		work <- e
+		select {
+		case work <- e:
+		case <-ctx.Done():
+			break dispatch
+		}
 	}
 	close(work)
 	wg.Wait()
@@ -185,8 +219,6 @@ func (d *Deliverer) deliver(ctx context.Context, e *roster.Email, orgName string
 		switch {
 		case err == nil:
 			e.State, e.SentAt, e.LastError = roster.EmailSent, d.now(), ""
-		case ctx.Err() != nil:
-			return nil //nolint:nilerr // stopping: not a failure of the message; its lease hands it to the next deliverer
 		case errors.As(err, &se) && se.Temporary && e.Attempts <= len(d.opts.Backoff):
 			e.LastError = err.Error()
 			e.NextAttemptAt = d.now().Add(d.opts.Backoff[e.Attempts-1])

@@ -3,6 +3,7 @@ package outbox_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"mime"
@@ -159,20 +160,104 @@ func TestDelivery(t *testing.T) {
 	})
 }
 
-// dyingSender sends, then dies before the deliverer can record it: it cancels the deliverer's
-// context, as a kill -9 would end it.
+// dyingSender sends, then its process dies before the deliverer can record it, as with kill -9:
+// the store is reached no more.
 type dyingSender struct {
 	outbox.Sender
-	cancel context.CancelFunc
+	dead *atomic.Bool
 }
 
 func (s dyingSender) Send(ctx context.Context, m *mail.Message) error {
 	err := s.Sender.Send(ctx, m)
-	s.cancel()
-	if err == nil {
-		err = context.Canceled
-	}
+	s.dead.Store(true)
 	return err
+}
+
+// dyingStore is a store that a process reaches until it dies.
+type dyingStore struct {
+	outbox.Store
+	dead *atomic.Bool
+}
+
+func (s dyingStore) Write(ctx context.Context, fn func(tx roster.Tx) error) error {
+	if s.dead.Load() {
+		return errors.New("the process is dead")
+	}
+	return s.Store.Write(ctx, fn)
+}
+
+// blockingSender sends each message once the test lets it, telling the test when it began.
+type blockingSender struct {
+	outbox.Sender
+	began chan<- string
+	go_   <-chan struct{}
+}
+
+func (s blockingSender) Send(ctx context.Context, m *mail.Message) error {
+	s.began <- m.To.Address
+	<-s.go_
+	return s.Sender.Send(ctx, m)
+}
+
+// TestStopReleases: a deliverer that stops sends and records the message it is sending, and
+// releases the others of its batch, which another deliverer claims at once, long before their
+// lease would end.
+func TestStopReleases(t *testing.T) {
+	t.Parallel()
+	eachEngine(t, func(t *testing.T, engine string) {
+		ctx := context.Background()
+		var now atomic.Int64
+		now.Store(time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC).UnixNano())
+		clock := func() time.Time { return time.Unix(0, now.Load()) }
+		store := sqldbtest.Open(t, engine)
+		svc := provision.New(store, provision.WithClock(clock))
+		sys := provision.System(roster.ViaCLI)
+		name := "Acme"
+		o, err := svc.CreateOrg(ctx, sys, provision.OrgChange{Name: &name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, email := range []string{"a@acme.example", "b@acme.example", "c@acme.example"} {
+			if _, err := svc.CreateUser(ctx, sys, o.ID, provision.NewUser{Email: email}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		srv := startSMTP(t, nil)
+		sender, err := mail.NewSender("smtp://"+srv.Addr, netmail.Address{Address: "roster@acme.example"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		quiet := slog.New(slog.DiscardHandler)
+		began, proceed := make(chan string, 3), make(chan struct{})
+		first := outbox.New(store, blockingSender{Sender: sender, began: began, go_: proceed},
+			outbox.Options{Owner: "d1", Clock: clock, Logger: quiet, Concurrency: 1, Poll: time.Hour})
+		stopCtx, stop := context.WithCancel(ctx)
+		done := make(chan error, 1)
+		go func() { done <- first.Run(stopCtx) }()
+		sending := <-began
+		stop()
+		close(proceed)
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		if got := srv.Received(sending); len(got) != 1 {
+			t.Fatalf("the message being sent at the stop went out %d times, want 1", len(got))
+		}
+		// The clock has not moved: only the release lets another deliverer claim the rest.
+		second := outbox.New(store, sender, outbox.Options{Owner: "d2", Clock: clock, Logger: quiet})
+		if n, err := second.DeliverDue(ctx); n != 2 || err != nil {
+			t.Fatalf("after the stop: %d claimed, %v; want the 2 released", n, err)
+		}
+		page, err := store.FindEmails(ctx, roster.EmailFilter{OrgID: o.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range page.Emails {
+			if e.State != roster.EmailSent || e.Attempts != 1 || len(srv.Received(e.To)) != 1 {
+				t.Errorf("%s: %s after %d attempts, %d copies; want sent once", e.To, e.State, e.Attempts, len(srv.Received(e.To)))
+			}
+		}
+	})
 }
 
 // TestCrashBetweenSendAndRecord proves the documented window of at-least-once delivery: a
@@ -202,9 +287,10 @@ func TestCrashBetweenSendAndRecord(t *testing.T) {
 			t.Fatal(err)
 		}
 		quiet := slog.New(slog.DiscardHandler)
-		dying, cancel := context.WithCancel(ctx)
-		first := outbox.New(store, dyingSender{Sender: sender, cancel: cancel}, outbox.Options{Owner: "d1", Clock: clock, Logger: quiet})
-		if n, _ := first.DeliverDue(dying); n != 1 {
+		dead := new(atomic.Bool)
+		first := outbox.New(dyingStore{Store: store, dead: dead}, dyingSender{Sender: sender, dead: dead},
+			outbox.Options{Owner: "d1", Clock: clock, Logger: quiet})
+		if n, _ := first.DeliverDue(ctx); n != 1 {
 			t.Fatalf("%d claimed", n)
 		}
 		second := outbox.New(store, sender, outbox.Options{Owner: "d2", Clock: clock, Logger: quiet})

@@ -10,7 +10,7 @@ import (
 
 	"roster"
 	"roster/internal/httpapi"
-	"roster/internal/provision"
+	"roster/internal/metrics"
 )
 
 // requestIDHeader carries the id of a request: taken from the client or a proxy when it looks
@@ -58,9 +58,11 @@ func newRequestID() string {
 	return hex.EncodeToString(b[:])
 }
 
-// withAccessLog logs every request once it is answered, and counts it in the metrics. The
-// metrics take the route pattern that served it (r.Pattern, which the mux that matched sets on
-// this same request, the API's and SCIM's own muxes included), never the path.
+// withAccessLog logs every request once it is answered, and counts it in the metrics. Both take
+// the route pattern that served it (r.Pattern, which the mux that matched sets on this same
+// request, the API's and SCIM's own muxes included), never the path nor the query, which may
+// hold ids, addresses, an invitation's secret link or a token. Headers and bodies are never
+// logged.
 func (s *Server) withAccessLog(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -69,12 +71,13 @@ func (s *Server) withAccessLog(next http.Handler) http.Handler {
 		if sw.status == 0 {
 			sw.status = http.StatusOK
 		}
+		took := time.Since(start)
 		if s.cfg.Metrics != nil {
-			s.cfg.Metrics.ObserveRequest(r.Pattern, r.Method, sw.status, time.Since(start))
+			s.cfg.Metrics.ObserveRequest(r.Pattern, r.Method, sw.status, took)
 		}
 		s.log.InfoContext(r.Context(), "request",
-			"method", r.Method, "path", provision.RedactLinks(r.URL.Path), "status", sw.status, "bytes", sw.bytes,
-			"duration", time.Since(start), "requestId", r.Header.Get(requestIDHeader))
+			"method", r.Method, "route", metrics.RouteOf(r.Pattern), "status", sw.status, "bytes", sw.bytes,
+			"durationMs", float64(took.Microseconds())/1000, "requestId", r.Header.Get(requestIDHeader))
 	})
 }
 

@@ -1,6 +1,9 @@
 // Package server assembles Roster's HTTP surface: it mounts the REST API under /api/ and SCIM
 // under /scim/v2/, serves the health endpoints, and wraps everything in the middleware every
-// request needs (request id, access log, panic recovery). It also runs the listener with a graceful shutdown.
+// request needs (request id, access log, panic recovery). It also runs the listener with a
+// graceful shutdown, and answers /healthz and /readyz from before the database is open until
+// the process ends, so that a load balancer sees a node that is not ready, not one that
+// refuses connections.
 package server
 
 import (
@@ -9,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"roster/internal/console"
@@ -25,15 +29,22 @@ type Pinger interface {
 
 // Config is what the server needs; cmd/roster fills it in.
 type Config struct {
-	Service *provision.Service // serves the REST API
-	Store   Pinger             // answers /readyz
-	Logger  *slog.Logger       // access log and internal errors; nil means slog.Default()
+	// Service serves the REST API, SCIM and the console, and Store answers /readyz. A server
+	// made without them answers only /healthz, /readyz (503) and /metrics until Ready gives
+	// them: a process listens while it opens and migrates its database.
+	Service *provision.Service
+	Store   Pinger
+	Logger  *slog.Logger // access log and internal errors; nil means slog.Default()
 	// BaseURL is where people reach Roster (ROSTER_BASE_URL): the console trusts its origin
 	// for form posts and sets Secure cookies under https.
 	BaseURL string
 	// ShutdownTimeout bounds how long ListenAndServe waits for requests in flight once its
-	// context is canceled; 0 means 15 seconds.
+	// context is canceled (and ShutdownDelay has passed); 0 means 15 seconds.
 	ShutdownTimeout time.Duration
+	// ShutdownDelay is how long a server that was ready keeps serving once its context is
+	// canceled, with /readyz already answering 503, so that a load balancer stops sending it
+	// requests before it stops accepting them. 0 shuts down at once.
+	ShutdownDelay time.Duration
 	// BodyTimeout and BodyMinRate bound how slowly a request body may arrive: its first n
 	// bytes within BodyTimeout of the request plus n/BodyMinRate seconds (BodyMinRate in bytes
 	// a second). 0 means 20 seconds and 8 KiB a second.
@@ -52,9 +63,20 @@ type Server struct {
 	cfg     Config
 	log     *slog.Logger
 	handler http.Handler
+	// app serves everything but the health endpoints and /metrics, once Ready built it.
+	app   atomic.Pointer[http.ServeMux]
+	store atomic.Pointer[Pinger]
+	state atomic.Int32
 }
 
-// New returns the server of cfg.
+// The states of a Server, as /readyz reports them.
+const (
+	stateStarting int32 = iota // the database is being opened or migrated
+	stateReady
+	stateStopping // shutdown has begun
+)
+
+// New returns the server of cfg. Without cfg.Service it is not ready until Ready is called.
 func New(cfg Config) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -70,16 +92,45 @@ func New(cfg Config) *Server {
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger}
 	mux := http.NewServeMux()
-	mux.Handle("/api/", httpapi.New(cfg.Service, cfg.Logger).Handler())
-	mux.Handle(scim.Prefix+"/", scim.New(cfg.Service, cfg.Logger).Handler())
-	console.New(console.Config{Service: cfg.Service, Logger: cfg.Logger, BaseURL: cfg.BaseURL}).Register(mux)
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
 	if cfg.Metrics != nil && !cfg.MetricsElsewhere {
 		mux.Handle("GET /metrics", cfg.Metrics.Handler(cfg.Logger))
 	}
+	mux.HandleFunc("/", s.serveApp)
 	s.handler = s.middleware(mux)
+	if cfg.Service != nil {
+		s.Ready(cfg.Service, cfg.Store)
+	}
 	return s
+}
+
+// Ready mounts the REST API, SCIM and the console on svc, and makes /readyz ask store: for a
+// server made before its database was open and migrated.
+func (s *Server) Ready(svc *provision.Service, store Pinger) {
+	app := http.NewServeMux()
+	app.Handle("/api/", httpapi.New(svc, s.log).Handler())
+	app.Handle(scim.Prefix+"/", scim.New(svc, s.log).Handler())
+	console.New(console.Config{Service: svc, Logger: s.log, BaseURL: s.cfg.BaseURL}).Register(app)
+	if store != nil {
+		s.store.Store(&store)
+	}
+	s.app.Store(app)
+	s.state.CompareAndSwap(stateStarting, stateReady)
+}
+
+// serveApp hands a request to the routes Ready mounted, and answers 503 before.
+func (s *Server) serveApp(w http.ResponseWriter, r *http.Request) {
+	app := s.app.Load()
+	if app == nil {
+		// Not a route of its own: the access log and the metrics count it as unmatched.
+		r.Pattern = ""
+		w.Header().Set("Retry-After", "5")
+		http.Error(w, "Roster is starting.", http.StatusServiceUnavailable)
+		return
+	}
+	// The mux sets the pattern of its route on r, which the access log and the metrics read.
+	app.ServeHTTP(w, r)
 }
 
 // NewMetricsServer returns a server that answers only GET /metrics, of cfg.Metrics, for the
@@ -111,19 +162,31 @@ func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 	_, _ = w.Write([]byte("ok\n"))
 }
 
-// readyz answers 200 when the database answers, 503 otherwise: a load balancer sends traffic
-// only to nodes that can serve it.
+// readyz answers 200 when the database answers, 503 otherwise, while the database is opened
+// and migrated, and from the moment shutdown begins: a load balancer sends traffic only to
+// nodes that can serve it, and stops before a node stops accepting.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
-	if s.cfg.Store == nil {
+	switch s.state.Load() {
+	case stateStarting:
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte("not ready: starting (opening and migrating the database)\n"))
+		return
+	case stateStopping:
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte("not ready: shutting down\n"))
+		return
+	}
+	store := s.store.Load()
+	if store == nil {
 		w.WriteHeader(http.StatusServiceUnavailable)
 		_, _ = w.Write([]byte("not ready: no database\n"))
 		return
 	}
-	if err := s.cfg.Store.Ping(ctx); err != nil {
+	if err := (*store).Ping(ctx); err != nil {
 		s.log.WarnContext(ctx, "readiness check failed", "requestId", r.Header.Get(requestIDHeader), "err", err)
 		w.WriteHeader(http.StatusServiceUnavailable)
 		_, _ = w.Write([]byte("not ready: the database does not answer\n"))
@@ -144,7 +207,9 @@ func (s *Server) ListenAndServe(ctx context.Context, addr string) error {
 }
 
 // Serve is ListenAndServe on a listener the caller opened (tests use a random port). It closes
-// ln.
+// ln. Once ctx is canceled, /readyz answers 503; a server that was ready keeps serving for the
+// ShutdownDelay, and then stops accepting and waits up to the ShutdownTimeout for the requests
+// in flight.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           s,
@@ -163,6 +228,15 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		return err
 	case <-ctx.Done():
 	}
+	if was := s.state.Swap(stateStopping); was == stateReady && s.cfg.ShutdownDelay > 0 {
+		s.log.InfoContext(ctx, "shutting down: not ready, still serving", "delay", s.cfg.ShutdownDelay)
+		select {
+		case err := <-errc:
+			return err
+		case <-time.After(s.cfg.ShutdownDelay):
+		}
+	}
+	s.log.InfoContext(ctx, "shutting down: waiting for requests in flight", "grace", s.cfg.ShutdownTimeout)
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.ShutdownTimeout)
 	defer cancel()
 	err := srv.Shutdown(shutdownCtx)

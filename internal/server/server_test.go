@@ -136,9 +136,127 @@ func TestAccessLog(t *testing.T) {
 			}
 		}
 	}
-	if entry["msg"] != "request" || entry["method"] != "GET" || entry["path"] != "/healthz" || entry["status"] != float64(200) ||
-		entry["level"] != "INFO" || entry["duration"] == nil || entry["bytes"] != float64(3) {
+	if entry["msg"] != "request" || entry["method"] != "GET" || entry["route"] != "/healthz" || entry["status"] != float64(200) ||
+		entry["level"] != "INFO" || entry["durationMs"] == nil || entry["bytes"] != float64(3) || entry["path"] != nil {
 		t.Errorf("access log entry: %v", entry)
+	}
+}
+
+// TestAccessLogKeepsSecrets: the access log names the route of a request, never its path, its
+// query or its headers, where tokens and invitation links travel.
+func TestAccessLogKeepsSecrets(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t)
+	const (
+		bearer = "rst_BearerSecretBearerSecret"
+		link   = "InviteSecretInviteSecret"
+		query  = "QuerySecretQuerySecret"
+		body   = "BodySecretBodySecret"
+	)
+	for _, tt := range []struct {
+		method, path, route string
+	}{
+		{"GET", "/api/v1/orgs/o1/users?q=" + query, "/api/v1/orgs/{org}/users"},
+		{"GET", provision.InvitePath + link + "?token=" + query, provision.InvitePath + "{token}"},
+		{"POST", provision.InvitePath + link, provision.InvitePath + "{token}"},
+		{"GET", "/nothing/" + link, "unmatched"},
+	} {
+		id := "secret-test-" + strings.NewReplacer("/", "", "?", "", "=", "", "{", "", "}", "").Replace(tt.method+tt.route)
+		req, _ := http.NewRequest(tt.method, s.url+tt.path, strings.NewReader("password="+body))
+		req.Header.Set("Authorization", "Bearer "+bearer)
+		req.Header.Set("Cookie", "session="+bearer)
+		req.Header.Set(requestIDHeader, id)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = res.Body.Close()
+		var entry map[string]any
+		for line := range strings.SplitSeq(s.logs.String(), "\n") {
+			if strings.Contains(line, `"msg":"request"`) && strings.Contains(line, id) {
+				if err := json.Unmarshal([]byte(line), &entry); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if entry["route"] != tt.route || entry["method"] != tt.method || entry["status"] != float64(res.StatusCode) {
+			t.Errorf("%s %s: access log entry %v, want route %s", tt.method, tt.path, entry, tt.route)
+		}
+	}
+	out := s.logs.String()
+	for _, secret := range []string{bearer, link, query, body} {
+		if strings.Contains(out, secret) {
+			t.Errorf("the log holds %q:\n%s", secret, out)
+		}
+	}
+}
+
+// TestReadiness: before Ready, a server answers /healthz and 503 to /readyz and to everything
+// else; after, it is ready; once its context is canceled /readyz answers 503 while it still
+// serves for the shutdown delay, and a request in flight finishes within the grace.
+func TestReadiness(t *testing.T) {
+	t.Parallel()
+	store := sqldbtest.Open(t, "sqlite")
+	logs := &syncBuffer{}
+	const delay = 300 * time.Millisecond
+	s := New(Config{Logger: slog.New(slog.NewJSONHandler(logs, nil)), ShutdownDelay: delay, ShutdownTimeout: 5 * time.Second})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := "http://" + ln.Addr().String()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	served := make(chan error, 1)
+	go func() { served <- s.Serve(ctx, ln) }()
+
+	want := func(path string, status int, body string) {
+		t.Helper()
+		res, got := get(t, url+path, nil)
+		if res.StatusCode != status || !strings.Contains(got, body) {
+			t.Fatalf("%s: %d %q, want %d with %q", path, res.StatusCode, got, status, body)
+		}
+	}
+	want("/healthz", 200, "ok")
+	want("/readyz", 503, "starting")
+	want("/api/v1/openapi.json", 503, "starting")
+
+	s.Ready(provision.New(store), store)
+	want("/readyz", 200, "ok")
+	want("/api/v1/openapi.json", 200, `"openapi"`)
+
+	// A slow request is in flight when the shutdown begins.
+	slow := make(chan int, 1)
+	release := make(chan struct{})
+	s.app.Load().HandleFunc("GET /test/slow", func(w http.ResponseWriter, r *http.Request) {
+		<-release
+		_, _ = w.Write([]byte("done"))
+	})
+	go func() {
+		res, _ := get(t, url+"/test/slow", nil)
+		slow <- res.StatusCode
+	}()
+	time.Sleep(50 * time.Millisecond) // let the request reach its handler
+	stopped := time.Now()
+	cancel()
+	for s.state.Load() != stateStopping {
+		time.Sleep(time.Millisecond)
+	}
+	want("/readyz", 503, "shutting down")
+	want("/healthz", 200, "ok")
+	want("/api/v1/openapi.json", 200, `"openapi"`)
+	close(release)
+	if code := <-slow; code != 200 {
+		t.Errorf("the request in flight answered %d, want 200", code)
+	}
+	if err := <-served; err != nil {
+		t.Fatalf("Serve: %v", err)
+	}
+	if took := time.Since(stopped); took < delay {
+		t.Errorf("stopped accepting after %v, before the delay of %v", took, delay)
+	}
+	if _, err := http.Get(url + "/healthz"); err == nil {
+		t.Error("the server still accepts connections after Serve returned")
 	}
 }
 

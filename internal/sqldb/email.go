@@ -181,6 +181,19 @@ func (t *tx) SaveEmail(ctx context.Context, e *roster.Email, owner string) error
 	return t.d.translate(err, errs{op: "save email " + e.ID})
 }
 
+// ReleaseEmails clears owner's leases of messages, as SaveEmail does: a message keeps its
+// attempts, next attempt and link. Only queued messages are leased (SaveEmail releases the
+// others), so the release reads the queue's index, not the history of the outbox.
+func (t *tx) ReleaseEmails(ctx context.Context, owner string) (int, error) {
+	res, err := t.run.exec(ctx, `UPDATE emails SET lease_owner = '', lease_until = NULL
+		WHERE state = 'queued' AND lease_owner = ?`, owner)
+	var n int64
+	if err == nil {
+		n, err = res.RowsAffected()
+	}
+	return int(n), t.d.translate(err, errs{op: "release emails of " + owner})
+}
+
 // CancelEmails fails the queued messages of a user with reason and drops their links. A
 // message a deliverer holds at the moment loses its lease too, so that the deliverer cannot
 // record it queued again, with its link, after a temporary failure.

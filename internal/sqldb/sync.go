@@ -171,6 +171,17 @@ func (t *tx) SaveSyncJob(ctx context.Context, j *roster.SyncJob, owner string) e
 	return t.d.translate(err, errs{op: "save sync job of user " + j.UserID})
 }
 
+// ReleaseSyncJobs clears owner's leases of sync jobs, as CompleteSyncJob and SaveSyncJob do
+// when they release one: the jobs keep their attempts and due times.
+func (t *tx) ReleaseSyncJobs(ctx context.Context, owner string) (int, error) {
+	res, err := t.run.exec(ctx, `UPDATE sync_jobs SET lease_owner = '', lease_until = NULL WHERE lease_owner = ?`, owner)
+	var n int64
+	if err == nil {
+		n, err = res.RowsAffected()
+	}
+	return int(n), t.d.translate(err, errs{op: "release sync jobs of " + owner})
+}
+
 // rowsMatched reports whether a statement changed a row.
 func rowsMatched(res sql.Result) (bool, error) {
 	n, err := res.RowsAffected()

@@ -223,6 +223,19 @@ func (t *tx) ExtendLease(ctx context.Context, id, owner string, until time.Time)
 	return t.d.translate(err, errs{op: "extend lease of task " + id})
 }
 
+// ReleaseTasks ends owner's leases of running tasks at now. The tasks stay running, with their
+// owner and checkpoint: ClaimTask takes a running task whose lease ended over, as it would a dead
+// worker's, only without waiting for the lease.
+func (t *tx) ReleaseTasks(ctx context.Context, owner string, now time.Time) (int, error) {
+	res, err := t.run.exec(ctx, `UPDATE tasks SET lease_until = ?
+		WHERE lease_owner = ? AND state = 'running' AND lease_until > ?`, dbTime(now), owner, dbTime(now))
+	var n int64
+	if err == nil {
+		n, err = res.RowsAffected()
+	}
+	return int(n), t.d.translate(err, errs{op: "release tasks of " + owner})
+}
+
 // SaveTask writes what a worker changes of a running task, fenced by its lease: an UPDATE
 // guarded by the owner cannot land after another worker took the task over.
 func (t *tx) SaveTask(ctx context.Context, task *roster.Task, owner string) error {

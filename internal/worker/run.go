@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 
 	"roster"
 )
@@ -19,6 +20,45 @@ type Run struct {
 	// keepFile is set by a handler whose input file serves after the task, such as a dry run's
 	// file that a real run may take over.
 	keepFile bool
+
+	// stopping is the context of Runner.Run, done when the runner stops; cancel ends the
+	// handler's context. mu guards committing, so that a stop cancels the handler only when no
+	// commit is running (see stop).
+	stopping   context.Context
+	cancel     context.CancelCauseFunc
+	mu         sync.Mutex
+	committing bool
+}
+
+// stop asks the handler to return: at once when no commit is running, and otherwise as soon as
+// the running one ends, which is applied as a whole. No commit begins once r.stopping is done.
+func (r *Run) stop() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.committing {
+		r.cancel(ErrStopping)
+	}
+}
+
+// beginCommit marks a commit as running, or returns ErrStopping when the runner is stopping.
+func (r *Run) beginCommit() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.stopping.Err() != nil {
+		return ErrStopping
+	}
+	r.committing = true
+	return nil
+}
+
+// endCommit marks the commit as ended and passes on a stop that came during it.
+func (r *Run) endCommit() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.committing = false
+	if r.stopping.Err() != nil {
+		r.cancel(ErrStopping)
+	}
 }
 
 // KeepFile asks the runner to keep the task's input file when the task completes, instead of
@@ -57,9 +97,15 @@ type Commit struct {
 // the checkpoint under the lease fence. Either all of it is applied or none. c is read after
 // apply returns, so apply may fill it in from what it found in the transaction.
 //
-// It returns ErrCanceled when the task was asked to stop, and ErrLeaseLost when another runner
-// took it over; in both cases the handler must return. An error of apply is returned as is.
+// It returns ErrCanceled when the task was asked to stop, ErrLeaseLost when another runner
+// took it over, and ErrStopping when this runner is stopping; in all three cases the handler
+// must return. An error of apply is returned as is. A commit that began before the runner
+// stopped runs to its end.
 func (r *Run) Commit(ctx context.Context, apply func(tx roster.Tx) error, c *Commit) error {
+	if err := r.beginCommit(); err != nil {
+		return err
+	}
+	defer r.endCommit()
 	owner := r.runner.opts.Owner
 	var saved *roster.Task
 	err := r.runner.store.Write(ctx, func(tx roster.Tx) error {

@@ -2,7 +2,9 @@
 // alive with heartbeats, hands it to the handler of its kind, and records how it ended. A task
 // whose worker died is taken over by another once its lease expires, and its handler resumes
 // from the last checkpoint; the lease fence of roster.Tx.SaveTask, checked in the same
-// transaction as every chunk of changes, makes sure no chunk is ever applied twice.
+// transaction as every chunk of changes, makes sure no chunk is ever applied twice. A worker
+// that stops on purpose does not make the others wait for its lease: it finishes the chunk it
+// is committing and releases the task, which another worker takes over at once.
 package worker
 
 import (
@@ -40,6 +42,15 @@ var ErrCanceled = errors.New("worker: the task was canceled")
 // worker no longer holds the task: its lease expired and another worker took it over, which
 // will resume it. Nothing of that commit was applied.
 var ErrLeaseLost = errors.New("worker: the lease of the task was lost")
+
+// ErrStopping is returned by Run.Commit, and is the cause of the handler's context, when the
+// runner stops (the context of Runner.Run is done). Nothing of that commit was applied; the
+// handler must return, and the runner releases the task to another, which resumes it.
+var ErrStopping = errors.New("worker: the worker is stopping")
+
+// releaseTimeout bounds the release of a task by a stopping runner: past it the task waits for
+// its lease instead.
+const releaseTimeout = 5 * time.Second
 
 // Options configures a Runner. Zero values take the defaults.
 type Options struct {
@@ -135,10 +146,13 @@ func (r *Runner) Owner() string { return r.opts.Owner }
 
 func (r *Runner) now() time.Time { return r.opts.Clock().UTC() }
 
-// Run claims and runs tasks until ctx is done, and then returns nil. It leaves a task it was
-// running as it is, lease included, like a process that was killed: another runner takes it
-// over when the lease expires and resumes it from its last checkpoint, so a stop can never
-// lose or double work, whatever the moment.
+// Run claims and runs tasks until ctx is done, and then returns nil. A task it is running when
+// ctx is done stops after the chunk being committed, if any (see ErrStopping), and its lease is
+// released: another runner takes it over at once and resumes it from its checkpoint. A runner
+// that dies instead, or cannot reach the database to release, leaves the task to its lease,
+// which another runner takes over once it expires; either way no work is lost or done twice.
+// Run returns once the task is released or recorded, which may be after ctx is done: the
+// caller bounds how long it waits.
 func (r *Runner) Run(ctx context.Context) error {
 	for ctx.Err() == nil {
 		task, err := r.claim(ctx)
@@ -186,30 +200,39 @@ func (r *Runner) execute(ctx context.Context, task *roster.Task) {
 		err = ErrCanceled
 	default:
 		log.Info("task started", "checkpoint", task.Checkpoint)
-		hctx, cancel := context.WithCancelCause(ctx)
+		// A stop does not cancel the handler's context by itself: run.stop does it between
+		// two commits, so that the chunk being committed is applied rather than rolled back.
+		hctx, cancel := context.WithCancelCause(context.WithoutCancel(ctx))
+		run.stopping, run.cancel = ctx, cancel
+		stopWatch := context.AfterFunc(ctx, run.stop)
 		beat := make(chan struct{})
 		go func() {
 			defer close(beat)
 			r.heartbeat(hctx, cancel, task.ID, log)
 		}()
 		err = callHandler(hctx, h, run)
-		lost := context.Cause(hctx)
+		stopWatch()
+		cause := context.Cause(hctx)
 		cancel(nil)
 		<-beat
-		if ctx.Err() != nil {
-			// Stopping: leave the task to the runner that takes it over (see Run).
-			log.Info("task left to another worker", "checkpoint", run.task.Checkpoint)
+		if errors.Is(cause, ErrLeaseLost) || errors.Is(err, ErrLeaseLost) {
+			log.Warn("task taken over by another worker", "checkpoint", run.task.Checkpoint)
 			return
 		}
-		if errors.Is(lost, ErrLeaseLost) || errors.Is(err, ErrLeaseLost) {
-			log.Warn("task taken over by another worker", "checkpoint", run.task.Checkpoint)
+		// A handler that returned nil finished its task, stop or not. One that returned an
+		// error while the runner stops was stopped, whatever its error says (ErrStopping, or
+		// that of what the stop cut short, as the handler may have wrapped it): the runner
+		// that resumes the task meets a real failure again.
+		if err != nil && !run.canceled && ctx.Err() != nil {
+			r.release(ctx, run.task, log)
 			return
 		}
 	}
 	if run.canceled {
 		err = ErrCanceled
 	}
-	state, err := r.finish(ctx, run.task, err, run.keepFile, log)
+	// The end is recorded even when the runner is stopping meanwhile.
+	state, err := r.finish(context.WithoutCancel(ctx), run.task, err, run.keepFile, log)
 	if err != nil {
 		// The lease expires and another runner takes the task over; the fence keeps the
 		// work applied exactly once.
@@ -217,6 +240,22 @@ func (r *Runner) execute(ctx context.Context, task *roster.Task) {
 		return
 	}
 	r.opts.Observer.TaskFinished(task.Kind, state, r.now().Sub(started))
+}
+
+// release ends the lease of a task this runner stops running, so that another runner takes it
+// over at once instead of when the lease would have expired.
+func (r *Runner) release(ctx context.Context, task *roster.Task, log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
+	defer cancel()
+	err := r.store.Write(ctx, func(tx roster.Tx) error {
+		_, err := tx.ReleaseTasks(ctx, r.opts.Owner, r.now())
+		return err
+	})
+	if err != nil {
+		log.Error("release task, left to its lease", "checkpoint", task.Checkpoint, "err", err)
+		return
+	}
+	log.Info("task released to another worker", "checkpoint", task.Checkpoint)
 }
 
 // callHandler runs the handler and turns a panic into an error, so that one bad task cannot
