@@ -16,6 +16,7 @@ import (
 	"roster/internal/metrics"
 	"roster/internal/outbox"
 	"roster/internal/provision"
+	"roster/internal/retention"
 	"roster/internal/server"
 	"roster/internal/worker"
 )
@@ -41,6 +42,11 @@ func (c *serveCommand) run(ctx context.Context, args []string) error {
 		scimURL  string
 		scimTok  string
 		metrAddr string
+		// Ages of what retention removes; 0 keeps forever.
+		retainFiles  = retention.Age(7 * 24 * time.Hour)
+		retainTasks  = retention.Age(90 * 24 * time.Hour)
+		retainEmails = retention.Age(30 * 24 * time.Hour)
+		retainAudit  retention.Age
 	)
 	fs := newFlagSet("serve", "serve [flags]", c.stdout)
 	db.register(fs, c.env)
@@ -58,13 +64,22 @@ func (c *serveCommand) run(ctx context.Context, args []string) error {
 	fs.StringVar(&scimTok, "cc-scim-token", c.env("ROSTER_CC_SCIM_TOKEN"), "bearer token of --cc-scim-url (env ROSTER_CC_SCIM_TOKEN)")
 	fs.StringVar(&metrAddr, "metrics-addr", c.env("ROSTER_METRICS_ADDR"),
 		"serve /metrics on this address of its own instead of --addr, e.g. for a monitoring network (env ROSTER_METRICS_ADDR)")
+	fs.Var(&retainFiles, "retain-files",
+		"how long a dry run keeps its CSV file, for its import, after it ended: an `age` such as 7d or 12h; 0 keeps forever (env ROSTER_RETAIN_FILES)")
+	fs.Var(&retainTasks, "retain-tasks",
+		"how long finished tasks and their reports are kept after they ended: an `age`; 0 keeps forever (env ROSTER_RETAIN_TASKS)")
+	fs.Var(&retainEmails, "retain-emails",
+		"how long sent and failed emails stay in the outbox: an `age`; 0 keeps forever (env ROSTER_RETAIN_EMAILS)")
+	fs.Var(&retainAudit, "retain-audit", "how long audit entries are kept: an `age`; 0, the default, keeps forever (env ROSTER_RETAIN_AUDIT)")
 	if scimTok != "" {
 		fs.Lookup("cc-scim-token").DefValue = "(set)"
 	}
 	// The URL may hold a password: -h shows it without.
 	fs.Lookup("smtp-url").DefValue = redactURL(smtpURL)
 	if err := envDefaults(fs, c.env, map[string]string{"import-max-rows": "ROSTER_IMPORT_MAX_ROWS",
-		"import-max-mib": "ROSTER_IMPORT_MAX_MIB", "task-lease": "ROSTER_TASK_LEASE"}); err != nil {
+		"import-max-mib": "ROSTER_IMPORT_MAX_MIB", "task-lease": "ROSTER_TASK_LEASE",
+		"retain-files": "ROSTER_RETAIN_FILES", "retain-tasks": "ROSTER_RETAIN_TASKS",
+		"retain-emails": "ROSTER_RETAIN_EMAILS", "retain-audit": "ROSTER_RETAIN_AUDIT"}); err != nil {
 		return err
 	}
 	if err := parseFlags(fs, args); err != nil {
@@ -191,6 +206,11 @@ func (c *serveCommand) run(ctx context.Context, args []string) error {
 	}
 	// Every node delivers the sync queue; jobs are leased, so nodes share it.
 	workers.Go(func() { _ = engine.Run(wctx) })
+	// Every node sweeps too: the store lets sweeps that meet share the rows.
+	sweeper := retention.New(store, retention.Policy{Files: time.Duration(retainFiles), Tasks: time.Duration(retainTasks),
+		Emails: time.Duration(retainEmails), Audit: time.Duration(retainAudit),
+		SessionIdle: provision.SessionIdle, SignInWindow: provision.SignInWindow}, retention.Options{Logger: log})
+	workers.Go(func() { _ = sweeper.Run(wctx) })
 	cfg := server.Config{Service: svc, Store: store, Logger: log, BaseURL: baseURL, Metrics: m, MetricsElsewhere: metricsLn != nil}
 	if metricsLn != nil {
 		workers.Go(func() {

@@ -131,3 +131,25 @@ func fetch(url string) string {
 	b, _ := io.ReadAll(res.Body)
 	return string(b)
 }
+
+// TestServeRetentionFlags: an age that does not parse, from a flag or its variable, stops the
+// start with a usage error that names it.
+func TestServeRetentionFlags(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{[]string{"--retain-tasks", "soon"}, nil, `invalid value "soon" for flag -retain-tasks`},
+		{[]string{"--retain-files=-1d"}, nil, `invalid value "-1d" for flag -retain-files`},
+		{nil, map[string]string{"ROSTER_RETAIN_EMAILS": "1w"}, `ROSTER_RETAIN_EMAILS="1w"`},
+		{nil, map[string]string{"ROSTER_RETAIN_AUDIT": "365"}, `ROSTER_RETAIN_AUDIT="365"`},
+	} {
+		args := append([]string{"serve", "--data-dir", t.TempDir(), "--addr", "127.0.0.1:0"}, tc.args...)
+		inv := invokeAs(t.Context(), "roster", args, tc.env)
+		if inv.code != 2 || !strings.Contains(inv.stderr, tc.want) {
+			t.Errorf("roster %v with %v: exit %d, stderr:\n%s\nwant exit 2 and %q", tc.args, tc.env, inv.code, inv.stderr, tc.want)
+		}
+	}
+}
