@@ -11,6 +11,7 @@
 //	go run ./bench -only groups        # 100,000 members joining a premium group; one user in 50 groups
 //	go run ./bench -only sync          # Synchronize Users of 100,000 users; sync latency
 //	go run ./bench -only console       # the console's users page of a million users, each filter
+//	go run ./bench -only retention     # a month of daily imports: data directory size with and without the sweeper
 //
 // The million-user database of the list, HTTP and export benchmarks is built once under bench/out and
 // reused by later runs (delete the folder to rebuild it).
@@ -45,6 +46,9 @@ func main() {
 		dur    = flag.Duration("duration", 10*time.Second, "duration of the HTTP load")
 		conc   = flag.Int("concurrency", 4, "concurrent HTTP clients")
 		chunk  = flag.Int("chunk", provision.DefaultChunk, "users (rows) per transaction of the create and import benchmarks")
+		days   = flag.Int("days", 30, "simulated days of the retention benchmark")
+		daily  = flag.Int("rows-per-day", 100_000, "rows imported a day in the retention benchmark")
+		tasks  = flag.Duration("retain-tasks", 10*24*time.Hour, "how long the retention benchmark's sweeper keeps finished tasks")
 	)
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	flag.Parse()
@@ -95,6 +99,8 @@ func main() {
 			b.scimCycle(ctx, *users, *conc)
 		case "scim-lookup":
 			b.scimLookup(ctx, *big, *dur, *conc)
+		case "retention":
+			b.retention(ctx, *days, *daily, *tasks)
 		default:
 			log.Fatalf("unknown benchmark %q", name)
 		}
