@@ -21,10 +21,10 @@ type sweep struct {
 // finishedTasks selects the tasks that ended before a time, of organizations without a queued
 // or running task: a revert reads the report of its import as it runs, so no finished task
 // of an organization goes while one of its tasks is active. The finished tasks are read
-// through tasks_finished, and the few active ones through tasks_claim: the || ” keeps SQLite
-// from reading every task of the organization through tasks_org instead, for each finished
-// task (it works on both engines, where SQLite's unary plus has no meaning for text on
-// PostgreSQL).
+// through tasks_finished, and the few active ones through tasks_claim: appending the empty
+// string to org_id keeps SQLite from reading every task of the organization through tasks_org
+// instead, for each finished task. It means the same on both engines, where SQLite's unary
+// plus would not be valid for text on PostgreSQL.
 const finishedTasks = `finished_at < ? AND state NOT IN ('queued', 'running')
 	AND NOT EXISTS (SELECT 1 FROM tasks active WHERE active.state IN ('queued', 'running') AND active.org_id || '' = tasks.org_id)`
 
