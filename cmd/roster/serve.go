@@ -161,6 +161,8 @@ func (c *serveCommand) run(ctx context.Context, args []string) error {
 	} else {
 		fmt.Fprintf(c.stdout, "Mail: no mail server (--smtp-url); invitations wait in the outbox, GET /api/v1/orgs/{org}/emails\n")
 	}
+	fmt.Fprintf(c.stdout, "Retention: dry-run files %s, finished tasks %s, sent emails %s, audit %s\n",
+		keptFor(retainFiles), keptFor(retainTasks), keptFor(retainEmails), keptFor(retainAudit))
 	if u := cliURL(ln.Addr()); u != defaultServer {
 		fmt.Fprintf(c.stdout, "CLI: this is not its default address (%s); point it here with: export ROSTER_SERVER=%s\n", defaultServer, u)
 	}
@@ -233,6 +235,14 @@ func cliURL(addr net.Addr) string {
 		host = "127.0.0.1"
 	}
 	return "http://" + net.JoinHostPort(host, port)
+}
+
+// keptFor says how long retention keeps a kind, for the start's summary.
+func keptFor(a retention.Age) string {
+	if a == 0 {
+		return "kept forever"
+	}
+	return "kept " + a.String()
 }
 
 // workersPerProcess is how many tasks one process runs at a time.

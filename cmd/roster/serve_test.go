@@ -57,6 +57,9 @@ func TestServeRunsWorkers(t *testing.T) {
 			!strings.Contains(inv.stdout, "export ROSTER_SERVER=http://127.0.0.1:"+port[1]+"\n") {
 			t.Errorf("serve output:\n%s", inv.stdout)
 		}
+		if !strings.Contains(inv.stdout, "Retention: dry-run files kept 7d, finished tasks kept 90d, sent emails kept 30d, audit kept forever\n") {
+			t.Errorf("serve output without the retention defaults:\n%s", inv.stdout)
+		}
 		// The log goes to the command's standard error, not the process's.
 		if !strings.Contains(inv.stderr, `"msg":"task finished"`) || !strings.Contains(inv.stderr, task.ID) {
 			t.Errorf("serve log on stderr:\n%s", inv.stderr)
