@@ -288,3 +288,22 @@ func (b *syncBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// Files kept forever still go with their tasks, in the files' own batches before the tasks'.
+func TestSweepFilesKeptForever(t *testing.T) {
+	t.Parallel()
+	db := sqldbtest.Open(t, sqldb.EngineSQLite)
+	f := newFixture(t, db)
+	s := retention.New(db, retention.Policy{Tasks: 90 * day}, retention.Options{Pause: -1, Now: func() time.Time { return now }})
+	removed, err := s.Sweep(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := retention.Removed{roster.RetainTaskFiles: 2, roster.RetainTaskReports: 3, roster.RetainTasks: 1, roster.RetainInvitations: 1}
+	if fmt.Sprint(removed) != fmt.Sprint(want) {
+		t.Errorf("removed %v, want %v: the file and report of the task ended 91 days ago", removed, want)
+	}
+	if _, err := db.FindTaskFilePart(context.Background(), f.keptFile.ID, 0); err != nil {
+		t.Errorf("the file of the dry run ended 8 days ago: %v, want it kept", err)
+	}
+}
