@@ -79,3 +79,17 @@ func IsID(s string) bool {
 	}
 	return true
 }
+
+// FirstIDAt returns the smallest identifier NewID makes at time t (to the millisecond): every
+// id made before t sorts before it, and every id made at or after t does not, so that a range
+// of ids is a range of creation times.
+func FirstIDAt(t time.Time) string {
+	var ts [8]byte
+	binary.BigEndian.PutUint64(ts[:], uint64(max(t.UnixMilli(), 0)))
+	var s [36]byte
+	hex.Encode(s[0:8], ts[2:6])
+	s[8] = '-'
+	hex.Encode(s[9:13], ts[6:8])
+	copy(s[13:], "-7000-8000-000000000000")
+	return string(s[:])
+}

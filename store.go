@@ -54,6 +54,7 @@ type Tx interface {
 	TaskTx
 	EmailTx
 	ConsoleTx
+	RetentionTx
 }
 
 // OrgReader holds the queries of organizations.

@@ -14,6 +14,7 @@
 //	go run ./bench -only metrics       # what the Prometheus metrics cost GET one user
 //	go run ./bench -only backup        # roster backup of a million users while readers GET users
 //	go run ./bench -only agents        # the agents list of 100,000 agents, each filter
+//	go run ./bench -only retention     # a month of daily imports: data directory size with and without the sweeper
 //
 // The million-user database of the list, HTTP and export benchmarks is built once under bench/out and
 // reused by later runs (delete the folder to rebuild it).
@@ -48,6 +49,9 @@ func main() {
 		dur    = flag.Duration("duration", 10*time.Second, "duration of the HTTP load")
 		conc   = flag.Int("concurrency", 4, "concurrent HTTP clients")
 		chunk  = flag.Int("chunk", provision.DefaultChunk, "users (rows) per transaction of the create and import benchmarks")
+		days   = flag.Int("days", 30, "simulated days of the retention benchmark")
+		daily  = flag.Int("rows-per-day", 100_000, "rows imported a day in the retention benchmark")
+		tasks  = flag.Duration("retain-tasks", 10*24*time.Hour, "how long the retention benchmark's sweeper keeps finished tasks")
 	)
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	flag.Parse()
@@ -104,6 +108,8 @@ func main() {
 			b.scimCycle(ctx, *users, *conc)
 		case "scim-lookup":
 			b.scimLookup(ctx, *big, *dur, *conc)
+		case "retention":
+			b.retention(ctx, *days, *daily, *tasks)
 		default:
 			log.Fatalf("unknown benchmark %q", name)
 		}

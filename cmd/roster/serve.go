@@ -16,6 +16,7 @@ import (
 	"roster/internal/metrics"
 	"roster/internal/outbox"
 	"roster/internal/provision"
+	"roster/internal/retention"
 	"roster/internal/server"
 	"roster/internal/worker"
 )
@@ -44,6 +45,11 @@ func (c *serveCommand) run(ctx context.Context, args []string) error {
 		grace     time.Duration
 		delay     time.Duration
 		logFormat string
+		// Ages of what retention removes; 0 keeps forever.
+		retainFiles  = retention.Age(7 * 24 * time.Hour)
+		retainTasks  = retention.Age(90 * 24 * time.Hour)
+		retainEmails = retention.Age(30 * 24 * time.Hour)
+		retainAudit  retention.Age
 	)
 	fs := newFlagSet("serve", "serve [flags]", c.stdout)
 	db.register(fs, c.env)
@@ -67,6 +73,13 @@ func (c *serveCommand) run(ctx context.Context, args []string) error {
 		"on SIGTERM or SIGINT, how long to keep serving with /readyz answering 503 first, so that a load balancer stops sending requests (env ROSTER_SHUTDOWN_DELAY)")
 	fs.StringVar(&logFormat, "log-format", c.env("ROSTER_LOG_FORMAT"),
 		"text or json (env ROSTER_LOG_FORMAT; default text when standard error is a terminal, json otherwise)")
+	fs.Var(&retainFiles, "retain-files",
+		"how long a dry run keeps its CSV file, for its import, after it ended: an `age` such as 7d or 12h; 0 keeps forever (env ROSTER_RETAIN_FILES)")
+	fs.Var(&retainTasks, "retain-tasks",
+		"how long finished tasks and their reports are kept after they ended: an `age`; 0 keeps forever (env ROSTER_RETAIN_TASKS)")
+	fs.Var(&retainEmails, "retain-emails",
+		"how long sent and failed emails stay in the outbox: an `age`; 0 keeps forever (env ROSTER_RETAIN_EMAILS)")
+	fs.Var(&retainAudit, "retain-audit", "how long audit entries are kept: an `age`; 0, the default, keeps forever (env ROSTER_RETAIN_AUDIT)")
 	if scimTok != "" {
 		fs.Lookup("cc-scim-token").DefValue = "(set)"
 	}
@@ -74,7 +87,9 @@ func (c *serveCommand) run(ctx context.Context, args []string) error {
 	fs.Lookup("smtp-url").DefValue = redactURL(smtpURL)
 	if err := envDefaults(fs, c.env, map[string]string{"import-max-rows": "ROSTER_IMPORT_MAX_ROWS",
 		"import-max-mib": "ROSTER_IMPORT_MAX_MIB", "task-lease": "ROSTER_TASK_LEASE",
-		"shutdown-grace": "ROSTER_SHUTDOWN_GRACE", "shutdown-delay": "ROSTER_SHUTDOWN_DELAY"}); err != nil {
+		"shutdown-grace": "ROSTER_SHUTDOWN_GRACE", "shutdown-delay": "ROSTER_SHUTDOWN_DELAY",
+		"retain-files": "ROSTER_RETAIN_FILES", "retain-tasks": "ROSTER_RETAIN_TASKS",
+		"retain-emails": "ROSTER_RETAIN_EMAILS", "retain-audit": "ROSTER_RETAIN_AUDIT"}); err != nil {
 		return err
 	}
 	if err := parseFlags(fs, args); err != nil {
@@ -187,6 +202,8 @@ func (c *serveCommand) run(ctx context.Context, args []string) error {
 	} else {
 		fmt.Fprintf(c.stdout, "Mail: no mail server (--smtp-url); invitations wait in the outbox, GET /api/v1/orgs/{org}/emails\n")
 	}
+	fmt.Fprintf(c.stdout, "Retention: dry-run files %s, finished tasks %s, sent emails %s, audit %s\n",
+		keptFor(retainFiles), keptFor(retainTasks), keptFor(retainEmails), keptFor(retainAudit))
 	if u := cliURL(ln.Addr()); u != defaultServer {
 		fmt.Fprintf(c.stdout, "CLI: this is not its default address (%s); point it here with: export ROSTER_SERVER=%s\n", defaultServer, u)
 	}
@@ -229,6 +246,11 @@ func (c *serveCommand) run(ctx context.Context, args []string) error {
 	}
 	// Every node delivers the sync queue; jobs are leased, so nodes share it.
 	workers.Go(func() { _ = engine.Run(wctx) })
+	// Every node sweeps too: the store lets sweeps that meet share the rows.
+	sweeper := retention.New(store, retention.Policy{Files: time.Duration(retainFiles), Tasks: time.Duration(retainTasks),
+		Emails: time.Duration(retainEmails), Audit: time.Duration(retainAudit),
+		SessionIdle: provision.SessionIdle, SignInWindow: provision.SignInWindow}, retention.Options{Logger: log})
+	workers.Go(func() { _ = sweeper.Run(wctx) })
 	if metricsLn != nil {
 		workers.Go(func() {
 			if err := server.NewMetricsServer(cfg).Serve(wctx, metricsLn); err != nil {
@@ -276,6 +298,14 @@ func cliURL(addr net.Addr) string {
 		host = "127.0.0.1"
 	}
 	return "http://" + net.JoinHostPort(host, port)
+}
+
+// keptFor says how long retention keeps a kind, for the start's summary.
+func keptFor(a retention.Age) string {
+	if a == 0 {
+		return "kept forever"
+	}
+	return "kept " + a.String()
 }
 
 // workersPerProcess is how many tasks one process runs at a time.

@@ -57,6 +57,9 @@ func TestServeRunsWorkers(t *testing.T) {
 			!strings.Contains(inv.stdout, "export ROSTER_SERVER=http://127.0.0.1:"+port[1]+"\n") {
 			t.Errorf("serve output:\n%s", inv.stdout)
 		}
+		if !strings.Contains(inv.stdout, "Retention: dry-run files kept 7d, finished tasks kept 90d, sent emails kept 30d, audit kept forever\n") {
+			t.Errorf("serve output without the retention defaults:\n%s", inv.stdout)
+		}
 		// The log goes to the command's standard error, not the process's.
 		if !strings.Contains(inv.stderr, `"msg":"task finished"`) || !strings.Contains(inv.stderr, task.ID) {
 			t.Errorf("serve log on stderr:\n%s", inv.stderr)
@@ -161,5 +164,27 @@ func TestServeLogFormat(t *testing.T) {
 	inv := invokeAs(t.Context(), "roster", []string{"serve", "--data-dir", dir, "--addr", "127.0.0.1:0", "--log-format", "xml"}, map[string]string{})
 	if inv.code != exitUsage || !strings.Contains(inv.stderr, `--log-format "xml": want text or json`) {
 		t.Errorf("--log-format xml: exit %d\n%s%s", inv.code, inv.stdout, inv.stderr)
+	}
+}
+
+// TestServeRetentionFlags: an age that does not parse, from a flag or its variable, stops the
+// start with a usage error that names it.
+func TestServeRetentionFlags(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{[]string{"--retain-tasks", "soon"}, nil, `invalid value "soon" for flag -retain-tasks`},
+		{[]string{"--retain-files=-1d"}, nil, `invalid value "-1d" for flag -retain-files`},
+		{nil, map[string]string{"ROSTER_RETAIN_EMAILS": "1w"}, `ROSTER_RETAIN_EMAILS="1w"`},
+		{nil, map[string]string{"ROSTER_RETAIN_AUDIT": "365"}, `ROSTER_RETAIN_AUDIT="365"`},
+	} {
+		args := append([]string{"serve", "--data-dir", t.TempDir(), "--addr", "127.0.0.1:0"}, tc.args...)
+		inv := invokeAs(t.Context(), "roster", args, tc.env)
+		if inv.code != 2 || !strings.Contains(inv.stderr, tc.want) {
+			t.Errorf("roster %v with %v: exit %d, stderr:\n%s\nwant exit 2 and %q", tc.args, tc.env, inv.code, inv.stderr, tc.want)
+		}
 	}
 }

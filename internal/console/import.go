@@ -190,7 +190,8 @@ func (c *Console) importForReal(w http.ResponseWriter, r *http.Request, q *reque
 	if err != nil {
 		switch roster.ErrorCode(err) {
 		case roster.CodeConflict:
-			// The file went with a real import or a later one: the form takes it again.
+			// The file went with a real import or a later one, or retention removed it: the form
+			// takes it again.
 			c.renderImport(w, r, q, http.StatusConflict, c.dryRunMode(r, q, dry), false,
 				problems{{Field: "file", Message: q.t.Text("import.error.file_gone")}})
 		case roster.CodeImportInProgress:

@@ -27,7 +27,8 @@ const (
 // database so that every node counts the same. Past a limit, sign-ins of that account or
 // address wait for the window to pass.
 const (
-	signInWindow       = 15 * time.Minute
+	// SignInWindow is how long a failed sign-in counts; older failures serve nothing.
+	SignInWindow       = 15 * time.Minute
 	signInAccountLimit = 5
 	signInAddrLimit    = 30
 	// signInChecks bounds the password checks that run at once: each takes most of a second
@@ -115,7 +116,7 @@ func (s *Service) SignIn(ctx context.Context, in SignIn) (string, *Admin, error)
 			now := s.clock()
 			if werr := s.writeAccess(ctx, func(tx accessTx) error {
 				for _, k := range keys {
-					if err := tx.RecordSignInFailure(ctx, k, now, now.Add(-signInWindow)); err != nil {
+					if err := tx.RecordSignInFailure(ctx, k, now, now.Add(-SignInWindow)); err != nil {
 						return err
 					}
 				}
@@ -147,15 +148,15 @@ func (s *Service) SignIn(ctx context.Context, in SignIn) (string, *Admin, error)
 
 // signInAllowed refuses a sign-in of an account or address that failed too often lately.
 func (s *Service) signInAllowed(ctx context.Context, keys []string) error {
-	since := s.clock().Add(-signInWindow)
+	since := s.clock().Add(-SignInWindow)
 	for i, k := range keys {
 		n, err := s.store.CountSignInFailures(ctx, k, since)
 		if err != nil {
 			return err
 		}
 		if limit := []int{signInAccountLimit, signInAddrLimit}[i]; n >= limit {
-			return roster.Errorf(roster.CodeTooManyAttempts, "Too many failed sign-ins. Wait %d minutes and try again.", int(signInWindow/time.Minute)).
-				With("Minutes", int(signInWindow/time.Minute))
+			return roster.Errorf(roster.CodeTooManyAttempts, "Too many failed sign-ins. Wait %d minutes and try again.", int(SignInWindow/time.Minute)).
+				With("Minutes", int(SignInWindow/time.Minute))
 		}
 	}
 	return nil

@@ -16,7 +16,8 @@ import (
 // StartImportFromDryRun queues the real import of the file of a completed dry run, in the dry
 // run's mode. The new task is the actor's: it runs with their rights, whoever ran the dry run.
 // A task that is not a completed dry run of an import is refused as invalid; a dry run whose
-// file is no longer kept (a real import took it, or a later import replaced it) is a conflict.
+// file is no longer kept (a real import took it, a later import replaced it, or retention
+// removed it) is a conflict; a dry run retention removed whole is not found.
 func (s *Service) StartImportFromDryRun(ctx context.Context, a roster.Actor, orgID, dryRunID string) (*roster.Task, error) {
 	if err := s.AuthorizeImport(ctx, a, orgID); err != nil {
 		return nil, err
@@ -59,7 +60,7 @@ func (s *Service) StartImportFromDryRun(ctx context.Context, a roster.Actor, org
 // fileGone is the refusal of a real import from a dry run whose file is no longer kept.
 func fileGone(dryRunID string) error {
 	return roster.Errorf(roster.CodeConflict,
-		"The file of dry run %s is no longer kept: an import started since. Upload the file again.", dryRunID)
+		"The file of dry run %s is no longer kept: an import started since, or its time to be kept (retention) has passed. Upload the file again.", dryRunID)
 }
 
 // ActiveImport returns the import, revert or template application that is queued or running in

@@ -148,6 +148,21 @@ func (d *dialect) lock(q string, lock bool) string {
 	return q
 }
 
+// deleteBatch returns a DELETE of at most a limit (its last argument) of the rows of table that
+// match cond, for sweeps that must not hold a table long. PostgreSQL addresses the rows by ctid
+// (a TID scan, no index needed) and passes over rows another transaction holds (SKIP LOCKED),
+// so that nodes sweeping at once share the rows instead of queueing behind each other; the
+// ARRAY keeps the planner on the TID scan, where ctid IN (subquery) may scan the table. SQLite
+// addresses them by key, the column that identifies a row: rowid, or the primary key of a
+// table WITHOUT ROWID; its one writer already serializes the sweeps.
+func (d *dialect) deleteBatch(table, key, cond string) string {
+	if d.engine == EnginePostgres {
+		return `DELETE FROM ` + table + ` WHERE ctid = ANY(ARRAY(SELECT ctid FROM ` + table + ` WHERE ` + cond +
+			` LIMIT ?` + d.claimLock + `))`
+	}
+	return `DELETE FROM ` + table + ` WHERE ` + key + ` IN (SELECT ` + key + ` FROM ` + table + ` WHERE ` + cond + ` LIMIT ?)`
+}
+
 // jsonArg returns the value to bind for a JSON column: NULL for an absent document, so that
 // "no before" and "no after" stay distinguishable from the JSON literal null. Both engines
 // take the document as text: SQLite stores it in a TEXT column (a []byte would be stored as
