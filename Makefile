@@ -20,10 +20,10 @@ run: ## run the server on embedded SQLite in ./roster-data
 	$(GO) run ./cmd/roster serve
 
 test: ## run every test (PostgreSQL too when ROSTER_TEST_POSTGRES_URL is set)
-	$(GO) test ./...
+	$(GO) test -timeout 20m ./...
 
 test-postgres: ## run every test on SQLite and on the local PostgreSQL
-	ROSTER_TEST_POSTGRES_URL='$(PG_URL)' $(GO) test ./...
+	ROSTER_TEST_POSTGRES_URL='$(PG_URL)' $(GO) test -timeout 20m ./...
 
 # The race detector on the code that runs goroutines of its own: the task runner, the outbox,
 # the sync engine, the server, and the store's write path (one writer connection shared by
@@ -60,7 +60,7 @@ golden: ## refresh golden files under testdata/ (CLI output, CSV reports, schema
 	ROSTER_TEST_POSTGRES_URL='$(PG_URL)' $(GO) test $$(grep -rl --include='*_test.go' '"roster/internal/golden"' . | xargs -n1 dirname | sort -u) -update
 
 e2e: ## end-to-end tests that run the real binary (they have no build tag: go test ./... runs them too)
-	$(GO) test ./e2e/
+	$(GO) test -timeout 20m ./e2e/
 
 e2e-browser: build ## drive the console in headless Chromium (apt-get install chromium); screenshots in $$ROSTER_SCREENSHOTS
 	cd e2e/browser && npm ci --no-audit --no-fund
