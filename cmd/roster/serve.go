@@ -236,7 +236,7 @@ func (c *serveCommand) run(ctx context.Context, args []string) error {
 		workers.Go(func() { _ = r.Run(wctx) })
 	}
 	if sender != nil {
-		d := outbox.New(store, sender, outbox.Options{Logger: log})
+		d := outbox.New(store, sender, outbox.Options{Logger: log, Observer: m})
 		workers.Go(func() { _ = d.Run(wctx) })
 	}
 	if scim != nil {

@@ -31,6 +31,9 @@ type Metrics struct {
 	tasksStarted  *prometheus.CounterVec
 	tasksFinished *prometheus.CounterVec
 	taskTime      *prometheus.HistogramVec
+	taskRows      *prometheus.CounterVec
+	emails        *prometheus.CounterVec
+	emailLatency  prometheus.Histogram
 }
 
 // New returns the metrics of a process of this version, with the Go runtime's and the
@@ -60,6 +63,19 @@ func New(version string) *Metrics {
 			Help:    "Time from the start of a task's last run to its end, by kind and final state.",
 			Buckets: []float64{.1, .5, 1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200},
 		}, []string{"kind", "state"}),
+		taskRows: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "roster_task_rows_total",
+			Help: "Rows (units of work: CSV rows, users, agents) that tasks of this process committed, by kind; its rate is rows per second.",
+		}, []string{"kind"}),
+		emails: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "roster_outbox_deliveries_total",
+			Help: "Delivery attempts of emails by this process, by outcome: sent, retry (a temporary failure, tried again later), failed (given up or not to be sent).",
+		}, []string{"outcome"}),
+		emailLatency: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "roster_outbox_delivery_latency_seconds",
+			Help:    "Time from an email's queuing to its acceptance by the mail server, retries included.",
+			Buckets: []float64{1, 5, 15, 30, 60, 300, 900, 3600, 4 * 3600, 12 * 3600, 24 * 3600},
+		}),
 	}
 	build := prometheus.NewGauge(prometheus.GaugeOpts{
 		Name:        "roster_build_info",
@@ -67,7 +83,8 @@ func New(version string) *Metrics {
 		ConstLabels: prometheus.Labels{"version": version},
 	})
 	build.Set(1)
-	m.reg.MustRegister(m.requests, m.requestTime, m.tasksStarted, m.tasksFinished, m.taskTime, build,
+	m.reg.MustRegister(m.requests, m.requestTime, m.tasksStarted, m.tasksFinished, m.taskTime, m.taskRows,
+		m.emails, m.emailLatency, build,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewBuildInfoCollector())
@@ -123,6 +140,25 @@ func (m *Metrics) TaskStarted(kind string) { m.tasksStarted.WithLabelValues(kind
 func (m *Metrics) TaskFinished(kind string, state roster.TaskState, took time.Duration) {
 	m.tasksFinished.WithLabelValues(kind, string(state)).Inc()
 	m.taskTime.WithLabelValues(kind, string(state)).Observe(took.Seconds())
+}
+
+// TaskProgressed records the rows a chunk of a task of kind committed.
+func (m *Metrics) TaskProgressed(kind string, done int) {
+	m.taskRows.WithLabelValues(kind).Add(float64(done))
+}
+
+// EmailDelivered records the outcome of a delivery attempt of an email, queued is how long
+// ago the email was queued.
+func (m *Metrics) EmailDelivered(state roster.EmailState, queued time.Duration) {
+	switch state {
+	case roster.EmailSent:
+		m.emails.WithLabelValues("sent").Inc()
+		m.emailLatency.Observe(queued.Seconds())
+	case roster.EmailFailed:
+		m.emails.WithLabelValues("failed").Inc()
+	default:
+		m.emails.WithLabelValues("retry").Inc()
+	}
 }
 
 // WatchPools registers the statistics of the store's connection pools (sql.DBStats), by pool

@@ -60,6 +60,11 @@ func TestQueuesAndTasks(t *testing.T) {
 	m.reg.MustRegister(&queueCollector{src: src, log: slog.New(slog.DiscardHandler), now: func() time.Time { return now }})
 	m.TaskStarted("import")
 	m.TaskFinished("import", roster.TaskCompletedWithErrors, 3*time.Second)
+	m.TaskProgressed("import", 5000)
+	m.TaskProgressed("import", 1200)
+	m.EmailDelivered(roster.EmailSent, 20*time.Second)
+	m.EmailDelivered(roster.EmailQueued, 10*time.Second)
+	m.EmailDelivered(roster.EmailFailed, time.Hour)
 
 	body := scrape(t, m)
 	for _, want := range []string{
@@ -74,6 +79,12 @@ func TestQueuesAndTasks(t *testing.T) {
 		`roster_tasks_started_total{kind="import"} 1`,
 		`roster_tasks_finished_total{kind="import",state="completed_with_errors"} 1`,
 		`roster_task_duration_seconds_sum{kind="import",state="completed_with_errors"} 3`,
+		`roster_task_rows_total{kind="import"} 6200`,
+		`roster_outbox_deliveries_total{outcome="sent"} 1`,
+		`roster_outbox_deliveries_total{outcome="retry"} 1`,
+		`roster_outbox_deliveries_total{outcome="failed"} 1`,
+		`roster_outbox_delivery_latency_seconds_sum 20`,
+		`roster_outbox_delivery_latency_seconds_count 1`,
 	} {
 		if !strings.Contains(body, want+"\n") {
 			t.Errorf("no %s in\n%s", want, body)

@@ -47,7 +47,22 @@ type Options struct {
 	Backoff []time.Duration
 	Logger  *slog.Logger
 	Clock   func() time.Time
+	// Observer is told the outcome of every delivery attempt (the metrics of
+	// internal/metrics). Default none.
+	Observer Observer
 }
+
+// Observer watches the deliveries of a Deliverer. Its method must return at once and may be
+// called from several goroutines.
+type Observer interface {
+	// EmailDelivered is called once the outcome of an attempt is recorded: sent, failed, or
+	// still queued for a retry; queued is the time since the email was queued.
+	EmailDelivered(state roster.EmailState, queued time.Duration)
+}
+
+type noObserver struct{}
+
+func (noObserver) EmailDelivered(roster.EmailState, time.Duration) {}
 
 // Store is what a Deliverer needs of the store: write transactions, in which it claims and
 // saves messages (roster.EmailTx), and the organization and user a message is for.
@@ -94,6 +109,9 @@ func New(store Store, sender Sender, opts Options) *Deliverer {
 	}
 	if opts.Clock == nil {
 		opts.Clock = time.Now
+	}
+	if opts.Observer == nil {
+		opts.Observer = noObserver{}
 	}
 	return &Deliverer{store: store, sender: sender, opts: opts, log: opts.Logger.With("deliverer", opts.Owner)}
 }
@@ -233,7 +251,11 @@ func (d *Deliverer) deliver(ctx context.Context, e *roster.Email, orgName string
 		// link again.)
 		e.Link = ""
 	}
-	return d.store.Write(ctx, func(tx roster.Tx) error { return tx.SaveEmail(ctx, e, d.opts.Owner) })
+	if err := d.store.Write(ctx, func(tx roster.Tx) error { return tx.SaveEmail(ctx, e, d.opts.Owner) }); err != nil {
+		return err
+	}
+	d.opts.Observer.EmailDelivered(e.State, d.now().Sub(e.CreatedAt))
+	return nil
 }
 
 // render builds the message of e for organization orgName. A message that must not go out any

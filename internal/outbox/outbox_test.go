@@ -9,6 +9,7 @@ import (
 	"mime"
 	netmail "net/mail"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -85,8 +86,9 @@ func TestDelivery(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		obs := &outcomes{}
 		d := outbox.New(store, sender, outbox.Options{Owner: "d1", Clock: clock, Logger: slog.New(slog.DiscardHandler),
-			Backoff: []time.Duration{time.Minute, time.Minute}})
+			Backoff: []time.Duration{time.Minute, time.Minute}, Observer: obs})
 		state := func(email string) *roster.Email {
 			t.Helper()
 			u, err := store.FindUserByEmail(ctx, email)
@@ -157,7 +159,35 @@ func TestDelivery(t *testing.T) {
 			len(srv.Received("gone@acme.example")) != 0 {
 			t.Errorf("the deleted user's message: %+v %v", page, err)
 		}
+		// The observer was told every attempt, and how long the sent ones waited: busy@ two
+		// minutes, through its two retries.
+		obs.mu.Lock()
+		defer obs.mu.Unlock()
+		want := map[roster.EmailState]int{roster.EmailSent: 2, roster.EmailFailed: 2, roster.EmailQueued: 2}
+		if len(obs.count) != len(want) || obs.count[roster.EmailSent] != 2 || obs.count[roster.EmailFailed] != 2 ||
+			obs.count[roster.EmailQueued] != 2 || obs.sentWait != 2*time.Minute {
+			t.Errorf("observed %v, sent after %v in all; want %v and 2m0s", obs.count, obs.sentWait, want)
+		}
 	})
+}
+
+// outcomes is an Observer that counts the outcomes of deliveries.
+type outcomes struct {
+	mu       sync.Mutex
+	count    map[roster.EmailState]int
+	sentWait time.Duration // the sum over sent messages
+}
+
+func (o *outcomes) EmailDelivered(state roster.EmailState, queued time.Duration) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.count == nil {
+		o.count = map[roster.EmailState]int{}
+	}
+	o.count[state]++
+	if state == roster.EmailSent {
+		o.sentWait += queued
+	}
 }
 
 // dyingSender sends, then its process dies before the deliverer can record it, as with kill -9:

@@ -2,6 +2,7 @@ package worker_test
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -15,6 +16,7 @@ type recorder struct {
 	mu       sync.Mutex
 	started  []string
 	finished []string // kind/state
+	progress []string // kind:done
 	ended    chan struct{}
 }
 
@@ -32,6 +34,12 @@ func (o *recorder) TaskFinished(kind string, state roster.TaskState, took time.D
 		panic("negative duration")
 	}
 	o.ended <- struct{}{}
+}
+
+func (o *recorder) TaskProgressed(kind string, done int) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.progress = append(o.progress, fmt.Sprintf("%s:%d", kind, done))
 }
 
 func TestObserver(t *testing.T) {
@@ -59,6 +67,7 @@ func TestObserver(t *testing.T) {
 		defer obs.mu.Unlock()
 		wantStrings(t, "started", obs.started, "test.count", "test.fail", "test.unknown")
 		wantStrings(t, "finished", obs.finished, "test.count/completed", "test.fail/failed", "test.unknown/failed")
+		wantStrings(t, "progress", obs.progress, "test.count:2", "test.count:1")
 	})
 }
 

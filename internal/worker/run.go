@@ -165,6 +165,7 @@ func (r *Run) Commit(ctx context.Context, apply func(tx roster.Tx) error, c *Com
 	switch {
 	case err == nil:
 		r.task = saved
+		r.runner.opts.Observer.TaskProgressed(saved.Kind, c.Done)
 	case errors.Is(err, ErrCanceled):
 		r.canceled = true
 	}

@@ -82,6 +82,9 @@ type Observer interface {
 	// TaskFinished is called once the end of a task is recorded, with its final state and
 	// the time since this run began.
 	TaskFinished(kind string, state roster.TaskState, took time.Duration)
+	// TaskProgressed is called after each chunk a task commits, with the rows (units of
+	// work) the chunk added to the task's progress.
+	TaskProgressed(kind string, done int)
 }
 
 // noObserver is the Observer of a Runner given none.
@@ -89,6 +92,7 @@ type noObserver struct{}
 
 func (noObserver) TaskStarted(string)                                   {}
 func (noObserver) TaskFinished(string, roster.TaskState, time.Duration) {}
+func (noObserver) TaskProgressed(string, int)                           {}
 
 // Runner claims tasks from a store and runs them one at a time. A process may run several.
 type Runner struct {
