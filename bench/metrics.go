@@ -40,7 +40,7 @@ func (b *bench) metricsCost(ctx context.Context, n int, dur time.Duration, concu
 	for range rounds {
 		for _, name := range []string{"without metrics", "with metrics"} {
 			t := readLoad(getters[name], ids, concurrency, time.After(dur/rounds))
-			rates[name] = append(rates[name], float64(len(t))/(dur / rounds).Seconds())
+			rates[name] = append(rates[name], float64(len(t))/(dur/rounds).Seconds())
 			times[name] = append(times[name], t...)
 		}
 	}
