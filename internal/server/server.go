@@ -248,6 +248,6 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		_ = srv.Close()
 		return err
 	}
-	s.log.InfoContext(ctx, "stopped")
+	s.log.InfoContext(ctx, "requests in flight done")
 	return nil
 }
