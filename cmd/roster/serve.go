@@ -154,7 +154,10 @@ func (c *serveCommand) run(ctx context.Context, args []string) error {
 	// A start that fails after this point stops the listener before it returns.
 	failStart := func(err error) error {
 		stopServing()
-		<-served
+		// The failure to start is what the caller needs to hear; how the listener ended, the log.
+		if serveErr := <-served; serveErr != nil {
+			log.Warn("listener stopped", "err", serveErr)
+		}
 		return err
 	}
 	fmt.Fprintf(c.stdout, "Roster %s listening on http://%s\n", version, ln.Addr())
