@@ -83,6 +83,13 @@ export class Server {
       });
       s.proc.on("exit", (code) => reject(new Error(`roster serve exited ${code}:\n${out}${s.log}`)));
     });
+    // It listens before it migrates: /readyz says when it serves.
+    for (let i = 0; ; i++) {
+      const r = await fetch(s.url + "/readyz").catch(() => null);
+      if (r?.status === 200) break;
+      if (i === 300) throw new Error("roster serve did not become ready:\n" + s.log);
+      await new Promise((wake) => setTimeout(wake, 100));
+    }
     s.system = s.cli(["token", "create", "--system"]).trim();
     const orgs = await s.api("GET", "/api/v1/orgs");
     s.org = orgs.items.find((o) => o.name === "Acme");
