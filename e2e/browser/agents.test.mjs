@@ -6,7 +6,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { available, Server, launch, Visitor, languages } from "./harness.mjs";
+import { available, Server, launch, Visitor, languages, submit } from "./harness.mjs";
 
 const skip = !available();
 let server, browser, uploadTask;
@@ -33,22 +33,6 @@ after(async () => {
   await browser?.close();
   await server?.stop();
 });
-
-/** submit clicks a submit button and waits for the page it leads to; it returns the response. */
-async function submit(v, selector) {
-  const [resp] = await Promise.all([v.page.waitForNavigation(), v.page.click(selector)]);
-  return resp;
-}
-
-/** finished waits until the task is final and returns it. */
-async function finished(id) {
-  for (let i = 0; i < 300; i++) {
-    const t = await server.api("GET", `/api/v1/orgs/${server.org.id}/tasks/${id}`);
-    if (!["queued", "running"].includes(t.state)) return t;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`task ${id} did not finish`);
-}
 
 /** withCell returns the CSV text with the cell of column in the row of email set to value. */
 function withCell(csv, email, column, value) {
@@ -85,7 +69,7 @@ test("the template downloads, and an unknown site is reported on its row", { ski
   assert.equal(resp.status(), 200);
   uploadTask = v.page.url().split("/tasks/")[1];
   assert.ok(uploadTask, "the task's page follows");
-  const t = await finished(uploadTask);
+  const t = await server.finished(uploadTask);
   assert.equal(t.state, "completed_with_errors");
   assert.equal(t.counts.errors, 1);
   await v.goto(server.orgPath(`/tasks/${uploadTask}`), { name: "cc-agents-upload-task" });

@@ -4,7 +4,7 @@
 // filter and a refused filter in all five languages.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { available, Server, launch, Visitor, languages } from "./harness.mjs";
+import { available, Server, launch, Visitor, languages, submit } from "./harness.mjs";
 
 const skip = !available();
 let server, browser;
@@ -23,22 +23,6 @@ after(async () => {
   await browser?.close();
   await server?.stop();
 });
-
-/** submit clicks a submit button and waits for the page it leads to; it returns the response. */
-async function submit(v, selector) {
-  const [resp] = await Promise.all([v.page.waitForNavigation(), v.page.click(selector)]);
-  return resp;
-}
-
-/** finished waits until the task is final and returns it. */
-async function finished(id) {
-  for (let i = 0; i < 300; i++) {
-    const t = await server.api("GET", `/api/v1/orgs/${server.org.id}/tasks/${id}`);
-    if (!["queued", "running"].includes(t.state)) return t;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`task ${id} did not finish`);
-}
 
 let taskID;
 
@@ -67,7 +51,7 @@ test("the outbox without a mail server: messages wait, one and all are sent agai
   assert.equal(resp.status(), 200);
   taskID = v.page.url().split("/tasks/")[1];
   assert.ok(taskID, "the task's page follows");
-  const task = await finished(taskID);
+  const task = await server.finished(taskID);
   assert.equal(task.state, "completed");
   await v.goto(server.orgPath(`/tasks/${taskID}`), { name: "outbox-task" });
   assert.match(await main(), /Invitations sent again/);

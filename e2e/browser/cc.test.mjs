@@ -3,7 +3,7 @@
 // the team, a rename, and the pages in all five languages.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { available, Server, launch, Visitor, languages } from "./harness.mjs";
+import { available, Server, launch, Visitor, languages, submit } from "./harness.mjs";
 
 const skip = !available();
 let server, browser;
@@ -21,22 +21,6 @@ after(async () => {
   await server?.stop();
 });
 
-/** submit clicks a submit button and waits for the page it leads to; it returns the response. */
-async function submit(v, selector) {
-  const [resp] = await Promise.all([v.page.waitForNavigation(), v.page.click(selector)]);
-  return resp;
-}
-
-/** finished waits until the task is final and returns it. */
-async function finished(id) {
-  for (let i = 0; i < 300; i++) {
-    const t = await server.api("GET", `/api/v1/orgs/${server.org.id}/tasks/${id}`);
-    if (!["queued", "running"].includes(t.state)) return t;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`task ${id} did not finish`);
-}
-
 test("Service Details and Synchronize Users", { skip }, async () => {
   const v = await Visitor.open(browser, server, "en");
   await v.signIn();
@@ -48,7 +32,7 @@ test("Service Details and Synchronize Users", { skip }, async () => {
   assert.equal(resp.status(), 200);
   const id = v.page.url().split("/tasks/")[1];
   assert.ok(id, "the task's page follows");
-  assert.equal((await finished(id)).state, "completed");
+  assert.equal((await server.finished(id)).state, "completed");
   await v.goto(server.orgPath(`/tasks/${id}`), { name: "cc-sync-task" });
   assert.match(await v.page.innerText("main"), /Synchronize Users/);
   await v.close();

@@ -4,7 +4,7 @@
 // of the custom user profiles it resets; and the pages in all five languages.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { available, Server, launch, Visitor, languages } from "./harness.mjs";
+import { available, Server, launch, Visitor, languages, submit } from "./harness.mjs";
 
 const skip = !available();
 let server, browser;
@@ -35,12 +35,6 @@ after(async () => {
 });
 
 const user = (u) => server.api("GET", `/api/v1/orgs/${server.org.id}/users/${u.id}`);
-
-/** submit clicks a submit button and waits for the page it leads to; it returns the response. */
-async function submit(v, selector) {
-  const [resp] = await Promise.all([v.page.waitForNavigation(), v.page.click(selector)]);
-  return resp;
-}
 
 /** finished opens a task's page until the task has ended. */
 async function finished(v, path) {

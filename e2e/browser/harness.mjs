@@ -114,6 +114,16 @@ export class Server {
     return text ? JSON.parse(text) : null;
   }
 
+  /** finished waits until a task of the organization is final and returns it. */
+  async finished(id) {
+    for (let i = 0; i < 300; i++) {
+      const t = await this.api("GET", `/api/v1/orgs/${this.org.id}/tasks/${id}`);
+      if (!["queued", "running"].includes(t.state)) return t;
+      await new Promise((wake) => setTimeout(wake, 100));
+    }
+    throw new Error(`task ${id} did not finish`);
+  }
+
   /** orgPath is the console address of a page of the organization. */
   orgPath(p) { return `/console/orgs/${this.org.id}${p}`; }
 
@@ -122,6 +132,12 @@ export class Server {
     await new Promise((r) => this.proc.once("exit", r));
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** submit clicks a submit button and waits for the page it leads to; it returns the response. */
+export async function submit(v, selector) {
+  const [resp] = await Promise.all([v.page.waitForNavigation(), v.page.click(selector)]);
+  return resp;
 }
 
 /** launch starts headless Chromium as CONSOLE.md §4.2 says. */

@@ -4,7 +4,7 @@
 // the partner on the customer's settings page. Every page in all five languages.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { available, Server, launch, Visitor, languages, password } from "./harness.mjs";
+import { available, Server, launch, Visitor, languages, password, submit } from "./harness.mjs";
 
 const skip = !available();
 let server, browser, beta, gamma, delta;
@@ -39,12 +39,6 @@ after(async () => {
   await browser?.close();
   await server?.stop();
 });
-
-/** submit clicks a submit button and waits for the page it leads to; it returns the response. */
-async function submit(v, selector) {
-  const [resp] = await Promise.all([v.page.waitForNavigation(), v.page.click(selector)]);
-  return resp;
-}
 
 test("the installation administrator assigns a partner", { skip }, async () => {
   const v = await Visitor.open(browser, server, "en");

@@ -4,7 +4,7 @@
 // languages.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { available, Server, launch, Visitor, languages } from "./harness.mjs";
+import { available, Server, launch, Visitor, languages, submit } from "./harness.mjs";
 
 const skip = !available();
 let server, browser, group;
@@ -27,12 +27,6 @@ after(async () => {
   await browser?.close();
   await server?.stop();
 });
-
-/** submit clicks a submit button and waits for the page it leads to; it returns the response. */
-async function submit(v, selector) {
-  const [resp] = await Promise.all([v.page.waitForNavigation(), v.page.click(selector)]);
-  return resp;
-}
 
 const orgJSON = () => server.api("GET", `/api/v1/orgs/${server.org.id}`);
 

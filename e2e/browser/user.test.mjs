@@ -3,7 +3,7 @@
 // saving, and the page and its confirmation pages in all five languages.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { available, Server, launch, Visitor, languages } from "./harness.mjs";
+import { available, Server, launch, Visitor, languages, submit } from "./harness.mjs";
 
 const skip = !available();
 let server, browser;
@@ -27,12 +27,6 @@ after(async () => {
 });
 
 const userPath = (u, rest = "") => server.orgPath(`/users/${u.id}${rest}`);
-
-/** submit clicks a submit button and waits for the page it leads to; it returns the response. */
-async function submit(v, selector) {
-  const [resp] = await Promise.all([v.page.waitForNavigation(), v.page.click(selector)]);
-  return resp;
-}
 
 test("a license change, and premium taken from a supervisor", { skip }, async () => {
   const v = await Visitor.open(browser, server, "en");
