@@ -174,7 +174,7 @@ func newOrg(ctx context.Context, svc *provision.Service, name string) *roster.Or
 // sends them (the default of a new organization), and every new user also gets an invitation
 // and a message in the outbox.
 func (b *bench) create(ctx context.Context, runs, n int, invite bool) {
-	var times []time.Duration
+	var times, floors []time.Duration
 	for r := range runs {
 		db := b.open(ctx, "create", true)
 		svc := provision.New(db)
@@ -195,13 +195,14 @@ func (b *bench) create(ctx context.Context, runs, n int, invite bool) {
 			}
 		}
 		times = append(times, elapsed)
+		floors = append(floors, b.floor(ctx, "create", b.chunk))
 		_ = db.Close()
 	}
-	what, target := "create %d users (application layer, %s, %d a transaction)", "target < 4s"
+	what, target := "create %d users (application layer, %s, %d a transaction)", "target ≤ 1.15× the floor"
 	if invite {
 		what, target = "create %d users, invitations included (application layer, %s, %d a transaction)", "no target of its own"
 	}
-	report(what, []any{n, b.engine, b.chunk}, times, target)
+	reportFloor(what, []any{n, b.engine, b.chunk}, times, floors, target)
 }
 
 // million opens the organization of n users, building it on first use.
