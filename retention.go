@@ -47,4 +47,7 @@ type RetentionTx interface {
 	// PostgreSQL it passes over rows other transactions hold locked, so that nodes sweeping at
 	// the same time share the work instead of waiting on each other.
 	DeleteExpired(ctx context.Context, kind RetentionKind, before time.Time, limit int) (int, error)
+	// FoldCounts folds the rows of the counters of users and agents into one a key, where an
+	// engine appends a row a change (PostgreSQL), so that reading a count reads few rows.
+	FoldCounts(ctx context.Context) error
 }

@@ -137,13 +137,17 @@ func (s *Sweeper) Run(ctx context.Context) error {
 // Removed counts the records one sweep removed, by kind.
 type Removed map[roster.RetentionKind]int
 
-// Sweep removes every record past its time now, and logs one line of what it removed when it
-// removed anything. A kind that fails is left for the next sweep, and the others still swept.
+// Sweep folds the store's counters (roster.RetentionTx.FoldCounts), then removes every record
+// past its time now, and logs one line of what it removed when it removed anything. A kind
+// that fails is left for the next sweep, and the others still swept.
 func (s *Sweeper) Sweep(ctx context.Context) (Removed, error) {
 	began := time.Now()
 	cutoffs := s.policy.cutoffs(s.opts.Now())
 	removed := Removed{}
 	var errs []error
+	if err := s.store.Write(ctx, func(tx roster.Tx) error { return tx.FoldCounts(ctx) }); err != nil {
+		errs = append(errs, fmt.Errorf("fold counters: %w", err))
+	}
 	for _, kind := range roster.RetentionKinds {
 		before, ok := cutoffs[kind]
 		if !ok {

@@ -263,20 +263,6 @@ func (r *reader) findAgentTeams(ctx context.Context, agents []*roster.Agent) err
 	})
 }
 
-// countAgentsQuery names active as the partial index agents_org_active_profile does, for SQLite
-// to see that the index applies.
-const countAgentsQuery = `SELECT profile_type, COUNT(*) FROM agents WHERE org_id = ? AND active GROUP BY profile_type`
-
-// CountAgents counts the organization's active agents by profile type, from the index
-// agents_org_active_profile alone.
-func (r *reader) CountAgents(ctx context.Context, orgID string) (map[roster.ProfileType]int, error) {
-	counts, err := countBy[roster.ProfileType](ctx, r, countAgentsQuery, orgID)
-	if err != nil {
-		return nil, r.d.translate(err, errs{op: "count agents of organization " + orgID})
-	}
-	return counts, nil
-}
-
 // CreateAgents inserts agents, several rows a statement where the engine gains by it, with
 // Version 1 where it is zero, and their teams. Times are stored in UTC to the microsecond and
 // the teams sorted, and the agents are updated to hold what was stored. A user that already

@@ -40,9 +40,9 @@ func TestSQLiteContactCenterPlans(t *testing.T) {
 		{"claim sync jobs", db.d.claimSyncJobsQuery(), []any{"w", "until", "now", "now", 10}, []string{
 			"SEARCH sync_jobs USING INDEX sync_jobs_due (due_at<?)"}},
 		{"count agents", countAgentsQuery, []any{"org"}, []string{
-			"SEARCH agents USING COVERING INDEX agents_org_active_profile (org_id=?)"}},
+			"SEARCH agent_counts USING INDEX agent_counts_key (org_id=?)"}},
 		{"count sync statuses", countSyncStatusQuery, []any{"org"}, []string{
-			"SEARCH users USING COVERING INDEX users_org_sync_status (org_id=?)"}},
+			"SEARCH user_counts USING INDEX user_counts_key (org_id=?)"}},
 		{"synchronize entries", syncEntriesQuery, []any{"org", "id", 10}, []string{
 			"SEARCH u USING INDEX users_org_id (org_id=? AND id>?)",
 			"SEARCH a USING PRIMARY KEY (user_id=?)"}},
@@ -75,7 +75,10 @@ func TestSQLiteContactCenterPlans(t *testing.T) {
 			}
 			rest = rest[i+len(w):]
 		}
-		if tt.name != "agents using" && tt.name != "a small team's agents" && strings.Contains(plan, "TEMP B-TREE") {
+		// The counters of an organization are a few dozen rows: grouping them by sync status
+		// sorts that many.
+		sorts := tt.name == "agents using" || tt.name == "a small team's agents" || tt.name == "count sync statuses"
+		if !sorts && strings.Contains(plan, "TEMP B-TREE") {
 			t.Errorf("%s: the plan sorts:\n%s", tt.name, plan)
 		}
 	}

@@ -6,16 +6,16 @@ import (
 	"roster"
 )
 
-// The license usage page reads the holders of each license by source. The users of a license
-// come from the index (org_id, license, email); each of them is read once, so the cost grows
-// with the licensed users, not with the organization. The groups' part starts from the
-// organization's groups and reads their members by primary key.
+// The license usage page reads the holders of each license by source. The users of a license,
+// inactive, direct and from the template, come from the organization's counters (migration
+// 0019). The groups' part starts from the organization's groups and reads their members by
+// primary key: its cost grows with the members of groups that give a license.
 
-const licenseUsageQuery = `SELECT license, COUNT(*),
-	SUM(CASE WHEN status = 'inactive' THEN 1 ELSE 0 END),
-	SUM(CASE WHEN direct_license = license THEN 1 ELSE 0 END),
-	SUM(CASE WHEN template_license = license THEN 1 ELSE 0 END)
-	FROM users WHERE org_id = ? AND license IN ('standard', 'premium') GROUP BY license`
+const licenseUsageQuery = `SELECT license, CAST(SUM(n) AS BIGINT),
+	CAST(SUM(CASE WHEN status = 'inactive' THEN n ELSE 0 END) AS BIGINT),
+	CAST(SUM(CASE WHEN direct THEN n ELSE 0 END) AS BIGINT),
+	CAST(SUM(CASE WHEN template THEN n ELSE 0 END) AS BIGINT)
+	FROM user_counts WHERE org_id = ? AND license IN ('standard', 'premium') GROUP BY license`
 
 const groupLicenseUsageQuery = `SELECT g.id, g.name, u.license, COUNT(*)
 	FROM groups g JOIN group_members gm ON gm.group_id = g.id JOIN users u ON u.id = gm.user_id

@@ -6,8 +6,8 @@ import (
 )
 
 // TestSQLiteLicenseUsagePlans pins the plans of the license usage page's queries: the holders
-// of the licenses come from the (org_id, license, email) index, not a walk of the whole
-// organization, and the groups' part starts from the organization's groups and reads members
+// of the licenses come from the organization's counters, not a walk of its users, and the
+// groups' part starts from the organization's groups and reads members
 // and users by primary key.
 func TestSQLiteLicenseUsagePlans(t *testing.T) {
 	t.Parallel()
@@ -17,7 +17,7 @@ func TestSQLiteLicenseUsagePlans(t *testing.T) {
 		q    string
 		want []string
 	}{
-		{"holders by source", licenseUsageQuery, []string{"SEARCH users USING INDEX users_org_license (org_id=? AND license=?)"}},
+		{"holders by source", licenseUsageQuery, []string{"SEARCH user_counts USING INDEX user_counts_key (org_id=?)"}},
 		{"holders by group", groupLicenseUsageQuery, []string{"SEARCH g USING INDEX groups_org_name (org_id=?)",
 			"SEARCH gm USING PRIMARY KEY (group_id=?)", "SEARCH u USING INDEX sqlite_autoindex_users_1 (id=?)"}},
 	}

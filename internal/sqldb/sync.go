@@ -267,15 +267,3 @@ func scanSyncEntry(s rowScanner) (*roster.SyncEntry, error) {
 	}
 	return &e, nil
 }
-
-const countSyncStatusQuery = `SELECT sync_status, COUNT(*) FROM users WHERE org_id = ? GROUP BY sync_status`
-
-// CountUsersBySyncStatus counts the organization's users by sync status, from the index
-// (org_id, sync_status, email) alone.
-func (r *reader) CountUsersBySyncStatus(ctx context.Context, orgID string) (map[roster.SyncStatus]int, error) {
-	counts, err := countBy[roster.SyncStatus](ctx, r, countSyncStatusQuery, orgID)
-	if err != nil {
-		return nil, r.d.translate(err, errs{op: "count users of organization " + orgID + " by sync status"})
-	}
-	return counts, nil
-}

@@ -347,19 +347,32 @@ func TestFindUsersCounters(t *testing.T) {
 	ctx := context.Background()
 	eachEngine(t, func(t *testing.T, db *sqldb.DB) {
 		org := mustCreateOrg(t, db, "Acme")
-		mustCreateUsers(t, db, newUser(org, "a@example.com", "A", "A"), newUser(org, "b@example.com", "B", "B"))
-		write(t, db, func(tx roster.Tx) error {
-			return tx.UpdateOrgUsage(ctx, org.ID, roster.Usage{Users: 50, Standard: 20, Premium: 10})
-		})
+		var users []*roster.User
+		for i := range 12 {
+			u := newUser(org, fmt.Sprintf("u%02d@example.com", i), "U", "Ser")
+			u.License = []roster.License{roster.LicenseNone, roster.LicenseStandard, roster.LicensePremium}[i%3]
+			u.Status = []roster.UserStatus{roster.StatusPending, roster.StatusActive}[i%2]
+			u.SyncStatus = []roster.SyncStatus{roster.SyncNone, roster.SyncPending, roster.SyncValid, roster.SyncInvalid}[i%4]
+			u.CCRole = []roster.CCRole{roster.RoleAgent, roster.RoleSupervisor}[i/6]
+			users = append(users, u)
+		}
+		mustCreateUsers(t, db, users...)
 		tests := []struct {
-			f    roster.UserFilter
-			want int
+			f     roster.UserFilter
+			want  int
+			exact bool
 		}{
-			{roster.UserFilter{}, 50},
-			{roster.UserFilter{License: roster.LicenseNone}, 20},
-			{roster.UserFilter{License: roster.LicenseStandard}, 20},
-			{roster.UserFilter{License: roster.LicensePremium}, 10},
-			{roster.UserFilter{Status: roster.StatusPending}, 2},
+			{roster.UserFilter{}, 12, true},
+			{roster.UserFilter{License: roster.LicenseNone}, 4, true},
+			{roster.UserFilter{License: roster.LicensePremium, Status: roster.StatusActive}, 2, true},
+			{roster.UserFilter{Status: roster.StatusPending, SyncStatus: roster.SyncValid}, 3, true},
+			{roster.UserFilter{License: roster.LicenseStandard, Status: roster.StatusActive, SyncStatus: roster.SyncPending}, 1, true},
+			// No user can match: told by the counters, whatever the other filters.
+			{roster.UserFilter{Status: roster.StatusInactive, Query: "u0"}, 0, true},
+			{roster.UserFilter{Status: roster.StatusActive, SyncStatus: roster.SyncNone, CCRole: roster.RoleSupervisor}, 0, true},
+			{roster.UserFilter{License: "unknown"}, 0, true},
+			// Other filters are counted from the rows, exactly under the cap.
+			{roster.UserFilter{Status: roster.StatusActive, CCRole: roster.RoleSupervisor}, 3, true},
 		}
 		check := func(r roster.Reader) {
 			for _, tt := range tests {
@@ -368,8 +381,8 @@ func TestFindUsersCounters(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if page.Total != tt.want || !page.TotalExact {
-					t.Errorf("%+v: total %d exact %v, want %d exact", tt.f, page.Total, page.TotalExact, tt.want)
+				if page.Total != tt.want || page.TotalExact != tt.exact || len(page.Users) != tt.want {
+					t.Errorf("%+v: total %d exact %v, %d users, want %d", tt.f, page.Total, page.TotalExact, len(page.Users), tt.want)
 				}
 			}
 		}
@@ -399,7 +412,6 @@ func TestFindUsersTotalCap(t *testing.T) {
 			users[i] = newUser(org, fmt.Sprintf("user%06d@example.com", i), "Ann", "Lee")
 		}
 		mustCreateUsers(t, db, users...)
-		write(t, db, func(tx roster.Tx) error { return tx.UpdateOrgUsage(ctx, org.ID, roster.Usage{Users: n}) })
 
 		tests := []struct {
 			f         roster.UserFilter
@@ -409,7 +421,8 @@ func TestFindUsersTotalCap(t *testing.T) {
 			firstNext string
 		}{
 			{roster.UserFilter{}, n, true, roster.DefaultPageSize, "user000099@example.com"},
-			{roster.UserFilter{Status: roster.StatusPending}, roster.TotalCap, false, roster.DefaultPageSize, "user000099@example.com"},
+			{roster.UserFilter{Status: roster.StatusPending}, n, true, roster.DefaultPageSize, "user000099@example.com"},
+			{roster.UserFilter{CCRole: roster.RoleAgent}, roster.TotalCap, false, roster.DefaultPageSize, "user000099@example.com"},
 			{roster.UserFilter{Query: "ann", Limit: 5000}, roster.TotalCap, false, roster.MaxPageSize, "user000999@example.com"},
 			{roster.UserFilter{Query: "ann", After: "user005000@example.com", Limit: 3}, roster.TotalCap, false, 3, "user005003@example.com"},
 			{roster.UserFilter{Query: "user00000"}, 10, true, 10, ""},
