@@ -100,7 +100,9 @@ func TestCountersFollowEveryWrite(t *testing.T) {
 			})
 			check("updating agents")
 
-			write(t, db, func(tx roster.Tx) error { return tx.DeleteAgents(ctx, acme.ID, []string{agents[2].UserID, agents[3].UserID}) })
+			write(t, db, func(tx roster.Tx) error {
+				return tx.DeleteAgents(ctx, acme.ID, []string{agents[2].UserID, agents[3].UserID})
+			})
 			check("deleting agents")
 
 			write(t, db, func(tx roster.Tx) error { return tx.DeleteUser(ctx, acme.ID, users[9].ID) })

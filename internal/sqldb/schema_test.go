@@ -68,9 +68,9 @@ var engineDifferences = struct {
 	primaryKeyNotNull: true,
 	oneEngine: map[string]string{
 		"user_counts: unique index user_counts_key (org_id, status, sync_status, license, direct, template)": counterRows,
-		"agent_counts: unique index agent_counts_key (org_id, profile_type)":                                counterRows,
-		"user_counts: index user_counts_org (org_id)":                                                      counterRows,
-		"agent_counts: index agent_counts_org (org_id)":                                                    counterRows,
+		"agent_counts: unique index agent_counts_key (org_id, profile_type)":                                 counterRows,
+		"user_counts: index user_counts_org (org_id)":                                                        counterRows,
+		"agent_counts: index agent_counts_org (org_id)":                                                      counterRows,
 	},
 }
 
