@@ -326,7 +326,8 @@ const userInsertColumns = 28 // userColumns plus first_name_key and last_name_ke
 // database or earlier in users, fails the call with CodeConflict; the caller's transaction is
 // still usable (the insert skips conflicts instead of raising them, see inserted).
 func (t *tx) CreateUsers(ctx context.Context, users []*roster.User) error {
-	return inGroups(len(users), t.d.rowsPerWrite, func(start, end int) error {
+	inserted := 0
+	err := inGroups(len(users), t.d.rowsPerWrite, func(start, end int) error {
 		group := users[start:end]
 		args := make([]any, 0, len(group)*userInsertColumns)
 		for _, u := range group {
@@ -344,8 +345,16 @@ func (t *tx) CreateUsers(ctx context.Context, users []*roster.User) error {
 			}
 			err = allAffected(res, len(group), roster.CodeConflict, conflict)
 		}
+		if err == nil {
+			inserted = end
+		}
 		return t.d.translate(err, errs{op: "create users"})
 	})
+	if t.d.countInserts {
+		// What went in before a conflict is in the transaction, whose caller may go on.
+		err = errors.Join(err, t.countUsers(ctx, users[:inserted]))
+	}
+	return err
 }
 
 // FindUsersByEmails returns the users, in any organization, whose normalized email is one of

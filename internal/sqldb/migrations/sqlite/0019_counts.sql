@@ -6,7 +6,7 @@
 --
 -- The triggers run inside the statement that changed the row. A statement that fires a
 -- trigger and may abort half-way keeps a statement journal, which the writer holds in memory
--- (temp_store, dialect.go): in a file it tripled the cost of inserting a user. So that the
+-- (temp_store, dialect.go): in a file it tripled the cost of writing a user. So that the
 -- statements of several rows (sync statuses, agents) need none, nothing in the counters'
 -- tables can make a trigger abort: no NOT NULL and no primary key, only a unique index for the
 -- upsert (the triggers write no NULL). With a WITHOUT ROWID table of NOT NULL columns,
@@ -27,12 +27,9 @@ INSERT INTO user_counts (org_id, status, sync_status, license, direct, template,
     SELECT org_id, status, sync_status, license, direct_license = license, template_license = license, COUNT(*)
     FROM users GROUP BY 1, 2, 3, 4, 5, 6;
 
-CREATE TRIGGER user_counts_insert AFTER INSERT ON users BEGIN
-    INSERT INTO user_counts (org_id, status, sync_status, license, direct, template, n)
-        VALUES (new.org_id, new.status, new.sync_status, new.license,
-            new.direct_license = new.license, new.template_license = new.license, 1)
-        ON CONFLICT (org_id, status, sync_status, license, direct, template) DO UPDATE SET n = n + 1;
-END;
+-- Users inserted are counted by the store's CreateUsers, which knows each row it inserts: a
+-- trigger on insert, on a table with a foreign key, gives every insert a statement journal
+-- (1.5 s of an import of 100,000 users).
 
 CREATE TRIGGER user_counts_update
 AFTER UPDATE OF org_id, status, sync_status, license, direct_license, template_license ON users
