@@ -132,7 +132,9 @@ func (b *bench) usersFile(n int) string {
 	if err := os.MkdirAll(b.out, 0o755); err != nil {
 		log.Fatal(err)
 	}
-	f, err := os.Create(path)
+	// Written aside and renamed into place, so that a run stopped half-way leaves no short file
+	// for the next run to take as whole.
+	f, err := os.Create(path + ".part")
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -152,6 +154,9 @@ func (b *bench) usersFile(n int) string {
 		log.Fatal(err)
 	}
 	if err := f.Close(); err != nil {
+		log.Fatal(err)
+	}
+	if err := os.Rename(path+".part", path); err != nil {
 		log.Fatal(err)
 	}
 	return path

@@ -35,8 +35,9 @@ const orphansPhase = "agents:"
 // pushed again after a crash changes nothing there, pushes being idempotent, and a user changed
 // between its push and the transaction is queued for delivery again.
 //
-// Id order, not email order: the agents table is keyed by user id, and agents inserted in key
-// order took half the time of the same agents in email order.
+// Id order, not email order, for the walk: a page's users come from the users' primary key.
+// The store writes each page's new agents in email order, which five of the agents' indexes
+// end with (sqldb's CreateAgents).
 func (e *Engine) RunSynchronize(ctx context.Context, r *worker.Run) error {
 	task := r.Task()
 	if task.Checkpoint < 0 {

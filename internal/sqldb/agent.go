@@ -270,9 +270,12 @@ func (r *reader) findAgentTeams(ctx context.Context, agents []*roster.Agent) err
 func (t *tx) CreateAgents(ctx context.Context, agents []*roster.Agent) error {
 	// rowsPerStatement a statement on SQLite too: with OR IGNORE a statement cannot abort
 	// half-way and needs no statement journal, and 100,000 agents took 1.2 s less than a row
-	// a statement.
-	err := inGroups(len(agents), rowsPerStatement, func(start, end int) error {
-		group := agents[start:end]
+	// a statement. They go in email order: five of the table's indexes end with the email (the
+	// list's filters, migration 0017) and one is keyed by the user. Synchronizing 100,000 agents
+	// from nothing took 8.1–8.8 s, against 9.1–9.5 s in the order of the user ids.
+	inOrder := slices.SortedFunc(slices.Values(agents), func(a, b *roster.Agent) int { return strings.Compare(a.Email, b.Email) })
+	err := inGroups(len(inOrder), rowsPerStatement, func(start, end int) error {
+		group := inOrder[start:end]
 		args := make([]any, 0, len(group)*agentCols)
 		for _, a := range group {
 			if a.Version == 0 {

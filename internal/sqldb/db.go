@@ -16,7 +16,8 @@ import (
 	"sync"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib" // also registers the "pgx" driver
 	_ "modernc.org/sqlite"             // registers the "sqlite" driver
 
 	"roster"
@@ -141,11 +142,17 @@ func openSQLite(dir string) (*DB, error) {
 }
 
 func openPostgres(url string) (*DB, error) {
-	pool, err := sql.Open("pgx", url)
+	cfg, err := pgx.ParseConfig(url)
 	if err != nil {
 		// The error of a malformed URL may quote it; keep only that it failed.
 		return nil, errors.New("open postgres database: the database URL is not valid")
 	}
+	// Roster's queries are short or bulk writes by key, which JIT compilation only delays: a
+	// bulk statement of an import paid up to 200 ms compiling. A URL that sets jit keeps it.
+	if _, ok := cfg.RuntimeParams["jit"]; !ok {
+		cfg.RuntimeParams["jit"] = "off"
+	}
+	pool := stdlib.OpenDB(*cfg)
 	// database/sql keeps only 2 idle connections by default, which would reconnect on every
 	// burst of concurrent requests.
 	n := max(4*runtime.NumCPU(), 8)
