@@ -3,9 +3,11 @@ package retention_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -269,6 +271,69 @@ func TestRun(t *testing.T) {
 		t.Errorf("Run returned %v, want context.Canceled", err)
 	}
 	f.check(t, db)
+}
+
+// TestRunFoldsCounters: users written in two transactions leave two rows of counts of one key on
+// PostgreSQL; Run folds them into one between its sweeps. SQLite keeps one row a key already.
+func TestRunFoldsCounters(t *testing.T) {
+	t.Parallel()
+	for _, engine := range sqldbtest.Engines(t) {
+		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			cfg := sqldbtest.Config(t, engine)
+			db := sqldbtest.OpenConfig(t, cfg)
+			if err := db.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			f := newFixture(t, db)
+			for _, email := range []string{"a@example.com", "b@example.com"} {
+				u := &roster.User{ID: roster.NewID(), OrgID: f.org.ID, Email: email, FirstName: "A", LastName: "B",
+					PreferredLanguage: roster.English, Status: roster.StatusPending, License: roster.LicenseNone,
+					CCRole: roster.RoleAgent, AdminRole: roster.AdminNone, SyncStatus: roster.SyncNone, CreatedAt: now, UpdatedAt: now}
+				if err := db.Write(ctx, func(tx roster.Tx) error { return tx.CreateUser(ctx, u) }); err != nil {
+					t.Fatal(err)
+				}
+			}
+			driver, dsn := "pgx", cfg.DatabaseURL
+			if engine == sqldb.EngineSQLite {
+				driver, dsn = "sqlite", filepath.Join(cfg.DataDir, "roster.db")
+			}
+			raw, err := sql.Open(driver, dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer raw.Close()
+			rows := func() (n int) {
+				if err := raw.QueryRowContext(ctx, `SELECT COUNT(*) FROM user_counts`).Scan(&n); err != nil {
+					t.Fatal(err)
+				}
+				return n
+			}
+			if engine == sqldb.EnginePostgres && rows() != 2 {
+				t.Fatalf("%d rows of counts before folding, want 2", rows())
+			}
+			s := retention.New(db, policy, retention.Options{FirstAfter: time.Hour, FoldEvery: time.Millisecond})
+			runCtx, cancel := context.WithCancel(ctx)
+			done := make(chan error, 1)
+			go func() { done <- s.Run(runCtx) }()
+			deadline := time.Now().Add(10 * time.Second)
+			for rows() != 1 {
+				if time.Now().After(deadline) {
+					t.Fatalf("%d rows of counts after 10 s of folds, want 1", rows())
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+			cancel()
+			if err := <-done; !errors.Is(err, context.Canceled) {
+				t.Errorf("Run returned %v, want context.Canceled", err)
+			}
+			counts, err := db.CountUsersBySyncStatus(ctx, f.org.ID)
+			if err != nil || counts[roster.SyncNone] != 2 {
+				t.Fatalf("users by sync status after folding: %v %v", counts, err)
+			}
+		})
+	}
 }
 
 // syncBuffer is a bytes.Buffer the sweeper's goroutine writes while the test reads it.

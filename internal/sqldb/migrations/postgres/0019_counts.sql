@@ -7,7 +7,8 @@
 -- On PostgreSQL a change appends its net deltas, one row per statement and key, instead of
 -- updating one row per key: concurrent writers of an organization (an import's chunk, the sync
 -- engine of several nodes) would otherwise queue on, and deadlock over, the same counter rows.
--- A count is the sum of its rows; the retention sweeper folds them into one row per key.
+-- A count is the sum of its rows; the retention sweeper folds them into one row a key every
+-- minute.
 
 -- The columns may hold NULL as on SQLite, where a NOT NULL would cost (0019 there); the
 -- triggers write none.
