@@ -6,9 +6,10 @@ import (
 	"roster"
 )
 
-// The counters of user_counts and agent_counts are kept by triggers of migration 0019, in the
-// transaction of every change to users and agents, whatever writes it. A count is the sum of
-// its key's rows: one row a key on SQLite, several on PostgreSQL until FoldCounts folds them.
+// The counters of user_counts and agent_counts are kept in the transaction of every change to
+// users and agents: by the triggers of migration 0019, and on SQLite by CreateUsers for the
+// users it inserts (countUsers). A count is the sum of its key's rows: one row a key on
+// SQLite, several on PostgreSQL until FoldCounts folds them.
 
 const countSyncStatusQuery = `SELECT sync_status, CAST(SUM(n) AS BIGINT) FROM user_counts
 	WHERE org_id = ? GROUP BY sync_status HAVING SUM(n) <> 0`
