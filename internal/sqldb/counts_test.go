@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"net/url"
 	"testing"
 
 	"roster"
@@ -120,6 +121,27 @@ func TestCountersFollowEveryWrite(t *testing.T) {
 				t.Fatal("the write did not fail")
 			}
 			check("a rolled back change")
+
+			if engine == sqldb.EnginePostgres {
+				// By hand, from a session whose search_path does not name Roster's schema.
+				u, err := url.Parse(cfg.DatabaseURL)
+				if err != nil {
+					t.Fatal(err)
+				}
+				q := u.Query()
+				schema := q.Get("search_path")
+				q.Del("search_path")
+				u.RawQuery = q.Encode()
+				other, err := sql.Open("pgx", u.String())
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer other.Close()
+				if _, err := other.ExecContext(ctx, `UPDATE `+schema+`.users SET status = 'inactive' WHERE id = $1`, users[10].ID); err != nil {
+					t.Fatal(err)
+				}
+				check("a change by hand")
+			}
 
 			write(t, db, func(tx roster.Tx) error { return tx.FoldCounts(ctx) })
 			check("folding")

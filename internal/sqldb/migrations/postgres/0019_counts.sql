@@ -8,7 +8,8 @@
 -- updating one row per key: concurrent writers of an organization (an import's chunk, the sync
 -- engine of several nodes) would otherwise queue on, and deadlock over, the same counter rows.
 -- A count is the sum of its rows; the retention sweeper folds them into one row a key every
--- minute.
+-- minute. The functions keep the search_path of the migration, so that a change made by hand
+-- in a session with another search_path still finds the counters of Roster's schema.
 
 -- The columns may hold NULL as on SQLite, where a NOT NULL would cost (0019 there); the
 -- triggers write none.
@@ -27,7 +28,7 @@ INSERT INTO user_counts (org_id, status, sync_status, license, direct, template,
     SELECT org_id, status, sync_status, license, direct_license = license, template_license = license, COUNT(*)
     FROM users GROUP BY 1, 2, 3, 4, 5, 6;
 
-CREATE FUNCTION count_users() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION count_users() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
         INSERT INTO user_counts (org_id, status, sync_status, license, direct, template, n)
@@ -67,7 +68,7 @@ CREATE INDEX agent_counts_org ON agent_counts (org_id);
 INSERT INTO agent_counts (org_id, profile_type, n)
     SELECT org_id, profile_type, COUNT(*) FROM agents WHERE active GROUP BY org_id, profile_type;
 
-CREATE FUNCTION count_agents() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION count_agents() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
         INSERT INTO agent_counts (org_id, profile_type, n)
