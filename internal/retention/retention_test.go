@@ -3,11 +3,9 @@ package retention_test
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -295,15 +293,7 @@ func TestRunFoldsCounters(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			driver, dsn := "pgx", cfg.DatabaseURL
-			if engine == sqldb.EngineSQLite {
-				driver, dsn = "sqlite", filepath.Join(cfg.DataDir, "roster.db")
-			}
-			raw, err := sql.Open(driver, dsn)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer raw.Close()
+			raw := sqldbtest.Raw(t, cfg)
 			rows := func() (n int) {
 				if err := raw.QueryRowContext(ctx, `SELECT COUNT(*) FROM user_counts`).Scan(&n); err != nil {
 					t.Fatal(err)

@@ -12,7 +12,6 @@ import (
 	"net/http/httptest"
 	netmail "net/mail"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -22,7 +21,6 @@ import (
 	"roster/internal/mail/mailtest"
 	"roster/internal/outbox"
 	"roster/internal/provision"
-	"roster/internal/sqldb"
 	"roster/internal/sqldb/sqldbtest"
 )
 
@@ -132,7 +130,7 @@ func TestNoSecretAtRestOrInLogs(t *testing.T) {
 			}
 
 			places := map[string]string{"the log": logs.String(), "the API's outbox": string(api)}
-			raw := rawDB(t, cfg)
+			raw := sqldbtest.Raw(t, cfg)
 			for _, table := range []string{"emails", "invitations"} {
 				places["the table "+table] = dumpTable(t, raw, table)
 			}
@@ -150,21 +148,6 @@ func TestNoSecretAtRestOrInLogs(t *testing.T) {
 			}
 		})
 	}
-}
-
-// rawDB opens the database of cfg with database/sql directly, to read what the store hides.
-func rawDB(t *testing.T, cfg sqldb.Config) *sql.DB {
-	t.Helper()
-	driver, dsn := "pgx", cfg.DatabaseURL
-	if dsn == "" {
-		driver, dsn = "sqlite", filepath.Join(cfg.DataDir, "roster.db")
-	}
-	db, err := sql.Open(driver, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
-	return db
 }
 
 // dumpTable returns every row of table as text, each column a value.

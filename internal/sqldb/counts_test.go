@@ -25,7 +25,7 @@ func TestCountersFollowEveryWrite(t *testing.T) {
 			if err := db.Migrate(ctx); err != nil {
 				t.Fatal(err)
 			}
-			raw := rawDB(t, cfg)
+			raw := sqldbtest.Raw(t, cfg)
 			check := func(step string) {
 				t.Helper()
 				wantEqual(t, counted(t, raw, `SELECT org_id, status, sync_status, license, direct, template, CAST(SUM(n) AS BIGINT)

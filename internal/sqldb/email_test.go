@@ -172,7 +172,7 @@ func TestMigrationDropsSentLinks(t *testing.T) {
 			sent.State, failed.State = roster.EmailSent, roster.EmailFailed
 			write(t, db, func(tx roster.Tx) error { return tx.CreateEmails(ctx, []*roster.Email{sent, failed, queued}) })
 			// As a database of the release before: the migration not applied yet.
-			raw := rawDB(t, cfg)
+			raw := sqldbtest.Raw(t, cfg)
 			if _, err := raw.ExecContext(ctx, `DELETE FROM schema_migrations WHERE version = 12`); err != nil {
 				t.Fatal(err)
 			}

@@ -88,7 +88,7 @@ func TestSchemaGolden(t *testing.T) {
 			if err := sqldbtest.OpenConfig(t, cfg).Migrate(context.Background()); err != nil {
 				t.Fatal(err)
 			}
-			golden.Check(t, schemaGoldenPath(engine), dumpSchema(t, engine, rawDB(t, cfg)))
+			golden.Check(t, schemaGoldenPath(engine), dumpSchema(t, engine, sqldbtest.Raw(t, cfg)))
 		})
 	}
 }

@@ -2,7 +2,6 @@ package sqldb_test
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"path/filepath"
 	"reflect"
@@ -93,25 +92,6 @@ func wantEqual[T any](t testing.TB, got, want T) {
 	}
 }
 
-// rawDB opens the database of cfg with database/sql directly, to look at what the store hides.
-func rawDB(t *testing.T, cfg sqldb.Config) *sql.DB {
-	t.Helper()
-	driver, dsn := "pgx", cfg.DatabaseURL
-	if dsn == "" {
-		driver, dsn = "sqlite", filepath.Join(cfg.DataDir, "roster.db")
-	}
-	db, err := sql.Open(driver, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := db.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	return db
-}
-
 func TestMigrate(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -147,7 +127,7 @@ func TestMigrate(t *testing.T) {
 				t.Fatalf("after migrating again: %v", err)
 			}
 			var versions, first int
-			err := rawDB(t, cfg).QueryRowContext(ctx,
+			err := sqldbtest.Raw(t, cfg).QueryRowContext(ctx,
 				"SELECT COUNT(*), MIN(version) FROM schema_migrations").Scan(&versions, &first)
 			if err != nil {
 				t.Fatal(err)

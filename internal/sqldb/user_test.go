@@ -465,7 +465,7 @@ func TestBulkUserReadsOddRows(t *testing.T) {
 			users[3].WaitingLicense = roster.LicenseGrant{License: roster.LicensePremium, Since: at}
 			mustCreateUsers(t, db, users...)
 			// Seconds only, no zone: a layout the driver reads but does not write.
-			if _, err := rawDB(t, cfg).ExecContext(ctx, rebind(engine, `UPDATE users SET created_at = '2025-03-14 14:09:26', waiting_since = '2025-03-14 14:09:26' WHERE id = ?`), users[3].ID); err != nil {
+			if _, err := sqldbtest.Raw(t, cfg).ExecContext(ctx, rebind(engine, `UPDATE users SET created_at = '2025-03-14 14:09:26', waiting_since = '2025-03-14 14:09:26' WHERE id = ?`), users[3].ID); err != nil {
 				t.Fatal(err)
 			}
 			stored, err := db.FindUserByID(ctx, org.ID, users[3].ID)

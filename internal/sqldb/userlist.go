@@ -149,7 +149,7 @@ func (r *reader) groupPlan(ctx context.Context, f roster.UserFilter, prefix stri
 		// A search reads its prefix ranges, which the group's probe narrows enough.
 		return members, 0, false, err
 	}
-	if users, err = r.countFromOrg(ctx, f.OrgID, ""); err != nil {
+	if users, err = r.countFromOrg(ctx, f.OrgID); err != nil {
 		return 0, 0, false, err
 	}
 	return members, users, 10*members*members < (limit+1)*users, nil
@@ -319,27 +319,15 @@ func prefixEnd(p string) (end string, ok bool) {
 	return "", false
 }
 
-// countFromOrg returns the exact number of users of the organization holding license l (any
-// license when l is ""), from the counters kept in step with every change.
-func (r *reader) countFromOrg(ctx context.Context, orgID string, l roster.License) (int, error) {
-	var u roster.Usage
-	err := r.run.queryRow(ctx, `SELECT users_count, standard_used, premium_used FROM orgs WHERE id = ?`,
-		orgID).Scan(&u.Users, &u.Standard, &u.Premium)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
+// countFromOrg returns the number of users of the organization, from the counter provision keeps
+// in step with every change (orgs.users_count).
+func (r *reader) countFromOrg(ctx context.Context, orgID string) (int, error) {
+	var n int
+	err := r.run.queryRow(ctx, `SELECT users_count FROM orgs WHERE id = ?`, orgID).Scan(&n)
+	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil // no organization, no users
-	case err != nil:
-		return 0, err
 	}
-	switch l {
-	case "":
-		return u.Users, nil
-	case roster.LicenseNone:
-		return u.Users - u.Standard - u.Premium, nil
-	case roster.LicenseStandard, roster.LicensePremium:
-		return u.Used(l), nil
-	}
-	return 0, nil // an unknown license matches no user
+	return n, err
 }
 
 // countFromGroup returns the exact number of members of the organization's group, from the

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"net/url"
 	"os"
+	"path/filepath"
 	"testing"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver, to create and drop schemas
@@ -110,4 +111,24 @@ func postgresSchema(t testing.TB) string {
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
 	return u.String()
+}
+
+// Raw opens the database of cfg with database/sql directly, to look at what the store hides or
+// change it as an operator would by hand. It is closed when t ends.
+func Raw(t testing.TB, cfg sqldb.Config) *sql.DB {
+	t.Helper()
+	driver, dsn := "pgx", cfg.DatabaseURL
+	if dsn == "" {
+		driver, dsn = "sqlite", filepath.Join(cfg.DataDir, "roster.db")
+	}
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		t.Fatalf("sqldbtest: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			t.Errorf("sqldbtest: close: %v", err)
+		}
+	})
+	return db
 }
