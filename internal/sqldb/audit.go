@@ -130,26 +130,16 @@ func auditQuery(f roster.AuditFilter, limit int) (string, []any) {
 	return q, append(w.args, limit+1)
 }
 
-// CreateAuditEntries inserts entries, several rows a statement where the engine gains by it.
+// CreateAuditEntries inserts entries.
 func (t *tx) CreateAuditEntries(ctx context.Context, entries []*roster.AuditEntry) error {
-	const cols = 14
-	// On SQLite too, audit entries go rowsPerStatement a statement: they are appended at the
-	// end of their B-trees (time-ordered ids) and have no foreign key, so a statement touches
-	// few pages and, with OR IGNORE, can never abort half-way and needs no statement journal.
-	return inGroups(len(entries), rowsPerStatement, func(start, end int) error {
-		group := entries[start:end]
-		args := make([]any, 0, len(group)*cols)
-		for _, e := range group {
-			e.At = dbTime(e.At)
-			args = append(args, e.ID, nullString(e.OrgID), e.At, e.ActorKind, e.ActorID, e.ActorName,
-				e.Interface, e.Action, e.TargetKind, e.TargetID, e.Target, t.d.jsonArg(e.Before),
-				t.d.jsonArg(e.After), e.TaskID)
-		}
-		res, err := t.run.exec(ctx, t.d.insertIgnore+` INTO audit_entries (`+auditColumns+`)
-			VALUES `+placeholders(len(group), cols)+t.d.onConflictIgnore, args...)
-		if err == nil {
-			err = allAffected(res, len(group), roster.CodeConflict, "An audit entry with this id already exists.")
-		}
-		return t.d.translate(err, errs{op: "create audit entries"})
-	})
+	rows := make([][]any, len(entries))
+	for i, e := range entries {
+		e.At = dbTime(e.At)
+		rows[i] = []any{e.ID, nullString(e.OrgID), e.At, e.ActorKind, e.ActorID, e.ActorName,
+			e.Interface, e.Action, e.TargetKind, e.TargetID, e.Target, t.d.jsonArg(e.Before),
+			t.d.jsonArg(e.After), e.TaskID}
+	}
+	const conflict = "An audit entry with this id already exists."
+	err := t.insertNew(ctx, "audit_entries", auditColumns, rows, conflict)
+	return t.d.translate(err, errs{op: "create audit entries", conflict: conflict})
 }

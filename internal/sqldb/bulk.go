@@ -1,6 +1,7 @@
 package sqldb
 
 import (
+	"context"
 	"strings"
 	"sync"
 
@@ -46,4 +47,29 @@ func allAffected(res interface{ RowsAffected() (int64, error) }, want int, code 
 		return roster.Errorf(code, "%s", conflict)
 	}
 	return err
+}
+
+// insertNew inserts rows, each the values of cols (a list such as auditColumns), into table:
+// rows whose keys are new (time-ordered ids), which nothing else writes. Through COPY where
+// the transaction copies (copy.go); otherwise rowsPerStatement rows a statement, on SQLite
+// too: such rows are appended at the end of their B-trees, and with OR IGNORE a statement of
+// a table without a foreign key can never abort half-way, so SQLite needs no statement
+// journal for it. A key taken all the same is CodeConflict with the message conflict.
+func (t *tx) insertNew(ctx context.Context, table, cols string, rows [][]any, conflict string) error {
+	if t.copies(len(rows)) {
+		return t.copyInto(ctx, table, columnList(cols), rows)
+	}
+	n := len(columnList(cols))
+	return inGroups(len(rows), rowsPerStatement, func(start, end int) error {
+		args := make([]any, 0, (end-start)*n)
+		for _, row := range rows[start:end] {
+			args = append(args, row...)
+		}
+		res, err := t.run.exec(ctx, t.d.insertIgnore+` INTO `+table+` (`+cols+`)
+			VALUES `+placeholders(end-start, n)+t.d.onConflictIgnore, args...)
+		if err == nil {
+			err = allAffected(res, end-start, roster.CodeConflict, conflict)
+		}
+		return err
+	})
 }

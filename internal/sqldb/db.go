@@ -209,7 +209,13 @@ func (db *DB) Close() error {
 // when it returns an error or panics. Inside it, single-row reads lock their row on
 // PostgreSQL; on SQLite the single writer connection, begun IMMEDIATE, serializes writers.
 func (db *DB) Write(ctx context.Context, fn func(tx roster.Tx) error) error {
-	sqlTx, err := db.write.BeginTx(ctx, nil)
+	// The transaction on a connection of its own, which COPY needs (copy.go).
+	conn, err := db.write.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	defer conn.Close()
+	sqlTx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
@@ -217,7 +223,7 @@ func (db *DB) Write(ctx context.Context, fn func(tx roster.Tx) error) error {
 	defer sqlTx.Rollback()
 
 	run := &txRunner{d: db.d, tx: sqlTx, stmts: make(map[string]*sql.Stmt)}
-	if err := fn(&tx{reader{d: db.d, run: run, lock: true}}); err != nil {
+	if err := fn(&tx{reader: reader{d: db.d, run: run, lock: true}, conn: conn}); err != nil {
 		return err
 	}
 	if err := sqlTx.Commit(); err != nil {
@@ -237,6 +243,7 @@ type reader struct {
 // tx is the roster.Tx of Write. Its runner is a *txRunner.
 type tx struct {
 	reader
+	conn *sql.Conn // the connection of the transaction
 }
 
 var _ roster.Tx = (*tx)(nil)

@@ -43,7 +43,7 @@ type dialect struct {
 	// back alone: SQLite copies every page it touches into a statement journal first, which
 	// cost more (4 of 11 s of a bulk create, and 39 s with the journal in memory) than it
 	// saved. Tables without a foreign key are the exception: with OR IGNORE their statements
-	// cannot abort (see CreateAuditEntries). An UPDATE of users spends its time in the B-trees
+	// cannot abort (see insertNew). An UPDATE of users spends its time in the B-trees
 	// of their indexes either way.
 	rowsPerWrite int
 	// insertIgnore and onConflictIgnore frame an INSERT that skips the rows that conflict.
@@ -69,6 +69,9 @@ type dialect struct {
 	// countInserts says that CreateUsers counts the users it inserts in user_counts itself
 	// (SQLite), where PostgreSQL's trigger on insert does (migration 0019).
 	countInserts bool
+	// copy says that bulk writes go through COPY (copy.go): PostgreSQL's way of loading rows,
+	// which SQLite has no need of, having no round trips to save.
+	copy bool
 
 	rebound sync.Map // query with ? → query with $n
 }
@@ -94,6 +97,7 @@ var (
 		forUpdate:        " FOR UPDATE",
 		claimLock:        " FOR UPDATE SKIP LOCKED",
 		rowsPerWrite:     100,
+		copy:             true,
 		insertIgnore:     "INSERT",
 		updateIgnore:     "UPDATE",
 		onConflictIgnore: " ON CONFLICT DO NOTHING",
@@ -253,7 +257,11 @@ func (d *dialect) isForeignKeyViolation(err error) bool {
 // of their own (checkpointer), and the writer's threshold, now 50,000 pages, is a backstop:
 // 100,000 users created in 7.8 s instead of 9.2 s.
 //
-// Readers are query-only, so that a read can never take the write lock.
+// Readers are query-only, so that a read can never take the write lock. They map as much of
+// the file as SQLite allows (2 GiB less 64 KiB; a million users take 2.7 GB): the capped count
+// of a group of 10,000 members with a license, 10,000 lookups, took 34 ms instead of 55 with
+// 1 GiB mapped and the rest read through the page cache. The mapped pages are the kernel's
+// file cache, shared, and given back under memory pressure.
 func sqliteDSN(path string, writer bool) string {
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(10000)")
@@ -272,7 +280,7 @@ func sqliteDSN(path string, writer bool) string {
 		q.Set("_journal_mode", "WAL")
 		q.Set("_txlock", "immediate")
 	} else {
-		q.Add("_pragma", "mmap_size(1073741824)")
+		q.Add("_pragma", "mmap_size(2147418112)")
 		q.Add("_pragma", "query_only(1)")
 	}
 	return path + "?" + q.Encode()

@@ -77,45 +77,30 @@ func (r *reader) FindInvitation(ctx context.Context, id string) (*roster.Invitat
 	return &inv, nil
 }
 
-// CreateEmails inserts messages into the outbox, several a statement where the engine gains.
+// CreateEmails inserts messages into the outbox.
 func (t *tx) CreateEmails(ctx context.Context, emails []*roster.Email) error {
-	const cols = 17
-	// rowsPerStatement a statement on SQLite too, as audit entries (CreateAuditEntries).
-	return inGroups(len(emails), rowsPerStatement, func(start, end int) error {
-		group := emails[start:end]
-		args := make([]any, 0, len(group)*cols)
-		for _, e := range group {
-			e.CreatedAt, e.NextAttemptAt = dbTime(e.CreatedAt), dbTime(e.NextAttemptAt)
-			args = append(args, e.ID, e.OrgID, e.UserID, e.Kind, e.To, e.ToName, e.Language, e.Link, e.State,
-				e.Attempts, e.NextAttemptAt, e.LastError, e.CreatedAt, nullTime(zeroOrDBTime(e.SentAt)),
-				nullTime(zeroOrDBTime(e.ExpiresAt)), e.LeaseOwner, nullTime(zeroOrDBTime(e.LeaseUntil)))
-		}
-		res, err := t.run.exec(ctx, t.d.insertIgnore+` INTO emails (`+emailColumns+`) VALUES `+placeholders(len(group), cols)+t.d.onConflictIgnore, args...)
-		if err == nil {
-			err = allAffected(res, len(group), roster.CodeConflict, "A message with this id already exists.")
-		}
-		return t.d.translate(err, errs{op: "create emails"})
-	})
+	rows := make([][]any, len(emails))
+	for i, e := range emails {
+		e.CreatedAt, e.NextAttemptAt = dbTime(e.CreatedAt), dbTime(e.NextAttemptAt)
+		rows[i] = []any{e.ID, e.OrgID, e.UserID, e.Kind, e.To, e.ToName, e.Language, e.Link, e.State,
+			e.Attempts, e.NextAttemptAt, e.LastError, e.CreatedAt, nullTime(zeroOrDBTime(e.SentAt)),
+			nullTime(zeroOrDBTime(e.ExpiresAt)), e.LeaseOwner, nullTime(zeroOrDBTime(e.LeaseUntil))}
+	}
+	const conflict = "A message with this id already exists."
+	err := t.insertNew(ctx, "emails", emailColumns, rows, conflict)
+	return t.d.translate(err, errs{op: "create emails", conflict: conflict})
 }
 
 // CreateInvitations inserts invitations.
 func (t *tx) CreateInvitations(ctx context.Context, invs []*roster.Invitation) error {
-	const cols = 6
-	// rowsPerStatement a statement on SQLite too, as audit entries (CreateAuditEntries).
-	return inGroups(len(invs), rowsPerStatement, func(start, end int) error {
-		group := invs[start:end]
-		args := make([]any, 0, len(group)*cols)
-		for _, inv := range group {
-			inv.CreatedAt, inv.ExpiresAt = dbTime(inv.CreatedAt), dbTime(inv.ExpiresAt)
-			args = append(args, inv.ID, inv.SecretHash, inv.OrgID, inv.UserID, inv.CreatedAt, inv.ExpiresAt)
-		}
-		res, err := t.run.exec(ctx, t.d.insertIgnore+` INTO invitations (id, secret_hash, org_id, user_id, created_at, expires_at)
-			VALUES `+placeholders(len(group), cols)+t.d.onConflictIgnore, args...)
-		if err == nil {
-			err = allAffected(res, len(group), roster.CodeConflict, "An invitation with this id already exists.")
-		}
-		return t.d.translate(err, errs{op: "create invitations"})
-	})
+	rows := make([][]any, len(invs))
+	for i, inv := range invs {
+		inv.CreatedAt, inv.ExpiresAt = dbTime(inv.CreatedAt), dbTime(inv.ExpiresAt)
+		rows[i] = []any{inv.ID, inv.SecretHash, inv.OrgID, inv.UserID, inv.CreatedAt, inv.ExpiresAt}
+	}
+	const conflict = "An invitation with this id already exists."
+	err := t.insertNew(ctx, "invitations", "id, secret_hash, org_id, user_id, created_at, expires_at", rows, conflict)
+	return t.d.translate(err, errs{op: "create invitations", conflict: conflict})
 }
 
 // DeleteInvitations deletes the invitations of a user, so that only a new one works.

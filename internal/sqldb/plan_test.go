@@ -239,7 +239,7 @@ func TestSQLiteSettings(t *testing.T) {
 		{"read", "query_only", "1"},
 		{"read", "foreign_keys", "1"},
 		{"read", "busy_timeout", "10000"},
-		{"read", "mmap_size", "1073741824"},
+		{"read", "mmap_size", "2147418112"},
 	}
 	for _, tt := range tests {
 		pool := db.read

@@ -56,23 +56,39 @@ func (r *reader) FindSyncJob(ctx context.Context, userID string) (*roster.SyncJo
 // concurrent writers lock the rows of PostgreSQL in one order rather than deadlock on them.
 func (t *tx) EnqueueSync(ctx context.Context, orgID string, userIDs []string, now time.Time) error {
 	now = dbTime(now)
-	userIDs = slices.Sorted(slices.Values(userIDs))
-	// eachUserGroup drops duplicates: PostgreSQL refuses an upsert that meets one row twice.
+	// Duplicates dropped: PostgreSQL refuses an upsert that meets one row twice.
+	userIDs = slices.Compact(slices.Sorted(slices.Values(userIDs)))
+	op := errs{op: "enqueue sync of users of organization " + orgID}
+	if t.copies(len(userIDs)) {
+		rows := make([][]any, len(userIDs))
+		for i, id := range userIDs {
+			rows[i] = []any{id, orgID, now}
+		}
+		_, err := t.copyThrough(ctx, "sync_jobs", []string{"user_id", "org_id", "due_at"}, rows,
+			enqueueInsert+` SELECT user_id, org_id, due_at, `+newJob+` FROM staged`+enqueueConflict)
+		return t.d.translate(err, op)
+	}
 	err := eachUserGroup(orgID, userIDs, func(start, end int, ids []any) error {
 		const cols = 3
 		args := make([]any, 0, (end-start)*cols)
 		for _, id := range ids[1:] {
 			args = append(args, id, orgID, now)
 		}
-		_, err := t.run.exec(ctx, `INSERT INTO sync_jobs (user_id, org_id, due_at, generation, attempts, failed,
-				last_error, last_attempt_at, lease_owner, lease_until)
-			VALUES `+enqueueRows(end-start)+`
-			ON CONFLICT (user_id) DO UPDATE SET generation = sync_jobs.generation + 1,
-				due_at = excluded.due_at, attempts = 0, failed = FALSE`, args...)
+		_, err := t.run.exec(ctx, enqueueInsert+` VALUES `+enqueueRows(end-start)+enqueueConflict, args...)
 		return err
 	})
-	return t.d.translate(err, errs{op: "enqueue sync of users of organization " + orgID})
+	return t.d.translate(err, op)
 }
+
+// The statement of EnqueueSync: the columns of a job, newJob the values of a new one but its
+// user, organization and due time, and what becomes of a job the user has already.
+const (
+	enqueueInsert = `INSERT INTO sync_jobs (user_id, org_id, due_at, generation, attempts, failed,
+		last_error, last_attempt_at, lease_owner, lease_until)`
+	newJob          = `1, 0, FALSE, '', NULL, '', NULL`
+	enqueueConflict = ` ON CONFLICT (user_id) DO UPDATE SET generation = sync_jobs.generation + 1,
+		due_at = excluded.due_at, attempts = 0, failed = FALSE`
+)
 
 // enqueueRows returns the VALUES of n new jobs, each bound by its user, organization and due
 // time.
@@ -81,7 +97,7 @@ func enqueueRows(n int) string {
 	if s, ok := placeholderCache.Load(key); ok {
 		return s.(string)
 	}
-	const row = `(?, ?, ?, 1, 0, FALSE, '', NULL, '', NULL)`
+	const row = `(?, ?, ?, ` + newJob + `)`
 	s := row
 	for range n - 1 {
 		s += ", " + row

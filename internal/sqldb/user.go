@@ -320,26 +320,58 @@ func (t *tx) DeleteUser(ctx context.Context, orgID, id string) error {
 const waitingQuery = `SELECT ` + userColumns + ` FROM users
 	WHERE org_id = ? AND waiting_license <> '' ORDER BY waiting_since, id LIMIT ?`
 
-const userInsertColumns = 28 // userColumns plus first_name_key and last_name_key
+// userInsertList is the list of columns a new user's row is written with: userColumns and the
+// name keys. userInsertColumns counts them.
+const (
+	userInsertList    = userColumns + `, first_name_key, last_name_key`
+	userInsertColumns = 28
+)
 
-// CreateUsers inserts users, several rows a statement where the engine gains by it. An email taken by any user, in the
+// insertArgs appends the values of userInsertList for a new user to args.
+func insertArgs(u *roster.User, args []any) []any {
+	if u.Version == 0 {
+		u.Version = 1
+	}
+	return append(userArgs(u, args), nameKey(u.FirstName), nameKey(u.LastName))
+}
+
+const usersTaken = "An email address of this group of users is already taken."
+
+// copyUsers is CreateUsers through COPY (copy.go). A taken email skips its user, as the
+// INSERT … ON CONFLICT DO NOTHING of CreateUsers does, and fails the call once all are
+// written.
+func (t *tx) copyUsers(ctx context.Context, users []*roster.User) error {
+	rows := make([][]any, len(users))
+	for i, u := range users {
+		rows[i] = insertArgs(u, make([]any, 0, userInsertColumns))
+	}
+	n, err := t.copyThrough(ctx, "users", columnList(userInsertList), rows,
+		`INSERT INTO users (`+userInsertList+`) SELECT `+userInsertList+` FROM staged ON CONFLICT DO NOTHING`)
+	if err == nil && n != int64(len(users)) {
+		err = roster.Errorf(roster.CodeConflict, "%s", usersTaken)
+	}
+	return t.d.translate(err, errs{op: "create users"})
+}
+
+// CreateUsers inserts users, several rows a statement where the engine gains by it, or through
+// COPY (copyUsers). An email taken by any user, in the
 // database or earlier in users, fails the call with CodeConflict; the caller's transaction is
 // still usable (the insert skips conflicts instead of raising them, see inserted).
 func (t *tx) CreateUsers(ctx context.Context, users []*roster.User) error {
+	if t.copies(len(users)) {
+		return t.copyUsers(ctx, users)
+	}
 	inserted := 0
 	err := inGroups(len(users), t.d.rowsPerWrite, func(start, end int) error {
 		group := users[start:end]
 		args := make([]any, 0, len(group)*userInsertColumns)
 		for _, u := range group {
-			if u.Version == 0 {
-				u.Version = 1
-			}
-			args = append(userArgs(u, args), nameKey(u.FirstName), nameKey(u.LastName))
+			args = insertArgs(u, args)
 		}
-		res, err := t.run.exec(ctx, `INSERT INTO users (`+userColumns+`, first_name_key, last_name_key)
+		res, err := t.run.exec(ctx, `INSERT INTO users (`+userInsertList+`)
 			VALUES `+placeholders(len(group), userInsertColumns)+` ON CONFLICT DO NOTHING`, args...)
 		if err == nil {
-			conflict := "An email address of this group of users is already taken."
+			conflict := usersTaken
 			if len(group) == 1 {
 				conflict = emailTaken(group[0].Email)
 			}

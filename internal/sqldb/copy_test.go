@@ -1,0 +1,129 @@
+package sqldb_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"testing"
+	"time"
+
+	"roster"
+	"roster/internal/sqldb"
+)
+
+// TestBulkWrites writes more rows of each kind in one call than a statement carries, as an
+// import's chunk does (through COPY on PostgreSQL), twice in one transaction, and reads every
+// row back as written. A group of users of which one email is taken fails with CodeConflict,
+// and the transaction goes on.
+func TestBulkWrites(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	eachEngine(t, func(t *testing.T, db *sqldb.DB) {
+		org := mustCreateOrg(t, db, "Acme")
+		taken := newUser(org, "taken@example.com", "Ta", "Ken")
+		mustCreateUsers(t, db, taken)
+		enqueue(t, db, org.ID, at, taken.ID)
+
+		now := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+		type bulk struct {
+			users   []*roster.User
+			entries []*roster.AuditEntry
+			emails  []*roster.Email
+			invs    []*roster.Invitation
+		}
+		bulkOf := func(prefix string, n int) bulk {
+			var b bulk
+			for i := range n {
+				u := newUser(org, fmt.Sprintf("%s%03d@example.com", prefix, i), "Åsa", fmt.Sprintf("Öberg %d", i))
+				u.License, u.CCRole = roster.LicensePremium, roster.RoleSupervisor
+				if i%2 == 0 {
+					u.DirectLicense = roster.LicenseGrant{License: roster.LicensePremium, Since: now}
+				}
+				if i%3 == 0 {
+					u.WaitingLicense = roster.LicenseGrant{License: roster.LicenseStandard, Since: now.Add(time.Minute)}
+				}
+				b.users = append(b.users, u)
+				e := &roster.AuditEntry{ID: roster.NewID(), OrgID: org.ID, At: now, ActorKind: "token",
+					ActorID: "tok", ActorName: "Import", Interface: roster.ViaCSV, Action: "user.create",
+					TargetKind: "user", TargetID: u.ID, Target: u.Email, TaskID: "task-" + prefix,
+					After: json.RawMessage(fmt.Sprintf(`{"email":%q,"n":%d}`, u.Email, i))}
+				if i%2 == 1 {
+					e.Before = json.RawMessage(`{"title":"Agent"}`)
+				}
+				b.entries = append(b.entries, e)
+				b.emails = append(b.emails, newEmail(org, u.ID, now))
+				b.invs = append(b.invs, &roster.Invitation{ID: roster.NewID(), SecretHash: []byte("hash-" + u.ID),
+					OrgID: org.ID, UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(7 * 24 * time.Hour)})
+			}
+			return b
+		}
+		first, second := bulkOf("a", 250), bulkOf("b", 150)
+		clash := bulkOf("c", 200).users
+		clash = append(clash, newUser(org, taken.Email, "Again", "Taken"))
+		ids := []string{taken.ID, taken.ID} // already queued, and twice
+		for _, u := range append(first.users, second.users...) {
+			ids = append(ids, u.ID)
+		}
+		write(t, db, func(tx roster.Tx) error {
+			for _, b := range []bulk{first, second} {
+				if err := tx.CreateUsers(ctx, b.users); err != nil {
+					return err
+				}
+				if err := tx.CreateAuditEntries(ctx, b.entries); err != nil {
+					return err
+				}
+				if err := tx.CreateEmails(ctx, b.emails); err != nil {
+					return err
+				}
+				if err := tx.CreateInvitations(ctx, b.invs); err != nil {
+					return err
+				}
+			}
+			wantCode(t, tx.CreateUsers(ctx, clash), roster.CodeConflict)
+			return tx.EnqueueSync(ctx, org.ID, ids, now)
+		})
+
+		for _, b := range []bulk{first, second} {
+			for i, u := range b.users {
+				got, err := db.FindUserByID(ctx, org.ID, u.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				wantEqual(t, got, u)
+				if j := findSyncJob(t, db, u.ID); j.Generation != 1 || !j.DueAt.Equal(now) {
+					t.Fatalf("sync job of %s: %+v", u.Email, j)
+				}
+				inv, err := db.FindInvitation(ctx, b.invs[i].ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				wantEqual(t, inv, b.invs[i])
+			}
+			page, err := db.FindAuditEntries(ctx, roster.AuditFilter{OrgID: org.ID, TaskID: b.entries[0].TaskID, Limit: 500})
+			if err != nil || len(page.Entries) != len(b.entries) {
+				t.Fatalf("audit entries of %s: %v, %d", b.entries[0].TaskID, err, len(page.Entries))
+			}
+			for i, e := range page.Entries {
+				want := b.entries[len(b.entries)-1-i] // newest first
+				if !sameJSON(t, e.After, want.After) || !sameJSON(t, e.Before, want.Before) {
+					t.Fatalf("entry %s: %s %s, want %s %s", e.ID, e.Before, e.After, want.Before, want.After)
+				}
+				e.Before, e.After, want.Before, want.After = nil, nil, nil, nil
+				wantEqual(t, e, want)
+			}
+			for _, m := range b.emails {
+				page, err := db.FindEmails(ctx, roster.EmailFilter{OrgID: org.ID, UserID: m.UserID})
+				if err != nil || len(page.Emails) != 1 {
+					t.Fatalf("emails of %s: %v, %+v", m.UserID, err, page)
+				}
+				wantEqual(t, page.Emails[0], m)
+			}
+		}
+		if j := findSyncJob(t, db, taken.ID); j.Generation != 2 {
+			t.Fatalf("the queued user's job: generation %d, want 2", j.Generation)
+		}
+		if got, err := db.FindUserByEmail(ctx, taken.Email); err != nil || got.ID != taken.ID {
+			t.Fatalf("the taken email: %v, %+v", err, got)
+		}
+	})
+}
