@@ -513,6 +513,15 @@ func TestFindUsersOfGroup(t *testing.T) {
 					if first.Total != len(want) || !first.TotalExact {
 						t.Fatalf("limit %d: total %d exact %v, want %d", limit, first.Total, first.TotalExact, len(want))
 					}
+					// Inside a transaction, whose one connection counts and then reads the
+					// page, where the read pool does both at once.
+					write(t, db, func(tx roster.Tx) error {
+						inTx, err := tx.FindUsers(ctx, f)
+						if err == nil {
+							wantEqual(t, inTx, first)
+						}
+						return err
+					})
 				}
 			})
 		}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"roster"
@@ -40,6 +41,7 @@ func (r *reader) FindUsers(ctx context.Context, f roster.UserFilter) (*roster.Us
 		return nil, fmt.Errorf("count users of organization %s: %w", f.OrgID, err)
 	}
 	onlyCounted := prefix == "" && f.Email == "" && f.CCRole == "" && f.AdminRole == ""
+	capped := false
 	switch {
 	case counted == 0 || onlyCounted && f.GroupID == "":
 		page.Total, page.TotalExact = counted, true
@@ -49,30 +51,37 @@ func (r *reader) FindUsers(ctx context.Context, f roster.UserFilter) (*roster.Us
 	case onlyCounted && f.License == "" && f.Status == "" && f.SyncStatus == "":
 		page.Total, page.TotalExact = members, true
 	default:
-		fromMembers := membersFirst || prefix == "" && countFromMembers(members, users, counted)
-		page.Total, page.TotalExact, err = r.countCapped(ctx, f, prefix, fromMembers)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("count users of organization %s: %w", f.OrgID, err)
+		capped = true
 	}
 
-	q, args := r.d.pageQuery(f, prefix, !page.TotalExact, membersFirst)
-	// One row more than the page tells whether there is a next page.
-	rows, err := r.run.query(ctx, q, append(args, limit+1)...)
-	if err != nil {
-		return nil, fmt.Errorf("find users of organization %s: %w", f.OrgID, err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, fmt.Errorf("find users of organization %s: %w", f.OrgID, err)
+	// The capped count. Without a search the page's query does not depend on it, and the two
+	// read different rows: on the read pool they run side by side, so that a page waits for the
+	// longer of the two rather than for both (a group of 10,000 members with a license, at a
+	// million users: 36 ms instead of 51). Inside Write they share the transaction's connection.
+	var counting sync.WaitGroup
+	var countErr error
+	if capped {
+		count := func() {
+			fromMembers := membersFirst || prefix == "" && countFromMembers(members, users, counted)
+			page.Total, page.TotalExact, countErr = r.countCapped(ctx, f, prefix, fromMembers)
+			if countErr != nil {
+				countErr = fmt.Errorf("count users of organization %s: %w", f.OrgID, countErr)
+			}
 		}
-		page.Users = append(page.Users, u)
+		if _, onPool := r.run.(*poolRunner); onPool && prefix == "" {
+			counting.Go(count)
+		} else {
+			count()
+		}
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("find users of organization %s: %w", f.OrgID, err)
+	// A search's page depends on the count: it is known by now.
+	dense := prefix != "" && !page.TotalExact
+	found, err := r.readPage(ctx, f, prefix, dense, membersFirst, limit)
+	counting.Wait()
+	if err = errors.Join(err, countErr); err != nil {
+		return nil, err
 	}
+	page.Users = found
 	more := len(page.Users) > limit
 	if more {
 		page.Users = page.Users[:limit]
@@ -94,6 +103,29 @@ func (r *reader) FindUsers(ctx context.Context, f roster.UserFilter) (*roster.Us
 		}
 	}
 	return page, nil
+}
+
+// readPage returns the users of f's page, and one more when there is a next page. dense says
+// that at least roster.TotalCap users match (pageQuery).
+func (r *reader) readPage(ctx context.Context, f roster.UserFilter, prefix string, dense, membersFirst bool, limit int) ([]*roster.User, error) {
+	q, args := r.d.pageQuery(f, prefix, dense, membersFirst)
+	rows, err := r.run.query(ctx, q, append(args, limit+1)...)
+	if err != nil {
+		return nil, fmt.Errorf("find users of organization %s: %w", f.OrgID, err)
+	}
+	defer rows.Close()
+	var users []*roster.User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, fmt.Errorf("find users of organization %s: %w", f.OrgID, err)
+		}
+		users = append(users, u)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("find users of organization %s: %w", f.OrgID, err)
+	}
+	return users, nil
 }
 
 // cursor returns the condition of f's cursor on the email column (with a planner hint) and
