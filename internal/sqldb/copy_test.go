@@ -4,11 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/url"
+	"os"
+	"strings"
 	"testing"
 	"time"
 
 	"roster"
 	"roster/internal/sqldb"
+	"roster/internal/sqldb/sqldbtest"
 )
 
 // TestBulkWrites writes more rows of each kind in one call than a statement carries, as an
@@ -126,4 +130,48 @@ func TestBulkWrites(t *testing.T) {
 			t.Fatalf("the taken email: %v, %+v", err, got)
 		}
 	})
+}
+
+// TestOpenNeedsTemporary opens PostgreSQL as a user that may not create temporary tables,
+// where bulk writes stage their rows: Open refuses, and says how to grant it.
+func TestOpenNeedsTemporary(t *testing.T) {
+	t.Parallel()
+	base := os.Getenv(sqldbtest.EnvPostgresURL)
+	if base == "" {
+		t.Skip("PostgreSQL only: " + sqldbtest.EnvPostgresURL + " is not set")
+	}
+	ctx := context.Background()
+	admin := sqldbtest.Raw(t, sqldb.Config{DatabaseURL: base})
+	name := "roster_notemp_" + strings.ToLower(strings.ReplaceAll(roster.NewID(), "-", ""))[20:]
+	exec := func(q string) {
+		t.Helper()
+		if _, err := admin.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	exec(`CREATE ROLE ` + name + ` LOGIN`)
+	exec(`CREATE DATABASE ` + name)
+	t.Cleanup(func() {
+		exec(`DROP DATABASE ` + name + ` WITH (FORCE)`)
+		exec(`DROP ROLE ` + name)
+	})
+	exec(`REVOKE TEMPORARY ON DATABASE ` + name + ` FROM PUBLIC`)
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.User, u.Path = url.User(name), "/"+name
+
+	_, err = sqldb.Open(ctx, sqldb.Config{DatabaseURL: u.String()})
+	if err == nil || !strings.Contains(err.Error(), `GRANT TEMPORARY ON DATABASE "`+name+`" TO "`+name+`"`) {
+		t.Fatalf("open without the TEMPORARY privilege: %v", err)
+	}
+	exec(`GRANT TEMPORARY ON DATABASE ` + name + ` TO ` + name)
+	db, err := sqldb.Open(ctx, sqldb.Config{DatabaseURL: u.String()})
+	if err != nil {
+		t.Fatalf("open with it: %v", err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
 }

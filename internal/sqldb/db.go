@@ -80,7 +80,31 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	if err := db.Ping(ctx); err != nil {
 		return nil, errors.Join(fmt.Errorf("open %s database: %w", db.d.engine, err), db.Close())
 	}
+	if db.d.copy {
+		if err := db.checkTemporary(ctx); err != nil {
+			return nil, errors.Join(err, db.Close())
+		}
+	}
 	return db, nil
+}
+
+// checkTemporary refuses a PostgreSQL user that may not create temporary tables, where bulk
+// writes stage their rows (copy.go): without it every small write would work and every import
+// fail.
+func (db *DB) checkTemporary(ctx context.Context) error {
+	var may bool
+	var user, database string
+	err := db.write.QueryRowContext(ctx, `SELECT has_database_privilege(current_database(), 'TEMPORARY'),
+		current_user, current_database()`).Scan(&may, &user, &database)
+	switch {
+	case err != nil:
+		return fmt.Errorf("open postgres database: %w", err)
+	case !may:
+		return fmt.Errorf("open postgres database: the user %s may not create temporary tables in the database %s, "+
+			"which imports and other bulk writes need; as the database's owner: GRANT TEMPORARY ON DATABASE %s TO %s",
+			user, database, pgx.Identifier{database}.Sanitize(), pgx.Identifier{user}.Sanitize())
+	}
+	return nil
 }
 
 // openLockedSQLite opens the SQLite database of dir, after taking the data directory's lock
