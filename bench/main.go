@@ -302,8 +302,24 @@ func (b *bench) list(ctx context.Context, n int) {
 				log.Fatalf("%s: %d users", c.name, len(page.Users))
 			}
 		}
-		report("list %s, %d users (%s)", []any{c.name, n, b.engine}, times, "target < 20ms")
+		target := "target < 20ms"
+		if filters(c.f) > 1 {
+			target = "target ≤ 50ms, two filters"
+		}
+		report("list %s, %d users (%s)", []any{c.name, n, b.engine}, times, target)
 	}
+}
+
+// filters counts the filters of f, its cursor aside.
+func filters(f roster.UserFilter) int {
+	n := 0
+	for _, v := range []string{f.Query, f.Email, string(f.License), string(f.Status), string(f.SyncStatus),
+		string(f.AdminRole), string(f.CCRole), f.GroupID} {
+		if v != "" {
+			n++
+		}
+	}
+	return n
 }
 
 func report(format string, args []any, times []time.Duration, target string) {
