@@ -354,9 +354,9 @@ func (t *tx) copyUsers(ctx context.Context, users []*roster.User) error {
 }
 
 // CreateUsers inserts users, several rows a statement where the engine gains by it, or through
-// COPY (copyUsers). An email taken by any user, in the
-// database or earlier in users, fails the call with CodeConflict; the caller's transaction is
-// still usable (the insert skips conflicts instead of raising them, see inserted).
+// COPY (copyUsers). An email taken by any user, in the database or earlier in users, fails the
+// call with CodeConflict; the caller's transaction is still usable (the insert skips conflicts
+// instead of raising them, see inserted).
 func (t *tx) CreateUsers(ctx context.Context, users []*roster.User) error {
 	if t.copies(len(users)) {
 		return t.copyUsers(ctx, users)
