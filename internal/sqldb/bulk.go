@@ -50,15 +50,32 @@ func allAffected(res interface{ RowsAffected() (int64, error) }, want int, code 
 }
 
 // insertNew inserts rows, each the values of cols (a list such as auditColumns), into table:
-// rows whose keys are new (time-ordered ids), which nothing else writes. Through COPY where
-// the transaction copies (copy.go); otherwise rowsPerStatement rows a statement, on SQLite
-// too: such rows are appended at the end of their B-trees, and with OR IGNORE a statement of
-// a table without a foreign key can never abort half-way, so SQLite needs no statement
-// journal for it. A key taken all the same is CodeConflict with the message conflict.
+// rows whose keys are new (time-ordered ids), which nothing else writes, so that a COPY
+// straight into the table will do (copyInto). A key taken all the same is CodeConflict with
+// the message conflict.
 func (t *tx) insertNew(ctx context.Context, table, cols string, rows [][]any, conflict string) error {
 	if t.copies(len(rows)) {
 		return t.copyInto(ctx, table, columnList(cols), rows)
 	}
+	return t.insertGroups(ctx, table, cols, rows, conflict)
+}
+
+// insertSkipping inserts rows as insertNew does, but they may meet rows with their keys, which
+// are skipped, and the transaction stays usable: then the call fails with CodeConflict and the
+// message conflict, once the others are written.
+func (t *tx) insertSkipping(ctx context.Context, table, cols string, rows [][]any, conflict string) error {
+	if t.copies(len(rows)) {
+		return t.copySkipping(ctx, table, cols, rows, conflict)
+	}
+	return t.insertGroups(ctx, table, cols, rows, conflict)
+}
+
+// insertGroups inserts rows rowsPerStatement a statement, skipping those whose key is taken,
+// on SQLite too: with OR IGNORE a statement of a table without a foreign key can never abort
+// half-way, so SQLite needs no statement journal for it, and rows of time-ordered ids are
+// appended at the end of their B-trees. A skipped row is CodeConflict with the message
+// conflict.
+func (t *tx) insertGroups(ctx context.Context, table, cols string, rows [][]any, conflict string) error {
 	n := len(columnList(cols))
 	return inGroups(len(rows), rowsPerStatement, func(start, end int) error {
 		args := make([]any, 0, (end-start)*n)

@@ -7,6 +7,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
+
+	"roster"
 )
 
 // On PostgreSQL, the bulk writes of a chunk (users, audit entries, sync jobs, invitations,
@@ -57,6 +59,18 @@ func (t *tx) copyThrough(ctx context.Context, table string, cols []string, rows 
 		return 0, err
 	}
 	return res.RowsAffected()
+}
+
+// copySkipping inserts rows, each the values of cols (a list such as userColumns), into table
+// through copyThrough, skipping those whose key is taken as INSERT … ON CONFLICT DO NOTHING
+// does, and then fails with CodeConflict and the message conflict if it skipped any.
+func (t *tx) copySkipping(ctx context.Context, table, cols string, rows [][]any, conflict string) error {
+	n, err := t.copyThrough(ctx, table, columnList(cols), rows,
+		`INSERT INTO `+table+` (`+cols+`) SELECT `+cols+` FROM staged ON CONFLICT DO NOTHING`)
+	if err == nil && n != int64(len(rows)) {
+		err = roster.Errorf(roster.CodeConflict, "%s", conflict)
+	}
+	return err
 }
 
 // rawConn calls fn with the pgx connection of the transaction, for what database/sql cannot

@@ -16,9 +16,10 @@ import (
 )
 
 // TestBulkWrites writes more rows of each kind in one call than a statement carries, as an
-// import's chunk does (through COPY on PostgreSQL), twice in one transaction, and reads every
-// row back as written. A group of users of which one email is taken fails with CodeConflict,
-// and the transaction goes on.
+// import's chunk or a synchronization does (through COPY on PostgreSQL), twice in one
+// transaction, and reads every row back as written. A group of users of which one email is
+// taken fails with CodeConflict, as does a group of agents of which one user has an agent
+// already, and the transaction goes on.
 func TestBulkWrites(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -29,8 +30,17 @@ func TestBulkWrites(t *testing.T) {
 		enqueue(t, db, org.ID, at, taken.ID)
 
 		now := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+		site := newSite(org, "Stockholm")
+		team := newTeam(site, "Sales")
+		write(t, db, func(tx roster.Tx) error {
+			if err := tx.CreateSite(ctx, site); err != nil {
+				return err
+			}
+			return tx.CreateTeam(ctx, team)
+		})
 		type bulk struct {
 			users   []*roster.User
+			agents  []*roster.Agent
 			entries []*roster.AuditEntry
 			emails  []*roster.Email
 			invs    []*roster.Invitation
@@ -47,6 +57,12 @@ func TestBulkWrites(t *testing.T) {
 					u.WaitingLicense = roster.LicenseGrant{License: roster.LicenseStandard, Since: now.Add(time.Minute)}
 				}
 				b.users = append(b.users, u)
+				a := newAgent(u)
+				a.SiteID, a.TeamIDs = site.ID, []string{team.ID}
+				if i%2 == 0 {
+					a.ProfileType, a.TeamIDs = roster.ProfilePremiumAgent, nil
+				}
+				b.agents = append(b.agents, a)
 				e := &roster.AuditEntry{ID: roster.NewID(), OrgID: org.ID, At: now, ActorKind: "token",
 					ActorID: "tok", ActorName: "Import", Interface: roster.ViaCSV, Action: "user.create",
 					TargetKind: "user", TargetID: u.ID, Target: u.Email, TaskID: "task-" + prefix,
@@ -73,6 +89,9 @@ func TestBulkWrites(t *testing.T) {
 				if err := tx.CreateUsers(ctx, b.users); err != nil {
 					return err
 				}
+				if err := tx.CreateAgents(ctx, b.agents); err != nil {
+					return err
+				}
 				if err := tx.CreateAuditEntries(ctx, b.entries); err != nil {
 					return err
 				}
@@ -84,6 +103,11 @@ func TestBulkWrites(t *testing.T) {
 				}
 			}
 			wantCode(t, tx.CreateUsers(ctx, clash), roster.CodeConflict)
+			more := bulkOf("d", 150)
+			if err := tx.CreateUsers(ctx, more.users); err != nil {
+				return err
+			}
+			wantCode(t, tx.CreateAgents(ctx, append(more.agents, newAgent(first.users[0]))), roster.CodeConflict)
 			return tx.EnqueueSync(ctx, org.ID, ids, now)
 		})
 
@@ -94,6 +118,7 @@ func TestBulkWrites(t *testing.T) {
 					t.Fatal(err)
 				}
 				wantEqual(t, got, u)
+				wantEqual(t, findAgent(t, db, b.agents[i]), b.agents[i])
 				if j := findSyncJob(t, db, u.ID); j.Generation != 1 || !j.DueAt.Equal(now) {
 					t.Fatalf("sync job of %s: %+v", u.Email, j)
 				}

@@ -345,12 +345,7 @@ func (t *tx) copyUsers(ctx context.Context, users []*roster.User) error {
 	for i, u := range users {
 		rows[i] = insertArgs(u, make([]any, 0, userInsertColumns))
 	}
-	n, err := t.copyThrough(ctx, "users", columnList(userInsertList), rows,
-		`INSERT INTO users (`+userInsertList+`) SELECT `+userInsertList+` FROM staged ON CONFLICT DO NOTHING`)
-	if err == nil && n != int64(len(users)) {
-		err = roster.Errorf(roster.CodeConflict, "%s", usersTaken)
-	}
-	return t.d.translate(err, errs{op: "create users"})
+	return t.d.translate(t.copySkipping(ctx, "users", userInsertList, rows, usersTaken), errs{op: "create users"})
 }
 
 // CreateUsers inserts users, several rows a statement where the engine gains by it, or through
