@@ -19,7 +19,7 @@ import (
 // import's chunk or a synchronization does (through COPY on PostgreSQL), twice in one
 // transaction, and reads every row back as written. A group of users of which one email is
 // taken fails with CodeConflict, as does a group of agents of which one user has an agent
-// already, and the transaction goes on.
+// already, and the transaction goes on. Then their sync statuses, all in one call.
 func TestBulkWrites(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -148,6 +148,28 @@ func TestBulkWrites(t *testing.T) {
 				wantEqual(t, page.Emails[0], m)
 			}
 		}
+		// The sync statuses of all of them, and of a user of another organization, which stays.
+		other := mustCreateOrg(t, db, "Other")
+		outsider := newUser(other, "outsider@example.com", "Out", "Sider")
+		mustCreateUsers(t, db, outsider)
+		statuses := map[string]roster.SyncStatus{outsider.ID: roster.SyncInvalid}
+		all := append(first.users, second.users...)
+		for i, u := range all {
+			statuses[u.ID] = []roster.SyncStatus{roster.SyncValid, roster.SyncInvalid}[i%2]
+		}
+		write(t, db, func(tx roster.Tx) error { return tx.SetSyncStatuses(ctx, org.ID, statuses) })
+		for i, u := range append(all, outsider) {
+			got, err := db.FindUserByID(ctx, u.OrgID, u.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := *u
+			if i < len(all) {
+				want.SyncStatus = statuses[u.ID]
+			}
+			wantEqual(t, got, &want)
+		}
+
 		if j := findSyncJob(t, db, taken.ID); j.Generation != 2 {
 			t.Fatalf("the queued user's job: generation %d, want 2", j.Generation)
 		}
