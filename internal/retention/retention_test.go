@@ -279,11 +279,7 @@ func TestRunFoldsCounters(t *testing.T) {
 		t.Run(engine, func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
-			cfg := sqldbtest.Config(t, engine)
-			db := sqldbtest.OpenConfig(t, cfg)
-			if err := db.Migrate(ctx); err != nil {
-				t.Fatal(err)
-			}
+			db, cfg := sqldbtest.OpenWithConfig(t, engine)
 			f := newFixture(t, db)
 			for _, email := range []string{"a@example.com", "b@example.com"} {
 				u := &roster.User{ID: roster.NewID(), OrgID: f.org.ID, Email: email, FirstName: "A", LastName: "B",

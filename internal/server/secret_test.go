@@ -34,11 +34,7 @@ func TestNoSecretAtRestOrInLogs(t *testing.T) {
 		t.Run(engine, func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
-			cfg := sqldbtest.Config(t, engine)
-			store := sqldbtest.OpenConfig(t, cfg)
-			if err := store.Migrate(ctx); err != nil {
-				t.Fatal(err)
-			}
+			store, cfg := sqldbtest.OpenWithConfig(t, engine)
 			logs := &syncBuffer{}
 			log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 			svc := provision.New(store, provision.WithBaseURL("https://roster.example.com"), provision.WithLogger(log),

@@ -20,11 +20,7 @@ func TestCountersFollowEveryWrite(t *testing.T) {
 	for _, engine := range sqldbtest.Engines(t) {
 		t.Run(engine, func(t *testing.T) {
 			t.Parallel()
-			cfg := sqldbtest.Config(t, engine)
-			db := sqldbtest.OpenConfig(t, cfg)
-			if err := db.Migrate(ctx); err != nil {
-				t.Fatal(err)
-			}
+			db, cfg := sqldbtest.OpenWithConfig(t, engine)
 			raw := sqldbtest.Raw(t, cfg)
 			check := func(step string) {
 				t.Helper()

@@ -161,11 +161,7 @@ func TestMigrationDropsSentLinks(t *testing.T) {
 	for _, engine := range sqldbtest.Engines(t) {
 		t.Run(engine, func(t *testing.T) {
 			t.Parallel()
-			cfg := sqldbtest.Config(t, engine)
-			db := sqldbtest.OpenConfig(t, cfg)
-			if err := db.Migrate(ctx); err != nil {
-				t.Fatal(err)
-			}
+			db, cfg := sqldbtest.OpenWithConfig(t, engine)
 			org := mustCreateOrg(t, db, "Acme")
 			now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
 			sent, failed, queued := newEmail(org, "s", now), newEmail(org, "f", now), newEmail(org, "q", now)

@@ -451,11 +451,7 @@ func TestBulkUserReadsOddRows(t *testing.T) {
 	for _, engine := range sqldbtest.Engines(t) {
 		t.Run(engine, func(t *testing.T) {
 			t.Parallel()
-			cfg := sqldbtest.Config(t, engine)
-			db := sqldbtest.OpenConfig(t, cfg)
-			if err := db.Migrate(ctx); err != nil {
-				t.Fatal(err)
-			}
+			db, cfg := sqldbtest.OpenWithConfig(t, engine)
 			org := mustCreateOrg(t, db, "Acme")
 			var users []*roster.User
 			for i := range 5 {

@@ -38,11 +38,20 @@ func Engines(t testing.TB) []string {
 // parallel on one server.
 func Open(t testing.TB, engine string) *sqldb.DB {
 	t.Helper()
-	db := OpenConfig(t, Config(t, engine))
+	db, _ := OpenWithConfig(t, engine)
+	return db
+}
+
+// OpenWithConfig is Open, and returns the database's configuration too, for the tests that
+// also look at it from under the store (Raw).
+func OpenWithConfig(t testing.TB, engine string) (*sqldb.DB, sqldb.Config) {
+	t.Helper()
+	cfg := Config(t, engine)
+	db := OpenConfig(t, cfg)
 	if err := db.Migrate(context.Background()); err != nil {
 		t.Fatalf("sqldbtest: %v", err)
 	}
-	return db
+	return db, cfg
 }
 
 // Config returns the configuration of a new, empty, not yet migrated database of the engine,
