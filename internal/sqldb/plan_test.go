@@ -142,6 +142,10 @@ func TestGroupPlans(t *testing.T) {
 		want []string // in the plan, in this order
 	}{
 		{"waiting", waitingQuery, []any{"org"}, []string{"SEARCH users USING INDEX users_org_waiting (org_id=?)"}},
+		{"users by emails", db.d.usersByEmailsQuery(), []any{db.d.listArg([]string{"a@example.com"})},
+			[]string{"SEARCH users USING INDEX users_email (email=?)", "LIST SUBQUERY", "SCAN json_each VIRTUAL TABLE"}},
+		{"users by ids", db.d.usersByIDsQuery(), []any{"org", db.d.listArg([]string{"u"})},
+			[]string{"SEARCH users USING INDEX sqlite_autoindex_users_1 (id=?)", "LIST SUBQUERY", "SCAN json_each VIRTUAL TABLE"}},
 		{"one profile", profileOne, oneArgs, []string{"SEARCH users USING INDEX users_org_user_profile (org_id=? AND user_profile_id=? AND id>?)"}},
 		{"any profile", profileAny, anyArgs, []string{"SEARCH users USING INDEX users_org_user_profile (org_id=?)"}},
 		{"members of a group", ofGroup, groupArgs, []string{"SEARCH gm USING PRIMARY KEY (group_id=? AND user_id>?)"}},

@@ -385,46 +385,34 @@ func (t *tx) CreateUsers(ctx context.Context, users []*roster.User) error {
 }
 
 // FindUsersByEmails returns the users, in any organization, whose normalized email is one of
-// emails, in no particular order. Bulk operations look a whole chunk up in a few queries
-// instead of one query a row.
+// emails, in no particular order, in one query: bulk operations look a whole chunk up at once.
 func (r *reader) FindUsersByEmails(ctx context.Context, emails []string) ([]*roster.User, error) {
-	var users []*roster.User
-	err := inGroups(len(emails), rowsPerStatement, func(start, end int) error {
-		args := make([]any, end-start)
-		for i, e := range emails[start:end] {
-			args[i] = e
-		}
-		found, err := r.findUsers(ctx, `SELECT `+userColumns+` FROM users WHERE email IN `+placeholders(1, len(args)), args...)
-		users = append(users, found...)
-		return err
-	})
+	users, err := r.findUsers(ctx, r.d.usersByEmailsQuery(), r.d.listArg(emails))
 	if err != nil {
 		return nil, r.d.translate(err, errs{op: "find users by email"})
 	}
 	return users, nil
 }
 
-// FindUsersByIDs returns the users of organization orgID with one of these ids, a few hundred
-// ids a query. Inside Write it locks the rows on PostgreSQL, like FindUserByID.
+// FindUsersByIDs returns the users of organization orgID with one of these ids, in one query.
+// Inside Write it locks the rows on PostgreSQL, like FindUserByID.
 func (r *reader) FindUsersByIDs(ctx context.Context, orgID string, ids []string) ([]*roster.User, error) {
-	users := make([]*roster.User, 0, len(ids))
-	err := inGroups(len(ids), rowsPerStatement, func(start, end int) error {
-		args := make([]any, 0, end-start+1)
-		args = append(args, orgID)
-		for _, id := range ids[start:end] {
-			args = append(args, id)
-		}
-		// The hint keeps SQLite, which has no statistics, from choosing an index that starts
-		// with the organization over the primary key.
-		q := r.d.lock(`SELECT `+userColumns+` FROM users WHERE `+r.d.unindexed+`org_id = ? AND id IN `+placeholders(1, end-start), r.lock)
-		found, err := r.findUsers(ctx, q, args...)
-		users = append(users, found...)
-		return err
-	})
+	users, err := r.findUsers(ctx, r.d.lock(r.d.usersByIDsQuery(), r.lock), orgID, r.d.listArg(ids))
 	if err != nil {
 		return nil, r.d.translate(err, errs{op: "find users by id"})
 	}
 	return users, nil
+}
+
+// The queries of the bulk finders, each reading a list of keys bound as one argument. The hint
+// keeps SQLite, which has no statistics, from choosing an index that starts with the
+// organization over the primary key.
+func (d *dialect) usersByEmailsQuery() string {
+	return `SELECT ` + userColumns + ` FROM users WHERE email ` + d.anyOf
+}
+
+func (d *dialect) usersByIDsQuery() string {
+	return `SELECT ` + userColumns + ` FROM users WHERE ` + d.unindexed + `org_id = ? AND id ` + d.anyOf
 }
 
 // FindWaitingUsers returns up to limit users of the organization that wait for a seat, longest
