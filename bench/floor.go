@@ -7,36 +7,71 @@ import (
 	"log"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 )
 
 // The floor of a bulk write is what the engine alone needs to store the same rows in the same
 // schema: the rows a run wrote are copied, inside the engine, into a fresh database of the
 // same migrations, a chunk a transaction as the run wrote them, with nothing else (no parsing,
-// no rules, no reading, no driver binding a value). Each figure of create and import is
-// printed with its ratio to the floor of its own run, so that a slower or faster machine moves
-// both.
+// no rules, no reading, no driver binding a value). Each figure of create, import and
+// Synchronize Users is printed with its ratio to the floor of its own run, so that a slower or
+// faster machine moves both.
 
-// userRows are the tables whose rows belong to one user each, with the column naming the user.
-// A chunk of the floor takes the rows of the same range of user ids from every one of them.
-var userRows = []struct{ table, user, order string }{
-	{"users", "id", "email"}, // in email order within a chunk, as provision writes them
-	{"audit_entries", "target_id", "id"},
-	{"sync_jobs", "user_id", "user_id"},
-	{"invitations", "user_id", "id"},
-	{"emails", "user_id", "id"},
+// A floor is made of statements on the source's rows, each with the chunk's range of user ids
+// appended: the organization, then the column user from one id on and, but in the last chunk,
+// up to the next chunk's first id. {src} in a statement names the source's tables.
+type floorStep struct{ sql, user, order string }
+
+// rowsOf is the step that copies the chunk's rows of table, in order as the run writes them.
+func rowsOf(table, user, order string) floorStep {
+	return floorStep{"INSERT INTO " + table + " SELECT * FROM {src}" + table + " WHERE", user, order}
 }
 
-// floor copies the users of the run's database (named name, as b.open names it) and their rows
-// into a fresh database, chunk users a transaction, and returns the time it took. The rows
-// that belong to no user (the organization, the task) are copied first, untimed.
-func (b *bench) floor(ctx context.Context, name string, chunk int) time.Duration {
+// writeFloor is the floor of create and import: the tables whose rows belong to one user each,
+// a chunk of users a transaction. The rows that belong to no user (the organization, the task)
+// are copied first, untimed.
+var writeFloor = floorSteps{
+	setup: []string{"INSERT INTO orgs SELECT * FROM {src}orgs", "INSERT INTO tasks SELECT * FROM {src}tasks",
+		"INSERT INTO audit_entries SELECT * FROM {src}audit_entries WHERE target_id NOT IN (SELECT id FROM {src}users)"},
+	chunk: []floorStep{
+		rowsOf("users", "id", "email"), // in email order within a chunk, as provision writes them
+		rowsOf("audit_entries", "target_id", "id"),
+		rowsOf("sync_jobs", "user_id", "user_id"),
+		rowsOf("invitations", "user_id", "id"),
+		rowsOf("emails", "user_id", "id"),
+	},
+}
+
+// syncFloor is the floor of Synchronize Users from nothing: the users as they were before it
+// (pending), untimed; then a page of users a transaction, their agents in email order as
+// CreateAgents writes them, the agents' audit entries, and the users' sync status, valid for
+// every user of the benchmark. The report's few rows are left out.
+var syncFloor = floorSteps{
+	setup: []string{"INSERT INTO orgs SELECT * FROM {src}orgs", "INSERT INTO tasks SELECT * FROM {src}tasks",
+		"INSERT INTO users SELECT * FROM {src}users", "UPDATE users SET sync_status = 'pending'"},
+	chunk: []floorStep{
+		rowsOf("agents", "user_id", "email"),
+		{"INSERT INTO audit_entries SELECT * FROM {src}audit_entries WHERE action = 'agent.create' AND", "target_id", "id"},
+		{"UPDATE users SET sync_status = 'valid' WHERE", "id", ""},
+	},
+}
+
+type floorSteps struct {
+	setup []string
+	chunk []floorStep
+}
+
+// floor runs steps from the run's database (named name, as b.open names it) into a fresh
+// database, chunk users a transaction, and returns the time the chunks took.
+func (b *bench) floor(ctx context.Context, name string, steps floorSteps, chunk int) time.Duration {
 	dst := b.open(ctx, "floor", true) // the schema of today's migrations
 	if err := dst.Close(); err != nil {
 		log.Fatal(err)
 	}
 	conn, from := b.rawFloorConn(ctx, name)
 	defer conn.Close()
+	src := func(q string) string { return b.placeholders(strings.ReplaceAll(q, "{src}", from)) }
 
 	// The chunks are ranges of user ids; reading them takes the source's own ids in order.
 	var orgID string
@@ -62,16 +97,11 @@ func (b *bench) floor(ctx context.Context, name string, chunk int) time.Duration
 	}
 	rows.Close()
 
-	exec := func(q string, args ...any) {
-		if _, err := conn.ExecContext(ctx, q, args...); err != nil {
+	for _, q := range steps.setup {
+		if _, err := conn.ExecContext(ctx, src(q)); err != nil {
 			log.Fatalf("%s: %v", q, err)
 		}
 	}
-	for _, t := range []string{"orgs", "tasks"} {
-		exec("INSERT INTO " + t + " SELECT * FROM " + from + t)
-	}
-	exec("INSERT INTO audit_entries SELECT * FROM " + from + "audit_entries WHERE target_id NOT IN (SELECT id FROM " + from + "users)")
-
 	start := time.Now()
 	for i, lo := range bounds {
 		args := []any{orgID, lo}
@@ -82,14 +112,16 @@ func (b *bench) floor(ctx context.Context, name string, chunk int) time.Duration
 		if err != nil {
 			log.Fatal(err)
 		}
-		for _, t := range userRows {
+		for _, step := range steps.chunk {
 			// The organization first, so that the audit entries' range is one of an index.
-			q := "INSERT INTO " + t.table + " SELECT * FROM " + from + t.table + " WHERE org_id = ? AND " + t.user + " >= ?"
+			q := step.sql + " org_id = ? AND " + step.user + " >= ?"
 			if len(args) == 3 {
-				q += " AND " + t.user + " < ?"
+				q += " AND " + step.user + " < ?"
 			}
-			q += " ORDER BY " + t.order
-			if _, err := tx.ExecContext(ctx, b.placeholders(q), args...); err != nil {
+			if step.order != "" {
+				q += " ORDER BY " + step.order
+			}
+			if _, err := tx.ExecContext(ctx, src(q), args...); err != nil {
 				log.Fatalf("%s: %v", q, err)
 			}
 		}

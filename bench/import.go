@@ -43,7 +43,7 @@ func (b *bench) imports(ctx context.Context, runs, n int, invite bool) {
 		pprof.Do(ctx, pprof.Labels("phase", "new"), func(ctx context.Context) {
 			created = append(created, b.importFile(ctx, db, svc, o, path, roster.TaskCounts{Created: n}))
 		})
-		floors = append(floors, b.floor(ctx, "import", b.chunk))
+		floors = append(floors, b.floor(ctx, "import", writeFloor, b.chunk))
 		pprof.Do(ctx, pprof.Labels("phase", "again"), func(ctx context.Context) {
 			unchanged = append(unchanged, b.importFile(ctx, db, svc, o, path, roster.TaskCounts{Unchanged: n}))
 		})

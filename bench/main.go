@@ -198,7 +198,7 @@ func (b *bench) create(ctx context.Context, runs, n int, invite bool) {
 			}
 		}
 		times = append(times, elapsed)
-		floors = append(floors, b.floor(ctx, "create", b.chunk))
+		floors = append(floors, b.floor(ctx, "create", writeFloor, b.chunk))
 		_ = db.Close()
 	}
 	what, target := "create %d users (application layer, %s, %d a transaction)", "target ≤ 1.15× the floor"

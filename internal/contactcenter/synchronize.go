@@ -11,11 +11,11 @@ import (
 	"roster/internal/worker"
 )
 
-// synchronizePage is how many users Synchronize Users reconciles a transaction: about half a
+// SynchronizePage is how many users Synchronize Users reconciles a transaction: about half a
 // second of the writer on SQLite, as many as a transaction of group members. 100,000 users
 // from nothing took 5.7 s at 5,000 a page, 5.1 s at 10,000 and the same at 20,000, which holds
 // other writers back twice as long.
-const synchronizePage = 10000
+const SynchronizePage = 10000
 
 // orphansPhase is the cursor of Synchronize Users once every user is done: no user id.
 const orphansPhase = "agents:"
@@ -55,16 +55,16 @@ func (e *Engine) RunSynchronize(ctx context.Context, r *worker.Run) error {
 		return e.deleteRemoteOrphans(ctx, r, rows)
 	}
 	for {
-		orphans, err := e.store.FindOrphanAgents(ctx, task.OrgID, synchronizePage)
+		orphans, err := e.store.FindOrphanAgents(ctx, task.OrgID, SynchronizePage)
 		if err != nil {
 			return err
 		}
-		n, err := e.deleteOrphans(ctx, r, orphans, rows, len(orphans) == synchronizePage)
+		n, err := e.deleteOrphans(ctx, r, orphans, rows, len(orphans) == SynchronizePage)
 		if err != nil {
 			return err
 		}
 		rows += n
-		if len(orphans) < synchronizePage {
+		if len(orphans) < SynchronizePage {
 			return nil
 		}
 	}
@@ -83,7 +83,7 @@ func (e *Engine) synchronizeUsers(ctx context.Context, r *worker.Run, after stri
 		// Pushed before the transaction, which must not wait on the network. The connector
 		// reads the remote side of each user, so whatever was changed there is repaired.
 		var err error
-		if entries, err = e.store.FindSyncEntries(ctx, orgID, after, synchronizePage); err != nil {
+		if entries, err = e.store.FindSyncEntries(ctx, orgID, after, SynchronizePage); err != nil {
 			return 0, "", err
 		}
 		changes, errs = reconcile(ctx, e.conn, statesOf(entries))
@@ -98,7 +98,7 @@ func (e *Engine) synchronizeUsers(ctx context.Context, r *worker.Run, after stri
 			// Read after the organization, so that no directory write comes between the
 			// users read and the agents written from them.
 			var err error
-			if entries, err = tx.FindSyncEntries(ctx, orgID, after, synchronizePage); err != nil {
+			if entries, err = tx.FindSyncEntries(ctx, orgID, after, SynchronizePage); err != nil {
 				return err
 			}
 			held := make([]*roster.Agent, len(entries))
@@ -121,7 +121,7 @@ func (e *Engine) synchronizeUsers(ctx context.Context, r *worker.Run, after stri
 			}
 		}
 		*c = worker.Commit{Done: len(entries), Cursor: orphansPhase}
-		if len(entries) == synchronizePage {
+		if len(entries) == SynchronizePage {
 			c.Cursor = entries[len(entries)-1].State.UserID
 		}
 		statuses := map[string]roster.SyncStatus{}
