@@ -102,6 +102,7 @@ func (b *bench) floor(ctx context.Context, name string, steps floorSteps, chunk 
 			log.Fatalf("%s: %v", q, err)
 		}
 	}
+	b.settle(ctx)
 	start := time.Now()
 	for i, lo := range bounds {
 		args := []any{orgID, lo}

@@ -178,6 +178,7 @@ func (b *bench) importFile(ctx context.Context, db *sqldb.DB, svc *provision.Ser
 	})
 	defer func() { stop(); wg.Wait() }()
 
+	b.settle(ctx)
 	start := time.Now()
 	task, err := svc.StartImport(ctx, provision.System(roster.ViaCLI), o.ID, provision.ImportRequest{Mode: provision.ImportAdd, File: f})
 	if err != nil {

@@ -186,6 +186,7 @@ func (b *bench) create(ctx context.Context, runs, n int, invite bool) {
 			noWelcome(ctx, svc, o)
 		}
 		users := newUsers(fmt.Sprintf("r%d-", r), n)
+		b.settle(ctx)
 		start := time.Now()
 		res, err := svc.CreateUsers(ctx, provision.System(roster.ViaCLI), o.ID, users, b.chunk)
 		elapsed := time.Since(start)

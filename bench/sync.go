@@ -53,6 +53,7 @@ func (b *bench) runSynchronize(ctx context.Context, db *sqldb.DB, svc *provision
 		_ = worker.New(db, handlers, worker.Options{Poll: time.Millisecond, Logger: slog.New(slog.DiscardHandler)}).Run(wctx)
 	})
 	defer func() { stop(); wg.Wait() }()
+	b.settle(ctx)
 	start := time.Now()
 	task, err := svc.StartSynchronize(ctx, provision.System(roster.ViaCLI), o.ID)
 	if err != nil {
