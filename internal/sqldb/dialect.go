@@ -73,8 +73,10 @@ type dialect struct {
 	// which SQLite has no need of, having no round trips to save.
 	copy bool
 	// anyOf is the right side of a condition that a column is one of the values of a single
-	// argument, the list made by listArg: a chunk of an import finds its users in one
-	// statement instead of one per hundred emails, each a round trip on PostgreSQL.
+	// argument, the list made by listArg: a chunk of an import finds its users, and a page of
+	// Synchronize Users sets their sync status, in one statement instead of one per hundred
+	// users, each a round trip on PostgreSQL (the statuses of 100,000 users: 13 s instead of
+	// 15–17 s of a synchronization).
 	anyOf string
 
 	rebound sync.Map // query with ? → query with $n
