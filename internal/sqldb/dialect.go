@@ -196,6 +196,9 @@ func (d *dialect) listArg(values []string) any {
 	if d.engine == EnginePostgres {
 		return values
 	}
+	if values == nil {
+		values = []string{} // [], not null
+	}
 	b, _ := json.Marshal(values) // strings always marshal
 	return string(b)
 }

@@ -39,18 +39,12 @@ func (r *reader) FindGroupByID(ctx context.Context, orgID, id string) (*roster.G
 // FindGroupsByNames returns the groups of the organization with one of these names, compared
 // ignoring case, in no particular order.
 func (r *reader) FindGroupsByNames(ctx context.Context, orgID string, names []string) ([]*roster.Group, error) {
-	var groups []*roster.Group
-	err := inGroups(len(names), rowsPerStatement, func(start, end int) error {
-		args := make([]any, 0, end-start+1)
-		args = append(args, orgID)
-		for _, n := range names[start:end] {
-			args = append(args, nameKey(n))
-		}
-		found, err := r.findGroups(ctx, `SELECT `+groupColumns+` FROM groups
-			WHERE org_id = ? AND name_key IN `+placeholders(1, end-start), args...)
-		groups = append(groups, found...)
-		return err
-	})
+	keys := make([]string, len(names))
+	for i, n := range names {
+		keys[i] = nameKey(n)
+	}
+	groups, err := r.findGroups(ctx, `SELECT `+groupColumns+` FROM groups
+		WHERE org_id = ? AND name_key `+r.d.anyOf, orgID, r.d.listArg(keys))
 	if err != nil {
 		return nil, r.d.translate(err, errs{op: "find groups of organization " + orgID + " by name"})
 	}
