@@ -66,17 +66,12 @@ func (r *reader) FindAgent(ctx context.Context, orgID, userID string) (*roster.A
 }
 
 // FindAgentsByUserIDs returns the agents of these users of the organization, in no particular
-// order, a few hundred users a query. Inside Write it locks the rows on PostgreSQL.
+// order, in one query. Inside Write it locks the rows on PostgreSQL.
 func (r *reader) FindAgentsByUserIDs(ctx context.Context, orgID string, userIDs []string) ([]*roster.Agent, error) {
-	agents := make([]*roster.Agent, 0, len(userIDs))
-	err := eachUserGroup(orgID, userIDs, func(start, end int, args []any) error {
-		// The hint keeps SQLite, which has no statistics, from walking the organization's
-		// agents in email order instead of looking the ids up.
-		q := r.d.lock(`SELECT `+agentColumns+` FROM agents WHERE `+r.d.unindexed+`org_id = ? AND user_id IN `+placeholders(1, end-start), r.lock)
-		found, err := findAll(ctx, r, scanAgent, q, args...)
-		agents = append(agents, found...)
-		return err
-	})
+	// The hint keeps SQLite, which has no statistics, from walking the organization's agents in
+	// email order instead of looking the ids up.
+	q := r.d.lock(`SELECT `+agentColumns+` FROM agents WHERE `+r.d.unindexed+`org_id = ? AND user_id `+r.d.anyOf, r.lock)
+	agents, err := findAll(ctx, r, scanAgent, q, orgID, r.d.listArg(userIDs))
 	if err == nil {
 		err = r.findAgentTeams(ctx, agents)
 	}
@@ -335,15 +330,12 @@ func (t *tx) UpdateAgent(ctx context.Context, a *roster.Agent) error {
 // DeleteAgents deletes the agents of these users of the organization and their teams; users
 // without an agent are skipped.
 func (t *tx) DeleteAgents(ctx context.Context, orgID string, userIDs []string) error {
-	err := eachUserGroup(orgID, userIDs, func(start, end int, args []any) error {
-		in := placeholders(1, end-start)
-		// The teams first: agent_teams has no organization, the agents row tells it.
-		_, err := t.run.exec(ctx, `DELETE FROM agent_teams WHERE user_id IN (
-			SELECT user_id FROM agents WHERE `+t.d.unindexed+`org_id = ? AND user_id IN `+in+`)`, args...)
-		if err == nil {
-			_, err = t.run.exec(ctx, `DELETE FROM agents WHERE `+t.d.unindexed+`org_id = ? AND user_id IN `+in, args...)
-		}
-		return err
-	})
+	ids := t.d.listArg(userIDs)
+	// The teams first: agent_teams has no organization, the agents row tells it.
+	_, err := t.run.exec(ctx, `DELETE FROM agent_teams WHERE user_id IN (
+		SELECT user_id FROM agents WHERE `+t.d.unindexed+`org_id = ? AND user_id `+t.d.anyOf+`)`, orgID, ids)
+	if err == nil {
+		_, err = t.run.exec(ctx, `DELETE FROM agents WHERE `+t.d.unindexed+`org_id = ? AND user_id `+t.d.anyOf, orgID, ids)
+	}
 	return t.d.translate(err, errs{op: "delete agents of organization " + orgID})
 }

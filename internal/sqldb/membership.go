@@ -110,17 +110,12 @@ func scanMemberships(rows *sql.Rows, withUser bool) ([]*roster.Membership, error
 // FindMembershipsOfUsers returns every membership of these users of the organization, with
 // GroupName and GroupLicense filled in, in no particular order.
 func (r *reader) FindMembershipsOfUsers(ctx context.Context, orgID string, userIDs []string) ([]*roster.Membership, error) {
+	rows, err := r.run.query(ctx, `SELECT `+membershipColumns+membershipsFrom(false)+`
+		WHERE gm.org_id = ? AND gm.user_id `+r.d.anyOf, orgID, r.d.listArg(userIDs))
 	var ms []*roster.Membership
-	err := eachUserGroup(orgID, userIDs, func(start, end int, args []any) error {
-		rows, err := r.run.query(ctx, `SELECT `+membershipColumns+membershipsFrom(false)+`
-			WHERE gm.org_id = ? AND gm.user_id IN `+placeholders(1, end-start), args...)
-		if err != nil {
-			return err
-		}
-		found, err := scanMemberships(rows, false)
-		ms = append(ms, found...)
-		return err
-	})
+	if err == nil {
+		ms, err = scanMemberships(rows, false)
+	}
 	if err != nil {
 		return nil, r.d.translate(err, errs{op: "find memberships of users of organization " + orgID})
 	}
@@ -131,25 +126,17 @@ func (r *reader) FindMembershipsOfUsers(ctx context.Context, orgID string, userI
 // in the order of the group list (by name, ignoring case), keyed by user id; users without
 // groups are left out.
 func (r *reader) FindGroupNames(ctx context.Context, orgID string, userIDs []string) (map[string][]string, error) {
-	names := make(map[string][]string)
-	err := eachUserGroup(orgID, userIDs, func(start, end int, args []any) error {
-		rows, err := r.run.query(ctx, `SELECT gm.user_id, g.name`+membershipsFrom(false)+`
-			WHERE gm.org_id = ? AND gm.user_id IN `+placeholders(1, end-start), args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var userID, name string
-			if err := rows.Scan(&userID, &name); err != nil {
-				return err
-			}
-			names[userID] = append(names[userID], name)
-		}
-		return rows.Err()
-	})
+	type userGroup struct{ user, name string }
+	found, err := findAll(ctx, r, func(s rowScanner) (g userGroup, err error) {
+		return g, s.Scan(&g.user, &g.name)
+	}, `SELECT gm.user_id, g.name`+membershipsFrom(false)+`
+		WHERE gm.org_id = ? AND gm.user_id `+r.d.anyOf, orgID, r.d.listArg(userIDs))
 	if err != nil {
 		return nil, r.d.translate(err, errs{op: "find group names of users of organization " + orgID})
+	}
+	names := make(map[string][]string)
+	for _, g := range found {
+		names[g.user] = append(names[g.user], g.name)
 	}
 	for _, ns := range names {
 		slices.SortFunc(ns, func(a, b string) int {
@@ -157,28 +144,6 @@ func (r *reader) FindGroupNames(ctx context.Context, orgID string, userIDs []str
 		})
 	}
 	return names, nil
-}
-
-// eachUserGroup calls fn for groups of at most rowsPerStatement distinct user ids, with the
-// arguments orgID and the ids. Duplicates are dropped, so that each user's rows come once.
-func eachUserGroup(orgID string, userIDs []string,
-	fn func(start, end int, args []any) error) error {
-	ids := make([]string, 0, len(userIDs))
-	seen := make(map[string]bool, len(userIDs))
-	for _, id := range userIDs {
-		if !seen[id] {
-			seen[id] = true
-			ids = append(ids, id)
-		}
-	}
-	return inGroups(len(ids), rowsPerStatement, func(start, end int) error {
-		args := make([]any, 0, end-start+1)
-		args = append(args, orgID)
-		for _, id := range ids[start:end] {
-			args = append(args, id)
-		}
-		return fn(start, end, args)
-	})
 }
 
 // CreateMemberships inserts ms and adds them to their groups' member counts. A group missing
@@ -285,7 +250,7 @@ func (t *tx) UpdateMemberships(ctx context.Context, ms []*roster.Membership) err
 // the count of each group by the number of its rows actually deleted. A membership that does
 // not exist is no error.
 func (t *tx) DeleteMemberships(ctx context.Context, ms []*roster.Membership) error {
-	byGroup := make(map[groupKey][]any)
+	byGroup := make(map[groupKey][]string)
 	_, order := membersPerGroup(ms)
 	for _, m := range ms {
 		k := groupKey{m.OrgID, m.GroupID}
@@ -294,17 +259,11 @@ func (t *tx) DeleteMemberships(ctx context.Context, ms []*roster.Membership) err
 	for _, k := range order {
 		users := byGroup[k]
 		var deleted int64
-		err := inGroups(len(users), rowsPerStatement, func(start, end int) error {
-			args := append([]any{k.group, k.org}, users[start:end]...)
-			res, err := t.run.exec(ctx, `DELETE FROM group_members WHERE group_id = ? AND org_id = ?
-				AND user_id IN `+placeholders(1, end-start), args...)
-			if err != nil {
-				return err
-			}
-			n, err := res.RowsAffected()
-			deleted += n
-			return err
-		})
+		res, err := t.run.exec(ctx, `DELETE FROM group_members WHERE group_id = ? AND org_id = ?
+			AND user_id `+t.d.anyOf, k.group, k.org, t.d.listArg(users))
+		if err == nil {
+			deleted, err = res.RowsAffected()
+		}
 		if err == nil && deleted > 0 {
 			_, err = t.run.exec(ctx, `UPDATE groups SET member_count = member_count - ?
 				WHERE id = ? AND org_id = ?`, deleted, k.group, k.org)

@@ -69,10 +69,10 @@ func (t *tx) EnqueueSync(ctx context.Context, orgID string, userIDs []string, no
 			enqueueInsert+` SELECT user_id, org_id, due_at, `+newJob+` FROM staged`+enqueueConflict)
 		return t.d.translate(err, op)
 	}
-	err := eachUserGroup(orgID, userIDs, func(start, end int, ids []any) error {
+	err := inGroups(len(userIDs), rowsPerStatement, func(start, end int) error {
 		const cols = 3
 		args := make([]any, 0, (end-start)*cols)
-		for _, id := range ids[1:] {
+		for _, id := range userIDs[start:end] {
 			args = append(args, id, orgID, now)
 		}
 		_, err := t.run.exec(ctx, enqueueInsert+` VALUES `+enqueueRows(end-start)+enqueueConflict, args...)
