@@ -447,54 +447,50 @@ func TestFindUsersTotalCap(t *testing.T) {
 func TestFindUsersByList(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	for _, engine := range sqldbtest.Engines(t) {
-		t.Run(engine, func(t *testing.T) {
-			t.Parallel()
-			db := sqldbtest.Open(t, engine)
-			org, other := mustCreateOrg(t, db, "Acme"), mustCreateOrg(t, db, "Other")
-			var users []*roster.User
-			for i := range 250 {
-				users = append(users, newUser(org, fmt.Sprintf("u%03d@example.com", i), "First", "Last"))
-			}
-			users[7].Email = `o"neil\back,[x]@exämple.com`
-			outsider := newUser(other, "outsider@example.com", "Out", "Sider")
-			mustCreateUsers(t, db, append(users, outsider)...)
+	eachEngine(t, func(t *testing.T, db *sqldb.DB) {
+		org, other := mustCreateOrg(t, db, "Acme"), mustCreateOrg(t, db, "Other")
+		var users []*roster.User
+		for i := range 250 {
+			users = append(users, newUser(org, fmt.Sprintf("u%03d@example.com", i), "First", "Last"))
+		}
+		users[7].Email = `o"neil\back,[x]@exämple.com`
+		outsider := newUser(other, "outsider@example.com", "Out", "Sider")
+		mustCreateUsers(t, db, append(users, outsider)...)
 
-			ids, emails := []string{outsider.ID, "no-such-id"}, []string{outsider.Email, "nobody@example.com"}
-			for _, u := range users {
-				ids, emails = append(ids, u.ID, u.ID), append(emails, u.Email)
+		ids, emails := []string{outsider.ID, "no-such-id"}, []string{outsider.Email, "nobody@example.com"}
+		for _, u := range users {
+			ids, emails = append(ids, u.ID, u.ID), append(emails, u.Email)
+		}
+		check := func(t *testing.T, r roster.UserReader) {
+			t.Helper()
+			byID, err := r.FindUsersByIDs(ctx, org.ID, ids)
+			if err != nil {
+				t.Fatal(err)
 			}
-			check := func(t *testing.T, r roster.UserReader) {
-				t.Helper()
-				byID, err := r.FindUsersByIDs(ctx, org.ID, ids)
-				if err != nil {
-					t.Fatal(err)
-				}
-				byEmail, err := r.FindUsersByEmails(ctx, emails)
-				if err != nil {
-					t.Fatal(err)
-				}
-				for _, c := range []struct {
-					got  []*roster.User
-					want []*roster.User
-				}{{byID, users}, {byEmail, append(slices.Clone(users), outsider)}} {
-					slices.SortFunc(c.got, func(a, b *roster.User) int { return strings.Compare(a.ID, b.ID) })
-					slices.SortFunc(c.want, func(a, b *roster.User) int { return strings.Compare(a.ID, b.ID) })
-					wantEqual(t, c.got, c.want)
-				}
-				byNoID, err := r.FindUsersByIDs(ctx, org.ID, nil)
-				if err != nil || len(byNoID) != 0 {
-					t.Fatalf("by no id: %d users, %v", len(byNoID), err)
-				}
-				byNoEmail, err := r.FindUsersByEmails(ctx, []string{})
-				if err != nil || len(byNoEmail) != 0 {
-					t.Fatalf("by no email: %d users, %v", len(byNoEmail), err)
-				}
+			byEmail, err := r.FindUsersByEmails(ctx, emails)
+			if err != nil {
+				t.Fatal(err)
 			}
-			check(t, db)
-			write(t, db, func(tx roster.Tx) error { check(t, tx); return nil })
-		})
-	}
+			for _, c := range []struct {
+				got  []*roster.User
+				want []*roster.User
+			}{{byID, users}, {byEmail, append(slices.Clone(users), outsider)}} {
+				slices.SortFunc(c.got, func(a, b *roster.User) int { return strings.Compare(a.ID, b.ID) })
+				slices.SortFunc(c.want, func(a, b *roster.User) int { return strings.Compare(a.ID, b.ID) })
+				wantEqual(t, c.got, c.want)
+			}
+			byNoID, err := r.FindUsersByIDs(ctx, org.ID, nil)
+			if err != nil || len(byNoID) != 0 {
+				t.Fatalf("by no id: %d users, %v", len(byNoID), err)
+			}
+			byNoEmail, err := r.FindUsersByEmails(ctx, []string{})
+			if err != nil || len(byNoEmail) != 0 {
+				t.Fatalf("by no email: %d users, %v", len(byNoEmail), err)
+			}
+		}
+		check(t, db)
+		write(t, db, func(tx roster.Tx) error { check(t, tx); return nil })
+	})
 }
 
 // TestBulkUserReadsOddRows: the bulk reads of users read each row as one string on SQLite.
