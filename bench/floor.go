@@ -9,6 +9,9 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 )
 
 // The floor of a bulk write is what the engine alone needs to store the same rows in the same
@@ -18,14 +21,42 @@ import (
 // Synchronize Users is printed with its ratio to the floor of its own run, so that a slower or
 // faster machine moves both.
 
-// A floor is made of statements on the source's rows, each with the chunk's range of user ids
+// A floor is made of steps on the source's rows, each with the chunk's range of user ids
 // appended: the organization, then the column user from one id on and, but in the last chunk,
-// up to the next chunk's first id. {src} in a statement names the source's tables.
-type floorStep struct{ sql, user, order string }
+// up to the next chunk's first id. A step copies the chunk's rows of table (those that match
+// filter too, when there is one) in order; or, with table empty, it runs sql, in which {src}
+// names the source's tables.
+type floorStep struct{ table, filter, sql, user, order string }
 
 // rowsOf is the step that copies the chunk's rows of table, in order as the run writes them.
 func rowsOf(table, user, order string) floorStep {
-	return floorStep{"INSERT INTO " + table + " SELECT * FROM {src}" + table + " WHERE", user, order}
+	return floorStep{table: table, user: user, order: order}
+}
+
+// statement returns the step as one statement on the source, without the chunk's range.
+func (s floorStep) statement() string {
+	if s.table == "" {
+		return s.sql
+	}
+	return "INSERT INTO " + s.table + " SELECT * FROM {src}" + s.table + " WHERE " + s.filter
+}
+
+// query returns the step's statement with the chunk's range of args (the organization, the
+// first id and, but in the last chunk, the next chunk's first id) and its order.
+func (s floorStep) query(args []any) string {
+	q := s.statement()
+	if s.filter != "" {
+		q += " AND"
+	}
+	// The organization first, so that the audit entries' range is one of an index.
+	q += " org_id = ? AND " + s.user + " >= ?"
+	if len(args) == 3 {
+		q += " AND " + s.user + " < ?"
+	}
+	if s.order != "" {
+		q += " ORDER BY " + s.order
+	}
+	return q
 }
 
 // writeFloor is the floor of create and import: the tables whose rows belong to one user each,
@@ -52,8 +83,8 @@ var syncFloor = floorSteps{
 		"INSERT INTO users SELECT * FROM {src}users", "UPDATE users SET sync_status = 'pending'"},
 	chunk: []floorStep{
 		rowsOf("agents", "user_id", "email"),
-		{"INSERT INTO audit_entries SELECT * FROM {src}audit_entries WHERE action = 'agent.create' AND", "target_id", "id"},
-		{"UPDATE users SET sync_status = 'valid' WHERE", "id", ""},
+		{table: "audit_entries", filter: "action = 'agent.create'", user: "target_id", order: "id"},
+		{sql: "UPDATE users SET sync_status = 'valid' WHERE", user: "id"},
 	},
 }
 
@@ -62,9 +93,23 @@ type floorSteps struct {
 	chunk []floorStep
 }
 
+// floorTimes are the two floors of a run. engine: the rows copied inside the engine, one
+// statement a chunk and table. client: the same rows written from the benchmark's memory
+// through the driver as a Go program must, a prepared INSERT a row on SQLite, COPY on
+// PostgreSQL, and nothing else; the rows are read before the clock starts. The first bounds
+// what the schema costs; the second what any program using the driver pays on top of it.
+type floorTimes struct{ engine, client time.Duration }
+
+// floors measures both floors of a run whose database b.open named name: steps, chunk users a
+// transaction.
+func (b *bench) floors(ctx context.Context, name string, steps floorSteps, chunk int) floorTimes {
+	return floorTimes{engine: b.floor(ctx, name, steps, chunk, false), client: b.floor(ctx, name, steps, chunk, true)}
+}
+
 // floor runs steps from the run's database (named name, as b.open names it) into a fresh
-// database, chunk users a transaction, and returns the time the chunks took.
-func (b *bench) floor(ctx context.Context, name string, steps floorSteps, chunk int) time.Duration {
+// database, chunk users a transaction, and returns the time the chunks took: inside the
+// engine, or as a client (floorTimes).
+func (b *bench) floor(ctx context.Context, name string, steps floorSteps, chunk int, client bool) time.Duration {
 	dst := b.open(ctx, "floor", true) // the schema of today's migrations
 	if err := dst.Close(); err != nil {
 		log.Fatal(err)
@@ -78,7 +123,7 @@ func (b *bench) floor(ctx context.Context, name string, steps floorSteps, chunk 
 	if err := conn.QueryRowContext(ctx, "SELECT org_id FROM "+from+"users LIMIT 1").Scan(&orgID); err != nil {
 		log.Fatal(err)
 	}
-	var bounds []string
+	var chunks [][]any // each the arguments of its range
 	rows, err := conn.QueryContext(ctx, "SELECT id FROM "+from+"users ORDER BY id")
 	if err != nil {
 		log.Fatal(err)
@@ -89,7 +134,10 @@ func (b *bench) floor(ctx context.Context, name string, steps floorSteps, chunk 
 			log.Fatal(err)
 		}
 		if i%chunk == 0 {
-			bounds = append(bounds, id)
+			if len(chunks) > 0 {
+				chunks[len(chunks)-1] = append(chunks[len(chunks)-1], id)
+			}
+			chunks = append(chunks, []any{orgID, id})
 		}
 	}
 	if err := rows.Err(); err != nil {
@@ -102,35 +150,118 @@ func (b *bench) floor(ctx context.Context, name string, steps floorSteps, chunk 
 			log.Fatalf("%s: %v", q, err)
 		}
 	}
+	// The client's rows, read now: [chunk][step] the rows of a table step.
+	var read [][]tableRows
+	if client {
+		read = make([][]tableRows, len(chunks))
+		for i, args := range chunks {
+			read[i] = make([]tableRows, len(steps.chunk))
+			for j, step := range steps.chunk {
+				if step.table != "" {
+					q := strings.Replace(step.query(args), "INSERT INTO "+step.table+" SELECT", "SELECT", 1)
+					read[i][j] = readRows(ctx, conn, src(q), args)
+				}
+			}
+		}
+	}
+	// One connection, whose transactions are begun and committed by hand: the client floor's
+	// COPY needs the driver's connection in the middle of one.
+	c, err := conn.Conn(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
+	begin := "BEGIN IMMEDIATE"
+	if b.engine == "postgres" {
+		begin = "BEGIN"
+	}
 	b.settle(ctx)
 	start := time.Now()
-	for i, lo := range bounds {
-		args := []any{orgID, lo}
-		if i+1 < len(bounds) {
-			args = append(args, bounds[i+1])
-		}
-		tx, err := conn.BeginTx(ctx, nil)
-		if err != nil {
+	for i, args := range chunks {
+		if _, err := c.ExecContext(ctx, begin); err != nil {
 			log.Fatal(err)
 		}
-		for _, step := range steps.chunk {
-			// The organization first, so that the audit entries' range is one of an index.
-			q := step.sql + " org_id = ? AND " + step.user + " >= ?"
-			if len(args) == 3 {
-				q += " AND " + step.user + " < ?"
+		for j, step := range steps.chunk {
+			if client && step.table != "" {
+				b.writeRows(ctx, c, step.table, read[i][j])
+				continue
 			}
-			if step.order != "" {
-				q += " ORDER BY " + step.order
-			}
-			if _, err := tx.ExecContext(ctx, src(q), args...); err != nil {
+			q := step.query(args)
+			if _, err := c.ExecContext(ctx, src(q), args...); err != nil {
 				log.Fatalf("%s: %v", q, err)
 			}
 		}
-		if err := tx.Commit(); err != nil {
+		if _, err := c.ExecContext(ctx, "COMMIT"); err != nil {
 			log.Fatal(err)
 		}
 	}
 	return time.Since(start)
+}
+
+// tableRows are rows read from a table: the names of its columns and each row's values.
+type tableRows struct {
+	cols []string
+	rows [][]any
+}
+
+// readRows reads the rows of query q.
+func readRows(ctx context.Context, conn *sql.DB, q string, args []any) tableRows {
+	rows, err := conn.QueryContext(ctx, q, args...)
+	if err != nil {
+		log.Fatalf("%s: %v", q, err)
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		log.Fatal(err)
+	}
+	t := tableRows{cols: cols}
+	for rows.Next() {
+		row := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range row {
+			ptrs[i] = &row[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			log.Fatal(err)
+		}
+		t.rows = append(t.rows, row)
+	}
+	if err := rows.Err(); err != nil {
+		log.Fatal(err)
+	}
+	return t
+}
+
+// writeRows writes t into table as a client, in the transaction open on c: on SQLite a
+// prepared INSERT a row, skipping a taken key as the store's insert of a user does; on
+// PostgreSQL one COPY, as the store's bulk writes do.
+func (b *bench) writeRows(ctx context.Context, c *sql.Conn, table string, t tableRows) {
+	if len(t.rows) == 0 {
+		return
+	}
+	if b.engine == "postgres" {
+		err := c.Raw(func(dc any) error {
+			_, err := dc.(*stdlib.Conn).Conn().CopyFrom(ctx, pgx.Identifier{table}, t.cols, pgx.CopyFromRows(t.rows))
+			return err
+		})
+		if err != nil {
+			log.Fatalf("COPY %s: %v", table, err)
+		}
+		return
+	}
+	q := "INSERT OR IGNORE INTO " + table + " (" + strings.Join(t.cols, ", ") + ") VALUES (" +
+		strings.TrimSuffix(strings.Repeat("?, ", len(t.cols)), ", ") + ")"
+	stmt, err := c.PrepareContext(ctx, q)
+	if err != nil {
+		log.Fatalf("%s: %v", q, err)
+	}
+	defer stmt.Close()
+	for _, row := range t.rows {
+		if _, err := stmt.ExecContext(ctx, row...); err != nil {
+			log.Fatalf("%s: %v", q, err)
+		}
+	}
 }
 
 // rawFloorConn opens the floor's fresh database without the store: on SQLite with the pragmas
@@ -148,7 +279,7 @@ func (b *bench) rawFloorConn(ctx context.Context, name string) (*sql.DB, string)
 	}
 	dir := filepath.Join(b.out, b.engine+"-floor")
 	conn, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "roster.db")+
-		"?_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-32768)&_pragma=mmap_size(0)"+
+		"?_time_format=sqlite&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-32768)&_pragma=mmap_size(0)"+
 		"&_pragma=wal_autocheckpoint(0)&_txlock=immediate")
 	if err != nil {
 		log.Fatal(err)
@@ -178,12 +309,17 @@ func (b *bench) placeholders(q string) string {
 	return string(out)
 }
 
-// reportFloor prints the median of times with the median of the floors of the same runs and
-// their ratio.
-func reportFloor(format string, args []any, times, floors []time.Duration, target string) {
-	med, fl := median(times), median(floors)
-	fmt.Printf("%-78s median %-10s floor %-10s ratio %.2f× (%d runs; %s)\n", fmt.Sprintf(format, args...),
-		roundDur(med), roundDur(fl), float64(med)/float64(fl), len(times), target)
+// reportFloor prints the median of times with the medians of the floors of the same runs and
+// the ratios to them.
+func reportFloor(format string, args []any, times []time.Duration, floors []floorTimes, target string) {
+	var engine, client []time.Duration
+	for _, f := range floors {
+		engine, client = append(engine, f.engine), append(client, f.client)
+	}
+	med, fl, cl := median(times), median(engine), median(client)
+	fmt.Printf("%-78s median %-10s floor %-10s ratio %.2f×, client floor %-10s ratio %.2f× (%d runs; %s)\n",
+		fmt.Sprintf(format, args...), roundDur(med), roundDur(fl), float64(med)/float64(fl),
+		roundDur(cl), float64(med)/float64(cl), len(times), target)
 }
 
 func median(times []time.Duration) time.Duration {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"log"
-	"log/slog"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -13,7 +12,6 @@ import (
 	"runtime/pprof"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"roster"
@@ -31,7 +29,8 @@ import (
 // the import's own figure is defined.
 func (b *bench) imports(ctx context.Context, runs, n int, invite bool) {
 	path := b.usersFile(n)
-	var created, unchanged, floors []time.Duration
+	var created, unchanged []time.Duration
+	var floors []floorTimes
 	for range runs {
 		db := b.open(ctx, "import", true)
 		svc := provision.New(db, provision.WithImportChunk(b.chunk))
@@ -43,7 +42,7 @@ func (b *bench) imports(ctx context.Context, runs, n int, invite bool) {
 		pprof.Do(ctx, pprof.Labels("phase", "new"), func(ctx context.Context) {
 			created = append(created, b.importFile(ctx, db, svc, o, path, roster.TaskCounts{Created: n}))
 		})
-		floors = append(floors, b.floor(ctx, "import", writeFloor, b.chunk))
+		floors = append(floors, b.floors(ctx, "import", writeFloor, b.chunk))
 		pprof.Do(ctx, pprof.Labels("phase", "again"), func(ctx context.Context) {
 			unchanged = append(unchanged, b.importFile(ctx, db, svc, o, path, roster.TaskCounts{Unchanged: n}))
 		})
@@ -170,29 +169,8 @@ func (b *bench) importFile(ctx context.Context, db *sqldb.DB, svc *provision.Ser
 		log.Fatal(err)
 	}
 	defer f.Close()
-	wctx, stop := context.WithCancel(ctx)
-	var wg sync.WaitGroup
 	handlers := map[string]worker.Handler{provision.KindImport: worker.HandlerFunc(svc.RunImport)}
-	wg.Go(func() {
-		_ = worker.New(db, handlers, worker.Options{Poll: time.Millisecond, Logger: slog.New(slog.DiscardHandler)}).Run(wctx)
-	})
-	defer func() { stop(); wg.Wait() }()
-
-	b.settle(ctx)
-	start := time.Now()
-	task, err := svc.StartImport(ctx, provision.System(roster.ViaCLI), o.ID, provision.ImportRequest{Mode: provision.ImportAdd, File: f})
-	if err != nil {
-		log.Fatal(err)
-	}
-	for !task.State.Final() {
-		time.Sleep(2 * time.Millisecond)
-		if task, err = db.FindTaskByID(ctx, o.ID, task.ID); err != nil {
-			log.Fatal(err)
-		}
-	}
-	elapsed := time.Since(start)
-	if task.State != roster.TaskCompleted || task.Counts != want {
-		log.Fatalf("import ended %s with %+v, want %+v (%s)", task.State, task.Counts, want, task.Error)
-	}
-	return elapsed
+	return b.runTask(ctx, db, o.ID, handlers, func() (*roster.Task, error) {
+		return svc.StartImport(ctx, provision.System(roster.ViaCLI), o.ID, provision.ImportRequest{Mode: provision.ImportAdd, File: f})
+	}, want)
 }

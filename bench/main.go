@@ -177,7 +177,8 @@ func newOrg(ctx context.Context, svc *provision.Service, name string) *roster.Or
 // sends them (the default of a new organization), and every new user also gets an invitation
 // and a message in the outbox.
 func (b *bench) create(ctx context.Context, runs, n int, invite bool) {
-	var times, floors []time.Duration
+	var times []time.Duration
+	var floors []floorTimes
 	for r := range runs {
 		db := b.open(ctx, "create", true)
 		svc := provision.New(db)
@@ -199,7 +200,7 @@ func (b *bench) create(ctx context.Context, runs, n int, invite bool) {
 			}
 		}
 		times = append(times, elapsed)
-		floors = append(floors, b.floor(ctx, "create", writeFloor, b.chunk))
+		floors = append(floors, b.floors(ctx, "create", writeFloor, b.chunk))
 		_ = db.Close()
 	}
 	what, target := "create %d users (application layer, %s, %d a transaction)", "target ≤ 1.15× the floor"

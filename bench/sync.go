@@ -18,7 +18,8 @@ import (
 // synchronize: Synchronize Users of an organization of n licensed users into the builtin
 // connector, from nothing (no agent yet), then again with nothing to change.
 func (b *bench) synchronize(ctx context.Context, runs, n int) {
-	var first, second, floors []time.Duration
+	var first, second []time.Duration
+	var floors []floorTimes
 	for r := range runs {
 		db := b.open(ctx, "synchronize", true)
 		svc := provision.New(db)
@@ -37,7 +38,7 @@ func (b *bench) synchronize(ctx context.Context, runs, n int) {
 		first = append(first, b.runSynchronize(ctx, db, svc, engine, o, roster.TaskCounts{Created: n}))
 		second = append(second, b.runSynchronize(ctx, db, svc, engine, o, roster.TaskCounts{Unchanged: n}))
 		_ = db.Close()
-		floors = append(floors, b.floor(ctx, "synchronize", syncFloor, contactcenter.SynchronizePage))
+		floors = append(floors, b.floors(ctx, "synchronize", syncFloor, contactcenter.SynchronizePage))
 	}
 	reportFloor("synchronize %d licensed users into the builtin connector, from nothing (%s)", []any{n, b.engine}, first, floors, "target < 5s")
 	report("synchronize them again, nothing to change (%s)", []any{b.engine}, second, "target < 1.5s")
@@ -46,30 +47,10 @@ func (b *bench) synchronize(ctx context.Context, runs, n int) {
 // runSynchronize runs one Synchronize Users task on a worker of its own (the sync engine does
 // not run: the jobs the creation queued stay queued) and times it from the start to its end.
 func (b *bench) runSynchronize(ctx context.Context, db *sqldb.DB, svc *provision.Service, engine *contactcenter.Engine, o *roster.Org, want roster.TaskCounts) time.Duration {
-	wctx, stop := context.WithCancel(ctx)
-	var wg sync.WaitGroup
 	handlers := map[string]worker.Handler{provision.KindSynchronize: worker.HandlerFunc(engine.RunSynchronize)}
-	wg.Go(func() {
-		_ = worker.New(db, handlers, worker.Options{Poll: time.Millisecond, Logger: slog.New(slog.DiscardHandler)}).Run(wctx)
-	})
-	defer func() { stop(); wg.Wait() }()
-	b.settle(ctx)
-	start := time.Now()
-	task, err := svc.StartSynchronize(ctx, provision.System(roster.ViaCLI), o.ID)
-	if err != nil {
-		log.Fatal(err)
-	}
-	for !task.State.Final() {
-		time.Sleep(2 * time.Millisecond)
-		if task, err = db.FindTaskByID(ctx, o.ID, task.ID); err != nil {
-			log.Fatal(err)
-		}
-	}
-	elapsed := time.Since(start)
-	if task.State != roster.TaskCompleted || task.Counts != want {
-		log.Fatalf("synchronize ended %s with %+v, want %+v (%s)", task.State, task.Counts, want, task.Error)
-	}
-	return elapsed
+	return b.runTask(ctx, db, o.ID, handlers, func() (*roster.Task, error) {
+		return svc.StartSynchronize(ctx, provision.System(roster.ViaCLI), o.ID)
+	}, want)
 }
 
 // syncLatency: with the sync engine running on the builtin connector, the time from a license
