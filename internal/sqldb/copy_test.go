@@ -79,6 +79,7 @@ func TestBulkWrites(t *testing.T) {
 		}
 		first, second := bulkOf("a", 250), bulkOf("b", 150)
 		clash := bulkOf("c", 200).users
+		var more bulk
 		clash = append(clash, newUser(org, taken.Email, "Again", "Taken"))
 		ids := []string{taken.ID, taken.ID} // already queued, and twice
 		for _, u := range append(first.users, second.users...) {
@@ -103,13 +104,32 @@ func TestBulkWrites(t *testing.T) {
 				}
 			}
 			wantCode(t, tx.CreateUsers(ctx, clash), roster.CodeConflict)
-			more := bulkOf("d", 150)
+			more = bulkOf("d", 150)
 			if err := tx.CreateUsers(ctx, more.users); err != nil {
 				return err
 			}
 			wantCode(t, tx.CreateAgents(ctx, append(more.agents, newAgent(first.users[0]))), roster.CodeConflict)
+			var moreIDs []string
+			for _, u := range more.users {
+				moreIDs = append(moreIDs, u.ID)
+			}
+			if err := tx.EnqueueSync(ctx, org.ID, moreIDs, now.Add(time.Hour)); err != nil {
+				return err
+			}
 			return tx.EnqueueSync(ctx, org.ID, ids, now)
 		})
+		// What the transaction wrote after the conflicts is there: the users, and the jobs of
+		// users that had none.
+		for _, u := range more.users {
+			got, err := db.FindUserByID(ctx, org.ID, u.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantEqual(t, got, u)
+			if j := findSyncJob(t, db, u.ID); j.Generation != 1 || !j.DueAt.Equal(now.Add(time.Hour)) || j.Attempts != 0 || j.Failed {
+				t.Fatalf("sync job of %s: %+v", u.Email, j)
+			}
+		}
 
 		for _, b := range []bulk{first, second} {
 			for i, u := range b.users {
