@@ -15,7 +15,8 @@ import (
 // messages) go through COPY when they are more than one statement's rows: no statement to
 // parse and plan for every hundred rows, and no parameters to bind, one by one, on either
 // side. Importing 100,000 users took about three quarters of the time it took in multi-row
-// INSERTs (bench/README.md).
+// INSERTs (bench/README.md). The rows go straight into their table; only when one meets a taken
+// key, which must be skipped or updated, do they go through a staging table (copyOr).
 
 // copies says whether a bulk write of n rows goes through COPY.
 func (t *tx) copies(n int) bool {
@@ -61,16 +62,19 @@ func (t *tx) copyThrough(ctx context.Context, table string, cols []string, rows 
 	return res.RowsAffected()
 }
 
-// copySkipping inserts rows, each the values of cols (a list such as userColumns), into table
-// through copyThrough, skipping those whose key is taken as INSERT … ON CONFLICT DO NOTHING
-// does, and then fails with CodeConflict and the message conflict if it skipped any.
+// copySkipping inserts rows, each the values of cols (a list such as userColumns), into table,
+// skipping those whose key is taken as INSERT … ON CONFLICT DO NOTHING does, and then fails
+// with CodeConflict and the message conflict if it skipped any. The rows go straight into the
+// table (copyOr), and through copyThrough only when a key is taken.
 func (t *tx) copySkipping(ctx context.Context, table, cols string, rows [][]any, conflict string) error {
-	n, err := t.copyThrough(ctx, table, columnList(cols), rows,
-		`INSERT INTO `+table+` (`+cols+`) SELECT `+cols+` FROM staged ON CONFLICT DO NOTHING`)
-	if err == nil && n != int64(len(rows)) {
-		err = roster.Errorf(roster.CodeConflict, "%s", conflict)
-	}
-	return err
+	return t.copyOr(ctx, table, columnList(cols), rows, func() error {
+		n, err := t.copyThrough(ctx, table, columnList(cols), rows,
+			`INSERT INTO `+table+` (`+cols+`) SELECT `+cols+` FROM staged ON CONFLICT DO NOTHING`)
+		if err == nil && n != int64(len(rows)) {
+			err = roster.Errorf(roster.CodeConflict, "%s", conflict)
+		}
+		return err
+	})
 }
 
 // copyOr writes rows, each the values of cols, into table the fast way: COPY straight into it
@@ -78,10 +82,11 @@ func (t *tx) copySkipping(ctx context.Context, table, cols string, rows [][]any,
 // and call otherwise, which writes the rows the way that handles a taken key (through the
 // staging table, copyThrough), and return its error.
 //
-// It is for rows whose keys are all new but for a rare case: a chunk's new users, whose emails
-// the caller looked up in the same transaction (another transaction took one in between); the
-// sync jobs of changed users (a user's job not yet delivered, or failed). The staging table's
-// second pass over the rows cost a quarter of writing 100,000 new users (bench/README.md).
+// It is for rows whose keys are all new but in a rare case: a chunk's new users, whose emails
+// the caller looked up in the same transaction (another transaction took one in between), the
+// agents of users that had none when read, the sync jobs of changed users (a job not yet
+// delivered, or failed). The staging table's second pass over the rows cost a quarter of
+// writing 100,000 new users (bench/README.md).
 func (t *tx) copyOr(ctx context.Context, table string, cols []string, rows [][]any, otherwise func() error) error {
 	if _, err := t.run.exec(ctx, `SAVEPOINT copy_or`); err != nil {
 		return err

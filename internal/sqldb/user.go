@@ -337,18 +337,15 @@ func insertArgs(u *roster.User, args []any) []any {
 
 const usersTaken = "An email address of this group of users is already taken."
 
-// copyUsers is CreateUsers through COPY (copy.go), straight into the table unless an email is
-// taken. Then a taken email skips its user, as the INSERT … ON CONFLICT DO NOTHING of
-// CreateUsers does, and fails the call once all are written.
+// copyUsers is CreateUsers through COPY (copySkipping). A taken email skips its user, as the
+// INSERT … ON CONFLICT DO NOTHING of CreateUsers does, and fails the call once all are
+// written.
 func (t *tx) copyUsers(ctx context.Context, users []*roster.User) error {
 	rows := make([][]any, len(users))
 	for i, u := range users {
 		rows[i] = insertArgs(u, make([]any, 0, userInsertColumns))
 	}
-	err := t.copyOr(ctx, "users", columnList(userInsertList), rows, func() error {
-		return t.copySkipping(ctx, "users", userInsertList, rows, usersTaken)
-	})
-	return t.d.translate(err, errs{op: "create users"})
+	return t.d.translate(t.copySkipping(ctx, "users", userInsertList, rows, usersTaken), errs{op: "create users"})
 }
 
 // CreateUsers inserts users, several rows a statement where the engine gains by it, or through
