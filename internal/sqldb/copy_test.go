@@ -19,7 +19,8 @@ import (
 // import's chunk or a synchronization does (through COPY on PostgreSQL), twice in one
 // transaction, and reads every row back as written. A group of users of which one email is
 // taken fails with CodeConflict, as does a group of agents of which one user has an agent
-// already, and the transaction goes on. Then their sync statuses, all in one call.
+// already, and the transaction goes on: users and sync jobs written after them are there. Then
+// their sync statuses, all in one call.
 func TestBulkWrites(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -79,8 +80,8 @@ func TestBulkWrites(t *testing.T) {
 		}
 		first, second := bulkOf("a", 250), bulkOf("b", 150)
 		clash := bulkOf("c", 200).users
-		var more bulk
 		clash = append(clash, newUser(org, taken.Email, "Again", "Taken"))
+		var more bulk                       // written after the conflicts, in the same transaction
 		ids := []string{taken.ID, taken.ID} // already queued, and twice
 		for _, u := range append(first.users, second.users...) {
 			ids = append(ids, u.ID)
