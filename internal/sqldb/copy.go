@@ -67,8 +67,9 @@ func (t *tx) copyThrough(ctx context.Context, table string, cols []string, rows 
 // with CodeConflict and the message conflict if it skipped any. The rows go straight into the
 // table (copyOr), and through copyThrough only when a key is taken.
 func (t *tx) copySkipping(ctx context.Context, table, cols string, rows [][]any, conflict string) error {
-	return t.copyOr(ctx, table, columnList(cols), rows, func() error {
-		n, err := t.copyThrough(ctx, table, columnList(cols), rows,
+	list := columnList(cols)
+	return t.copyOr(ctx, table, list, rows, func() error {
+		n, err := t.copyThrough(ctx, table, list, rows,
 			`INSERT INTO `+table+` (`+cols+`) SELECT `+cols+` FROM staged ON CONFLICT DO NOTHING`)
 		if err == nil && n != int64(len(rows)) {
 			err = roster.Errorf(roster.CodeConflict, "%s", conflict)

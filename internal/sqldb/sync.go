@@ -61,16 +61,16 @@ func (t *tx) EnqueueSync(ctx context.Context, orgID string, userIDs []string, no
 	userIDs = slices.Compact(slices.Sorted(slices.Values(userIDs)))
 	op := errs{op: "enqueue sync of users of organization " + orgID}
 	if t.copies(len(userIDs)) {
-		// New jobs straight into the table; if a user has one, the upsert through the staging
-		// table.
-		jobs, keys := make([][]any, len(userIDs)), make([][]any, len(userIDs))
+		// New jobs straight into the table; if a user has one, the same rows through the
+		// staging table and the upsert.
+		jobs := make([][]any, len(userIDs))
 		for i, id := range userIDs {
 			jobs[i] = []any{id, orgID, now, 1, 0, false, "", nil, "", nil} // newJob's values
-			keys[i] = jobs[i][:3]
 		}
-		err := t.copyOr(ctx, "sync_jobs", columnList(jobColumns), jobs, func() error {
-			_, err := t.copyThrough(ctx, "sync_jobs", []string{"user_id", "org_id", "due_at"}, keys,
-				enqueueInsert+` SELECT user_id, org_id, due_at, `+newJob+` FROM staged`+enqueueConflict)
+		cols := columnList(jobColumns)
+		err := t.copyOr(ctx, "sync_jobs", cols, jobs, func() error {
+			_, err := t.copyThrough(ctx, "sync_jobs", cols, jobs,
+				enqueueInsert+` SELECT `+jobColumns+` FROM staged`+enqueueConflict)
 			return err
 		})
 		return t.d.translate(err, op)
